@@ -1,0 +1,135 @@
+//! The command line: one clap definition, shared flags declared once in [`CommonArgs`].
+
+use crate::io::RunOptions;
+use crate::parse::Format;
+use clap::{Args, Parser, Subcommand};
+use std::path::PathBuf;
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "logward",
+    version,
+    about = "Pipeable toolkit for security logs: raw logs in, ECS NDJSON events out",
+    long_about = "logward reads security logs and writes one ECS event per line (NDJSON), so its \
+                  subcommands chain in shell pipelines, cron jobs and data pipelines.",
+    after_help = "Examples:\n  logward parse /var/log/auth.log* access.log.gz > events.ndjson\n  \
+                  tail -F /var/log/auth.log | logward parse\n\n\
+                  Exit status: 0 success, 1 input rejected under --strict, 2 usage or fatal error."
+)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Parse raw log lines into ECS events (syslog/auth, web access, W3C, JSON, CSV, custom)
+    #[command(after_help = PARSE_EXAMPLES)]
+    Parse(ParseArgs),
+}
+
+const PARSE_EXAMPLES: &str = "\
+Formats (detected per file from its first lines unless --format is given):
+  syslog        RFC 3164 (auth.log, secure, syslog), RFC 5424, rsyslog ISO timestamps;
+                sshd, sudo, su, PAM, useradd/groupadd, cron and logind messages mapped to ECS
+  access        nginx/Apache combined and common, optional vhost prefix and trailing fields
+  w3c           W3C extended / IIS with #Fields: headers
+  apache-error, nginx-error
+  json          JSON lines: ECS events pass through with dotted keys nested
+  csv           header row; columns mapped by the alias table and --map, the rest kept
+                under logward.csv.<column>
+  custom        --line-format '<Date> <Time> <Level> <Component>: <Content>'
+  text          anything else: message, plus a leading timestamp when recognizable
+
+Examples:
+  logward parse /var/log/auth.log > auth.ndjson
+  logward parse --rotated /var/log/auth.log* --errors rejected.ndjson
+  zcat archive/*.gz | logward parse --year 2023 --tz Europe/Berlin
+  logward parse --format csv --map proc_cmd=process.command_line processes.csv
+  logward parse --line-format '<Date> <Time> <Pid> <Level> <Component>: <Content>' HDFS.log
+  tail -F /var/log/auth.log | logward parse | jq -c 'select(.event.outcome==\"failure\")'";
+
+/// Flags every stage shares: inputs, output, error handling, threads.
+#[derive(Debug, Args, Clone)]
+pub struct CommonArgs {
+    /// Input files or glob patterns; `-` or none reads stdin. gzip and zstd are detected by content
+    #[arg(value_name = "FILE")]
+    pub inputs: Vec<String>,
+
+    /// Write output to FILE instead of stdout
+    #[arg(short, long, value_name = "FILE")]
+    pub output: Option<PathBuf>,
+
+    /// Write every rejected line in full to FILE (NDJSON: file, line, reason, text)
+    #[arg(long, value_name = "FILE")]
+    pub errors: Option<PathBuf>,
+
+    /// Stop with exit status 1 at the first rejected line
+    #[arg(long)]
+    pub strict: bool,
+
+    /// Worker threads (0 = one per core); output is identical for every value
+    #[arg(long, value_name = "N", default_value_t = 0)]
+    pub threads: usize,
+
+    /// No summary line, no rejected-line messages, no progress bar on stderr
+    #[arg(short, long)]
+    pub quiet: bool,
+
+    /// Lines longer than this many bytes are rejected instead of read into memory
+    #[arg(long, value_name = "BYTES", default_value_t = 1 << 20)]
+    pub max_line_bytes: usize,
+
+    /// Read rotated sets oldest first: x.log.3.gz x.log.2.gz x.log.1 x.log
+    #[arg(long)]
+    pub rotated: bool,
+}
+
+impl CommonArgs {
+    pub fn run_options(&self) -> RunOptions {
+        RunOptions {
+            output: self.output.clone(),
+            errors: self.errors.clone(),
+            strict: self.strict,
+            threads: self.threads,
+            quiet: self.quiet,
+            max_line_bytes: self.max_line_bytes,
+        }
+    }
+}
+
+#[derive(Debug, Args)]
+pub struct ParseArgs {
+    #[command(flatten)]
+    pub common: CommonArgs,
+
+    /// Input format for every file (default: detected per file)
+    #[arg(short, long, value_enum)]
+    pub format: Option<Format>,
+
+    /// Year of the first year-less syslog line in each file (default: from the file's
+    /// modification time; December→January rolls over to the next year)
+    #[arg(long, value_name = "YEAR")]
+    pub year: Option<i32>,
+
+    /// Time zone of timestamps written without one: UTC, +02:00 or an IANA name
+    #[arg(long, value_name = "ZONE", default_value = "UTC")]
+    pub tz: String,
+
+    /// Layout of custom lines, loghub style: '<Date> <Time> <Level> <Content>'
+    #[arg(long, value_name = "TEMPLATE")]
+    pub line_format: Option<String>,
+
+    /// Map a CSV column to an ECS field (repeatable), e.g. --map proc=process.name
+    #[arg(long = "map", value_name = "COLUMN=FIELD")]
+    pub maps: Vec<String>,
+
+    /// Set event.dataset to NAME instead of the detected one
+    #[arg(long, value_name = "NAME")]
+    pub dataset: Option<String>,
+}
+
+/// The clap command, for generating completions and man pages.
+pub fn command() -> clap::Command {
+    <Cli as clap::CommandFactory>::command()
+}

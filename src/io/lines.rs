@@ -1,0 +1,268 @@
+//! Splits inputs into chunks of numbered lines, with bounded memory per line.
+//!
+//! A chunk is the unit of parallel work: a buffer of complete lines from one file plus a
+//! snapshot of that file's sequential state at the chunk's first line (see [`Stage`]), so any
+//! thread can process it and get the same bytes as a sequential run.
+
+use super::input::{self, Source};
+use super::stage::Stage;
+use anyhow::Result;
+use std::io::{self, Read};
+use std::sync::Arc;
+
+/// How much of an over-long line is kept for the rejected-line record.
+pub const REJECT_PREFIX_BYTES: usize = 4096;
+const READ_SIZE: usize = 256 * 1024;
+const CHUNK_BYTES: usize = 512 * 1024;
+const CHUNK_LINES: usize = 4096;
+
+#[derive(Debug)]
+pub enum Item {
+    /// A complete line at `buf[start..end]` (newline excluded).
+    Line { number: u64, start: usize, end: usize },
+    /// A line longer than the limit: its length and its first bytes.
+    TooLong { number: u64, len: u64, prefix: Vec<u8> },
+    /// The input ended in a read or decompression error; `partial` is what was read of the line.
+    Broken { number: u64, reason: String, partial: Vec<u8> },
+}
+
+pub struct Chunk<S: Stage> {
+    pub source: Arc<Source>,
+    pub file: Arc<S::File>,
+    /// The file's sequential state before the chunk's first line.
+    pub state: S::Seq,
+    pub buf: Vec<u8>,
+    pub items: Vec<Item>,
+    /// Input paused after this chunk: write and flush its output now.
+    pub flush: bool,
+}
+
+/// The bytes of a line without its trailing `\r` (CRLF input).
+pub fn line_bytes(buf: &[u8], start: usize, end: usize) -> &[u8] {
+    let b = &buf[start..end];
+    b.strip_suffix(b"\r").unwrap_or(b)
+}
+
+/// Reads sources one after another and yields chunks.
+pub struct ChunkReader<'s, S: Stage> {
+    stage: &'s S,
+    sources: std::vec::IntoIter<Source>,
+    max_line: usize,
+    cur: Option<Open<S>>,
+}
+
+struct Open<S: Stage> {
+    source: Arc<Source>,
+    reader: Box<dyn Read + Send>,
+    live: bool,
+    file: Option<(Arc<S::File>, S::Seq)>,
+    buf: Vec<u8>,
+    /// Start of the line being assembled in `buf`.
+    line_start: usize,
+    /// How far `buf` has been searched for newlines.
+    scanned: usize,
+    items: Vec<Item>,
+    next_number: u64,
+    /// Set while skipping the rest of an over-long line.
+    skipping: Option<(u64, u64, Vec<u8>)>,
+    done: bool,
+}
+
+impl<'s, S: Stage> ChunkReader<'s, S> {
+    pub fn new(stage: &'s S, sources: Vec<Source>, max_line: usize) -> Self {
+        ChunkReader { stage, sources: sources.into_iter(), max_line: max_line.max(1), cur: None }
+    }
+
+    /// The next chunk, or `None` when every source is exhausted. Errors are fatal (a file
+    /// that cannot be opened); errors while reading become [`Item::Broken`].
+    pub fn next_chunk(&mut self) -> Result<Option<Chunk<S>>> {
+        loop {
+            if self.cur.is_none() {
+                let Some(src) = self.sources.next() else { return Ok(None) };
+                let (reader, live) = input::open(&src)?;
+                self.cur = Some(Open {
+                    source: Arc::new(src),
+                    reader,
+                    live,
+                    file: None,
+                    buf: Vec::with_capacity(READ_SIZE * 2),
+                    line_start: 0,
+                    scanned: 0,
+                    items: Vec::new(),
+                    next_number: 1,
+                    skipping: None,
+                    done: false,
+                });
+            }
+            let cur = self.cur.as_mut().expect("open source");
+            let paused = if cur.done { false } else { self.fill()? };
+            let cur = self.cur.as_mut().expect("open source");
+            let full = cur.items.len() >= CHUNK_LINES || cur.line_start >= CHUNK_BYTES;
+            if cur.done || full || (paused && !cur.items.is_empty()) {
+                let chunk = self.cut(paused);
+                let finished = self.cur.as_ref().map(|c| c.done).unwrap_or(true);
+                if finished {
+                    self.cur = None;
+                }
+                if let Some(chunk) = chunk {
+                    return Ok(Some(chunk));
+                }
+            }
+        }
+    }
+
+    /// One read. Returns true when a live input returned less than asked (it has paused).
+    fn fill(&mut self) -> Result<bool> {
+        let max_line = self.max_line;
+        let cur = self.cur.as_mut().expect("open source");
+        let old_len = cur.buf.len();
+        cur.buf.resize(old_len + READ_SIZE, 0);
+        let n = loop {
+            match cur.reader.read(&mut cur.buf[old_len..]) {
+                Ok(n) => break n,
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+                Err(e) => {
+                    cur.buf.truncate(old_len);
+                    cur.break_off(describe_read_error(&e));
+                    return Ok(false);
+                }
+            }
+        };
+        cur.buf.truncate(old_len + n);
+        if n == 0 {
+            cur.finish_last_line();
+            cur.done = true;
+            return Ok(false);
+        }
+        cur.scan(max_line);
+        Ok(cur.live && n < READ_SIZE)
+    }
+
+    /// Moves the complete lines found so far into a chunk.
+    fn cut(&mut self, paused: bool) -> Option<Chunk<S>> {
+        let stage = self.stage;
+        let cur = self.cur.as_mut().expect("open source");
+        if cur.items.is_empty() {
+            return None;
+        }
+        let cut = cur.line_start;
+        let rest = cur.buf[cut..].to_vec();
+        cur.buf.truncate(cut);
+        let buf = std::mem::replace(&mut cur.buf, Vec::with_capacity(READ_SIZE * 2));
+        cur.buf.extend_from_slice(&rest);
+        cur.scanned -= cut;
+        cur.line_start = 0;
+        let items = std::mem::take(&mut cur.items);
+        if cur.file.is_none() {
+            let head: Vec<String> = items
+                .iter()
+                .filter_map(|it| match it {
+                    Item::Line { start, end, .. } => {
+                        Some(String::from_utf8_lossy(line_bytes(&buf, *start, *end)).into_owned())
+                    }
+                    _ => None,
+                })
+                .take(64)
+                .collect();
+            let (file, seq) = stage.open_file(&cur.source, &head);
+            cur.file = Some((Arc::new(file), seq));
+        }
+        let (file, seq) = cur.file.as_mut().expect("file context");
+        let state = seq.clone();
+        for it in &items {
+            if let Item::Line { start, end, .. } = it {
+                stage.advance(file, seq, line_bytes(&buf, *start, *end));
+            }
+        }
+        Some(Chunk {
+            source: cur.source.clone(),
+            file: file.clone(),
+            state,
+            buf,
+            items,
+            flush: paused || cur.done,
+        })
+    }
+}
+
+impl<S: Stage> Open<S> {
+    /// Finds newlines in the unscanned part of `buf`, recording lines and over-long lines.
+    fn scan(&mut self, max_line: usize) {
+        loop {
+            let from = self.scanned;
+            match memchr::memchr(b'\n', &self.buf[from..]) {
+                Some(i) => {
+                    let nl = from + i;
+                    if let Some((number, len, prefix)) = self.skipping.take() {
+                        let len = len + (nl - self.line_start) as u64;
+                        self.items.push(Item::TooLong { number, len, prefix });
+                    } else if nl - self.line_start > max_line {
+                        let prefix = self.buf[self.line_start..self.line_start + REJECT_PREFIX_BYTES.min(max_line)].to_vec();
+                        let len = (nl - self.line_start) as u64;
+                        self.items.push(Item::TooLong { number: self.next_number, len, prefix });
+                    } else {
+                        self.items.push(Item::Line { number: self.next_number, start: self.line_start, end: nl });
+                    }
+                    self.next_number += 1;
+                    self.line_start = nl + 1;
+                    self.scanned = nl + 1;
+                }
+                None => {
+                    self.scanned = self.buf.len();
+                    let pending = self.buf.len() - self.line_start;
+                    if let Some((_, len, _)) = self.skipping.as_mut() {
+                        *len += pending as u64;
+                        self.drop_pending();
+                    } else if pending > max_line {
+                        let prefix =
+                            self.buf[self.line_start..self.line_start + REJECT_PREFIX_BYTES.min(pending)].to_vec();
+                        self.skipping = Some((self.next_number, pending as u64, prefix));
+                        self.drop_pending();
+                    }
+                    return;
+                }
+            }
+        }
+    }
+
+    /// Forgets the bytes of the line being skipped so memory stays bounded.
+    fn drop_pending(&mut self) {
+        self.buf.truncate(self.line_start);
+        self.scanned = self.line_start;
+    }
+
+    /// At end of input: a last line without a newline is still a line.
+    fn finish_last_line(&mut self) {
+        if let Some((number, len, prefix)) = self.skipping.take() {
+            self.items.push(Item::TooLong { number, len, prefix });
+            self.next_number += 1;
+        } else if self.buf.len() > self.line_start {
+            self.items.push(Item::Line { number: self.next_number, start: self.line_start, end: self.buf.len() });
+            self.next_number += 1;
+            self.line_start = self.buf.len();
+            self.scanned = self.buf.len();
+        }
+    }
+
+    /// The input broke off (corrupt or truncated compressed data, I/O error): what was read
+    /// of the current line is rejected with the reason, and the file ends there.
+    fn break_off(&mut self, reason: String) {
+        let partial = match self.skipping.take() {
+            Some((_, _, prefix)) => prefix,
+            None => self.buf[self.line_start..].to_vec(),
+        };
+        self.buf.truncate(self.line_start);
+        self.scanned = self.line_start;
+        self.items.push(Item::Broken { number: self.next_number, reason, partial });
+        self.next_number += 1;
+        self.done = true;
+    }
+}
+
+fn describe_read_error(e: &io::Error) -> String {
+    match e.kind() {
+        io::ErrorKind::UnexpectedEof => "input ends inside compressed data (truncated file)".to_string(),
+        io::ErrorKind::InvalidInput | io::ErrorKind::InvalidData => format!("corrupt compressed data: {e}"),
+        _ => format!("read error: {e}"),
+    }
+}

@@ -1,0 +1,311 @@
+//! Runs a [`Stage`] over inputs: a reader thread cuts chunks, N workers process them, and the
+//! main thread writes results in input order, so output bytes do not depend on N.
+
+use super::input::Source;
+use super::lines::{line_bytes, Chunk, ChunkReader, Item};
+use super::output::Output;
+use super::sink::{Counts, Reject, RejectSink};
+use super::stage::{LineRef, Outcome, Stage};
+use anyhow::Result;
+use std::borrow::Cow;
+use std::collections::BTreeMap;
+use std::io::IsTerminal;
+use std::path::PathBuf;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{mpsc, Mutex};
+
+/// The shared I/O options every stage takes (from `cli::CommonArgs`).
+#[derive(Debug, Clone)]
+pub struct RunOptions {
+    pub output: Option<PathBuf>,
+    pub errors: Option<PathBuf>,
+    pub strict: bool,
+    /// 0 = one worker per core.
+    pub threads: usize,
+    pub quiet: bool,
+    pub max_line_bytes: usize,
+}
+
+/// How a run ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RunSummary {
+    pub counts: Counts,
+    /// `--strict` stopped the run at a rejected line.
+    pub strict_failed: bool,
+}
+
+struct ChunkResult {
+    out: Vec<u8>,
+    /// Each rejection with the output length and counts just after it (for `--strict`).
+    rejects: Vec<(Reject, usize, Counts)>,
+    counts: Counts,
+    flush: bool,
+}
+
+pub fn worker_count(threads: usize) -> usize {
+    if threads == 0 {
+        std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1)
+    } else {
+        threads
+    }
+}
+
+/// Runs `stage` over `sources`, writing records to the output and rejections to the sink,
+/// and prints the summary line (unless quiet). `command` names the stage in messages.
+pub fn run<S: Stage>(stage: &S, command: &str, sources: Vec<Source>, opts: &RunOptions) -> Result<RunSummary> {
+    let mut output = Output::open(opts.output.as_deref())?;
+    let mut sink = RejectSink::new(opts.errors.as_deref(), opts.quiet)?;
+    let progress = Progress::new(opts.quiet);
+    let workers = worker_count(opts.threads);
+    let mut reader = ChunkReader::new(stage, sources, opts.max_line_bytes);
+    let mut writer = Writer { output: &mut output, sink: &mut sink, strict: opts.strict, progress, failed: false };
+
+    if workers <= 1 {
+        while let Some(chunk) = reader.next_chunk()? {
+            if !writer.take(process_chunk(stage, chunk))? {
+                break;
+            }
+        }
+    } else {
+        run_parallel(stage, reader, workers, &mut writer)?;
+    }
+    let failed = writer.failed;
+    writer.progress.finish();
+    output.flush()?;
+    sink.finish()?;
+    if !opts.quiet {
+        eprintln!("{}", sink.counts.summary(command));
+    }
+    Ok(RunSummary { counts: sink.counts, strict_failed: failed })
+}
+
+fn run_parallel<S: Stage>(stage: &S, mut reader: ChunkReader<'_, S>, workers: usize, writer: &mut Writer<'_>) -> Result<()> {
+    let stop = AtomicBool::new(false);
+    let (chunk_tx, chunk_rx) = mpsc::sync_channel::<(u64, Chunk<S>)>(workers * 2);
+    let chunk_rx = Mutex::new(chunk_rx);
+    std::thread::scope(|scope| -> Result<()> {
+        let (res_tx, res_rx) = mpsc::sync_channel::<(u64, ChunkResult)>(workers * 2);
+        let stop = &stop;
+        let read_thread = scope.spawn(move || -> Result<()> {
+            let mut n = 0u64;
+            while let Some(chunk) = reader.next_chunk()? {
+                if stop.load(Ordering::Relaxed) || chunk_tx.send((n, chunk)).is_err() {
+                    break;
+                }
+                n += 1;
+            }
+            Ok(())
+        });
+        for _ in 0..workers {
+            let res_tx = res_tx.clone();
+            let chunk_rx = &chunk_rx;
+            scope.spawn(move || loop {
+                let next = chunk_rx.lock().expect("chunk queue").recv();
+                let Ok((n, chunk)) = next else { break };
+                if res_tx.send((n, process_chunk(stage, chunk))).is_err() {
+                    break;
+                }
+            });
+        }
+        drop(res_tx);
+        let mut pending: BTreeMap<u64, ChunkResult> = BTreeMap::new();
+        let mut next = 0u64;
+        let mut outcome = Ok(());
+        'recv: for (n, res) in res_rx.iter() {
+            pending.insert(n, res);
+            while let Some(res) = pending.remove(&next) {
+                next += 1;
+                match writer.take(res) {
+                    Ok(true) => {}
+                    Ok(false) => break 'recv,
+                    Err(e) => {
+                        outcome = Err(e);
+                        break 'recv;
+                    }
+                }
+            }
+        }
+        // Stopping early: tell the reader, and drain the chunk queue so a reader blocked on a
+        // full queue can see the flag and end (workers end once their results are refused).
+        stop.store(true, Ordering::Relaxed);
+        drop(res_rx);
+        while chunk_rx.lock().expect("chunk queue").recv().is_ok() {}
+        let read_result = read_thread.join().expect("reader thread panicked");
+        outcome?;
+        read_result
+    })
+}
+
+struct Writer<'a> {
+    output: &'a mut Output,
+    sink: &'a mut RejectSink,
+    strict: bool,
+    progress: Progress,
+    failed: bool,
+}
+
+impl Writer<'_> {
+    /// Writes one chunk's results. Returns false when the run must stop (`--strict`).
+    fn take(&mut self, res: ChunkResult) -> Result<bool> {
+        if self.strict {
+            if let Some((first, at, counts)) = res.rejects.first() {
+                self.output.write(&res.out[..*at])?;
+                self.sink.counts.add(counts);
+                self.sink.reject(first)?;
+                eprintln!(
+                    "logward: stopped at the first rejected line ({}:{}) because of --strict",
+                    first.file, first.line
+                );
+                self.failed = true;
+                return Ok(false);
+            }
+        }
+        self.output.write(&res.out)?;
+        for (r, _, _) in &res.rejects {
+            self.sink.reject(r)?;
+        }
+        self.sink.counts.add(&res.counts);
+        self.progress.add(res.counts.read);
+        if res.flush {
+            self.output.flush()?;
+        }
+        Ok(true)
+    }
+}
+
+/// Processes every line of a chunk in order.
+fn process_chunk<S: Stage>(stage: &S, chunk: Chunk<S>) -> ChunkResult {
+    let mut seq = chunk.state;
+    let mut out = Vec::with_capacity(chunk.buf.len() * 3);
+    let mut rejects = Vec::new();
+    let mut counts = Counts::default();
+    let echo = stage.echo_rejected();
+    let file_name = || chunk.source.display();
+    for item in &chunk.items {
+        counts.read += 1;
+        let rejected = match item {
+            Item::Line { number, start, end } => {
+                let raw = line_bytes(&chunk.buf, *start, *end);
+                stage.advance(&chunk.file, &mut seq, raw);
+                match decode(raw) {
+                    Err(reason) => Some(reject(file_name(), *number, reason.to_string(), raw, raw.len() as u64, echo)),
+                    Ok(_) if raw.iter().all(|b| b.is_ascii_whitespace()) => {
+                        counts.skipped += 1;
+                        None
+                    }
+                    Ok((text, lossy)) => {
+                        let line = LineRef { text: &text, number: *number, lossy };
+                        match stage.process(&chunk.file, &seq, &chunk.source, &line, &mut out) {
+                            Outcome::Emitted => {
+                                counts.emitted += 1;
+                                None
+                            }
+                            Outcome::Skipped => {
+                                counts.skipped += 1;
+                                None
+                            }
+                            Outcome::Rejected(reason) => {
+                                Some(reject(file_name(), *number, reason, raw, raw.len() as u64, echo))
+                            }
+                        }
+                    }
+                }
+            }
+            Item::TooLong { number, len, prefix } => Some(reject(
+                file_name(),
+                *number,
+                format!("line of {len} bytes is longer than --max-line-bytes"),
+                prefix,
+                *len,
+                echo,
+            )),
+            Item::Broken { number, reason, partial } => {
+                Some(reject(file_name(), *number, reason.clone(), partial, partial.len() as u64, echo))
+            }
+        };
+        if let Some(r) = rejected {
+            counts.rejected += 1;
+            rejects.push((r, out.len(), counts));
+        }
+    }
+    ChunkResult { out, rejects, counts, flush: chunk.flush }
+}
+
+fn reject(file: String, line: u64, reason: String, text: &[u8], bytes: u64, echo: bool) -> Reject {
+    Reject {
+        file,
+        line,
+        reason,
+        text: echo.then(|| String::from_utf8_lossy(text).into_owned()),
+        bytes,
+        truncated: (text.len() as u64) < bytes,
+    }
+}
+
+/// Decodes a line. Invalid UTF-8 is decoded lossily (U+FFFD) and flagged; lines that are
+/// not text at all (NUL bytes, mostly control characters) are rejected as binary.
+pub fn decode(raw: &[u8]) -> Result<(Cow<'_, str>, bool), &'static str> {
+    if memchr::memchr(0, raw).is_some() {
+        return Err("binary data (NUL bytes), not a text line");
+    }
+    let controls = raw.iter().filter(|&&b| b < 0x20 && b != b'\t' && b != 0x1b).count();
+    if controls * 10 > raw.len() {
+        return Err("binary data (control characters), not a text line");
+    }
+    match std::str::from_utf8(raw) {
+        Ok(s) => Ok((Cow::Borrowed(s), false)),
+        Err(_) => {
+            let s = String::from_utf8_lossy(raw);
+            let bad = s.chars().filter(|&c| c == char::REPLACEMENT_CHARACTER).count();
+            if bad * 4 > s.chars().count() {
+                return Err("binary data (mostly invalid UTF-8), not a text line");
+            }
+            Ok((s, true))
+        }
+    }
+}
+
+/// A line counter on stderr, only when stderr is a terminal.
+struct Progress(Option<indicatif::ProgressBar>);
+
+impl Progress {
+    fn new(quiet: bool) -> Self {
+        if quiet || !std::io::stderr().is_terminal() {
+            return Progress(None);
+        }
+        let bar = indicatif::ProgressBar::new_spinner();
+        bar.set_style(
+            indicatif::ProgressStyle::with_template("{spinner} {human_pos} lines  {per_sec}  {elapsed}")
+                .expect("valid template"),
+        );
+        Progress(Some(bar))
+    }
+
+    fn add(&self, n: u64) {
+        if let Some(b) = &self.0 {
+            b.inc(n);
+        }
+    }
+
+    fn finish(&self) {
+        if let Some(b) = &self.0 {
+            b.finish_and_clear();
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn decode_classifies_lines() {
+        assert_eq!(decode(b"plain").unwrap(), (Cow::Borrowed("plain"), false));
+        let (s, lossy) = decode(b"caf\xe9 ok").unwrap();
+        assert!(lossy);
+        assert_eq!(s, "caf\u{fffd} ok");
+        assert!(decode(b"a\0b").is_err());
+        assert!(decode(b"\x01\x02\x03\x04abc").is_err());
+        assert!(decode(b"\xff\xfe\xfd\xfc").is_err());
+    }
+}

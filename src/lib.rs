@@ -1,0 +1,11 @@
+//! logward: pipeable command-line toolkit for security logs.
+//!
+//! The binary's subcommands are thin wrappers over this library: `io` reads and writes,
+//! `event` is the shared event model, and each stage lives in its own module.
+
+pub mod cli;
+pub mod docs;
+pub mod event;
+pub mod io;
+pub mod parse;
+pub mod time;

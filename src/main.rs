@@ -1,0 +1,44 @@
+use anyhow::{Context, Result};
+use clap::Parser as _;
+use logward::cli::{Cli, Command, ParseArgs};
+use logward::io::{self, output::is_pipe_closed};
+use logward::parse::{lineformat::LineFormat, ParseOptions, Parser};
+use logward::time::Zone;
+use std::process::ExitCode;
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match run(cli) {
+        Ok(code) => code,
+        Err(e) if is_pipe_closed(&e) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("logward: error: {e:#}");
+            ExitCode::from(2)
+        }
+    }
+}
+
+fn run(cli: Cli) -> Result<ExitCode> {
+    match cli.command {
+        Command::Parse(args) => parse(args),
+    }
+}
+
+fn parse(args: ParseArgs) -> Result<ExitCode> {
+    let tz = Zone::parse(&args.tz).context("--tz")?;
+    let line_format = args.line_format.as_deref().map(LineFormat::compile).transpose()?;
+    let maps = args
+        .maps
+        .iter()
+        .map(|m| {
+            m.split_once('=')
+                .map(|(c, f)| (c.trim().to_string(), f.trim().to_string()))
+                .filter(|(c, f)| !c.is_empty() && !f.is_empty())
+                .with_context(|| format!("--map '{m}': write it as COLUMN=FIELD, e.g. --map proc=process.name"))
+        })
+        .collect::<Result<Vec<_>>>()?;
+    let opts = ParseOptions { format: args.format, year: args.year, tz, line_format, maps, dataset: args.dataset };
+    let sources = io::expand_inputs(&args.common.inputs, args.common.rotated)?;
+    let summary = io::run(&Parser::new(opts), "parse", sources, &args.common.run_options())?;
+    Ok(if summary.strict_failed { ExitCode::from(1) } else { ExitCode::SUCCESS })
+}

@@ -1,0 +1,346 @@
+//! `logward parse`: raw log lines → ECS events.
+//!
+//! The format is detected per file from its first lines (or forced with `--format`), then
+//! each line is parsed independently, so files are processed in parallel chunks. What a line
+//! needs from earlier lines (the year of year-less syslog timestamps, the current W3C
+//! `#Fields:`) is kept in [`Seq`], which the I/O layer carries across chunks.
+
+pub mod access;
+pub mod auth;
+pub mod csv;
+pub mod errorlog;
+pub mod json;
+pub mod lineformat;
+pub mod syslog;
+pub mod w3c;
+
+use crate::event::{FlatEvent, Val};
+use crate::io::{LineRef, Outcome, Source, Stage};
+use crate::time::{self, Zone};
+use chrono::Datelike;
+use lineformat::LineFormat;
+use std::borrow::Cow;
+
+/// The input formats `parse` knows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Format {
+    /// RFC 3164, RFC 5424 and ISO-timestamped syslog (auth.log, secure, syslog, messages)
+    Syslog,
+    /// nginx/Apache access logs: combined, common, with vhost or extra fields
+    Access,
+    /// W3C extended / IIS logs with a #Fields: header
+    W3c,
+    /// Apache error log
+    ApacheError,
+    /// nginx error log
+    NginxError,
+    /// JSON lines (ECS events pass through, normalized)
+    Json,
+    /// CSV with a header row
+    Csv,
+    /// A custom layout given with --line-format
+    Custom,
+    /// Unknown text: message, plus a timestamp when one is recognizable
+    Text,
+}
+
+impl Format {
+    pub fn name(self) -> &'static str {
+        match self {
+            Format::Syslog => "syslog",
+            Format::Access => "access",
+            Format::W3c => "w3c",
+            Format::ApacheError => "apache-error",
+            Format::NginxError => "nginx-error",
+            Format::Json => "json",
+            Format::Csv => "csv",
+            Format::Custom => "custom",
+            Format::Text => "text",
+        }
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct ParseOptions {
+    pub format: Option<Format>,
+    /// Year of the first year-less syslog line of each file (default: from its mtime).
+    pub year: Option<i32>,
+    pub tz: Zone,
+    pub line_format: Option<LineFormat>,
+    /// `--map COLUMN=FIELD` for CSV columns.
+    pub maps: Vec<(String, String)>,
+    /// `--dataset NAME` overrides `event.dataset`.
+    pub dataset: Option<String>,
+}
+
+pub struct Parser {
+    opts: ParseOptions,
+}
+
+/// What is known about one file after looking at its first lines.
+pub struct FileInfo {
+    format: Format,
+    path: Option<String>,
+    /// Dataset for access and error logs: nginx or apache (from the path), or iis.
+    web_server: &'static str,
+    csv: Option<csv::Header>,
+}
+
+/// Per-file state that depends on earlier lines.
+#[derive(Clone, Debug)]
+pub struct Seq {
+    year: i32,
+    prev_month: u32,
+    w3c: Option<w3c::Fields>,
+}
+
+impl Parser {
+    pub fn new(opts: ParseOptions) -> Parser {
+        Parser { opts }
+    }
+
+    /// Picks the format the most head lines parse as (ties go to the more specific format).
+    pub fn detect(&self, head: &[String]) -> Format {
+        if let Some(f) = self.opts.format {
+            return f;
+        }
+        if self.opts.line_format.is_some() {
+            return Format::Custom;
+        }
+        let lines: Vec<&str> = head.iter().map(|s| s.as_str()).filter(|l| !l.trim().is_empty()).take(32).collect();
+        let Some(first) = lines.first() else { return Format::Text };
+        if first.starts_with("#Software:") || first.starts_with("#Version:") || first.starts_with("#Fields:") || first.starts_with("#Date:") {
+            return Format::W3c;
+        }
+        let candidates = [Format::Json, Format::Access, Format::ApacheError, Format::NginxError, Format::Syslog];
+        let mut best = (Format::Text, 0usize);
+        for f in candidates {
+            let n = lines.iter().filter(|l| self.matches(f, l)).count();
+            if n > best.1 {
+                best = (f, n);
+            }
+        }
+        if best.1 * 2 >= lines.len() {
+            return best.0;
+        }
+        if csv::looks_like_header(first) {
+            return Format::Csv;
+        }
+        if best.1 > 0 {
+            best.0
+        } else {
+            Format::Text
+        }
+    }
+
+    fn matches(&self, f: Format, line: &str) -> bool {
+        let z = &Zone::Utc;
+        let mut ev = FlatEvent::new();
+        match f {
+            Format::Json => line.trim_start().starts_with('{') && serde_json::from_str::<serde_json::Value>(line).is_ok(),
+            Format::Access => access::parse(line, z, &mut ev),
+            Format::ApacheError => errorlog::apache(line, z, &mut ev),
+            Format::NginxError => errorlog::nginx(line, z, &mut ev),
+            // A timestamp alone is not enough (many app logs start with one): syslog has a
+            // program tag or a priority.
+            Format::Syslog => syslog::parse(line, z, 2000).is_some_and(|s| s.program.is_some() || s.pri.is_some()),
+            _ => false,
+        }
+    }
+
+    fn first_year(&self, source: &Source, head: &[String]) -> i32 {
+        if let Some(y) = self.opts.year {
+            return y;
+        }
+        let reference = source.mtime.map(chrono::DateTime::<chrono::Utc>::from).unwrap_or_else(chrono::Utc::now);
+        // The file was last written at `reference`; if it starts in a later month than that,
+        // it started the year before (a file running from December into January).
+        let first_month = head.iter().find_map(|l| syslog::bsd_month(l.as_bytes()));
+        match first_month {
+            Some(m) if m > reference.month() => reference.year() - 1,
+            _ => reference.year(),
+        }
+    }
+
+    fn dataset<'a>(&'a self, file: &FileInfo, fallback: &'static str) -> Cow<'a, str> {
+        match &self.opts.dataset {
+            Some(d) => Cow::Borrowed(d.as_str()),
+            None => Cow::Borrowed(match fallback {
+                "access" => match file.web_server {
+                    "nginx" => "nginx.access",
+                    _ => "apache.access",
+                },
+                other => other,
+            }),
+        }
+    }
+}
+
+impl Stage for Parser {
+    type File = FileInfo;
+    type Seq = Seq;
+
+    fn open_file(&self, source: &Source, head: &[String]) -> (FileInfo, Seq) {
+        let format = self.detect(head);
+        let path = source.path_str();
+        let web_server = match &path {
+            Some(p) if p.to_ascii_lowercase().contains("nginx") => "nginx",
+            _ => "apache",
+        };
+        let csv = if format == Format::Csv {
+            head.iter().find(|l| !l.trim().is_empty()).and_then(|h| csv::Header::new(h, &self.opts.maps))
+        } else {
+            None
+        };
+        let seq = Seq { year: self.first_year(source, head), prev_month: 0, w3c: None };
+        (FileInfo { format, path, web_server, csv }, seq)
+    }
+
+    fn advance(&self, file: &FileInfo, seq: &mut Seq, raw: &[u8]) {
+        match file.format {
+            Format::Syslog => {
+                if let Some(m) = syslog::bsd_month(raw) {
+                    // Dec → Jan is a new year; small steps back are clock jitter, not a year.
+                    if seq.prev_month >= m + 6 {
+                        seq.year += 1;
+                    }
+                    seq.prev_month = m;
+                }
+            }
+            Format::W3c => {
+                if let Some(f) = w3c::fields_directive(raw) {
+                    seq.w3c = Some(f);
+                }
+            }
+            _ => {}
+        }
+    }
+
+    fn process(&self, file: &FileInfo, seq: &Seq, _source: &Source, line: &LineRef<'_>, out: &mut Vec<u8>) -> Outcome {
+        let text = line.text;
+        if file.format == Format::Json {
+            return match json::parse(text, &self.opts.tz, file.path.as_deref(), out) {
+                Ok(()) => Outcome::Emitted,
+                Err(e) => Outcome::Rejected(e),
+            };
+        }
+        let mut ev = FlatEvent::new();
+        let dataset = match self.fill(file, seq, text, &mut ev) {
+            Ok(Some(d)) => d,
+            Ok(None) => return Outcome::Skipped,
+            Err(reason) => return Outcome::Rejected(reason),
+        };
+        let dataset = self.dataset(file, dataset);
+        if let Some(module) = dataset.split('.').next().filter(|_| dataset.contains('.')) {
+            ev.set("event.module", module.to_string());
+        }
+        ev.set("event.dataset", dataset);
+        ev.set("event.kind", "event");
+        ev.set("event.original", text);
+        if let Some(p) = &file.path {
+            ev.set("log.file.path", p.as_str());
+        }
+        if line.lossy {
+            ev.push_unique("tags", Cow::Borrowed("invalid_utf8"));
+        }
+        ev.write_ndjson(out);
+        Outcome::Emitted
+    }
+}
+
+impl Parser {
+    /// Fills the event from the line; returns the dataset, `None` for lines that carry no
+    /// event (headers, directives), or the reason the line does not fit the file's format.
+    fn fill<'a>(&self, file: &FileInfo, seq: &Seq, text: &'a str, ev: &mut FlatEvent<'a>) -> Result<Option<&'static str>, String> {
+        let zone = &self.opts.tz;
+        match file.format {
+            Format::Syslog => match syslog::parse(text, zone, seq.year) {
+                Some(sys) => {
+                    syslog::fill(&sys, ev);
+                    ev.set("message", sys.msg);
+                    let program = sys.program.unwrap_or("");
+                    let recognized = !program.is_empty() && auth::classify(program, sys.msg, ev);
+                    Ok(Some(if recognized || auth::is_auth_program(program) { "system.auth" } else { "system.syslog" }))
+                }
+                // A continuation or foreign line inside a syslog file is kept as text.
+                None => Ok(Some(self.text_event(text, seq.year, ev, "system.syslog"))),
+            },
+            Format::Access => {
+                if access::parse(text, zone, ev) {
+                    Ok(Some("access"))
+                } else {
+                    Err("not an access-log line (expected: client ident user [time] \"request\" status bytes ...)".into())
+                }
+            }
+            Format::ApacheError => {
+                if errorlog::apache(text, zone, ev) {
+                    ev.set("event.category", Val::Strs(vec!["web".into()]));
+                    Ok(Some("apache.error"))
+                } else {
+                    Ok(Some(self.text_event(text, seq.year, ev, "apache.error")))
+                }
+            }
+            Format::NginxError => {
+                if errorlog::nginx(text, zone, ev) {
+                    ev.set("event.category", Val::Strs(vec!["web".into()]));
+                    Ok(Some("nginx.error"))
+                } else {
+                    Ok(Some(self.text_event(text, seq.year, ev, "nginx.error")))
+                }
+            }
+            Format::W3c => {
+                if text.starts_with('#') {
+                    return Ok(None);
+                }
+                let fields = seq.w3c.as_ref().ok_or("W3C data line before any #Fields: directive")?;
+                w3c::parse(text, fields, ev)?;
+                Ok(Some("iis.access"))
+            }
+            Format::Csv => {
+                let header = file.csv.as_ref().ok_or("CSV file without a header row")?;
+                if text == header.raw {
+                    return Ok(None);
+                }
+                csv::parse(text, header, zone, seq.year, ev)?;
+                Ok(Some("logward.csv"))
+            }
+            Format::Custom => {
+                let lf = self.opts.line_format.as_ref().expect("custom format has a line format");
+                if lf.parse(text, zone, seq.year, ev) {
+                    Ok(Some("logward.custom"))
+                } else {
+                    Err("line does not match --line-format".into())
+                }
+            }
+            Format::Json => unreachable!("JSON lines are written directly"),
+            Format::Text => Ok(Some(self.text_event(text, seq.year, ev, "logward.text"))),
+        }
+    }
+
+    /// A line of no known shape: its text as the message, and a leading timestamp if any.
+    fn text_event<'a>(&self, text: &'a str, year: i32, ev: &mut FlatEvent<'a>, dataset: &'static str) -> &'static str {
+        let trimmed = text.trim_start_matches(['[', ' ', '\t']);
+        if let Some(ts) = leading_timestamp(trimmed, &self.opts.tz, year) {
+            ev.set("@timestamp", ts.to_rfc3339());
+        }
+        ev.set("message", text.trim_start_matches([' ', '\t']));
+        dataset
+    }
+}
+
+/// A timestamp at the very start of free text (ISO, slashed, ctime, syslog).
+fn leading_timestamp(s: &str, zone: &Zone, year: i32) -> Option<time::Timestamp> {
+    let b = s.as_bytes();
+    if let Some((ts, _)) = time::parse_iso(b, zone) {
+        return Some(ts);
+    }
+    if let Some((ts, _)) = time::parse_slashed(b, zone) {
+        return Some(ts);
+    }
+    if let Some((ts, _)) = time::parse_ctime(b, zone) {
+        return Some(ts);
+    }
+    let (mo, d, t, _) = time::parse_bsd(b)?;
+    let secs = zone.to_epoch(year, mo, d, t.0, t.1, t.2)?;
+    Some(time::Timestamp { secs, nanos: 0, frac_digits: 0 })
+}

@@ -1,0 +1,266 @@
+//! Syslog lines: RFC 3164 (`Feb  9 21:19:40 host prog[pid]: msg`), RFC 5424
+//! (`<34>1 2003-10-11T22:14:15.003Z host app procid msgid [sd] msg`) and rsyslog's
+//! high-precision ISO timestamps (`2018-08-14T14:30:02.203151+02:00 host prog: msg`).
+
+use crate::event::{FlatEvent, Val};
+use crate::time::{self, Timestamp, Zone};
+use serde_json::{Map, Value};
+
+#[derive(Debug, Default, PartialEq)]
+pub struct Syslog<'a> {
+    pub ts: Option<Timestamp>,
+    pub pri: Option<u32>,
+    pub host: Option<&'a str>,
+    pub program: Option<&'a str>,
+    pub pid: Option<&'a str>,
+    pub msgid: Option<&'a str>,
+    pub structured: Option<Value>,
+    pub version: Option<u32>,
+    pub msg: &'a str,
+}
+
+/// The month of a year-less (RFC 3164) line, for tracking the year across a file.
+pub fn bsd_month(raw: &[u8]) -> Option<u32> {
+    let b = skip_pri(raw).1;
+    time::parse_bsd(b).map(|(m, ..)| m)
+}
+
+fn skip_pri(b: &[u8]) -> (Option<u32>, &[u8]) {
+    if b.first() == Some(&b'<') {
+        if let Some(end) = b.iter().take(5).position(|&c| c == b'>') {
+            if end > 1 && b[1..end].iter().all(u8::is_ascii_digit) {
+                let pri = std::str::from_utf8(&b[1..end]).ok().and_then(|s| s.parse().ok());
+                if pri.is_some_and(|p: u32| p <= 191) {
+                    return (pri, &b[end + 1..]);
+                }
+            }
+        }
+    }
+    (None, b)
+}
+
+/// Parses a syslog line; `year` completes year-less timestamps.
+pub fn parse<'a>(line: &'a str, zone: &Zone, year: i32) -> Option<Syslog<'a>> {
+    let (pri, rest_b) = skip_pri(line.as_bytes());
+    let rest = &line[line.len() - rest_b.len()..];
+    if pri.is_some() && rest.starts_with("1 ") {
+        return parse_5424(pri, &rest[2..], zone);
+    }
+    let (ts, used) = if let Some((mo, d, t, used)) = time::parse_bsd(rest_b) {
+        (zone.to_epoch(year, mo, d, t.0, t.1, t.2).map(|secs| Timestamp { secs, nanos: 0, frac_digits: 0 }), used)
+    } else if let Some((ts, used)) = time::parse_iso(rest_b, zone) {
+        (Some(ts), used)
+    } else {
+        return None;
+    };
+    // Feb 29 in a non-leap year has no instant: keep the line, without a timestamp.
+    let body = rest[used..].strip_prefix(' ')?.trim_start_matches(' ');
+    let mut out = Syslog { ts, pri, ..Default::default() };
+    let (first, after_first) = split_word(body);
+    if let Some((prog, pid)) = tag(first) {
+        out.program = Some(prog);
+        out.pid = pid;
+        out.msg = after_first;
+    } else if is_hostname(first) {
+        out.host = Some(first);
+        let (second, after_second) = split_word(after_first);
+        if let Some((prog, pid)) = tag(second) {
+            out.program = Some(prog);
+            out.pid = pid;
+            out.msg = after_second;
+        } else {
+            out.msg = after_first;
+        }
+    } else {
+        out.msg = body;
+    }
+    Some(out)
+}
+
+fn split_word(s: &str) -> (&str, &str) {
+    match s.find(' ') {
+        Some(i) => (&s[..i], s[i + 1..].trim_start_matches(' ')),
+        None => (s, ""),
+    }
+}
+
+/// `prog:`, `prog[123]:`, `sshd(pam_unix)[19939]:` → (program, pid).
+fn tag(tok: &str) -> Option<(&str, Option<&str>)> {
+    let t = tok.strip_suffix(':')?;
+    if t.is_empty() {
+        return None;
+    }
+    if let Some(open) = t.rfind('[') {
+        let pid = t[open + 1..].strip_suffix(']')?;
+        if open == 0 || pid.is_empty() || !pid.bytes().all(|b| b.is_ascii_digit()) {
+            return None;
+        }
+        return Some((&t[..open], Some(pid)));
+    }
+    if t.contains([']', '"', '=']) {
+        return None;
+    }
+    Some((t, None))
+}
+
+fn is_hostname(tok: &str) -> bool {
+    !tok.is_empty()
+        && tok.len() <= 255
+        && tok.bytes().any(|b| b.is_ascii_alphanumeric())
+        && tok.bytes().all(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'-' | b'_' | b':' | b'%'))
+}
+
+fn nil(s: &str) -> Option<&str> {
+    (s != "-" && !s.is_empty()).then_some(s)
+}
+
+fn parse_5424<'a>(pri: Option<u32>, s: &'a str, zone: &Zone) -> Option<Syslog<'a>> {
+    let (ts_s, rest) = split_word(s);
+    let ts = if ts_s == "-" { None } else { Some(time::parse_iso(ts_s.as_bytes(), zone)?.0) };
+    let (host, rest) = split_word(rest);
+    let (app, rest) = split_word(rest);
+    let (procid, rest) = split_word(rest);
+    let (msgid, rest) = split_word(rest);
+    let (structured, msg) = if let Some(r) = rest.strip_prefix('-') {
+        (None, r)
+    } else {
+        let (sd, used) = structured_data(rest)?;
+        (Some(sd), &rest[used..])
+    };
+    let msg = msg.strip_prefix(' ').unwrap_or(msg);
+    Some(Syslog {
+        ts,
+        pri,
+        host: nil(host),
+        program: nil(app),
+        pid: nil(procid),
+        msgid: nil(msgid),
+        structured,
+        version: Some(1),
+        msg: msg.strip_prefix('\u{feff}').unwrap_or(msg),
+    })
+}
+
+/// `[id k="v" k2="v\"2"][id2 ...]` → ({id: {k: v}}, bytes used).
+fn structured_data(s: &str) -> Option<(Value, usize)> {
+    let b = s.as_bytes();
+    let mut i = 0;
+    let mut all = Map::new();
+    while b.get(i) == Some(&b'[') {
+        i += 1;
+        let id_end = i + s[i..].find([' ', ']'])?;
+        let id = &s[i..id_end];
+        i = id_end;
+        let mut params = Map::new();
+        while b.get(i) == Some(&b' ') {
+            i += 1;
+            let eq = i + s[i..].find('=')?;
+            let name = &s[i..eq];
+            if b.get(eq + 1) != Some(&b'"') {
+                return None;
+            }
+            let mut j = eq + 2;
+            let mut val = String::new();
+            loop {
+                match b.get(j)? {
+                    b'\\' if matches!(b.get(j + 1), Some(b'"' | b'\\' | b']')) => {
+                        val.push(b[j + 1] as char);
+                        j += 2;
+                    }
+                    b'"' => break,
+                    _ => {
+                        let ch = s[j..].chars().next()?;
+                        val.push(ch);
+                        j += ch.len_utf8();
+                    }
+                }
+            }
+            params.insert(name.to_string(), Value::String(val));
+            i = j + 1;
+        }
+        if b.get(i) != Some(&b']') {
+            return None;
+        }
+        i += 1;
+        all.insert(id.to_string(), Value::Object(params));
+    }
+    Some((Value::Object(all), i))
+}
+
+/// Writes the header fields into the event (the message is handled by the caller).
+pub fn fill<'a>(sys: &Syslog<'a>, ev: &mut FlatEvent<'a>) {
+    if let Some(ts) = sys.ts {
+        ev.set("@timestamp", ts.to_rfc3339());
+    }
+    if let Some(h) = sys.host {
+        ev.set("host.name", h);
+    }
+    if let Some(p) = sys.program {
+        ev.set("process.name", p);
+    }
+    if let Some(pid) = sys.pid {
+        match pid.parse::<i64>() {
+            Ok(n) => ev.set("process.pid", n),
+            Err(_) => ev.set("log.syslog.procid", pid),
+        }
+    }
+    if let Some(pri) = sys.pri {
+        ev.set("log.syslog.priority", pri as i64);
+        ev.set("log.syslog.facility.code", (pri / 8) as i64);
+        ev.set("log.syslog.severity.code", (pri % 8) as i64);
+    }
+    if let Some(v) = sys.version {
+        ev.set("log.syslog.version", v.to_string());
+        if let Some(a) = sys.program {
+            ev.set("log.syslog.appname", a);
+        }
+    }
+    if let Some(m) = sys.msgid {
+        ev.set("log.syslog.msgid", m);
+    }
+    if let Some(sd) = &sys.structured {
+        ev.set("log.syslog.structured_data", Val::Json(sd.clone()));
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn bsd_line() {
+        let s = parse("Feb  9 21:19:40 precise32 sshd[8317]: subsystem request", &Zone::Utc, 2017).unwrap();
+        assert_eq!(s.ts.unwrap().to_rfc3339(), "2017-02-09T21:19:40Z");
+        assert_eq!((s.host, s.program, s.pid), (Some("precise32"), Some("sshd"), Some("8317")));
+        assert_eq!(s.msg, "subsystem request");
+    }
+
+    #[test]
+    fn pam_style_program_and_no_host() {
+        let s = parse("Jun 14 15:16:01 combo sshd(pam_unix)[19939]: authentication failure;", &Zone::Utc, 2005).unwrap();
+        assert_eq!(s.program, Some("sshd(pam_unix)"));
+        let s = parse("Dec 13 11:35:28 --- last message repeated 1 time ---", &Zone::Utc, 2016).unwrap();
+        assert_eq!((s.host, s.program, s.msg), (None, None, "--- last message repeated 1 time ---"));
+    }
+
+    #[test]
+    fn iso_and_5424() {
+        let s = parse("2018-08-14T14:30:02.203151+02:00 linux-sqrz systemd[4179]: Stopped target", &Zone::Utc, 0).unwrap();
+        assert_eq!(s.ts.unwrap().to_rfc3339(), "2018-08-14T12:30:02.203151Z");
+        let s = parse(
+            r#"<165>1 2003-10-11T22:14:15.003Z mymachine.example.com evntslog - ID47 [exampleSDID@32473 iut="3" eventSource="Appl\"x"] BOMAn application"#,
+            &Zone::Utc,
+            0,
+        )
+        .unwrap();
+        assert_eq!((s.pri, s.host, s.program, s.pid, s.msgid), (Some(165), Some("mymachine.example.com"), Some("evntslog"), None, Some("ID47")));
+        assert_eq!(s.structured.unwrap()["exampleSDID@32473"]["eventSource"], "Appl\"x");
+        assert_eq!(s.msg, "BOMAn application");
+    }
+
+    #[test]
+    fn not_syslog() {
+        assert!(parse("hello world", &Zone::Utc, 2000).is_none());
+        assert!(parse("127.0.0.1 - - [10/Oct/2000:13:55:36 -0700] \"GET /\"", &Zone::Utc, 2000).is_none());
+    }
+}
