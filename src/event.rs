@@ -19,6 +19,8 @@ pub enum Val<'a> {
     Bool(bool),
     Strs(Vec<Cow<'a, str>>),
     Json(Value),
+    /// Written as RFC 3339 UTC without an intermediate string.
+    Time(crate::time::Timestamp),
 }
 
 impl<'a> From<&'a str> for Val<'a> {
@@ -47,10 +49,27 @@ impl From<bool> for Val<'_> {
     }
 }
 
-/// An event as a list of (dotted path, value). Setting a path twice keeps the last value.
+/// An event as a list of (dotted path, value). Setting appends; writing sorts once and keeps
+/// the last value of a path set twice.
 #[derive(Debug, Default, Clone)]
 pub struct FlatEvent<'a> {
-    fields: Vec<(Cow<'a, str>, Val<'a>)>,
+    fields: Vec<Field<'a>>,
+}
+
+#[derive(Debug, Clone)]
+struct Field<'a> {
+    /// The key's first 16 bytes, big-endian: orders almost all keys without a byte compare.
+    order: u128,
+    key: Cow<'a, str>,
+    val: Val<'a>,
+}
+
+fn order_of(key: &str) -> u128 {
+    let b = key.as_bytes();
+    let mut buf = [0u8; 16];
+    let n = b.len().min(16);
+    buf[..n].copy_from_slice(&b[..n]);
+    u128::from_be_bytes(buf)
 }
 
 impl<'a> FlatEvent<'a> {
@@ -58,25 +77,25 @@ impl<'a> FlatEvent<'a> {
         FlatEvent { fields: Vec::with_capacity(24) }
     }
 
+    fn position(&self, path: &str) -> Option<usize> {
+        let order = order_of(path);
+        self.fields.iter().rposition(|f| f.order == order && f.key == path)
+    }
+
     pub fn set(&mut self, path: impl Into<Cow<'a, str>>, val: impl Into<Val<'a>>) {
-        let path = path.into();
-        let val = val.into();
-        if let Some(slot) = self.fields.iter_mut().find(|(k, _)| *k == path) {
-            slot.1 = val;
-        } else {
-            self.fields.push((path, val));
-        }
+        let key = path.into();
+        self.fields.push(Field { order: order_of(&key), key, val: val.into() });
     }
 
     /// Sets the path only when it is not set yet.
     pub fn set_default(&mut self, path: &'static str, val: impl Into<Val<'a>>) {
-        if self.get(path).is_none() {
-            self.fields.push((Cow::Borrowed(path), val.into()));
+        if self.position(path).is_none() {
+            self.set(path, val);
         }
     }
 
     pub fn get(&self, path: &str) -> Option<&Val<'a>> {
-        self.fields.iter().find(|(k, _)| k == path).map(|(_, v)| v)
+        self.position(path).map(|i| &self.fields[i].val)
     }
 
     pub fn get_str(&self, path: &str) -> Option<&str> {
@@ -87,20 +106,26 @@ impl<'a> FlatEvent<'a> {
     }
 
     pub fn remove(&mut self, path: &str) -> Option<Val<'a>> {
-        let i = self.fields.iter().position(|(k, _)| k == path)?;
-        Some(self.fields.remove(i).1)
+        let mut last = None;
+        while let Some(i) = self.position(path) {
+            let f = self.fields.remove(i);
+            last = last.or(Some(f.val));
+        }
+        last
     }
 
     /// Appends to a string array field, skipping values already present.
     pub fn push_unique(&mut self, path: &'static str, item: Cow<'a, str>) {
-        match self.fields.iter_mut().find(|(k, _)| k == path) {
-            Some((_, Val::Strs(v))) => {
-                if !v.contains(&item) {
-                    v.push(item)
+        match self.position(path) {
+            Some(i) => match &mut self.fields[i].val {
+                Val::Strs(v) => {
+                    if !v.contains(&item) {
+                        v.push(item)
+                    }
                 }
-            }
-            Some(slot) => slot.1 = Val::Strs(vec![item]),
-            None => self.fields.push((Cow::Borrowed(path), Val::Strs(vec![item]))),
+                other => *other = Val::Strs(vec![item]),
+            },
+            None => self.set(path, Val::Strs(vec![item])),
         }
     }
 
@@ -108,20 +133,41 @@ impl<'a> FlatEvent<'a> {
         self.fields.is_empty()
     }
 
-    pub fn fields(&self) -> impl Iterator<Item = (&str, &Val<'a>)> {
-        self.fields.iter().map(|(k, v)| (k.as_ref(), v))
+    /// The fields in key order, one per path.
+    pub fn fields(&self) -> Vec<(&str, &Val<'a>)> {
+        self.sorted_index().into_iter().map(|i| (self.fields[i as usize].key.as_ref(), &self.fields[i as usize].val)).collect()
     }
 
-    /// Serializes as one nested JSON object followed by a newline. Keys are sorted, so the
-    /// output does not depend on the order in which a parser set them.
-    pub fn write_ndjson(&mut self, out: &mut Vec<u8>) {
-        self.fields.sort_by(|a, b| a.0.as_bytes().cmp(b.0.as_bytes()));
-        write_object(&self.fields, 0, out);
+    /// Indices of the fields in key order, keeping only the last value set for each key.
+    /// Sorting small (prefix, index) pairs is much cheaper than moving the fields.
+    fn sorted_index(&self) -> Vec<u16> {
+        let mut keys: Vec<(u128, u16)> = self.fields.iter().enumerate().map(|(i, f)| (f.order, i as u16)).collect();
+        keys.sort_unstable_by(|a, b| {
+            a.0.cmp(&b.0).then_with(|| {
+                let (fa, fb) = (&self.fields[a.1 as usize], &self.fields[b.1 as usize]);
+                fa.key.as_bytes().cmp(fb.key.as_bytes()).then(a.1.cmp(&b.1))
+            })
+        });
+        let mut out: Vec<u16> = Vec::with_capacity(keys.len());
+        for (n, &(order, i)) in keys.iter().enumerate() {
+            let dup_follows = keys.get(n + 1).is_some_and(|&(o2, j)| o2 == order && self.fields[j as usize].key == self.fields[i as usize].key);
+            if !dup_follows {
+                out.push(i);
+            }
+        }
+        out
+    }
+
+    /// Serializes as one nested JSON object followed by a newline. Keys come out sorted, so
+    /// the output does not depend on the order in which a parser set them.
+    pub fn write_ndjson(&self, out: &mut Vec<u8>) {
+        let idx = self.sorted_index();
+        write_object(&self.fields, &idx, 0, out);
         out.push(b'\n');
     }
 
     /// Converts to a nested `serde_json::Value` (tests and stages that need a tree).
-    pub fn to_value(&mut self) -> Value {
+    pub fn to_value(&self) -> Value {
         let mut buf = Vec::new();
         self.write_ndjson(&mut buf);
         serde_json::from_slice(&buf).expect("FlatEvent writes valid JSON")
@@ -129,40 +175,37 @@ impl<'a> FlatEvent<'a> {
 }
 
 /// Writes `fields` (sorted, all sharing the first `skip` bytes of their key) as one object.
-fn write_object(fields: &[(Cow<'_, str>, Val<'_>)], skip: usize, out: &mut Vec<u8>) {
+/// `idx` lists the fields to write, in key order.
+fn write_object(all: &[Field<'_>], idx: &[u16], skip: usize, out: &mut Vec<u8>) {
+    let key = |n: usize| all[idx[n] as usize].key.as_bytes();
     out.push(b'{');
     let mut i = 0;
     let mut first = true;
-    while i < fields.len() {
-        let rest = &fields[i].0[skip..];
+    while i < idx.len() {
+        let field = &all[idx[i] as usize];
+        let rest = &field.key.as_bytes()[skip..];
         if !first {
             out.push(b',');
         }
         first = false;
-        match rest.find('.') {
+        match memchr::memchr(b'.', rest) {
             // A leaf whose name is also an object prefix ("a" and "a.b") keeps its children
             // as dotted keys beside it rather than losing either.
-            Some(dot) if !has_leaf(fields, i, &rest[..dot], skip) => {
-                let seg = &rest[..dot];
-                let prefix_len = skip + dot + 1;
+            Some(dot) if !has_leaf(&idx[..i], &rest[..dot], skip, &key) => {
+                let group = &rest[..=dot];
                 let mut j = i + 1;
-                while j < fields.len() {
-                    let r = &fields[j].0[skip..];
-                    if r.len() > dot && r.as_bytes()[dot] == b'.' && &r[..dot] == seg {
-                        j += 1;
-                    } else {
-                        break;
-                    }
+                while j < idx.len() && starts_with(&key(j)[skip..], group) {
+                    j += 1;
                 }
-                write_str(seg, out);
+                write_str(&field.key[skip..skip + dot], out);
                 out.push(b':');
-                write_object(&fields[i..j], prefix_len, out);
+                write_object(all, &idx[i..j], skip + dot + 1, out);
                 i = j;
             }
             _ => {
-                write_str(rest, out);
+                write_str(&field.key[skip..], out);
                 out.push(b':');
-                write_val(&fields[i].1, out);
+                write_val(&field.val, out);
                 i += 1;
             }
         }
@@ -170,13 +213,19 @@ fn write_object(fields: &[(Cow<'_, str>, Val<'_>)], skip: usize, out: &mut Vec<u
     out.push(b'}');
 }
 
-fn has_leaf(fields: &[(Cow<'_, str>, Val<'_>)], from: usize, seg: &str, skip: usize) -> bool {
+/// Prefix test without a library call: keys are short, so a call costs more than the loop.
+#[inline]
+fn starts_with(s: &[u8], prefix: &[u8]) -> bool {
+    s.len() >= prefix.len() && s.iter().zip(prefix).all(|(a, b)| a == b)
+}
+
+fn has_leaf<'k>(before: &[u16], seg: &[u8], skip: usize, key: &impl Fn(usize) -> &'k [u8]) -> bool {
     // Sorted order puts "a" before "a.b"; only keys starting with "a" lie between them.
-    fields[..from]
-        .iter()
+    (0..before.len())
         .rev()
-        .take_while(|(k, _)| k[skip..].starts_with(seg))
-        .any(|(k, _)| &k[skip..] == seg)
+        .map(|n| &key(n)[skip..])
+        .take_while(|k| starts_with(k, seg))
+        .any(|k| k.len() == seg.len())
 }
 
 fn write_val(v: &Val<'_>, out: &mut Vec<u8>) {
@@ -202,32 +251,106 @@ fn write_val(v: &Val<'_>, out: &mut Vec<u8>) {
             out.push(b']');
         }
         Val::Json(j) => serde_json::to_writer(&mut *out, j).expect("write to Vec"),
+        Val::Time(t) => {
+            out.push(b'"');
+            t.write_rfc3339(out);
+            out.push(b'"');
+        }
     }
 }
 
-/// Writes a JSON string literal. Fast path for the common case of nothing to escape.
+/// Bytes that need escaping inside a JSON string: 0 = none, else the escape letter
+/// (`u` = `\u00XX`).
+static ESCAPE: [u8; 256] = {
+    let mut t = [0u8; 256];
+    let mut i = 0;
+    while i < 0x20 {
+        t[i] = b'u';
+        i += 1;
+    }
+    t[b'\n' as usize] = b'n';
+    t[b'\r' as usize] = b'r';
+    t[b'\t' as usize] = b't';
+    t[0x08] = b'b';
+    t[0x0c] = b'f';
+    t[b'"' as usize] = b'"';
+    t[b'\\' as usize] = b'\\';
+    t
+};
+
+/// True when any of the 8 bytes is a control character, `"` or `\\` (SWAR test).
+#[inline]
+fn needs_escape8(x: u64) -> bool {
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    const HIGH: u64 = 0x8080_8080_8080_8080;
+    let has_zero = |v: u64| v.wrapping_sub(ONES) & !v & HIGH;
+    let below_space = x.wrapping_sub(ONES * 0x20) & !x & HIGH;
+    (below_space | has_zero(x ^ (ONES * b'"' as u64)) | has_zero(x ^ (ONES * b'\\' as u64))) != 0
+}
+
+fn has_controls(bytes: &[u8]) -> bool {
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    const HIGH: u64 = 0x8080_8080_8080_8080;
+    let mut chunks = bytes.chunks_exact(8);
+    let mut any = 0u64;
+    for c in &mut chunks {
+        let x = u64::from_le_bytes(c.try_into().expect("8 bytes"));
+        any |= x.wrapping_sub(ONES * 0x20) & !x & HIGH;
+    }
+    any != 0 || chunks.remainder().iter().any(|&b| b < 0x20)
+}
+
+/// Whether any byte needs escaping; no early exit, so short strings run branch-free.
+#[inline]
+fn needs_escape(bytes: &[u8]) -> bool {
+    let mut chunks = bytes.chunks_exact(8);
+    let mut any = false;
+    for c in &mut chunks {
+        any |= needs_escape8(u64::from_le_bytes(c.try_into().expect("8 bytes")));
+    }
+    let mut tail = 0u8;
+    for &b in chunks.remainder() {
+        tail |= ESCAPE[b as usize];
+    }
+    any || tail != 0
+}
+
+/// Writes a JSON string literal. Almost no log text needs escaping, so the string is checked
+/// first and copied whole; only strings with quotes, backslashes or controls take the slow path.
 pub fn write_str(s: &str, out: &mut Vec<u8>) {
     let bytes = s.as_bytes();
+    out.reserve(bytes.len() + 2);
     out.push(b'"');
+    if !needs_escape(bytes) {
+        out.extend_from_slice(bytes);
+        out.push(b'"');
+        return;
+    }
     let mut start = 0;
+    if !has_controls(bytes) {
+        // Only quotes and backslashes (access-log lines are full of quotes): jump between them.
+        for pos in memchr::memchr2_iter(b'"', b'\\', bytes) {
+            out.extend_from_slice(&bytes[start..pos]);
+            out.push(b'\\');
+            out.push(bytes[pos]);
+            start = pos + 1;
+        }
+        out.extend_from_slice(&bytes[start..]);
+        out.push(b'"');
+        return;
+    }
     for (i, &b) in bytes.iter().enumerate() {
-        let esc: &[u8] = match b {
-            b'"' => b"\\\"",
-            b'\\' => b"\\\\",
-            b'\n' => b"\\n",
-            b'\r' => b"\\r",
-            b'\t' => b"\\t",
-            0..=0x1f => {
-                out.extend_from_slice(&bytes[start..i]);
-                out.extend_from_slice(format!("\\u{:04x}", b).as_bytes());
-                start = i + 1;
-                continue;
+        let esc = ESCAPE[b as usize];
+        if esc != 0 {
+            out.extend_from_slice(&bytes[start..i]);
+            out.push(b'\\');
+            out.push(esc);
+            if esc == b'u' {
+                const HEX: &[u8; 16] = b"0123456789abcdef";
+                out.extend_from_slice(&[b'0', b'0', HEX[(b >> 4) as usize], HEX[(b & 15) as usize]]);
             }
-            _ => continue,
-        };
-        out.extend_from_slice(&bytes[start..i]);
-        out.extend_from_slice(esc);
-        start = i + 1;
+            start = i + 1;
+        }
     }
     out.extend_from_slice(&bytes[start..]);
     out.push(b'"');
@@ -352,9 +475,21 @@ mod tests {
     fn leaf_and_object_with_same_name_both_survive() {
         let mut ev = FlatEvent::new();
         ev.set("a", "leaf");
+        ev.set("a-b", 2i64);
         ev.set("a.b", 1i64);
         let v = ev.to_value();
-        assert_eq!(v, json!({"a": "leaf", "a.b": 1}));
+        assert_eq!(v, json!({"a": "leaf", "a-b": 2, "a.b": 1}));
+    }
+
+    #[test]
+    fn escapes_match_serde_json() {
+        for s in ["", "plain ascii text that is long enough", "tab\there", "quote\"back\\slash",
+                  "ctl\u{1}\u{1f}\u{8}\u{c}", "unicode é ü 日本 \u{7f}", "12345678\"12345678\n"] {
+            let mut out = Vec::new();
+            write_str(s, &mut out);
+            let back: String = serde_json::from_slice(&out).unwrap();
+            assert_eq!(back, s);
+        }
     }
 
     #[test]

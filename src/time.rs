@@ -6,6 +6,7 @@ use anyhow::{bail, Result};
 use chrono::{LocalResult, NaiveDate, TimeZone};
 use std::fmt::Write as _;
 
+
 /// An instant with the fractional precision it was written with.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 pub struct Timestamp {
@@ -18,28 +19,58 @@ pub struct Timestamp {
 impl Timestamp {
     /// RFC 3339 in UTC with a `Z` suffix, e.g. `2024-02-21T21:54:44.101Z`.
     pub fn to_rfc3339(&self) -> String {
+        let mut out = Vec::with_capacity(32);
+        self.write_rfc3339(&mut out);
+        String::from_utf8(out).expect("ASCII")
+    }
+
+    /// Appends the RFC 3339 form (hot path of every parser: no formatting machinery).
+    pub fn write_rfc3339(&self, out: &mut Vec<u8>) {
         let days = self.secs.div_euclid(86_400);
-        let sod = self.secs.rem_euclid(86_400);
+        let sod = self.secs.rem_euclid(86_400) as u32;
         let (y, m, d) = civil_from_days(days);
-        let mut s = String::with_capacity(32);
-        let _ = write!(
-            s,
-            "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}",
-            y,
-            m,
-            d,
-            sod / 3600,
-            sod / 60 % 60,
-            sod % 60
-        );
-        if self.frac_digits > 0 {
-            let digits = self.frac_digits.min(9) as usize;
-            let frac = format!("{:09}", self.nanos);
-            s.push('.');
-            s.push_str(&frac[..digits]);
+        if (0..=9999).contains(&y) {
+            let y = y as u32;
+            push2(out, y / 100);
+            push2(out, y % 100);
+        } else {
+            let _ = write!(VecWriter(out), "{y:+07}");
         }
-        s.push('Z');
-        s
+        out.push(b'-');
+        push2(out, m);
+        out.push(b'-');
+        push2(out, d);
+        out.push(b'T');
+        push2(out, sod / 3600);
+        out.push(b':');
+        push2(out, sod / 60 % 60);
+        out.push(b':');
+        push2(out, sod % 60);
+        if self.frac_digits > 0 {
+            out.push(b'.');
+            let mut n = self.nanos;
+            let mut digits = [b'0'; 9];
+            for slot in digits.iter_mut().rev() {
+                *slot = b'0' + (n % 10) as u8;
+                n /= 10;
+            }
+            out.extend_from_slice(&digits[..self.frac_digits.min(9) as usize]);
+        }
+        out.push(b'Z');
+    }
+}
+
+fn push2(out: &mut Vec<u8>, v: u32) {
+    out.push(b'0' + (v / 10 % 10) as u8);
+    out.push(b'0' + (v % 10) as u8);
+}
+
+struct VecWriter<'a>(&'a mut Vec<u8>);
+
+impl std::fmt::Write for VecWriter<'_> {
+    fn write_str(&mut self, s: &str) -> std::fmt::Result {
+        self.0.extend_from_slice(s.as_bytes());
+        Ok(())
     }
 }
 

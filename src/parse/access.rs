@@ -15,8 +15,13 @@ pub fn parse<'a>(line: &'a str, zone: &Zone, ev: &mut FlatEvent<'a>) -> bool {
 }
 
 fn combined<'a>(line: &'a str, zone: &Zone, ev: &mut FlatEvent<'a>) -> Option<()> {
-    let open = line.find(" [")?;
-    let close = open + line[open..].find("] ")?;
+    // memchr-based searches: this runs on every access line.
+    let b = line.as_bytes();
+    let open = memchr::memchr(b'[', b)?.checked_sub(1).filter(|&i| b[i] == b' ')?;
+    let close = open + memchr::memchr(b']', &b[open..])?;
+    if b.get(close + 1) != Some(&b' ') {
+        return None;
+    }
     let ts = time::parse_clf(line[open + 2..close].as_bytes(), zone)?;
     let head = &line[..open];
     // head = [vhost] client ident user; the client may be an X-Forwarded-For list "a, b, c".
@@ -42,7 +47,7 @@ fn combined<'a>(line: &'a str, zone: &Zone, ev: &mut FlatEvent<'a>) -> Option<()
     let bytes = fields.next().unwrap_or("-");
     let tail = fields.next().unwrap_or("");
 
-    ev.set("@timestamp", ts.to_rfc3339());
+    ev.set("@timestamp", Val::Time(ts));
     set_client(client, ev);
     if let Some(v) = vhost {
         set_vhost(v, ev);
@@ -58,25 +63,28 @@ fn combined<'a>(line: &'a str, zone: &Zone, ev: &mut FlatEvent<'a>) -> Option<()
     }
     // "referer" "user agent" and anything after them.
     let mut t = tail.trim_start();
+    // Real logs hold lines cut short inside the user agent: an unclosed quote runs to the end.
     if let Some(r) = t.strip_prefix('"') {
-        let end = closing_quote(r)?;
+        let end = closing_quote(r).unwrap_or(r.len());
         let referrer = &r[..end];
         if referrer != "-" && !referrer.is_empty() {
             ev.set("http.request.referrer", referrer);
         }
-        t = r[end + 1..].trim_start();
+        t = r.get(end + 1..).unwrap_or("").trim_start();
         if let Some(u) = t.strip_prefix('"') {
-            let end = closing_quote(u)?;
+            let end = closing_quote(u).unwrap_or(u.len());
             let ua = &u[..end];
             if ua != "-" && !ua.is_empty() {
                 ev.set("user_agent.original", ua);
             }
-            t = u[end + 1..].trim_start();
+            t = u.get(end + 1..).unwrap_or("").trim_start();
         }
     }
     if !t.is_empty() {
-        let extra: Vec<Cow<'a, str>> = t.split(' ').filter(|s| !s.is_empty()).map(Cow::Borrowed).collect();
-        ev.set("logward.access.extra", Val::Strs(extra));
+        let extra: Vec<Cow<'a, str>> = t.split(' ').map(|s| s.trim_matches('"')).filter(|s| !s.is_empty() && *s != "-").map(Cow::Borrowed).collect();
+        if !extra.is_empty() {
+            ev.set("logward.access.extra", Val::Strs(extra));
+        }
     }
     Some(())
 }
@@ -94,7 +102,7 @@ fn ssl_request<'a>(line: &'a str, zone: &Zone, ev: &mut FlatEvent<'a>) -> Option
     if !proto.starts_with("TLS") && !proto.starts_with("SSL") {
         return None;
     }
-    ev.set("@timestamp", ts.to_rfc3339());
+    ev.set("@timestamp", Val::Time(ts));
     set_client(client, ev);
     if let Some((name, ver)) = proto.split_once('v') {
         ev.set("tls.version_protocol", name.to_ascii_lowercase());

@@ -8,7 +8,7 @@ use std::net::IpAddr;
 /// Programs whose lines belong to `system.auth` even when the message is not one we map.
 const AUTH_PROGRAMS: &[&str] = &[
     "sshd", "sudo", "su", "login", "useradd", "usermod", "userdel", "groupadd", "groupmod", "groupdel",
-    "passwd", "chpasswd", "chage", "gpasswd", "newusers", "systemd-logind", "cron", "CRON", "crond",
+    "passwd", "chpasswd", "chage", "chfn", "chsh", "gpasswd", "newusers", "systemd-logind", "cron", "CRON", "crond",
     "polkitd", "pam", "unix_chkpwd", "gdm-password", "sshd-session", "doas", "pkexec", "dbus-daemon-launch-helper",
 ];
 
@@ -93,7 +93,7 @@ pub fn classify<'a>(program: &str, msg: &'a str, ev: &mut FlatEvent<'a>) -> bool
         "sshd" | "sshd-session" => sshd(msg, &mut a).is_some() || pam(msg, &mut a).is_some(),
         "sudo" => sudo(msg, &mut a).is_some() || pam(msg, &mut a).is_some(),
         "su" => su(msg, &mut a).is_some() || pam(msg, &mut a).is_some(),
-        "useradd" | "usermod" | "userdel" | "groupadd" | "groupmod" | "groupdel" | "gpasswd" | "newusers" => {
+        "useradd" | "usermod" | "userdel" | "groupadd" | "groupmod" | "groupdel" | "gpasswd" | "newusers" | "chfn" | "chsh" => {
             accounts(msg, &mut a).is_some()
         }
         "passwd" | "chpasswd" | "chage" => passwd(msg, &mut a).is_some() || pam(msg, &mut a).is_some(),
@@ -457,7 +457,7 @@ fn accounts<'a>(msg: &'a str, a: &mut Auth<'_, 'a>) -> Option<()> {
         a.ev.set("group.name", quoted(msg)?);
         return Some(());
     }
-    if msg.starts_with("change user '") || msg.starts_with("lock user '") || msg.starts_with("unlock user '") {
+    if msg.starts_with("changed user '") || msg.starts_with("change user '") || msg.starts_with("lock user '") || msg.starts_with("unlock user '") {
         a.kind("user_modified", &["iam"], &["user", "change"], Some("success"));
         a.user("user.name", quoted(msg)?);
         return Some(());

@@ -211,7 +211,7 @@ pub fn parse(line: &str, header: &Header, zone: &Zone, year: i32, ev: &mut FlatE
                 }
             }
             Kind::Time => match time::parse_loose(v, zone, year) {
-                Some(ts) => ev.set(col.target.clone(), ts.to_rfc3339()),
+                Some(ts) => ev.set(col.target.clone(), Val::Time(ts)),
                 None => keep_raw(ev),
             },
             Kind::Outcome => match outcome(v) {

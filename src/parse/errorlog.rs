@@ -1,7 +1,7 @@
 //! Web server error logs: Apache 2.2/2.4 (`[Mon Dec 26 16:15:55.103522 2016] [core:error]
 //! [pid 1:tid 2] [client 1.2.3.4:5] msg`) and nginx (`2016/10/25 14:49:34 [error] 54053#0: *1 msg`).
 
-use crate::event::FlatEvent;
+use crate::event::{FlatEvent, Val};
 use crate::time::{self, Zone};
 use std::borrow::Cow;
 use std::net::IpAddr;
@@ -14,7 +14,7 @@ fn apache_inner<'a>(line: &'a str, zone: &Zone, ev: &mut FlatEvent<'a>) -> Optio
     let body = line.strip_prefix('[')?;
     let (ts, used) = time::parse_ctime(body.as_bytes(), zone)?;
     let mut rest = body[used..].strip_prefix("] ")?;
-    ev.set("@timestamp", ts.to_rfc3339());
+    ev.set("@timestamp", Val::Time(ts));
     while let Some(r) = rest.strip_prefix('[') {
         let end = r.find(']')?;
         let tag = &r[..end];
@@ -72,7 +72,7 @@ fn nginx_inner<'a>(line: &'a str, zone: &Zone, ev: &mut FlatEvent<'a>) -> Option
     let end = rest.find("] ")?;
     let level = &rest[..end];
     let rest = &rest[end + 2..];
-    ev.set("@timestamp", ts.to_rfc3339());
+    ev.set("@timestamp", Val::Time(ts));
     ev.set("log.level", level);
     let (pidtid, msg) = rest.split_once(": ").unwrap_or(("", rest));
     if let Some((pid, tid)) = pidtid.split_once('#') {

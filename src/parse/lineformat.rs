@@ -2,7 +2,7 @@
 //! convention of loghub/logparser. `<Name>` is a field, `<Content>` the message; text between
 //! fields is a regular-expression fragment, and a space matches one or more whitespace.
 
-use crate::event::FlatEvent;
+use crate::event::{FlatEvent, Val};
 use crate::time::{self, Zone};
 use anyhow::{bail, Context, Result};
 use regex::Regex;
@@ -77,7 +77,7 @@ impl LineFormat {
         let ts = time::parse_loose(&joined, zone, year)
             .or_else(|| time_parts.iter().rev().find_map(|p| time::parse_loose(p, zone, year)));
         if let Some(ts) = ts {
-            ev.set("@timestamp", ts.to_rfc3339());
+            ev.set("@timestamp", Val::Time(ts));
         }
         true
     }

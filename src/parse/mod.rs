@@ -143,7 +143,9 @@ impl Parser {
             Format::NginxError => errorlog::nginx(line, z, &mut ev),
             // A timestamp alone is not enough (many app logs start with one): syslog has a
             // program tag or a priority.
-            Format::Syslog => syslog::parse(line, z, 2000).is_some_and(|s| s.program.is_some() || s.pri.is_some()),
+            // program tag, a priority, or an RFC 3339 timestamp (with its `T`).
+            Format::Syslog => syslog::parse(line, z, 2000)
+                .is_some_and(|s| s.program.is_some() || s.pri.is_some() || line.as_bytes().get(10) == Some(&b'T')),
             _ => false,
         }
     }
@@ -321,7 +323,7 @@ impl Parser {
     fn text_event<'a>(&self, text: &'a str, year: i32, ev: &mut FlatEvent<'a>, dataset: &'static str) -> &'static str {
         let trimmed = text.trim_start_matches(['[', ' ', '\t']);
         if let Some(ts) = leading_timestamp(trimmed, &self.opts.tz, year) {
-            ev.set("@timestamp", ts.to_rfc3339());
+            ev.set("@timestamp", Val::Time(ts));
         }
         ev.set("message", text.trim_start_matches([' ', '\t']));
         dataset

@@ -190,7 +190,7 @@ fn structured_data(s: &str) -> Option<(Value, usize)> {
 /// Writes the header fields into the event (the message is handled by the caller).
 pub fn fill<'a>(sys: &Syslog<'a>, ev: &mut FlatEvent<'a>) {
     if let Some(ts) = sys.ts {
-        ev.set("@timestamp", ts.to_rfc3339());
+        ev.set("@timestamp", Val::Time(ts));
     }
     if let Some(h) = sys.host {
         ev.set("host.name", h);

@@ -2,7 +2,7 @@
 //! space-separated lines that follow; a later `#Fields:` line replaces the columns.
 
 use super::access::{set_status, set_url};
-use crate::event::FlatEvent;
+use crate::event::{FlatEvent, Val};
 use crate::time::{self, Zone};
 use std::borrow::Cow;
 use std::net::IpAddr;
@@ -86,7 +86,7 @@ pub fn parse<'a>(line: &'a str, fields: &[String], ev: &mut FlatEvent<'a>) -> Re
     }
     if let (Some(d), Some(t)) = (date, tod) {
         match time::parse_iso(format!("{d}T{t}Z").as_bytes(), &Zone::Utc) {
-            Some((ts, _)) => ev.set("@timestamp", ts.to_rfc3339()),
+            Some((ts, _)) => ev.set("@timestamp", Val::Time(ts)),
             None => return Err(format!("bad W3C date/time '{d} {t}'")),
         }
     }
