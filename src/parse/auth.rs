@@ -78,8 +78,10 @@ impl<'a> Auth<'_, 'a> {
             self.ev.set("source.domain", addr);
         }
     }
+    /// `22`, or `5556:11:` as in "port 5556:11: Bye Bye".
     fn port(&mut self, p: &str) {
-        if let Ok(n) = p.trim_end_matches(':').parse::<i64>() {
+        let digits = p.split(|c: char| !c.is_ascii_digit()).next().unwrap_or("");
+        if let Ok(n) = digits.parse::<i64>() {
             self.ev.set("source.port", n);
         }
     }

@@ -233,7 +233,7 @@ impl Stage for Parser {
             Err(reason) => return Outcome::Rejected(reason),
         };
         let dataset = self.dataset(file, dataset);
-        if let Some(module) = dataset.split('.').next().filter(|_| dataset.contains('.')) {
+        if let Some(module) = dataset.split('.').next().filter(|m| dataset.contains('.') && *m != "logward") {
             ev.set("event.module", module.to_string());
         }
         ev.set("event.dataset", dataset);
