@@ -113,7 +113,7 @@ pub struct ParseArgs {
     pub year: Option<i32>,
 
     /// Time zone of timestamps written without one: UTC, +02:00 or an IANA name
-    #[arg(long, value_name = "ZONE", default_value = "UTC")]
+    #[arg(long, value_name = "ZONE", default_value = "UTC", allow_hyphen_values = true)]
     pub tz: String,
 
     /// Layout of custom lines, loghub style: '<Date> <Time> <Level> <Content>'

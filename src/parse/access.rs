@@ -24,18 +24,10 @@ fn combined<'a>(line: &'a str, zone: &Zone, ev: &mut FlatEvent<'a>) -> Option<()
     }
     let ts = time::parse_clf(line[open + 2..close].as_bytes(), zone)?;
     let head = &line[..open];
-    // head = [vhost] client ident user; the client may be an X-Forwarded-For list "a, b, c".
+    // head = [vhost] ["x-forwarded-for list"] client ident user
     let (head, user) = head.rsplit_once(' ')?;
     let (head, _ident) = head.rsplit_once(' ')?;
-    let (vhost, client) = if head.contains(", ") || !head.contains(' ') {
-        (None, head)
-    } else {
-        let (v, c) = head.split_once(' ')?;
-        if c.contains(' ') && !c.contains(", ") {
-            return None;
-        }
-        (Some(v), c)
-    };
+    let (vhost, addresses) = split_head(head)?;
     let rest = line[close + 2..].strip_prefix('"')?;
     let req_end = closing_quote(rest)?;
     let request = &rest[..req_end];
@@ -48,7 +40,7 @@ fn combined<'a>(line: &'a str, zone: &Zone, ev: &mut FlatEvent<'a>) -> Option<()
     let tail = fields.next().unwrap_or("");
 
     ev.set("@timestamp", Val::Time(ts));
-    set_client(client, ev);
+    set_addresses(&addresses, ev);
     if let Some(v) = vhost {
         set_vhost(v, ev);
     }
@@ -96,6 +88,7 @@ fn ssl_request<'a>(line: &'a str, zone: &Zone, ev: &mut FlatEvent<'a>) -> Option
     let mut c = line[close + 2..].splitn(4, ' ');
     let client = c.next()?;
     let proto = c.next()?;
+    let client = [client];
     let cipher = c.next()?;
     let rest = c.next()?.strip_prefix('"')?;
     let end = closing_quote(rest)?;
@@ -103,7 +96,7 @@ fn ssl_request<'a>(line: &'a str, zone: &Zone, ev: &mut FlatEvent<'a>) -> Option
         return None;
     }
     ev.set("@timestamp", Val::Time(ts));
-    set_client(client, ev);
+    set_addresses(&client, ev);
     if let Some((name, ver)) = proto.split_once('v') {
         ev.set("tls.version_protocol", name.to_ascii_lowercase());
         ev.set("tls.version", ver);
@@ -132,22 +125,79 @@ fn closing_quote(s: &str) -> Option<usize> {
     None
 }
 
-fn set_client<'a>(client: &'a str, ev: &mut FlatEvent<'a>) {
-    let client = client.trim_matches('"');
-    if client == "-" || client.is_empty() {
-        return;
+/// Splits what precedes ident and user into an optional virtual host and the client
+/// addresses: `vhost`, a quoted or comma-separated X-Forwarded-For list, the connecting address.
+fn split_head(head: &str) -> Option<(Option<&str>, Vec<&str>)> {
+    let mut items: Vec<(&str, bool)> = Vec::new(); // (text, is_list)
+    let mut rest = head.trim();
+    while !rest.is_empty() {
+        if let Some(q) = rest.strip_prefix('"') {
+            let end = q.find('"')?;
+            items.push((&q[..end], true));
+            rest = q[end + 1..].trim_start();
+            continue;
+        }
+        // A word ending in ',' continues an unquoted list.
+        let mut end = 0;
+        loop {
+            let next = rest[end..].find(' ').map(|i| end + i).unwrap_or(rest.len());
+            if next < rest.len() && rest[..next].ends_with(',') {
+                end = next + 1;
+                continue;
+            }
+            end = next;
+            break;
+        }
+        let word = &rest[..end];
+        items.push((word, word.contains(',')));
+        rest = rest[end..].trim_start();
     }
-    let first = client.split(", ").next().unwrap_or(client);
-    if client.contains(", ") {
-        let list: Vec<Cow<'a, str>> = client.split(", ").map(Cow::Borrowed).collect();
-        ev.set("logward.access.remote_ip_list", Val::Strs(list));
+    let (last, _) = *items.last()?;
+    let mut addresses: Vec<&str> = Vec::new();
+    let mut used = 1;
+    if let Some(&(list, true)) = items.len().checked_sub(2).and_then(|i| items.get(i)) {
+        addresses.extend(list.split(',').map(str::trim).filter(|a| !a.is_empty()));
+        used = 2;
     }
-    ev.set("source.address", first);
-    if first.parse::<IpAddr>().is_ok() {
-        ev.set("source.ip", first);
-        ev.push_unique("related.ip", Cow::Borrowed(first));
-    } else if !first.starts_with("unix:") {
-        ev.set("source.domain", first);
+    addresses.extend(last.split(',').map(str::trim).filter(|a| !a.is_empty()));
+    match items.len() - used {
+        0 => Some((None, addresses)),
+        1 if !items[0].1 => Some((Some(items[0].0), addresses)),
+        _ => None,
+    }
+}
+
+fn is_public(ip: &IpAddr) -> bool {
+    match ip {
+        IpAddr::V4(v4) => !(v4.is_private() || v4.is_loopback() || v4.is_link_local() || v4.is_unspecified() || v4.is_broadcast()),
+        IpAddr::V6(v6) => {
+            let first = v6.segments()[0];
+            !(v6.is_loopback() || v6.is_unspecified() || (first & 0xfe00) == 0xfc00 || (first & 0xffc0) == 0xfe80)
+        }
+    }
+}
+
+/// The client is the first public address of the list (proxies add private hops), else
+/// the first one; the whole list is kept when there is more than one.
+fn set_addresses<'a>(addresses: &[&'a str], ev: &mut FlatEvent<'a>) {
+    let addresses: Vec<&'a str> = addresses.iter().copied().filter(|a| *a != "-").collect();
+    if addresses.len() > 1 {
+        ev.set("logward.access.remote_ip_list", Val::Strs(addresses.iter().map(|a| Cow::Borrowed(*a)).collect()));
+    }
+    let parsed: Vec<Option<IpAddr>> = addresses.iter().map(|a| a.parse().ok()).collect();
+    let pick = parsed
+        .iter()
+        .position(|p| p.as_ref().is_some_and(is_public))
+        .or_else(|| parsed.iter().position(Option::is_some))
+        .or(if addresses.is_empty() { None } else { Some(0) });
+    let Some(i) = pick else { return };
+    let client = addresses[i];
+    ev.set("source.address", client);
+    if parsed[i].is_some() {
+        ev.set("source.ip", client);
+        ev.push_unique("related.ip", Cow::Borrowed(client));
+    } else if !client.starts_with("unix:") {
+        ev.set("source.domain", client);
     }
 }
 
@@ -260,6 +310,12 @@ mod tests {
         assert_eq!(v["logward"]["access"]["extra"], json!(["0.012", "0.010"]));
         let v = run(r#"10.0.0.2, 10.0.0.1, 127.0.0.1 - - [10/Oct/2000:13:55:36 +0000] "GET / HTTP/1.1" 200 12"#);
         assert_eq!(v["source"]["ip"], "10.0.0.2");
+        let v = run(r#"example.com 10.0.0.2, 81.2.69.143 - - [10/Oct/2000:13:55:36 +0000] "GET / HTTP/1.1" 200 12"#);
+        assert_eq!(v["source"]["ip"], "81.2.69.143");
+        assert_eq!(v["destination"]["domain"], "example.com");
+        let v = run(r#"example.com:80 "10.5.102.222, 199.96.1.1" 10.2.1.185 - - [10/Oct/2000:13:55:36 +0000] "GET / HTTP/1.1" 200 12"#);
+        assert_eq!(v["source"]["ip"], "199.96.1.1");
+        assert_eq!(v["logward"]["access"]["remote_ip_list"], json!(["10.5.102.222", "199.96.1.1", "10.2.1.185"]));
         let v = run(r#"::1 - - [26/Dec/2016:16:16:28 +0200] "-" 408 -"#);
         assert_eq!(v["source"]["ip"], "::1");
         assert!(v.get("url").is_none());

@@ -68,6 +68,10 @@ pub fn parse<'a>(line: &'a str, zone: &Zone, year: i32) -> Option<Syslog<'a>> {
             out.program = Some(prog);
             out.pid = pid;
             out.msg = after_second;
+        } else if let Some((prog, pid, msg)) = spaced_tag(after_first) {
+            out.program = Some(prog);
+            out.pid = pid;
+            out.msg = msg;
         } else {
             out.msg = after_first;
         }
@@ -97,10 +101,24 @@ fn tag(tok: &str) -> Option<(&str, Option<&str>)> {
         }
         return Some((&t[..open], Some(pid)));
     }
-    if t.contains([']', '"', '=']) {
+    if t.contains([']', '"', '=', ' ']) {
         return None;
     }
     Some((t, None))
+}
+
+/// A program name with spaces, as macOS writes them: `Google Chrome[1054]: msg`.
+fn spaced_tag(s: &str) -> Option<(&str, Option<&str>, &str)> {
+    let colon = s[..s.len().min(96)].find(": ")?;
+    let candidate = &s[..colon];
+    if !candidate.starts_with(|c: char| c.is_ascii_alphanumeric()) || candidate.contains(['=', '"', '\'']) || candidate.contains("  ") {
+        return None;
+    }
+    let msg = s[colon + 2..].trim_start_matches(' ');
+    match tag(&s[..colon + 1]) {
+        Some((prog, pid)) => Some((prog, pid, msg)),
+        None => Some((candidate, None, msg)),
+    }
 }
 
 fn is_hostname(tok: &str) -> bool {
@@ -241,6 +259,14 @@ mod tests {
         assert_eq!(s.program, Some("sshd(pam_unix)"));
         let s = parse("Dec 13 11:35:28 --- last message repeated 1 time ---", &Zone::Utc, 2016).unwrap();
         assert_eq!((s.host, s.program, s.msg), (None, None, "--- last message repeated 1 time ---"));
+    }
+
+    #[test]
+    fn program_names_with_spaces() {
+        let s = parse("Dec 13 11:35:42 a-mac Google Chrome[85294]: Warning: x", &Zone::Utc, 2016).unwrap();
+        assert_eq!((s.program, s.pid, s.msg), (Some("Google Chrome"), Some("85294"), "Warning: x"));
+        let s = parse("Dec 13 11:35:42 a-mac com.apple.xpc.launchd[1] (com.apple.quicklook[21498]): Service exited", &Zone::Utc, 2016).unwrap();
+        assert_eq!((s.program, s.pid), (Some("com.apple.xpc.launchd[1] (com.apple.quicklook[21498])"), None));
     }
 
     #[test]

@@ -1,0 +1,68 @@
+
+using namespace System.Management.Automation
+using namespace System.Management.Automation.Language
+
+Register-ArgumentCompleter -Native -CommandName 'logward' -ScriptBlock {
+    param($wordToComplete, $commandAst, $cursorPosition)
+
+    $commandElements = $commandAst.CommandElements
+    $command = @(
+        'logward'
+        for ($i = 1; $i -lt $commandElements.Count; $i++) {
+            $element = $commandElements[$i]
+            if ($element -isnot [StringConstantExpressionAst] -or
+                $element.StringConstantType -ne [StringConstantType]::BareWord -or
+                $element.Value.StartsWith('-') -or
+                $element.Value -eq $wordToComplete) {
+                break
+        }
+        $element.Value
+    }) -join ';'
+
+    $completions = @(switch ($command) {
+        'logward' {
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('parse', 'parse', [CompletionResultType]::ParameterValue, 'Parse raw log lines into ECS events (syslog/auth, web access, W3C, JSON, CSV, custom)')
+            [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
+            break
+        }
+        'logward;parse' {
+            [CompletionResult]::new('-o', '-o', [CompletionResultType]::ParameterName, 'Write output to FILE instead of stdout')
+            [CompletionResult]::new('--output', '--output', [CompletionResultType]::ParameterName, 'Write output to FILE instead of stdout')
+            [CompletionResult]::new('--errors', '--errors', [CompletionResultType]::ParameterName, 'Write every rejected line in full to FILE (NDJSON: file, line, reason, text)')
+            [CompletionResult]::new('--threads', '--threads', [CompletionResultType]::ParameterName, 'Worker threads (0 = one per core); output is identical for every value')
+            [CompletionResult]::new('--max-line-bytes', '--max-line-bytes', [CompletionResultType]::ParameterName, 'Lines longer than this many bytes are rejected instead of read into memory')
+            [CompletionResult]::new('-f', '-f', [CompletionResultType]::ParameterName, 'Input format for every file (default: detected per file)')
+            [CompletionResult]::new('--format', '--format', [CompletionResultType]::ParameterName, 'Input format for every file (default: detected per file)')
+            [CompletionResult]::new('--year', '--year', [CompletionResultType]::ParameterName, 'Year of the first year-less syslog line in each file (default: from the file''s modification time; December→January rolls over to the next year)')
+            [CompletionResult]::new('--tz', '--tz', [CompletionResultType]::ParameterName, 'Time zone of timestamps written without one: UTC, +02:00 or an IANA name')
+            [CompletionResult]::new('--line-format', '--line-format', [CompletionResultType]::ParameterName, 'Layout of custom lines, loghub style: ''<Date> <Time> <Level> <Content>''')
+            [CompletionResult]::new('--map', '--map', [CompletionResultType]::ParameterName, 'Map a CSV column to an ECS field (repeatable), e.g. --map proc=process.name')
+            [CompletionResult]::new('--dataset', '--dataset', [CompletionResultType]::ParameterName, 'Set event.dataset to NAME instead of the detected one')
+            [CompletionResult]::new('--strict', '--strict', [CompletionResultType]::ParameterName, 'Stop with exit status 1 at the first rejected line')
+            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'No summary line, no rejected-line messages, no progress bar on stderr')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'No summary line, no rejected-line messages, no progress bar on stderr')
+            [CompletionResult]::new('--rotated', '--rotated', [CompletionResultType]::ParameterName, 'Read rotated sets oldest first: x.log.3.gz x.log.2.gz x.log.1 x.log')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            break
+        }
+        'logward;help' {
+            [CompletionResult]::new('parse', 'parse', [CompletionResultType]::ParameterValue, 'Parse raw log lines into ECS events (syslog/auth, web access, W3C, JSON, CSV, custom)')
+            [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
+            break
+        }
+        'logward;help;parse' {
+            break
+        }
+        'logward;help;help' {
+            break
+        }
+    })
+
+    $completions.Where{ $_.CompletionText -like "$wordToComplete*" } |
+        Sort-Object -Property ListItemText
+}

@@ -1,0 +1,58 @@
+
+use builtin;
+use str;
+
+set edit:completion:arg-completer[logward] = {|@words|
+    fn spaces {|n|
+        builtin:repeat $n ' ' | str:join ''
+    }
+    fn cand {|text desc|
+        edit:complex-candidate $text &display=$text' '(spaces (- 14 (wcswidth $text)))$desc
+    }
+    var command = 'logward'
+    for word $words[1..-1] {
+        if (str:has-prefix $word '-') {
+            break
+        }
+        set command = $command';'$word
+    }
+    var completions = [
+        &'logward'= {
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+            cand parse 'Parse raw log lines into ECS events (syslog/auth, web access, W3C, JSON, CSV, custom)'
+            cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'logward;parse'= {
+            cand -o 'Write output to FILE instead of stdout'
+            cand --output 'Write output to FILE instead of stdout'
+            cand --errors 'Write every rejected line in full to FILE (NDJSON: file, line, reason, text)'
+            cand --threads 'Worker threads (0 = one per core); output is identical for every value'
+            cand --max-line-bytes 'Lines longer than this many bytes are rejected instead of read into memory'
+            cand -f 'Input format for every file (default: detected per file)'
+            cand --format 'Input format for every file (default: detected per file)'
+            cand --year 'Year of the first year-less syslog line in each file (default: from the file''s modification time; December→January rolls over to the next year)'
+            cand --tz 'Time zone of timestamps written without one: UTC, +02:00 or an IANA name'
+            cand --line-format 'Layout of custom lines, loghub style: ''<Date> <Time> <Level> <Content>'''
+            cand --map 'Map a CSV column to an ECS field (repeatable), e.g. --map proc=process.name'
+            cand --dataset 'Set event.dataset to NAME instead of the detected one'
+            cand --strict 'Stop with exit status 1 at the first rejected line'
+            cand -q 'No summary line, no rejected-line messages, no progress bar on stderr'
+            cand --quiet 'No summary line, no rejected-line messages, no progress bar on stderr'
+            cand --rotated 'Read rotated sets oldest first: x.log.3.gz x.log.2.gz x.log.1 x.log'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+        }
+        &'logward;help'= {
+            cand parse 'Parse raw log lines into ECS events (syslog/auth, web access, W3C, JSON, CSV, custom)'
+            cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'logward;help;parse'= {
+        }
+        &'logward;help;help'= {
+        }
+    ]
+    $completions[$command]
+}

@@ -1,0 +1,54 @@
+# Print an optspec for argparse to handle cmd's options that are independent of any subcommand.
+function __fish_logward_global_optspecs
+    string join \n h/help V/version
+end
+
+function __fish_logward_needs_command
+    # Figure out if the current invocation already has a command.
+    set -l cmd (commandline -opc)
+    set -e cmd[1]
+    argparse -s (__fish_logward_global_optspecs) -- $cmd 2>/dev/null
+    or return
+    if set -q argv[1]
+        # Also print the command, so this can be used to figure out what it is.
+        echo $argv[1]
+        return 1
+    end
+    return 0
+end
+
+function __fish_logward_using_subcommand
+    set -l cmd (__fish_logward_needs_command)
+    test -z "$cmd"
+    and return 1
+    contains -- $cmd[1] $argv
+end
+
+complete -c logward -n "__fish_logward_needs_command" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c logward -n "__fish_logward_needs_command" -s V -l version -d 'Print version'
+complete -c logward -n "__fish_logward_needs_command" -f -a "parse" -d 'Parse raw log lines into ECS events (syslog/auth, web access, W3C, JSON, CSV, custom)'
+complete -c logward -n "__fish_logward_needs_command" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c logward -n "__fish_logward_using_subcommand parse" -s o -l output -d 'Write output to FILE instead of stdout' -r -F
+complete -c logward -n "__fish_logward_using_subcommand parse" -l errors -d 'Write every rejected line in full to FILE (NDJSON: file, line, reason, text)' -r -F
+complete -c logward -n "__fish_logward_using_subcommand parse" -l threads -d 'Worker threads (0 = one per core); output is identical for every value' -r
+complete -c logward -n "__fish_logward_using_subcommand parse" -l max-line-bytes -d 'Lines longer than this many bytes are rejected instead of read into memory' -r
+complete -c logward -n "__fish_logward_using_subcommand parse" -s f -l format -d 'Input format for every file (default: detected per file)' -r -f -a "syslog\t'RFC 3164, RFC 5424 and ISO-timestamped syslog (auth.log, secure, syslog, messages)'
+access\t'nginx/Apache access logs: combined, common, with vhost or extra fields'
+w3c\t'W3C extended / IIS logs with a #Fields: header'
+apache-error\t'Apache error log'
+nginx-error\t'nginx error log'
+json\t'JSON lines (ECS events pass through, normalized)'
+csv\t'CSV with a header row'
+custom\t'A custom layout given with --line-format'
+text\t'Unknown text: message, plus a timestamp when one is recognizable'"
+complete -c logward -n "__fish_logward_using_subcommand parse" -l year -d 'Year of the first year-less syslog line in each file (default: from the file\'s modification time; December→January rolls over to the next year)' -r
+complete -c logward -n "__fish_logward_using_subcommand parse" -l tz -d 'Time zone of timestamps written without one: UTC, +02:00 or an IANA name' -r
+complete -c logward -n "__fish_logward_using_subcommand parse" -l line-format -d 'Layout of custom lines, loghub style: \'<Date> <Time> <Level> <Content>\'' -r
+complete -c logward -n "__fish_logward_using_subcommand parse" -l map -d 'Map a CSV column to an ECS field (repeatable), e.g. --map proc=process.name' -r
+complete -c logward -n "__fish_logward_using_subcommand parse" -l dataset -d 'Set event.dataset to NAME instead of the detected one' -r
+complete -c logward -n "__fish_logward_using_subcommand parse" -l strict -d 'Stop with exit status 1 at the first rejected line'
+complete -c logward -n "__fish_logward_using_subcommand parse" -s q -l quiet -d 'No summary line, no rejected-line messages, no progress bar on stderr'
+complete -c logward -n "__fish_logward_using_subcommand parse" -l rotated -d 'Read rotated sets oldest first: x.log.3.gz x.log.2.gz x.log.1 x.log'
+complete -c logward -n "__fish_logward_using_subcommand parse" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c logward -n "__fish_logward_using_subcommand help; and not __fish_seen_subcommand_from parse help" -f -a "parse" -d 'Parse raw log lines into ECS events (syslog/auth, web access, W3C, JSON, CSV, custom)'
+complete -c logward -n "__fish_logward_using_subcommand help; and not __fish_seen_subcommand_from parse help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
