@@ -18,6 +18,8 @@ pub enum Val<'a> {
     Float(f64),
     Bool(bool),
     Strs(Vec<Cow<'a, str>>),
+    /// A constant array (ECS categories and types): no allocation per event.
+    Keywords(&'static [&'static str]),
     Json(Value),
     /// Written as RFC 3339 UTC without an intermediate string.
     Time(crate::time::Timestamp),
@@ -135,12 +137,12 @@ impl<'a> FlatEvent<'a> {
 
     /// The fields in key order, one per path.
     pub fn fields(&self) -> Vec<(&str, &Val<'a>)> {
-        self.sorted_index().into_iter().map(|i| (self.fields[i as usize].key.as_ref(), &self.fields[i as usize].val)).collect()
+        self.sorted_index().into_iter().map(|(_, i)| (self.fields[i as usize].key.as_ref(), &self.fields[i as usize].val)).collect()
     }
 
     /// Indices of the fields in key order, keeping only the last value set for each key.
     /// Sorting small (prefix, index) pairs is much cheaper than moving the fields.
-    fn sorted_index(&self) -> Vec<u16> {
+    fn sorted_index(&self) -> Vec<(u128, u16)> {
         let mut keys: Vec<(u128, u16)> = self.fields.iter().enumerate().map(|(i, f)| (f.order, i as u16)).collect();
         keys.sort_unstable_by(|a, b| {
             a.0.cmp(&b.0).then_with(|| {
@@ -148,21 +150,25 @@ impl<'a> FlatEvent<'a> {
                 fa.key.as_bytes().cmp(fb.key.as_bytes()).then(a.1.cmp(&b.1))
             })
         });
-        let mut out: Vec<u16> = Vec::with_capacity(keys.len());
-        for (n, &(order, i)) in keys.iter().enumerate() {
-            let dup_follows = keys.get(n + 1).is_some_and(|&(o2, j)| o2 == order && self.fields[j as usize].key == self.fields[i as usize].key);
-            if !dup_follows {
-                out.push(i);
+        // Equal keys are adjacent, last set last: keep that one.
+        let mut n = 0;
+        while n + 1 < keys.len() {
+            let (o, i) = keys[n];
+            let (o2, j) = keys[n + 1];
+            if o == o2 && self.fields[i as usize].key == self.fields[j as usize].key {
+                keys.remove(n);
+            } else {
+                n += 1;
             }
         }
-        out
+        keys
     }
 
     /// Serializes as one nested JSON object followed by a newline. Keys come out sorted, so
     /// the output does not depend on the order in which a parser set them.
     pub fn write_ndjson(&self, out: &mut Vec<u8>) {
         let idx = self.sorted_index();
-        write_object(&self.fields, &idx, 0, out);
+        write_object(&self.fields, &idx, out);
         out.push(b'\n');
     }
 
@@ -175,57 +181,84 @@ impl<'a> FlatEvent<'a> {
 }
 
 /// Writes `fields` (sorted, all sharing the first `skip` bytes of their key) as one object.
-/// `idx` lists the fields to write, in key order.
-fn write_object(all: &[Field<'_>], idx: &[u16], skip: usize, out: &mut Vec<u8>) {
-    let key = |n: usize| all[idx[n] as usize].key.as_bytes();
+/// Writes the fields (`idx`: key order, one per key) as nested objects in one pass: a field
+/// closes the objects its key does not share with the previous key and opens the new ones.
+fn write_object(all: &[Field<'_>], idx: &[(u128, u16)], out: &mut Vec<u8>) {
+    const MAX_DEPTH: usize = 16;
+    // Open object path as byte ranges of `open_key`; bit d of `written`: something was
+    // written at depth d; `leaves`: (depth, name) of leaves in the open objects, consulted
+    // only when an object would reuse a leaf's name ("a" and "a.b").
+    let mut open: [(usize, usize); MAX_DEPTH] = [(0, 0); MAX_DEPTH];
+    let mut nopen = 0;
+    let mut open_key: &[u8] = b"";
+    let mut written: u32 = 0;
+    let mut leaves: Vec<(usize, &[u8])> = Vec::with_capacity(idx.len());
     out.push(b'{');
-    let mut i = 0;
-    let mut first = true;
-    while i < idx.len() {
-        let field = &all[idx[i] as usize];
-        let rest = &field.key.as_bytes()[skip..];
-        if !first {
-            out.push(b',');
-        }
-        first = false;
-        match memchr::memchr(b'.', rest) {
-            // A leaf whose name is also an object prefix ("a" and "a.b") keeps its children
-            // as dotted keys beside it rather than losing either.
-            Some(dot) if !has_leaf(&idx[..i], &rest[..dot], skip, &key) => {
-                let group = &rest[..=dot];
-                let mut j = i + 1;
-                while j < idx.len() && starts_with(&key(j)[skip..], group) {
-                    j += 1;
-                }
-                write_str(&field.key[skip..skip + dot], out);
-                out.push(b':');
-                write_object(all, &idx[i..j], skip + dot + 1, out);
-                i = j;
+    for &(_, i) in idx {
+        let field = &all[i as usize];
+        let key = field.key.as_bytes();
+        let mut segs: [(usize, usize); MAX_DEPTH] = [(0, 0); MAX_DEPTH];
+        let mut nseg = 0;
+        let mut start = 0;
+        for dot in memchr::memchr_iter(b'.', key) {
+            if nseg == MAX_DEPTH - 1 {
+                break;
             }
-            _ => {
-                write_str(&field.key[skip..], out);
-                out.push(b':');
-                write_val(&field.val, out);
-                i += 1;
-            }
+            segs[nseg] = (start, dot);
+            nseg += 1;
+            start = dot + 1;
         }
+        let mut common = 0;
+        while common < nopen && common < nseg {
+            let (a0, a1) = open[common];
+            let (b0, b1) = segs[common];
+            if open_key[a0..a1] != key[b0..b1] {
+                break;
+            }
+            common += 1;
+        }
+        while nopen > common {
+            written &= !(1 << nopen);
+            nopen -= 1;
+            out.push(b'}');
+        }
+        while leaves.last().is_some_and(|(d, _)| *d > nopen) {
+            leaves.pop();
+        }
+        let mut leaf_start = start;
+        while nopen < nseg {
+            let (s0, s1) = segs[nopen];
+            let name = &key[s0..s1];
+            if leaves.iter().rev().take_while(|(d, _)| *d == nopen).any(|(_, l)| *l == name) {
+                // "a" is a value here already: keep "a.b..." as one dotted key beside it.
+                leaf_start = s0;
+                break;
+            }
+            comma(&mut written, nopen, out);
+            write_str(&field.key[s0..s1], out);
+            out.extend_from_slice(b":{");
+            open[nopen] = (s0, s1);
+            nopen += 1;
+        }
+        open_key = key;
+        comma(&mut written, nopen, out);
+        write_str(&field.key[leaf_start..], out);
+        out.push(b':');
+        write_val(&field.val, out);
+        leaves.push((nopen, &key[leaf_start..]));
+    }
+    for _ in 0..nopen {
+        out.push(b'}');
     }
     out.push(b'}');
 }
 
-/// Prefix test without a library call: keys are short, so a call costs more than the loop.
 #[inline]
-fn starts_with(s: &[u8], prefix: &[u8]) -> bool {
-    s.len() >= prefix.len() && s.iter().zip(prefix).all(|(a, b)| a == b)
-}
-
-fn has_leaf<'k>(before: &[u16], seg: &[u8], skip: usize, key: &impl Fn(usize) -> &'k [u8]) -> bool {
-    // Sorted order puts "a" before "a.b"; only keys starting with "a" lie between them.
-    (0..before.len())
-        .rev()
-        .map(|n| &key(n)[skip..])
-        .take_while(|k| starts_with(k, seg))
-        .any(|k| k.len() == seg.len())
+fn comma(written: &mut u32, depth: usize, out: &mut Vec<u8>) {
+    if *written & (1 << depth) != 0 {
+        out.push(b',');
+    }
+    *written |= 1 << depth;
 }
 
 fn write_val(v: &Val<'_>, out: &mut Vec<u8>) {
@@ -241,6 +274,16 @@ fn write_val(v: &Val<'_>, out: &mut Vec<u8>) {
         }
         Val::Bool(b) => out.extend_from_slice(if *b { b"true" } else { b"false" }),
         Val::Strs(items) => {
+            out.push(b'[');
+            for (n, s) in items.iter().enumerate() {
+                if n > 0 {
+                    out.push(b',');
+                }
+                write_str(s, out);
+            }
+            out.push(b']');
+        }
+        Val::Keywords(items) => {
             out.push(b'[');
             for (n, s) in items.iter().enumerate() {
                 if n > 0 {
@@ -303,6 +346,13 @@ fn has_controls(bytes: &[u8]) -> bool {
 /// Whether any byte needs escaping; no early exit, so short strings run branch-free.
 #[inline]
 fn needs_escape(bytes: &[u8]) -> bool {
+    if bytes.len() < 16 {
+        let mut acc = 0u8;
+        for &b in bytes {
+            acc |= ESCAPE[b as usize];
+        }
+        return acc != 0;
+    }
     let mut chunks = bytes.chunks_exact(8);
     let mut any = false;
     for c in &mut chunks {

@@ -106,8 +106,8 @@ fn ssl_request<'a>(line: &'a str, zone: &Zone, ev: &mut FlatEvent<'a>) -> Option
     if let Ok(n) = rest[end + 1..].trim().parse::<i64>() {
         ev.set("http.response.body.bytes", n);
     }
-    ev.set("event.category", Val::Strs(vec!["web".into()]));
-    ev.set("event.type", Val::Strs(vec!["access".into()]));
+    ev.set("event.category", Val::Keywords(&["web"]));
+    ev.set("event.type", Val::Keywords(&["access"]));
     Some(())
 }
 
@@ -274,8 +274,8 @@ pub fn set_url<'a>(url: &'a str, ev: &mut FlatEvent<'a>) {
 pub fn set_status(status: i64, ev: &mut FlatEvent<'_>) {
     ev.set("http.response.status_code", status);
     ev.set("event.outcome", if status >= 400 { "failure" } else { "success" });
-    ev.set("event.category", Val::Strs(vec!["web".into()]));
-    ev.set("event.type", Val::Strs(vec!["access".into()]));
+    ev.set("event.category", Val::Keywords(&["web"]));
+    ev.set("event.type", Val::Keywords(&["access"]));
 }
 
 #[cfg(test)]

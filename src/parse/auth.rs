@@ -50,10 +50,10 @@ struct Auth<'e, 'a> {
 }
 
 impl<'a> Auth<'_, 'a> {
-    fn kind(&mut self, action: &'static str, category: &[&'static str], typ: &[&'static str], outcome: Option<&'static str>) {
+    fn kind(&mut self, action: &'static str, category: &'static [&'static str], typ: &'static [&'static str], outcome: Option<&'static str>) {
         self.ev.set("event.action", action);
-        self.ev.set("event.category", Val::Strs(category.iter().map(|c| Cow::Borrowed(*c)).collect()));
-        self.ev.set("event.type", Val::Strs(typ.iter().map(|c| Cow::Borrowed(*c)).collect()));
+        self.ev.set("event.category", Val::Keywords(category));
+        self.ev.set("event.type", Val::Keywords(typ));
         if let Some(o) = outcome {
             self.ev.set("event.outcome", o);
         }
@@ -375,7 +375,7 @@ fn su<'a>(msg: &'a str, a: &mut Auth<'_, 'a>) -> Option<()> {
         if c.lit(prefix).is_some() {
             let target = c.word()?;
             c.lit("by ")?;
-            a.kind("su", &["authentication"], &[if outcome == "success" { "start" } else { "info" }], Some(outcome));
+            a.kind("su", &["authentication"], if outcome == "success" { &["start"] } else { &["info"] }, Some(outcome));
             a.user("user.name", c.word()?);
             a.user("user.target.name", target);
             return Some(());
@@ -391,7 +391,7 @@ fn su<'a>(msg: &'a str, a: &mut Auth<'_, 'a>) -> Option<()> {
     let mut c = Cur(rest);
     c.word()?;
     let (from, to) = c.word()?.split_once(':')?;
-    a.kind("su", &["authentication"], &[if outcome == "success" { "start" } else { "info" }], Some(outcome));
+    a.kind("su", &["authentication"], if outcome == "success" { &["start"] } else { &["info"] }, Some(outcome));
     a.user("user.name", from);
     a.user("user.target.name", to);
     Some(())

@@ -276,7 +276,7 @@ impl Parser {
             }
             Format::ApacheError => {
                 if errorlog::apache(text, zone, ev) {
-                    ev.set("event.category", Val::Strs(vec!["web".into()]));
+                    ev.set("event.category", Val::Keywords(&["web"]));
                     Ok(Some("apache.error"))
                 } else {
                     Ok(Some(self.text_event(text, seq.year, ev, "apache.error")))
@@ -284,7 +284,7 @@ impl Parser {
             }
             Format::NginxError => {
                 if errorlog::nginx(text, zone, ev) {
-                    ev.set("event.category", Val::Strs(vec!["web".into()]));
+                    ev.set("event.category", Val::Keywords(&["web"]));
                     Ok(Some("nginx.error"))
                 } else {
                     Ok(Some(self.text_event(text, seq.year, ev, "nginx.error")))
