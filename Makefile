@@ -1,0 +1,44 @@
+# logward — the two commands the README opens with:
+#   make demo   set up and run the pipeline on the bundled sample data
+#   make test   run every test (what CI runs)
+
+CARGO ?= cargo
+BIN := target/release/logward
+DEMO := demo-out
+
+.PHONY: all build demo test docs bench clean
+
+all: build
+
+build:
+	$(CARGO) build --release
+
+# Parse every bundled sample (auth, syslog, web access, IIS, JSON, CSV exports, a custom
+# format) into one NDJSON file, with rejected lines kept beside it.
+demo: build
+	@mkdir -p $(DEMO)
+	$(BIN) parse --year 2023 --errors $(DEMO)/rejected.ndjson \
+		testdata/parse/auth.log testdata/parse/syslog.log testdata/parse/access.log \
+		testdata/parse/iis.log testdata/parse/events.json testdata/parse/*.csv \
+		testdata/parse/unknown.txt > $(DEMO)/events.ndjson
+	$(BIN) parse --line-format '<Date> <Time> <Pid> <Level> <Component>: <Content>' \
+		testdata/parse/hdfs.log >> $(DEMO)/events.ndjson
+	@echo "--- first event of $(DEMO)/events.ndjson:"
+	@head -1 $(DEMO)/events.ndjson
+	@echo "--- events by dataset:"
+	@grep -o '"dataset":"[^"]*"' $(DEMO)/events.ndjson | sort | uniq -c
+	@echo "--- rejected lines (file:line reason) are in $(DEMO)/rejected.ndjson"
+
+test:
+	$(CARGO) test --release
+
+# Regenerate completions/ and man/ from the clap definitions.
+docs:
+	LOGWARD_BLESS=1 $(CARGO) test --release --test docs_sync
+
+bench: build
+	bench/parse.sh
+
+clean:
+	$(CARGO) clean
+	rm -rf $(DEMO) bench/out
