@@ -32,7 +32,9 @@ rate() { awk -v n="$1" -v s="$2" 'BEGIN { printf "%.0f", n / s }'; }
 printf '%-8s %10s %12s %14s %12s %14s %8s\n' input lines "parse s" "parse lines/s" "jq -c . s" "jq events/s" "jq/parse"
 for kind in auth access; do
   in="$OUT/$kind.log"
-  t0=$(now); $PIN "$BIN" parse --threads 1 -q "$in" > "$OUT/$kind.ndjson"; t1=$(now)
+  # Timed into /dev/null: every event is fully serialized, but disk speed stays out of it.
+  "$BIN" parse -q "$in" > "$OUT/$kind.ndjson"
+  t0=$(now); $PIN "$BIN" parse --threads 1 -q "$in" > /dev/null; t1=$(now)
   $PIN jq -c . "$OUT/$kind.ndjson" > /dev/null; t2=$(now)
   p=$(secs "$t0" "$t1"); j=$(secs "$t1" "$t2")
   printf '%-8s %10d %12.2f %14s %12.2f %14s %7.1fx\n' "$kind" "$LINES" "$p" "$(rate "$LINES" "$p")" "$j" "$(rate "$LINES" "$j")" "$(awk -v j="$j" -v p="$p" 'BEGIN { print j / p }')"

@@ -167,8 +167,10 @@ impl<'a> FlatEvent<'a> {
     /// Serializes as one nested JSON object followed by a newline. Keys come out sorted, so
     /// the output does not depend on the order in which a parser set them.
     pub fn write_ndjson(&self, out: &mut Vec<u8>) {
-        let idx = self.sorted_index();
-        write_object(&self.fields, &idx, out);
+        thread_local! {
+            static PLANS: std::cell::RefCell<PlanCache> = const { std::cell::RefCell::new(PlanCache::new()) };
+        }
+        PLANS.with(|cell| cell.borrow_mut().plan_for(self).write(&self.fields, out));
         out.push(b'\n');
     }
 
@@ -181,9 +183,114 @@ impl<'a> FlatEvent<'a> {
 }
 
 /// Writes `fields` (sorted, all sharing the first `skip` bytes of their key) as one object.
+/// The plans of the last few event shapes seen by this thread (auth logs mix a dozen).
+struct PlanCache {
+    plans: Vec<Plan>,
+    last_hit: usize,
+    next_victim: usize,
+}
+
+impl PlanCache {
+    const SIZE: usize = 16;
+
+    const fn new() -> Self {
+        PlanCache { plans: Vec::new(), last_hit: 0, next_victim: 0 }
+    }
+
+    fn plan_for(&mut self, ev: &FlatEvent<'_>) -> &Plan {
+        let n = self.plans.len();
+        let hit = (0..n).map(|k| (self.last_hit + k) % n).find(|&i| self.plans[i].fits(&ev.fields));
+        let i = match hit {
+            Some(i) => i,
+            None if n < Self::SIZE => {
+                self.plans.push(Plan::empty());
+                n
+            }
+            None => {
+                self.next_victim = (self.next_victim + 1) % Self::SIZE;
+                self.next_victim
+            }
+        };
+        if hit.is_none() {
+            self.plans[i].build(ev);
+        }
+        self.last_hit = i;
+        &self.plans[i]
+    }
+}
+
+/// How an event with a given sequence of keys is written: the structural bytes (braces,
+/// commas, escaped keys) between values, pre-rendered. Consecutive events of one log mostly
+/// set the same keys in the same order, so the last plan is kept per thread and reused when
+/// the keys match exactly; writing is then copying plus the values.
+struct Plan {
+    /// The keys it was built for: (length, 16-byte prefix); `key_bytes` holds them whole.
+    keys: Vec<(usize, u128)>,
+    key_bytes: Vec<u8>,
+    /// Field index of each value, in output order.
+    order: Vec<u16>,
+    /// `bytes[offs[i]..offs[i + 1]]` goes before value i; the last segment closes the object.
+    bytes: Vec<u8>,
+    offs: Vec<usize>,
+}
+
+impl Plan {
+    const fn empty() -> Plan {
+        Plan { keys: Vec::new(), key_bytes: Vec::new(), order: Vec::new(), bytes: Vec::new(), offs: Vec::new() }
+    }
+
+    fn fits(&self, fields: &[Field<'_>]) -> bool {
+        if self.keys.len() != fields.len() || self.offs.is_empty() {
+            return false;
+        }
+        let mut at = 0;
+        for ((len, order), f) in self.keys.iter().zip(fields) {
+            let k = f.key.as_bytes();
+            if *order != f.order || *len != k.len() {
+                return false;
+            }
+            // The prefix already matched; compare the rest by content (a pointer match is no
+            // proof: a freed key's address can be reused by a different key).
+            if *len > 16 && self.key_bytes[at + 16..at + len] != k[16..] {
+                return false;
+            }
+            at += len;
+        }
+        true
+    }
+
+    fn build(&mut self, ev: &FlatEvent<'_>) {
+        self.keys.clear();
+        self.key_bytes.clear();
+        for f in &ev.fields {
+            let k = f.key.as_bytes();
+            self.keys.push((k.len(), f.order));
+            self.key_bytes.extend_from_slice(k);
+        }
+        let idx = ev.sorted_index();
+        self.order = idx.iter().map(|&(_, i)| i).collect();
+        self.bytes.clear();
+        self.offs.clear();
+        self.offs.push(0);
+        let mut offs = std::mem::take(&mut self.offs);
+        write_object(&ev.fields, &idx, &mut self.bytes, |_, out| offs.push(out.len()));
+        offs.push(self.bytes.len());
+        self.offs = offs;
+    }
+
+    fn write(&self, fields: &[Field<'_>], out: &mut Vec<u8>) {
+        for (n, &i) in self.order.iter().enumerate() {
+            out.extend_from_slice(&self.bytes[self.offs[n]..self.offs[n + 1]]);
+            write_val(&fields[i as usize].val, out);
+        }
+        let n = self.order.len();
+        out.extend_from_slice(&self.bytes[self.offs[n]..self.offs[n + 1]]);
+    }
+}
+
 /// Writes the fields (`idx`: key order, one per key) as nested objects in one pass: a field
 /// closes the objects its key does not share with the previous key and opens the new ones.
-fn write_object(all: &[Field<'_>], idx: &[(u128, u16)], out: &mut Vec<u8>) {
+fn write_object<'f, 'a>(all: &'f [Field<'a>], idx: &[(u128, u16)], out: &mut Vec<u8>, mut value: impl FnMut(&'f Field<'a>, &mut Vec<u8>)) {
     const MAX_DEPTH: usize = 16;
     // Open object path as byte ranges of `open_key`; bit d of `written`: something was
     // written at depth d; `leaves`: (depth, name) of leaves in the open objects, consulted
@@ -200,13 +307,15 @@ fn write_object(all: &[Field<'_>], idx: &[(u128, u16)], out: &mut Vec<u8>) {
         let mut segs: [(usize, usize); MAX_DEPTH] = [(0, 0); MAX_DEPTH];
         let mut nseg = 0;
         let mut start = 0;
-        for dot in memchr::memchr_iter(b'.', key) {
-            if nseg == MAX_DEPTH - 1 {
-                break;
+        // Keys are short: a plain loop beats a vectorized search's setup cost.
+        let mut j = 0;
+        while j < key.len() && nseg < MAX_DEPTH - 1 {
+            if key[j] == b'.' {
+                segs[nseg] = (start, j);
+                nseg += 1;
+                start = j + 1;
             }
-            segs[nseg] = (start, dot);
-            nseg += 1;
-            start = dot + 1;
+            j += 1;
         }
         let mut common = 0;
         while common < nopen && common < nseg {
@@ -244,7 +353,7 @@ fn write_object(all: &[Field<'_>], idx: &[(u128, u16)], out: &mut Vec<u8>) {
         comma(&mut written, nopen, out);
         write_str(&field.key[leaf_start..], out);
         out.push(b':');
-        write_val(&field.val, out);
+        value(field, out);
         leaves.push((nopen, &key[leaf_start..]));
     }
     for _ in 0..nopen {
@@ -539,6 +648,46 @@ mod tests {
             write_str(s, &mut out);
             let back: String = serde_json::from_slice(&out).unwrap();
             assert_eq!(back, s);
+        }
+    }
+
+    #[test]
+    fn shape_cache_never_reuses_a_wrong_order() {
+        // Same shape twice (cache hit), then keys that tie on their 16-byte prefix (never
+        // cached), then the first shape again.
+        for _ in 0..2 {
+            let mut ev = FlatEvent::new();
+            ev.set("b", 1i64);
+            ev.set("a", 2i64);
+            assert_eq!(ev.to_value().to_string(), r#"{"a":2,"b":1}"#);
+        }
+        let mut ev = FlatEvent::new();
+        ev.set("logward.csv.same_prefix_z", 1i64);
+        ev.set("logward.csv.same_prefix_a", 2i64);
+        assert_eq!(ev.to_value().to_string(), r#"{"logward":{"csv":{"same_prefix_a":2,"same_prefix_z":1}}}"#);
+        let mut ev = FlatEvent::new();
+        ev.set("logward.csv.same_prefix_a", 1i64);
+        ev.set("logward.csv.same_prefix_z", 2i64);
+        assert_eq!(ev.to_value().to_string(), r#"{"logward":{"csv":{"same_prefix_a":1,"same_prefix_z":2}}}"#);
+        let mut ev = FlatEvent::new();
+        ev.set("b", 3i64);
+        ev.set("a", 4i64);
+        ev.set("a", 5i64);
+        assert_eq!(ev.to_value().to_string(), r#"{"a":5,"b":3}"#);
+    }
+
+    #[test]
+    fn plan_cache_tells_apart_keys_that_differ_after_16_bytes() {
+        // Same length, same 16-byte prefix, different ends: each must get its own plan.
+        let write = |k: &str| {
+            let mut ev = FlatEvent::new();
+            ev.set(k.to_string(), 1i64);
+            ev.set("logward.csv.colour_m".to_string(), 2i64);
+            ev.to_value().to_string()
+        };
+        for _ in 0..2 {
+            assert_eq!(write("logward.csv.colour_a"), r#"{"logward":{"csv":{"colour_a":1,"colour_m":2}}}"#);
+            assert_eq!(write("logward.csv.colour_z"), r#"{"logward":{"csv":{"colour_m":2,"colour_z":1}}}"#);
         }
     }
 

@@ -269,3 +269,16 @@ fn live_input_is_flushed_when_it_stalls() {
     drop(stdin);
     assert!(child.wait().unwrap().success());
 }
+
+#[test]
+fn output_file_and_quiet() {
+    let dir = tempfile::tempdir().unwrap();
+    let out_file = dir.path().join("events.ndjson");
+    let out = logward().args(["parse", "--quiet", "--year", "2023", "-o"]).arg(&out_file).write_stdin(format!("{AUTH}\x00bad\n")).output().unwrap();
+    assert!(out.status.success());
+    assert!(out.stdout.is_empty());
+    assert!(out.stderr.is_empty(), "{}", String::from_utf8_lossy(&out.stderr));
+    let written = std::fs::read_to_string(&out_file).unwrap();
+    assert_eq!(written.lines().count(), 1);
+    assert!(written.contains("\"source\":{\"ip\":\"203.0.113.9\""));
+}
