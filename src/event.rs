@@ -382,26 +382,8 @@ fn write_val(v: &Val<'_>, out: &mut Vec<u8>) {
             }
         }
         Val::Bool(b) => out.extend_from_slice(if *b { b"true" } else { b"false" }),
-        Val::Strs(items) => {
-            out.push(b'[');
-            for (n, s) in items.iter().enumerate() {
-                if n > 0 {
-                    out.push(b',');
-                }
-                write_str(s, out);
-            }
-            out.push(b']');
-        }
-        Val::Keywords(items) => {
-            out.push(b'[');
-            for (n, s) in items.iter().enumerate() {
-                if n > 0 {
-                    out.push(b',');
-                }
-                write_str(s, out);
-            }
-            out.push(b']');
-        }
+        Val::Strs(items) => write_array(items.iter().map(|s| s.as_ref()), out),
+        Val::Keywords(items) => write_array(items.iter().copied(), out),
         Val::Json(j) => serde_json::to_writer(&mut *out, j).expect("write to Vec"),
         Val::Time(t) => {
             out.push(b'"');
@@ -409,6 +391,17 @@ fn write_val(v: &Val<'_>, out: &mut Vec<u8>) {
             out.push(b'"');
         }
     }
+}
+
+fn write_array<'s>(items: impl Iterator<Item = &'s str>, out: &mut Vec<u8>) {
+    out.push(b'[');
+    for (n, s) in items.enumerate() {
+        if n > 0 {
+            out.push(b',');
+        }
+        write_str(s, out);
+    }
+    out.push(b']');
 }
 
 /// Bytes that need escaping inside a JSON string: 0 = none, else the escape letter

@@ -202,18 +202,28 @@ fn set_addresses<'a>(addresses: &[&'a str], ev: &mut FlatEvent<'a>) {
 }
 
 fn set_vhost<'a>(vhost: &'a str, ev: &mut FlatEvent<'a>) {
-    let (host, port) = match vhost.rsplit_once(':') {
-        Some((h, p)) if p.bytes().all(|b| b.is_ascii_digit()) && !h.contains(':') => (h, p.parse::<i64>().ok()),
-        _ => (vhost, None),
+    set_endpoint(vhost, ["destination.ip", "destination.domain", "destination.port"], ev);
+}
+
+/// `host`, `host:port`, `1.2.3.4:80` or `[::1]:80` into ECS `<side>.ip` or a name field, and
+/// `<side>.port`; `fields` = [ip, name, port] paths.
+pub fn set_endpoint<'a>(s: &'a str, fields: [&'static str; 3], ev: &mut FlatEvent<'a>) {
+    let s = s.trim();
+    let (host, port) = match s.rsplit_once(':') {
+        // One colon only (or a bracketed IPv6): a bare IPv6 address has no port.
+        Some((h, p)) if !p.is_empty() && p.bytes().all(|b| b.is_ascii_digit()) && (!h.contains(':') || h.ends_with(']')) => {
+            (h.trim_start_matches('[').trim_end_matches(']'), p.parse::<i64>().ok())
+        }
+        _ => (s, None),
     };
     if host.parse::<IpAddr>().is_ok() {
-        ev.set("destination.ip", host);
+        ev.set(fields[0], host);
         ev.push_unique("related.ip", Cow::Borrowed(host));
-    } else {
-        ev.set("destination.domain", host);
+    } else if !host.is_empty() {
+        ev.set(fields[1], host);
     }
     if let Some(p) = port {
-        ev.set("destination.port", p);
+        ev.set(fields[2], p);
     }
 }
 

@@ -107,6 +107,22 @@ pub fn classify<'a>(program: &str, msg: &'a str, ev: &mut FlatEvent<'a>) -> bool
     found
 }
 
+/// The common tail of sshd messages: `[invalid user ]USER from ADDR[ port N]`.
+fn user_from<'a>(c: &mut Cur<'a>, a: &mut Auth<'_, 'a>) -> Option<()> {
+    let invalid = c.lit("invalid user ").is_some();
+    let user = c.until(" from ")?;
+    let addr = c.word()?;
+    if invalid {
+        a.ev.set("logward.auth.invalid_user", true);
+    }
+    a.user("user.name", user);
+    a.source(addr);
+    if c.lit("port ").is_some() {
+        a.port(c.word()?);
+    }
+    Some(())
+}
+
 fn sshd<'a>(msg: &'a str, a: &mut Auth<'_, 'a>) -> Option<()> {
     let m = msg.strip_prefix("error: ").unwrap_or(msg);
     let mut c = Cur(m);
@@ -131,33 +147,15 @@ fn sshd<'a>(msg: &'a str, a: &mut Auth<'_, 'a>) -> Option<()> {
     if c.lit("Failed ").is_some() {
         let method = c.word()?;
         c.lit("for ")?;
-        let invalid = c.lit("invalid user ").is_some();
-        let user = c.until(" from ")?;
-        let ip = c.word()?;
         a.kind("ssh_login", &["authentication"], &["info"], Some("failure"));
         a.ev.set("logward.auth.method", method);
-        if invalid {
-            a.ev.set("logward.auth.invalid_user", true);
-        }
-        a.user("user.name", user);
-        a.source(ip);
-        if c.lit("port ").is_some() {
-            a.port(c.word()?);
-        }
-        return Some(());
+        return user_from(&mut c, a);
     }
     let mut c = Cur(m);
     if c.lit("Invalid user ").is_some() {
-        let user = c.until(" from ")?;
-        let ip = c.word()?;
         a.kind("invalid_user", &["authentication"], &["info"], Some("failure"));
         a.ev.set("logward.auth.invalid_user", true);
-        a.user("user.name", user);
-        a.source(ip);
-        if c.lit("port ").is_some() {
-            a.port(c.word()?);
-        }
-        return Some(());
+        return user_from(&mut c, a);
     }
     let mut c = Cur(m);
     if c.lit("input_userauth_request: invalid user ").is_some() {
@@ -169,19 +167,8 @@ fn sshd<'a>(msg: &'a str, a: &mut Auth<'_, 'a>) -> Option<()> {
     }
     let mut c = Cur(m);
     if c.lit("maximum authentication attempts exceeded for ").is_some() {
-        let invalid = c.lit("invalid user ").is_some();
-        let user = c.until(" from ")?;
-        let ip = c.word()?;
         a.kind("max_auth_attempts_exceeded", &["authentication"], &["info"], Some("failure"));
-        if invalid {
-            a.ev.set("logward.auth.invalid_user", true);
-        }
-        a.user("user.name", user);
-        a.source(ip);
-        if c.lit("port ").is_some() {
-            a.port(c.word()?);
-        }
-        return Some(());
+        return user_from(&mut c, a);
     }
     let mut c = Cur(m);
     if c.lit("Did not receive identification string from ").is_some() {

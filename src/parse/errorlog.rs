@@ -3,8 +3,6 @@
 
 use crate::event::{FlatEvent, Val};
 use crate::time::{self, Zone};
-use std::borrow::Cow;
-use std::net::IpAddr;
 
 pub fn apache<'a>(line: &'a str, zone: &Zone, ev: &mut FlatEvent<'a>) -> bool {
     apache_inner(line, zone, ev).is_some()
@@ -44,19 +42,7 @@ fn apache_inner<'a>(line: &'a str, zone: &Zone, ev: &mut FlatEvent<'a>) -> Optio
 }
 
 fn set_client<'a>(client: &'a str, ev: &mut FlatEvent<'a>) {
-    let (ip, port) = match client.rsplit_once(':') {
-        Some((ip, p)) if ip.parse::<IpAddr>().is_ok() => (ip, p.parse::<i64>().ok()),
-        _ => (client, None),
-    };
-    if ip.parse::<IpAddr>().is_ok() {
-        ev.set("source.ip", ip);
-        ev.push_unique("related.ip", Cow::Borrowed(ip));
-    } else {
-        ev.set("source.address", ip);
-    }
-    if let Some(p) = port {
-        ev.set("source.port", p);
-    }
+    super::access::set_endpoint(client, ["source.ip", "source.address", "source.port"], ev);
 }
 
 pub fn nginx<'a>(line: &'a str, zone: &Zone, ev: &mut FlatEvent<'a>) -> bool {
