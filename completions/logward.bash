@@ -91,7 +91,7 @@ _logward() {
             return 0
             ;;
         logward__subcmd__parse)
-            opts="-o -q -f -h --output --errors --strict --threads --quiet --max-line-bytes --rotated --format --year --tz --line-format --map --dataset --help"
+            opts="-o -q -f -h --output --errors --strict --threads --quiet --max-line-bytes --rotated --format --year --tz --line-format --map --dataset --no-templates --templates --templates-frozen --templates-out --mask --template-similarity --template-max-enum --max-templates --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -142,6 +142,30 @@ _logward() {
                     return 0
                     ;;
                 --dataset)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --templates)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --templates-out)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --mask)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --template-similarity)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --template-max-enum)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --max-templates)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

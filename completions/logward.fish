@@ -46,9 +46,17 @@ complete -c logward -n "__fish_logward_using_subcommand parse" -l tz -d 'Time zo
 complete -c logward -n "__fish_logward_using_subcommand parse" -l line-format -d 'Layout of custom lines, loghub style: \'<Date> <Time> <Level> <Content>\'' -r
 complete -c logward -n "__fish_logward_using_subcommand parse" -l map -d 'Map a CSV column to an ECS field (repeatable), e.g. --map proc=process.name' -r
 complete -c logward -n "__fish_logward_using_subcommand parse" -l dataset -d 'Set event.dataset to NAME instead of the detected one' -r
+complete -c logward -n "__fish_logward_using_subcommand parse" -l templates -d 'Load learned templates from FILE at start and save them there at the end' -r -F
+complete -c logward -n "__fish_logward_using_subcommand parse" -l templates-out -d 'Write the template table (NDJSON: id, pattern, count, first_seen, last_seen, example)' -r -F
+complete -c logward -n "__fish_logward_using_subcommand parse" -l mask -d 'Variables masked before mining: a comma list of ip,number,hex,path,uuid,blockid,url,digits, or `-class` to drop one from the default (all)' -r
+complete -c logward -n "__fish_logward_using_subcommand parse" -l template-similarity -d 'Share of a message\'s tokens that must equal a template\'s constants to join it' -r
+complete -c logward -n "__fish_logward_using_subcommand parse" -l template-max-enum -d 'A position holding at most N distinct words stays part of the template (0 or 1: none)' -r
+complete -c logward -n "__fish_logward_using_subcommand parse" -l max-templates -d 'Most template clusters kept in memory; beyond it the least recently used is evicted' -r
 complete -c logward -n "__fish_logward_using_subcommand parse" -l strict -d 'Stop with exit status 1 at the first rejected line'
 complete -c logward -n "__fish_logward_using_subcommand parse" -s q -l quiet -d 'No summary line, no rejected-line messages, no progress bar on stderr'
 complete -c logward -n "__fish_logward_using_subcommand parse" -l rotated -d 'Read rotated sets oldest first: x.log.3.gz x.log.2.gz x.log.1 x.log'
+complete -c logward -n "__fish_logward_using_subcommand parse" -l no-templates -d 'Do not mine templates (no logward.template fields)'
+complete -c logward -n "__fish_logward_using_subcommand parse" -l templates-frozen -d 'Use the templates loaded with --templates without learning new ones'
 complete -c logward -n "__fish_logward_using_subcommand parse" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c logward -n "__fish_logward_using_subcommand help; and not __fish_seen_subcommand_from parse help" -f -a "parse" -d 'Parse raw log lines into ECS events (syslog/auth, web access, W3C, JSON, CSV, custom)'
 complete -c logward -n "__fish_logward_using_subcommand help; and not __fish_seen_subcommand_from parse help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'

@@ -127,6 +127,39 @@ pub struct ParseArgs {
     /// Set event.dataset to NAME instead of the detected one
     #[arg(long, value_name = "NAME")]
     pub dataset: Option<String>,
+
+    /// Do not mine templates (no logward.template fields)
+    #[arg(long, help_heading = "Templates")]
+    pub no_templates: bool,
+
+    /// Load learned templates from FILE at start and save them there at the end
+    #[arg(long, value_name = "FILE", help_heading = "Templates")]
+    pub templates: Option<PathBuf>,
+
+    /// Use the templates loaded with --templates without learning new ones
+    #[arg(long, requires = "templates", help_heading = "Templates")]
+    pub templates_frozen: bool,
+
+    /// Write the template table (NDJSON: id, pattern, count, first_seen, last_seen, example)
+    #[arg(long, value_name = "FILE", help_heading = "Templates")]
+    pub templates_out: Option<PathBuf>,
+
+    /// Variables masked before mining: a comma list of ip,number,hex,path,uuid,blockid,url,digits,
+    /// or `-class` to drop one from the default (all)
+    #[arg(long, value_name = "CLASSES", default_value = "all", allow_hyphen_values = true, help_heading = "Templates")]
+    pub mask: String,
+
+    /// Share of a message's tokens that must equal a template's constants to join it
+    #[arg(long, value_name = "0..1", default_value_t = 0.5, help_heading = "Templates")]
+    pub template_similarity: f64,
+
+    /// A position holding at most N distinct words stays part of the template (0 or 1: none)
+    #[arg(long, value_name = "N", default_value_t = 3, help_heading = "Templates")]
+    pub template_max_enum: usize,
+
+    /// Most template clusters kept in memory; beyond it the least recently used is evicted
+    #[arg(long, value_name = "N", default_value_t = 50_000, help_heading = "Templates")]
+    pub max_templates: usize,
 }
 
 /// The clap command, for generating completions and man pages.

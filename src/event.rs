@@ -23,6 +23,8 @@ pub enum Val<'a> {
     Json(Value),
     /// Written as RFC 3339 UTC without an intermediate string.
     Time(crate::time::Timestamp),
+    /// Written as nothing: `write_ndjson` returns where it is, for the ordered pass to fill.
+    Mark,
 }
 
 impl<'a> From<&'a str> for Val<'a> {
@@ -76,7 +78,7 @@ fn order_of(key: &str) -> u128 {
 
 impl<'a> FlatEvent<'a> {
     pub fn new() -> Self {
-        FlatEvent { fields: Vec::with_capacity(24) }
+        FlatEvent { fields: Vec::with_capacity(32) }
     }
 
     fn position(&self, path: &str) -> Option<usize> {
@@ -165,13 +167,15 @@ impl<'a> FlatEvent<'a> {
     }
 
     /// Serializes as one nested JSON object followed by a newline. Keys come out sorted, so
-    /// the output does not depend on the order in which a parser set them.
-    pub fn write_ndjson(&self, out: &mut Vec<u8>) {
+    /// the output does not depend on the order in which a parser set them. Returns the offset
+    /// of a `Val::Mark` value, if the event has one.
+    pub fn write_ndjson(&self, out: &mut Vec<u8>) -> Option<usize> {
         thread_local! {
             static PLANS: std::cell::RefCell<PlanCache> = const { std::cell::RefCell::new(PlanCache::new()) };
         }
-        PLANS.with(|cell| cell.borrow_mut().plan_for(self).write(&self.fields, out));
+        let mark = PLANS.with(|cell| cell.borrow_mut().plan_for(self).write(&self.fields, out));
         out.push(b'\n');
+        mark
     }
 
     /// Converts to a nested `serde_json::Value` (tests and stages that need a tree).
@@ -278,13 +282,19 @@ impl Plan {
         self.offs = offs;
     }
 
-    fn write(&self, fields: &[Field<'_>], out: &mut Vec<u8>) {
+    fn write(&self, fields: &[Field<'_>], out: &mut Vec<u8>) -> Option<usize> {
+        let mut mark = None;
         for (n, &i) in self.order.iter().enumerate() {
             out.extend_from_slice(&self.bytes[self.offs[n]..self.offs[n + 1]]);
-            write_val(&fields[i as usize].val, out);
+            let val = &fields[i as usize].val;
+            if matches!(val, Val::Mark) {
+                mark = Some(out.len());
+            }
+            write_val(val, out);
         }
         let n = self.order.len();
         out.extend_from_slice(&self.bytes[self.offs[n]..self.offs[n + 1]]);
+        mark
     }
 }
 
@@ -390,6 +400,7 @@ fn write_val(v: &Val<'_>, out: &mut Vec<u8>) {
             t.write_rfc3339(out);
             out.push(b'"');
         }
+        Val::Mark => {}
     }
 }
 

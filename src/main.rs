@@ -2,7 +2,7 @@ use anyhow::{Context, Result};
 use clap::Parser as _;
 use logward::cli::{Cli, Command, ParseArgs};
 use logward::io::{self, output::is_pipe_closed};
-use logward::parse::{lineformat::LineFormat, ParseOptions, Parser};
+use logward::parse::{lineformat::LineFormat, mask::MaskSet, template::MinerOptions, ParseOptions, Parser, TemplateOptions};
 use logward::time::Zone;
 use std::process::ExitCode;
 
@@ -37,7 +37,22 @@ fn parse(args: ParseArgs) -> Result<ExitCode> {
                 .with_context(|| format!("--map '{m}': write it as COLUMN=FIELD, e.g. --map proc=process.name"))
         })
         .collect::<Result<Vec<_>>>()?;
-    let opts = ParseOptions { format: args.format, year: args.year, tz, line_format, maps, dataset: args.dataset };
+    let templates = if args.no_templates {
+        None
+    } else {
+        Some(TemplateOptions {
+            mask: MaskSet::parse(&args.mask)?,
+            miner: MinerOptions {
+                similarity: args.template_similarity,
+                max_enum: args.template_max_enum,
+                max_templates: args.max_templates.max(1),
+                state: args.templates.clone(),
+                frozen: args.templates_frozen,
+                table: args.templates_out.clone(),
+            },
+        })
+    };
+    let opts = ParseOptions { format: args.format, year: args.year, tz, line_format, maps, dataset: args.dataset, templates };
     let sources = io::expand_inputs(&args.common.inputs, args.common.rotated)?;
     let summary = io::run(&Parser::new(opts), "parse", sources, &args.common.run_options())?;
     Ok(if summary.strict_failed { ExitCode::from(1) } else { ExitCode::SUCCESS })

@@ -5,7 +5,7 @@ use super::input::Source;
 use super::lines::{line_bytes, Chunk, ChunkReader, Item};
 use super::output::Output;
 use super::sink::{Counts, Reject, RejectSink};
-use super::stage::{LineRef, Outcome, Stage};
+use super::stage::{LineRef, Outcome, Output as StageOutput, Stage};
 use anyhow::Result;
 use std::borrow::Cow;
 use std::collections::BTreeMap;
@@ -34,8 +34,8 @@ pub struct RunSummary {
     pub strict_failed: bool,
 }
 
-struct ChunkResult {
-    out: Vec<u8>,
+struct ChunkResult<P> {
+    out: StageOutput<P>,
     /// Each rejection with the output length and counts just after it (for `--strict`).
     rejects: Vec<(Reject, usize, Counts)>,
     counts: Counts,
@@ -58,7 +58,8 @@ pub fn run<S: Stage>(stage: &S, command: &str, sources: Vec<Source>, opts: &RunO
     let progress = Progress::new(opts.quiet);
     let workers = worker_count(opts.threads);
     let mut reader = ChunkReader::new(stage, sources, opts.max_line_bytes);
-    let mut writer = Writer { output: &mut output, sink: &mut sink, strict: opts.strict, progress, failed: false };
+    let ordered = stage.ordered()?;
+    let mut writer = Writer { stage, ordered, insert: Vec::new(), output: &mut output, sink: &mut sink, strict: opts.strict, progress, failed: false };
 
     if workers <= 1 {
         while let Some(chunk) = reader.next_chunk()? {
@@ -71,7 +72,9 @@ pub fn run<S: Stage>(stage: &S, command: &str, sources: Vec<Source>, opts: &RunO
     }
     let failed = writer.failed;
     writer.progress.finish();
+    let ordered = writer.ordered;
     output.flush()?;
+    stage.finish(ordered)?;
     sink.finish()?;
     if !opts.quiet {
         eprintln!("{}", sink.counts.summary(command));
@@ -79,12 +82,12 @@ pub fn run<S: Stage>(stage: &S, command: &str, sources: Vec<Source>, opts: &RunO
     Ok(RunSummary { counts: sink.counts, strict_failed: failed })
 }
 
-fn run_parallel<S: Stage>(stage: &S, mut reader: ChunkReader<'_, S>, workers: usize, writer: &mut Writer<'_>) -> Result<()> {
+fn run_parallel<S: Stage>(stage: &S, mut reader: ChunkReader<'_, S>, workers: usize, writer: &mut Writer<'_, S>) -> Result<()> {
     let stop = AtomicBool::new(false);
     let (chunk_tx, chunk_rx) = mpsc::sync_channel::<(u64, Chunk<S>)>(workers * 2);
     let chunk_rx = Mutex::new(chunk_rx);
     std::thread::scope(|scope| -> Result<()> {
-        let (res_tx, res_rx) = mpsc::sync_channel::<(u64, ChunkResult)>(workers * 2);
+        let (res_tx, res_rx) = mpsc::sync_channel::<(u64, ChunkResult<S::Pending>)>(workers * 2);
         let stop = &stop;
         let read_thread = scope.spawn(move || -> Result<()> {
             let mut n = 0u64;
@@ -108,7 +111,7 @@ fn run_parallel<S: Stage>(stage: &S, mut reader: ChunkReader<'_, S>, workers: us
             });
         }
         drop(res_tx);
-        let mut pending: BTreeMap<u64, ChunkResult> = BTreeMap::new();
+        let mut pending: BTreeMap<u64, ChunkResult<S::Pending>> = BTreeMap::new();
         let mut next = 0u64;
         let mut outcome = Ok(());
         'recv: for (n, res) in res_rx.iter() {
@@ -136,7 +139,11 @@ fn run_parallel<S: Stage>(stage: &S, mut reader: ChunkReader<'_, S>, workers: us
     })
 }
 
-struct Writer<'a> {
+struct Writer<'a, S: Stage> {
+    stage: &'a S,
+    ordered: S::Ordered,
+    /// Scratch for the bytes the ordered pass inserts.
+    insert: Vec<u8>,
     output: &'a mut Output,
     sink: &'a mut RejectSink,
     strict: bool,
@@ -144,14 +151,15 @@ struct Writer<'a> {
     failed: bool,
 }
 
-impl Writer<'_> {
+impl<S: Stage> Writer<'_, S> {
     /// Writes one chunk's results. Returns false when the run must stop (`--strict`).
-    fn take(&mut self, res: ChunkResult) -> Result<bool> {
+    fn take(&mut self, res: ChunkResult<S::Pending>) -> Result<bool> {
         if self.strict {
             if let Some((first, at, counts)) = res.rejects.first() {
-                self.output.write(&res.out[..*at])?;
-                self.sink.counts.add(counts);
-                self.sink.reject(first)?;
+                let (at, first, counts) = (*at, first.clone(), *counts);
+                self.write_until(res.out, at)?;
+                self.sink.counts.add(&counts);
+                self.sink.reject(&first)?;
                 eprintln!(
                     "logward: stopped at the first rejected line ({}:{}) because of --strict",
                     first.file, first.line
@@ -160,7 +168,8 @@ impl Writer<'_> {
                 return Ok(false);
             }
         }
-        self.output.write(&res.out)?;
+        let len = res.out.bytes.len();
+        self.write_until(res.out, len)?;
         for (r, _, _) in &res.rejects {
             self.sink.reject(r)?;
         }
@@ -171,12 +180,28 @@ impl Writer<'_> {
         }
         Ok(true)
     }
+
+    /// Writes `out.bytes[..end]`, running the ordered pass at each mark before `end`.
+    fn write_until(&mut self, out: StageOutput<S::Pending>, end: usize) -> Result<()> {
+        let mut from = 0;
+        for (at, pending) in out.marks {
+            if at > end {
+                break;
+            }
+            self.output.write(&out.bytes[from..at])?;
+            self.insert.clear();
+            self.stage.complete(&mut self.ordered, pending, &mut self.insert);
+            self.output.write(&self.insert)?;
+            from = at;
+        }
+        self.output.write(&out.bytes[from..end])
+    }
 }
 
 /// Processes every line of a chunk in order.
-fn process_chunk<S: Stage>(stage: &S, chunk: Chunk<S>) -> ChunkResult {
+fn process_chunk<S: Stage>(stage: &S, chunk: Chunk<S>) -> ChunkResult<S::Pending> {
     let mut seq = chunk.state;
-    let mut out = Vec::with_capacity(chunk.buf.len() * 3);
+    let mut out = StageOutput::with_capacity(chunk.buf.len() * 3);
     let mut rejects = Vec::new();
     let mut counts = Counts::default();
     let echo = stage.echo_rejected();
@@ -225,7 +250,7 @@ fn process_chunk<S: Stage>(stage: &S, chunk: Chunk<S>) -> ChunkResult {
         };
         if let Some(r) = rejected {
             counts.rejected += 1;
-            rejects.push((r, out.len(), counts));
+            rejects.push((r, out.bytes.len(), counts));
         }
     }
     ChunkResult { out, rejects, counts, flush: chunk.flush }

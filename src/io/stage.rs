@@ -27,9 +27,16 @@ pub struct LineRef<'a> {
 /// `Seq` is the small state that depends on every earlier line of the same file (e.g. the
 /// year of year-less syslog lines, the current W3C `#Fields:` header). The reader advances
 /// `Seq` over every line so that each chunk can start from a snapshot on any thread.
+///
+/// Work that must see records in input order (learning templates, say) goes through the
+/// ordered pass: `process` leaves a mark (an output offset and a `Pending` value) and the
+/// writer thread later calls `complete` with it, in input order, inserting its bytes at the
+/// mark. Stages without such work use `()` and never mark.
 pub trait Stage: Sync {
     type File: Send + Sync;
     type Seq: Clone + Send;
+    type Pending: Send;
+    type Ordered;
 
     /// Called once per file with up to its first 64 lines.
     fn open_file(&self, source: &Source, head: &[String]) -> (Self::File, Self::Seq);
@@ -45,11 +52,39 @@ pub trait Stage: Sync {
         seq: &Self::Seq,
         source: &Source,
         line: &LineRef<'_>,
-        out: &mut Vec<u8>,
+        out: &mut Output<Self::Pending>,
     ) -> Outcome;
+
+    /// The state of the ordered pass, created once per run.
+    fn ordered(&self) -> anyhow::Result<Self::Ordered>;
+
+    /// Completes one mark, in input order, writing the bytes that belong at it.
+    fn complete(&self, _state: &mut Self::Ordered, _pending: Self::Pending, _out: &mut Vec<u8>) {}
+
+    /// Called once after the last record (save learned state, write side reports).
+    fn finish(&self, _state: Self::Ordered) -> anyhow::Result<()> {
+        Ok(())
+    }
 
     /// Whether rejected lines may be echoed in errors (false once data must stay hidden).
     fn echo_rejected(&self) -> bool {
         true
+    }
+}
+
+/// Where `process` writes: the records, and marks for the ordered pass.
+pub struct Output<P> {
+    pub bytes: Vec<u8>,
+    pub marks: Vec<(usize, P)>,
+}
+
+impl<P> Output<P> {
+    pub fn with_capacity(n: usize) -> Self {
+        Output { bytes: Vec::with_capacity(n), marks: Vec::new() }
+    }
+
+    /// Asks the ordered pass to insert bytes at the current end of the output.
+    pub fn mark(&mut self, pending: P) {
+        self.marks.push((self.bytes.len(), pending));
     }
 }

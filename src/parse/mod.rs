@@ -11,10 +11,13 @@ pub mod csv;
 pub mod errorlog;
 pub mod json;
 pub mod lineformat;
+pub mod mask;
 pub mod syslog;
+pub mod template;
 pub mod w3c;
 
 use crate::event::{FlatEvent, Val};
+use crate::io::stage::Output;
 use crate::io::{LineRef, Outcome, Source, Stage};
 use crate::time::{self, Zone};
 use chrono::Datelike;
@@ -71,6 +74,14 @@ pub struct ParseOptions {
     pub maps: Vec<(String, String)>,
     /// `--dataset NAME` overrides `event.dataset`.
     pub dataset: Option<String>,
+    /// Template mining of free-text messages; `None` with `--no-templates`.
+    pub templates: Option<TemplateOptions>,
+}
+
+#[derive(Debug, Clone)]
+pub struct TemplateOptions {
+    pub mask: mask::MaskSet,
+    pub miner: template::MinerOptions,
 }
 
 pub struct Parser {
@@ -181,6 +192,38 @@ impl Parser {
 impl Stage for Parser {
     type File = FileInfo;
     type Seq = Seq;
+    type Pending = template::Pending;
+    type Ordered = Option<template::Miner>;
+
+    fn ordered(&self) -> anyhow::Result<Option<template::Miner>> {
+        self.opts.templates.as_ref().map(|t| template::Miner::new(t.miner.clone())).transpose()
+    }
+
+    /// Writes `{"id":..,"pattern":..}` for the message; a message no frozen template
+    /// matches gets its own masked shape and `"known":false`.
+    fn complete(&self, miner: &mut Option<template::Miner>, pending: template::Pending, out: &mut Vec<u8>) {
+        let Some(miner) = miner.as_mut() else { return };
+        let (id, pattern) = miner.assign(&pending);
+        out.extend_from_slice(b"{\"id\":");
+        if !id.is_empty() {
+            crate::event::write_str(id, out);
+            out.extend_from_slice(b",\"pattern\":");
+            crate::event::write_str(pattern, out);
+        } else {
+            crate::event::write_str(&template::template_id(pending.masked()), out);
+            out.extend_from_slice(b",\"pattern\":");
+            crate::event::write_str(pending.masked(), out);
+            out.extend_from_slice(b",\"known\":false");
+        }
+        out.push(b'}');
+    }
+
+    fn finish(&self, miner: Option<template::Miner>) -> anyhow::Result<()> {
+        match miner {
+            Some(m) => m.finish(),
+            None => Ok(()),
+        }
+    }
 
     fn open_file(&self, source: &Source, head: &[String]) -> (FileInfo, Seq) {
         let format = self.detect(head);
@@ -218,10 +261,10 @@ impl Stage for Parser {
         }
     }
 
-    fn process(&self, file: &FileInfo, seq: &Seq, _source: &Source, line: &LineRef<'_>, out: &mut Vec<u8>) -> Outcome {
+    fn process(&self, file: &FileInfo, seq: &Seq, _source: &Source, line: &LineRef<'_>, out: &mut Output<template::Pending>) -> Outcome {
         let text = line.text;
         if file.format == Format::Json {
-            return match json::parse(text, &self.opts.tz, file.path.as_deref(), out) {
+            return match json::parse(text, &self.opts.tz, file.path.as_deref(), &mut out.bytes) {
                 Ok(()) => Outcome::Emitted,
                 Err(e) => Outcome::Rejected(e),
             };
@@ -245,12 +288,36 @@ impl Stage for Parser {
         if line.lossy {
             ev.push_unique("tags", Cow::Borrowed("invalid_utf8"));
         }
-        ev.write_ndjson(out);
+        let pending = self.template_pending(file.format, &mut ev);
+        let mark = ev.write_ndjson(&mut out.bytes);
+        if let (Some(at), Some(p)) = (mark, pending) {
+            out.marks.push((at, p));
+        }
         Outcome::Emitted
     }
 }
 
 impl Parser {
+    /// Masks the event's free-text message for the miner and leaves a placeholder where
+    /// `logward.template` goes. Structured formats (access, W3C, CSV, JSON) have no message.
+    fn template_pending(&self, format: Format, ev: &mut FlatEvent<'_>) -> Option<template::Pending> {
+        let opts = self.opts.templates.as_ref()?;
+        if matches!(format, Format::Access | Format::W3c | Format::Csv | Format::Json) {
+            return None;
+        }
+        let message = ev.get_str("message")?;
+        let mut buf = String::with_capacity(message.len() * 2 + 8);
+        mask::mask_into(message, &opts.mask, &mut buf);
+        let masked_len = buf.len();
+        buf.push_str(message);
+        let time = match ev.get("@timestamp") {
+            Some(Val::Time(t)) => Some(t.secs),
+            _ => None,
+        };
+        ev.set("logward.template", Val::Mark);
+        Some(template::Pending::new(buf, masked_len, time))
+    }
+
     /// Fills the event from the line; returns the dataset, `None` for lines that carry no
     /// event (headers, directives), or the reason the line does not fit the file's format.
     fn fill<'a>(&self, file: &FileInfo, seq: &Seq, text: &'a str, ev: &mut FlatEvent<'a>) -> Result<Option<&'static str>, String> {
