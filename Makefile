@@ -6,7 +6,7 @@ CARGO ?= cargo
 BIN := target/release/logward
 DEMO := demo-out
 
-.PHONY: all build demo test docs bench clean
+.PHONY: all build demo test docs bench bench-setup clean
 
 all: build
 
@@ -17,7 +17,7 @@ build:
 # format) into one NDJSON file, with rejected lines kept beside it.
 demo: build
 	@mkdir -p $(DEMO)
-	$(BIN) parse --year 2023 --errors $(DEMO)/rejected.ndjson \
+	$(BIN) parse --year 2023 --errors $(DEMO)/rejected.ndjson --templates-out $(DEMO)/templates.ndjson \
 		testdata/parse/auth.log testdata/parse/syslog.log testdata/parse/access.log \
 		testdata/parse/iis.log testdata/parse/events.json testdata/parse/*.csv \
 		testdata/parse/unknown.txt > $(DEMO)/events.ndjson
@@ -36,8 +36,15 @@ test:
 docs:
 	LOGWARD_BLESS=1 $(CARGO) test --release --test docs_sync
 
+# Python peers for the benchmarks (Drain3), in a project-local virtual environment.
+bench-setup:
+	python3 -m venv .venv
+	.venv/bin/pip install -q drain3
+
 bench: build
 	bench/parse.sh
+	python3 bench/templates.py
+	.venv/bin/python bench/templates_speed.py
 
 clean:
 	$(CARGO) clean

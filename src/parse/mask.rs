@@ -101,6 +101,11 @@ fn is_edge(b: u8) -> bool {
 
 fn mask_token(token: &str, set: &MaskSet, out: &mut String) {
     let b = token.as_bytes();
+    // Most tokens are plain lowercase words: nothing to mask.
+    if b.iter().all(u8::is_ascii_lowercase) {
+        out.push_str(token);
+        return;
+    }
     // key=value: mask the value on its own (the key holds no '/' or ':').
     if let Some(eq) = b.iter().position(|&c| c == b'=' || c == b'/' || c == b':').filter(|&i| b[i] == b'=') {
         if eq > 0 && eq + 1 < b.len() {

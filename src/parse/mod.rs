@@ -203,19 +203,16 @@ impl Stage for Parser {
     /// matches gets its own masked shape and `"known":false`.
     fn complete(&self, miner: &mut Option<template::Miner>, pending: template::Pending, out: &mut Vec<u8>) {
         let Some(miner) = miner.as_mut() else { return };
-        let (id, pattern) = miner.assign(&pending);
-        out.extend_from_slice(b"{\"id\":");
-        if !id.is_empty() {
-            crate::event::write_str(id, out);
-            out.extend_from_slice(b",\"pattern\":");
-            crate::event::write_str(pattern, out);
-        } else {
-            crate::event::write_str(&template::template_id(pending.masked()), out);
-            out.extend_from_slice(b",\"pattern\":");
-            crate::event::write_str(pending.masked(), out);
-            out.extend_from_slice(b",\"known\":false");
+        match miner.assign_json(&pending) {
+            Some(json) => out.extend_from_slice(json),
+            None => {
+                out.extend_from_slice(b"{\"id\":");
+                crate::event::write_str(&template::template_id(pending.masked()), out);
+                out.extend_from_slice(b",\"pattern\":");
+                crate::event::write_str(pending.masked(), out);
+                out.extend_from_slice(b",\"known\":false}");
+            }
         }
-        out.push(b'}');
     }
 
     fn finish(&self, miner: Option<template::Miner>) -> anyhow::Result<()> {

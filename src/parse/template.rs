@@ -100,6 +100,9 @@ struct Cluster {
     generation: u32,
     #[serde(skip)]
     alive: bool,
+    /// Each template's JSON as written into events; cleared when templates change.
+    #[serde(skip)]
+    rendered: Vec<Vec<u8>>,
 }
 
 #[derive(Debug, Serialize, Deserialize)]
@@ -129,6 +132,8 @@ pub struct Miner {
     tick: u64,
     /// Times as seconds, parallel to each cluster's templates (kept out of the records).
     times: HashMap<(usize, usize), (i64, i64)>,
+    /// The (cluster, template) of the last assignment.
+    last: Option<(usize, usize)>,
 }
 
 /// A stable id: the first 64 bits of the BLAKE3 hash of the pattern, in hex.
@@ -202,6 +207,7 @@ impl Miner {
             exact: ExactCache::default(),
             tick: 0,
             times: HashMap::new(),
+            last: None,
         };
         if let Some(path) = m.opts.state.clone() {
             match std::fs::read(&path) {
@@ -237,6 +243,31 @@ impl Miner {
 
     pub fn is_empty(&self) -> bool {
         self.live == 0
+    }
+
+    /// Like `assign`, returning the template as the JSON object `{"id":..,"pattern":..}`,
+    /// rendered once per template; `None` when frozen and no template matches.
+    pub fn assign_json(&mut self, p: &Pending) -> Option<&[u8]> {
+        let (id, _) = self.assign(p);
+        if id.is_empty() {
+            return None;
+        }
+        let (c, t) = self.last.expect("assign sets the last template");
+        let rendered = &mut self.clusters[c].rendered;
+        if rendered.len() <= t {
+            rendered.resize(t + 1, Vec::new());
+        }
+        if rendered[t].is_empty() {
+            let rec = &self.clusters[c].templates[t];
+            let mut out = Vec::with_capacity(rec.pattern.len() + 40);
+            out.extend_from_slice(b"{\"id\":");
+            crate::event::write_str(&rec.id, &mut out);
+            out.extend_from_slice(b",\"pattern\":");
+            crate::event::write_str(&rec.pattern, &mut out);
+            out.push(b'}');
+            self.clusters[c].rendered[t] = out;
+        }
+        Some(&self.clusters[c].rendered[t])
     }
 
     /// Assigns a template to one masked message; returns (id, pattern), or empty strings
@@ -275,6 +306,7 @@ impl Miner {
                 found
             }
         };
+        self.last = found;
         let Some((c, t)) = found else { return ("", "") };
         self.clusters[c].last_used = self.tick;
         if !self.opts.frozen {
@@ -348,6 +380,7 @@ impl Miner {
     fn rebuild_templates(&mut self, c: usize) {
         let cl = &mut self.clusters[c];
         cl.version = cl.version.wrapping_add(1);
+        cl.rendered.clear();
         let old = std::mem::take(&mut cl.templates);
         let mut merged: Vec<TemplateRecord> = Vec::new();
         let mut old_to_new = Vec::with_capacity(old.len());
@@ -430,6 +463,7 @@ impl Miner {
             last_used: self.tick,
             generation: 0,
             alive: true,
+            rendered: Vec::new(),
         };
         self.add_cluster(cluster)
     }
@@ -462,6 +496,7 @@ impl Miner {
         };
         self.clusters[victim].alive = false;
         self.clusters[victim].templates.clear();
+        self.clusters[victim].rendered.clear();
         self.times.retain(|(c, _), _| *c != victim);
         let key = cluster_key(&self.clusters[victim].slots);
         if let Some(g) = self.groups.get_mut(&key) {
