@@ -12,7 +12,7 @@ use std::collections::BTreeMap;
 use std::io::IsTerminal;
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{mpsc, Mutex};
+use std::sync::{mpsc, Condvar, Mutex};
 
 /// The shared I/O options every stage takes (from `cli::CommonArgs`).
 #[derive(Debug, Clone)]
@@ -84,14 +84,27 @@ pub fn run<S: Stage>(stage: &S, command: &str, sources: Vec<Source>, opts: &RunO
 
 fn run_parallel<S: Stage>(stage: &S, mut reader: ChunkReader<'_, S>, workers: usize, writer: &mut Writer<'_, S>) -> Result<()> {
     let stop = AtomicBool::new(false);
+    // At most `window` chunks are between the reader and the output at any time (queued,
+    // being processed, or waiting to be written in order), so memory stays bounded even
+    // when one slow chunk holds back the ones after it.
+    let window = (workers * 3) as u64;
+    let written = (Mutex::new(0u64), Condvar::new());
     let (chunk_tx, chunk_rx) = mpsc::sync_channel::<(u64, Chunk<S>)>(workers * 2);
     let chunk_rx = Mutex::new(chunk_rx);
     std::thread::scope(|scope| -> Result<()> {
         let (res_tx, res_rx) = mpsc::sync_channel::<(u64, ChunkResult<S::Pending>)>(workers * 2);
         let stop = &stop;
+        let written = &written;
         let read_thread = scope.spawn(move || -> Result<()> {
             let mut n = 0u64;
             while let Some(chunk) = reader.next_chunk()? {
+                {
+                    let (lock, cv) = written;
+                    let mut done = lock.lock().expect("window");
+                    while n >= *done + window && !stop.load(Ordering::Relaxed) {
+                        done = cv.wait(done).expect("window");
+                    }
+                }
                 if stop.load(Ordering::Relaxed) || chunk_tx.send((n, chunk)).is_err() {
                     break;
                 }
@@ -118,7 +131,13 @@ fn run_parallel<S: Stage>(stage: &S, mut reader: ChunkReader<'_, S>, workers: us
             pending.insert(n, res);
             while let Some(res) = pending.remove(&next) {
                 next += 1;
-                match writer.take(res) {
+                let taken = writer.take(res);
+                {
+                    let (lock, cv) = &written;
+                    *lock.lock().expect("window") = next;
+                    cv.notify_all();
+                }
+                match taken {
                     Ok(true) => {}
                     Ok(false) => break 'recv,
                     Err(e) => {
@@ -131,6 +150,7 @@ fn run_parallel<S: Stage>(stage: &S, mut reader: ChunkReader<'_, S>, workers: us
         // Stopping early: tell the reader, and drain the chunk queue so a reader blocked on a
         // full queue can see the flag and end (workers end once their results are refused).
         stop.store(true, Ordering::Relaxed);
+        written.1.notify_all();
         drop(res_rx);
         while chunk_rx.lock().expect("chunk queue").recv().is_ok() {}
         let read_result = read_thread.join().expect("reader thread panicked");
