@@ -129,3 +129,17 @@ fn mining_options() {
     let out = parse(&[], &root().join("testdata/parse/access.log"));
     assert!(events(&out.stdout).iter().all(|e| e.get("logward").and_then(|l| l.get("template")).is_none()));
 }
+
+#[test]
+fn json_events_with_a_message_are_mined_too() {
+    // Our own output read back as JSON: same messages, same templates.
+    let first = parse(&[], Path::new(SSHD));
+    let again = logward().args(["parse", "--format", "json", "-"]).write_stdin(first.stdout.clone()).output().unwrap();
+    assert!(again.status.success());
+    let (a, b) = (events(&first.stdout), events(&again.stdout));
+    assert_eq!(a.len(), b.len());
+    for (x, y) in a.iter().zip(&b) {
+        assert_eq!(x["logward"]["template"], y["logward"]["template"]);
+        assert_eq!(x["message"], y["message"]);
+    }
+}

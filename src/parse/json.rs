@@ -5,7 +5,8 @@ use crate::event;
 use crate::time::{self, Zone};
 use serde_json::Value;
 
-pub fn parse(line: &str, zone: &Zone, path: Option<&str>, out: &mut Vec<u8>) -> Result<(), String> {
+/// Parses and normalizes one JSON line (not yet written).
+pub fn parse(line: &str, zone: &Zone, path: Option<&str>) -> Result<Value, String> {
     let value: Value = serde_json::from_str(line).map_err(|e| format!("invalid JSON: {e}"))?;
     if !value.is_object() {
         return Err(format!("JSON value is {}, not an object", kind(&value)));
@@ -21,9 +22,28 @@ pub fn parse(line: &str, zone: &Zone, path: Option<&str>, out: &mut Vec<u8>) -> 
             event::set(&mut ev, "log.file.path", Value::String(p.to_string()));
         }
     }
-    serde_json::to_writer(&mut *out, &ev).map_err(|e| e.to_string())?;
+    Ok(ev)
+}
+
+/// A value no log holds, put where the template goes and cut out after writing.
+const MARK: &str = "\u{1}logward-template\u{1}";
+const MARK_JSON: &[u8] = b"\"\\u0001logward-template\\u0001\"";
+
+/// Writes the event; with `mark`, sets `logward.template` to a placeholder and returns the
+/// output offset where the template object belongs (the placeholder removed).
+pub fn write(mut ev: Value, mark: bool, out: &mut Vec<u8>) -> Option<usize> {
+    if mark {
+        event::set(&mut ev, "logward.template", Value::String(MARK.to_string()));
+    }
+    let start = out.len();
+    serde_json::to_writer(&mut *out, &ev).expect("a Value always serializes");
     out.push(b'\n');
-    Ok(())
+    if !mark {
+        return None;
+    }
+    let at = start + memchr::memmem::find(&out[start..], MARK_JSON).expect("the placeholder was written");
+    out.drain(at..at + MARK_JSON.len());
+    Some(at)
 }
 
 fn kind(v: &Value) -> &'static str {

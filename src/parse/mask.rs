@@ -141,47 +141,65 @@ fn mask_token(token: &str, set: &MaskSet, out: &mut String) {
 fn is_variable(core: &str, set: &MaskSet) -> bool {
     let b = core.as_bytes();
     let has_digit = b.iter().any(u8::is_ascii_digit);
-    if set.url && (core.starts_with("http://") || core.starts_with("https://") || core.starts_with("ftp://")) {
-        return true;
+    if has_digit {
+        // `digits` covers every class below that needs a digit; check them only without it.
+        return set.digits
+            || (set.ip && looks_like_ip(core))
+            || (set.number && looks_like_number(core))
+            || (set.hex && looks_like_hex(core))
+            || (set.uuid && looks_like_uuid(core))
+            || (set.blockid && core.starts_with("blk_"))
+            || (set.path && looks_like_path(core))
+            || (set.url && looks_like_url(core));
     }
-    if set.path && looks_like_path(core) {
-        return true;
-    }
-    if set.date && is_date_word(core) {
-        return true;
-    }
-    if has_digit && set.digits {
-        return true;
-    }
-    if !has_digit && !(set.hex && core.len() >= 16 && b.iter().all(u8::is_ascii_hexdigit)) {
-        return false;
-    }
-    (set.ip && looks_like_ip(core))
-        || (set.number && looks_like_number(core))
-        || (set.hex && looks_like_hex(core))
-        || (set.uuid && looks_like_uuid(core))
-        || (set.blockid && core.starts_with("blk_"))
-        || set.digits
+    (set.url && looks_like_url(core))
+        || (set.path && looks_like_path(core))
+        || (set.date && is_date_word(core))
+        || (set.hex && b.len() >= 16 && b.iter().all(u8::is_ascii_hexdigit))
+}
+
+fn looks_like_url(s: &str) -> bool {
+    s.starts_with("http://") || s.starts_with("https://") || s.starts_with("ftp://")
 }
 
 fn is_date_word(s: &str) -> bool {
-    const SHORT: [&str; 19] = [
-        "jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec", "mon", "tue", "wed", "thu",
-        "fri", "sat", "sun",
-    ];
-    const LONG: [&str; 18] = [
-        "january", "february", "march", "april", "june", "july", "august", "september", "october", "november",
-        "december", "monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday",
-    ];
-    // Capitalized three-letter forms (Jul, Sun) and full names (July, Sunday).
-    if !s.as_bytes()[0].is_ascii_uppercase() || s.len() < 3 || s.len() > 9 {
+    // Capitalized three-letter forms (Jul, Sun) and full names (July, Sunday), looked up by
+    // length and first letter so that ordinary capitalized words cost one comparison.
+    let b = s.as_bytes();
+    if b.len() < 3 || b.len() > 9 || !b[0].is_ascii_uppercase() {
         return false;
     }
-    if s.len() == 3 {
-        SHORT.iter().any(|w| w.eq_ignore_ascii_case(s))
-    } else {
-        LONG.iter().any(|w| w.eq_ignore_ascii_case(s))
-    }
+    let candidates: &[&str] = match (b.len(), b[0].to_ascii_lowercase()) {
+        (3, b'j') => &["jan", "jun", "jul"],
+        (3, b'f') => &["feb", "fri"],
+        (3, b'm') => &["mar", "may", "mon"],
+        (3, b'a') => &["apr", "aug"],
+        (3, b's') => &["sep", "sat", "sun"],
+        (3, b'o') => &["oct"],
+        (3, b'n') => &["nov"],
+        (3, b'd') => &["dec"],
+        (3, b't') => &["tue", "thu"],
+        (3, b'w') => &["wed"],
+        (4, b'j') => &["june", "july"],
+        (5, b'm') => &["march"],
+        (5, b'a') => &["april"],
+        (6, b'a') => &["august"],
+        (6, b'm') => &["monday"],
+        (6, b'f') => &["friday"],
+        (6, b's') => &["sunday"],
+        (7, b'j') => &["january"],
+        (7, b'o') => &["october"],
+        (7, b't') => &["tuesday"],
+        (8, b'f') => &["february"],
+        (8, b'n') => &["november"],
+        (8, b'd') => &["december"],
+        (8, b't') => &["thursday"],
+        (8, b's') => &["saturday"],
+        (9, b's') => &["september"],
+        (9, b'w') => &["wednesday"],
+        _ => return false,
+    };
+    candidates.iter().any(|w| w.eq_ignore_ascii_case(s))
 }
 
 fn looks_like_ip(s: &str) -> bool {
@@ -234,6 +252,7 @@ mod tests {
         assert_eq!(m("  spaced   out  "), "spaced out");
         assert_eq!(m("connection from 1.2.3.4 () at Sun Jul 17 15:09:17 2005"), "connection from <*> (<*>) at <*> <*> <*> <*> <*>");
         assert_eq!(m("may be Mayday"), "may be Mayday");
+        assert_eq!(m("Thursday September Wed Failed"), "<*> <*> <*> Failed");
         assert_eq!(m("(estimated size 16.0 KB, free 3 B)"), "(estimated size <*> <*>, free <*> <*>)");
         assert_eq!(m("took 12 ms to send 5 bytes"), "took <*> <*> to send <*> <*>");
     }

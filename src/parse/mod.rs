@@ -261,10 +261,15 @@ impl Stage for Parser {
     fn process(&self, file: &FileInfo, seq: &Seq, _source: &Source, line: &LineRef<'_>, out: &mut Output<template::Pending>) -> Outcome {
         let text = line.text;
         if file.format == Format::Json {
-            return match json::parse(text, &self.opts.tz, file.path.as_deref(), &mut out.bytes) {
-                Ok(()) => Outcome::Emitted,
-                Err(e) => Outcome::Rejected(e),
+            let ev = match json::parse(text, &self.opts.tz, file.path.as_deref()) {
+                Ok(ev) => ev,
+                Err(e) => return Outcome::Rejected(e),
             };
+            let pending = self.json_template_pending(&ev);
+            if let (Some(at), Some(p)) = (json::write(ev, pending.is_some(), &mut out.bytes), pending) {
+                out.marks.push((at, p));
+            }
+            return Outcome::Emitted;
         }
         let mut ev = FlatEvent::new();
         let dataset = match self.fill(file, seq, text, &mut ev) {
@@ -296,22 +301,33 @@ impl Stage for Parser {
 
 impl Parser {
     /// Masks the event's free-text message for the miner and leaves a placeholder where
-    /// `logward.template` goes. Structured formats (access, W3C, CSV, JSON) have no message.
+    /// `logward.template` goes. Access, W3C and CSV lines have no free-text message.
     fn template_pending(&self, format: Format, ev: &mut FlatEvent<'_>) -> Option<template::Pending> {
-        let opts = self.opts.templates.as_ref()?;
-        if matches!(format, Format::Access | Format::W3c | Format::Csv | Format::Json) {
+        if matches!(format, Format::Access | Format::W3c | Format::Csv) {
             return None;
         }
-        let message = ev.get_str("message")?;
-        let mut buf = String::with_capacity(message.len() * 2 + 8);
-        mask::mask_into(message, &opts.mask, &mut buf);
-        let masked_len = buf.len();
-        buf.push_str(message);
         let time = match ev.get("@timestamp") {
             Some(Val::Time(t)) => Some(t.secs),
             _ => None,
         };
+        let pending = self.pending_for(ev.get_str("message")?, time)?;
         ev.set("logward.template", Val::Mark);
+        Some(pending)
+    }
+
+    /// JSON events (Filebeat's, say) are mined on their `message` when they have one.
+    fn json_template_pending(&self, ev: &serde_json::Value) -> Option<template::Pending> {
+        let message = crate::event::get_str(ev, "message")?;
+        let time = crate::event::get_str(ev, "@timestamp").and_then(|t| time::parse_iso(t.as_bytes(), &Zone::Utc)).map(|(t, _)| t.secs);
+        self.pending_for(message, time)
+    }
+
+    fn pending_for(&self, message: &str, time: Option<i64>) -> Option<template::Pending> {
+        let opts = self.opts.templates.as_ref()?;
+        let mut buf = String::with_capacity(message.len() * 2 + 8);
+        mask::mask_into(message, &opts.mask, &mut buf);
+        let masked_len = buf.len();
+        buf.push_str(message);
         Some(template::Pending::new(buf, masked_len, time))
     }
 
