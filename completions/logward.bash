@@ -16,11 +16,17 @@ _logward() {
             ",$1")
                 cmd="logward"
                 ;;
+            logward,enrich)
+                cmd="logward__subcmd__enrich"
+                ;;
             logward,help)
                 cmd="logward__subcmd__help"
                 ;;
             logward,parse)
                 cmd="logward__subcmd__parse"
+                ;;
+            logward__subcmd__help,enrich)
+                cmd="logward__subcmd__help__subcmd__enrich"
                 ;;
             logward__subcmd__help,help)
                 cmd="logward__subcmd__help__subcmd__help"
@@ -35,7 +41,7 @@ _logward() {
 
     case "${cmd}" in
         logward)
-            opts="-h -V --help --version parse help"
+            opts="-h -V --help --version parse enrich help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -48,9 +54,65 @@ _logward() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
-        logward__subcmd__help)
-            opts="parse help"
+        logward__subcmd__enrich)
+            opts="-o -q -h --output --errors --strict --threads --quiet --max-line-bytes --rotated --attack-bundle --ip-list --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --output)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -o)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --errors)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --threads)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --max-line-bytes)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --attack-bundle)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --ip-list)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        logward__subcmd__help)
+            opts="parse enrich help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        logward__subcmd__help__subcmd__enrich)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi

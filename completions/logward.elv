@@ -23,6 +23,7 @@ set edit:completion:arg-completer[logward] = {|@words|
             cand -V 'Print version'
             cand --version 'Print version'
             cand parse 'Parse raw log lines into ECS events (syslog/auth, web access, W3C, JSON, CSV, custom)'
+            cand enrich 'Add MITRE ATT&CK names and ids, a threat type for alerts, and IP-list tags to events'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
         &'logward;parse'= {
@@ -53,11 +54,29 @@ set edit:completion:arg-completer[logward] = {|@words|
             cand -h 'Print help (see more with ''--help'')'
             cand --help 'Print help (see more with ''--help'')'
         }
+        &'logward;enrich'= {
+            cand -o 'Write output to FILE instead of stdout'
+            cand --output 'Write output to FILE instead of stdout'
+            cand --errors 'Write every rejected line in full to FILE (NDJSON: file, line, reason, text)'
+            cand --threads 'Worker threads (0 = one per core); output is identical for every value'
+            cand --max-line-bytes 'Lines longer than this many bytes are rejected instead of read into memory'
+            cand --attack-bundle 'Use this ATT&CK STIX bundle (enterprise-attack.json from MITRE) instead of the built-in v18.1 table'
+            cand --ip-list 'Tag events whose source.ip or destination.ip is in FILE (one IP or CIDR a line) with `ip_list:NAME`; repeatable'
+            cand --strict 'Stop with exit status 1 at the first rejected line'
+            cand -q 'No summary line, no rejected-line messages, no progress bar on stderr'
+            cand --quiet 'No summary line, no rejected-line messages, no progress bar on stderr'
+            cand --rotated 'Read rotated sets oldest first: x.log.3.gz x.log.2.gz x.log.1 x.log'
+            cand -h 'Print help'
+            cand --help 'Print help'
+        }
         &'logward;help'= {
             cand parse 'Parse raw log lines into ECS events (syslog/auth, web access, W3C, JSON, CSV, custom)'
+            cand enrich 'Add MITRE ATT&CK names and ids, a threat type for alerts, and IP-list tags to events'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
         &'logward;help;parse'= {
+        }
+        &'logward;help;enrich'= {
         }
         &'logward;help;help'= {
         }

@@ -26,6 +26,41 @@ pub enum Command {
     /// Parse raw log lines into ECS events (syslog/auth, web access, W3C, JSON, CSV, custom)
     #[command(after_help = PARSE_EXAMPLES)]
     Parse(ParseArgs),
+    /// Add MITRE ATT&CK names and ids, a threat type for alerts, and IP-list tags to events
+    #[command(after_help = ENRICH_EXAMPLES)]
+    Enrich(EnrichArgs),
+}
+
+const ENRICH_EXAMPLES: &str = "\
+Events whose tags hold ATT&CK tags (attack.t1110.001, attack.credential-access, as Sigma rules
+write them) get threat.framework, threat.technique.id/name/reference,
+threat.technique.subtechnique.*, and threat.tactic.* (from the tags, else from the techniques).
+Revoked techniques resolve to their replacement when the bundle says so (logward.attack.replaced).
+Unknown attack.* tags (ATT&CK v19's stealth, say) are kept, listed in
+logward.attack.unknown_tags and counted on stderr.
+Alerts (event.kind: alert) get logward.threat_type: brute_force, password_spraying,
+credential_stuffing, scanning, injection, unauthorized_access, privilege_escalation,
+persistence, execution, defense_evasion, credential_access, discovery, lateral_movement,
+collection, command_and_control, exfiltration, impact, or unknown.
+
+Examples:
+  logward detect < events.ndjson | logward enrich > alerts.ndjson
+  logward enrich --attack-bundle enterprise-attack.json alerts.ndjson
+  logward enrich --ip-list tor=tor-exits.txt --ip-list internal=rfc1918.txt events.ndjson";
+
+#[derive(Debug, Args)]
+pub struct EnrichArgs {
+    #[command(flatten)]
+    pub common: CommonArgs,
+
+    /// Use this ATT&CK STIX bundle (enterprise-attack.json from MITRE) instead of the built-in v18.1 table
+    #[arg(long, value_name = "FILE")]
+    pub attack_bundle: Option<PathBuf>,
+
+    /// Tag events whose source.ip or destination.ip is in FILE (one IP or CIDR a line) with
+    /// `ip_list:NAME`; repeatable
+    #[arg(long = "ip-list", value_name = "NAME=FILE")]
+    pub ip_lists: Vec<String>,
 }
 
 const PARSE_EXAMPLES: &str = "\

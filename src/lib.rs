@@ -5,6 +5,7 @@
 
 pub mod cli;
 pub mod docs;
+pub mod enrich;
 pub mod event;
 pub mod io;
 pub mod parse;

@@ -1,6 +1,7 @@
 use anyhow::{Context, Result};
 use clap::Parser as _;
-use logward::cli::{Cli, Command, ParseArgs};
+use logward::cli::{Cli, Command, EnrichArgs, ParseArgs};
+use logward::enrich::{attack::Table, iplist::IpList, EnrichOptions, Enricher};
 use logward::io::{self, output::is_pipe_closed};
 use logward::parse::{lineformat::LineFormat, mask::MaskSet, template::MinerOptions, ParseOptions, Parser, TemplateOptions};
 use logward::time::Zone;
@@ -21,7 +22,33 @@ fn main() -> ExitCode {
 fn run(cli: Cli) -> Result<ExitCode> {
     match cli.command {
         Command::Parse(args) => parse(args),
+        Command::Enrich(args) => enrich(args),
     }
+}
+
+fn enrich(args: EnrichArgs) -> Result<ExitCode> {
+    let attack = match &args.attack_bundle {
+        Some(p) => {
+            let bytes = std::fs::read(p).with_context(|| format!("cannot read ATT&CK bundle '{}'", p.display()))?;
+            Table::from_stix(&bytes).with_context(|| format!("--attack-bundle '{}'", p.display()))?
+        }
+        None => Table::builtin(),
+    };
+    let ip_lists = args
+        .ip_lists
+        .iter()
+        .map(|spec| {
+            let (name, file) = spec
+                .split_once('=')
+                .filter(|(n, f)| !n.is_empty() && !f.is_empty())
+                .with_context(|| format!("--ip-list '{spec}': write it as NAME=FILE, e.g. --ip-list tor=tor-exits.txt"))?;
+            IpList::load(name, std::path::Path::new(file))
+        })
+        .collect::<Result<Vec<_>>>()?;
+    let stage = Enricher::new(EnrichOptions { attack, ip_lists, quiet: args.common.quiet });
+    let sources = io::expand_inputs(&args.common.inputs, args.common.rotated)?;
+    let summary = io::run(&stage, "enrich", sources, &args.common.run_options())?;
+    Ok(if summary.strict_failed { ExitCode::from(1) } else { ExitCode::SUCCESS })
 }
 
 fn parse(args: ParseArgs) -> Result<ExitCode> {

@@ -1,0 +1,235 @@
+//! `logward enrich`: ATT&CK technique and tactic names for tagged events (alerts from
+//! `detect`, or any ECS event with `tags` such as `attack.t1110.001`), a threat type for
+//! alerts, and tags for addresses on local IP lists.
+
+pub mod attack;
+pub mod iplist;
+pub mod threat;
+
+use crate::event;
+use crate::io::stage::Output;
+use crate::io::{LineRef, Outcome, Source, Stage};
+use attack::{Table, Tag};
+use iplist::IpList;
+use serde_json::{json, Value};
+use std::collections::BTreeMap;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Mutex;
+
+pub struct EnrichOptions {
+    pub attack: Table,
+    pub ip_lists: Vec<IpList>,
+    pub quiet: bool,
+}
+
+pub struct Enricher {
+    opts: EnrichOptions,
+    resolved: AtomicU64,
+    unknown: Mutex<BTreeMap<String, u64>>,
+}
+
+impl Enricher {
+    pub fn new(opts: EnrichOptions) -> Enricher {
+        Enricher { opts, resolved: AtomicU64::new(0), unknown: Mutex::new(BTreeMap::new()) }
+    }
+
+    /// Adds what is known about the event's tags and addresses.
+    pub fn enrich(&self, ev: &mut Value) {
+        self.attack(ev);
+        self.ip_lists(ev);
+    }
+
+    fn attack(&self, ev: &mut Value) {
+        let tags: Vec<String> = match event::get(ev, "tags") {
+            Some(Value::Array(a)) => a.iter().filter_map(Value::as_str).map(str::to_string).collect(),
+            Some(Value::String(s)) => vec![s.clone()],
+            _ => return,
+        };
+        let table = &self.opts.attack;
+        let mut techniques = Fields::default();
+        let mut subtechniques = Fields::default();
+        let mut tactics = Fields::default();
+        let mut implied_tactics: Vec<String> = Vec::new();
+        let mut explicit_tactics: Vec<String> = Vec::new();
+        let mut unknown: Vec<String> = Vec::new();
+        let mut replaced: Vec<String> = Vec::new();
+        for tag in tags.iter().filter(|t| t.to_ascii_lowercase().starts_with("attack.")) {
+            match table.lookup(tag) {
+                Tag::Technique(t) => {
+                    let mut t = t;
+                    // Follow revoked-by to the current technique (bounded, in case of a loop).
+                    for _ in 0..4 {
+                        match t.revoked_by.as_deref().and_then(|id| table.technique(id)) {
+                            Some(next) => {
+                                replaced.push(t.id.clone());
+                                t = next;
+                            }
+                            None => break,
+                        }
+                    }
+                    self.resolved.fetch_add(1, Ordering::Relaxed);
+                    implied_tactics.extend(t.tactics.iter().cloned());
+                    match t.id.split_once('.') {
+                        Some((parent, _)) => {
+                            subtechniques.push(&t.id, &t.name, &t.reference);
+                            if let Some(p) = table.technique(parent) {
+                                techniques.push(&p.id, &p.name, &p.reference);
+                            }
+                        }
+                        None => techniques.push(&t.id, &t.name, &t.reference),
+                    }
+                }
+                Tag::Tactic(t) => {
+                    self.resolved.fetch_add(1, Ordering::Relaxed);
+                    explicit_tactics.push(t.shortname.clone());
+                }
+                Tag::Other => {}
+                Tag::Unknown => unknown.push(tag.clone()),
+            }
+        }
+        // Tactics named by the tags; else those of the techniques.
+        let chosen = if explicit_tactics.is_empty() { &implied_tactics } else { &explicit_tactics };
+        for short in chosen {
+            if let Some(t) = table.tactic_by_shortname(short) {
+                tactics.push(&t.id, &t.name, &t.reference);
+            }
+        }
+        if !techniques.is_empty() || !tactics.is_empty() {
+            event::set(ev, "threat.framework", json!("MITRE ATT&CK"));
+            techniques.set(ev, "threat.technique");
+            subtechniques.set(ev, "threat.technique.subtechnique");
+            tactics.set(ev, "threat.tactic");
+        }
+        if !replaced.is_empty() {
+            event::set(ev, "logward.attack.replaced", json!(replaced));
+        }
+        if !unknown.is_empty() {
+            let mut counts = self.unknown.lock().expect("unknown tag counts");
+            for u in &unknown {
+                *counts.entry(u.to_ascii_lowercase()).or_default() += 1;
+            }
+            event::set(ev, "logward.attack.unknown_tags", json!(unknown));
+        }
+        if event::get_str(ev, "event.kind") == Some("alert") {
+            let mut tactic_names: Vec<String> = chosen.clone();
+            // Unknown tactic tags (ATT&CK v19's stealth, defense-impairment) still say something.
+            tactic_names.extend(unknown.iter().filter_map(|u| u.to_ascii_lowercase().strip_prefix("attack.").map(|s| s.replace('_', "-"))));
+            let ids: Vec<String> = techniques.ids.iter().chain(&subtechniques.ids).cloned().collect();
+            let kind = threat::threat_type(&ids, &tactic_names, event::get_str(ev, "rule.name"));
+            event::set(ev, "logward.threat_type", json!(kind));
+        }
+    }
+
+    fn ip_lists(&self, ev: &mut Value) {
+        if self.opts.ip_lists.is_empty() {
+            return;
+        }
+        let addrs: Vec<std::net::IpAddr> = ["source.ip", "destination.ip"]
+            .iter()
+            .filter_map(|p| event::get_str(ev, p))
+            .filter_map(|s| s.parse().ok())
+            .collect();
+        let hits: Vec<String> = self
+            .opts
+            .ip_lists
+            .iter()
+            .filter(|l| addrs.iter().any(|a| l.contains(*a)))
+            .map(|l| format!("ip_list:{}", l.name))
+            .collect();
+        if hits.is_empty() {
+            return;
+        }
+        let mut tags: Vec<Value> = match event::get(ev, "tags") {
+            Some(Value::Array(a)) => a.clone(),
+            Some(Value::String(s)) => vec![json!(s)],
+            _ => Vec::new(),
+        };
+        for h in hits {
+            if !tags.iter().any(|t| t.as_str() == Some(h.as_str())) {
+                tags.push(json!(h));
+            }
+        }
+        event::set(ev, "tags", Value::Array(tags));
+    }
+}
+
+/// Parallel id/name/reference arrays, as ECS writes `threat.*` (no duplicates).
+#[derive(Default)]
+struct Fields {
+    ids: Vec<String>,
+    names: Vec<String>,
+    refs: Vec<String>,
+}
+
+impl Fields {
+    fn push(&mut self, id: &str, name: &str, reference: &str) {
+        if !self.ids.iter().any(|i| i == id) {
+            self.ids.push(id.to_string());
+            self.names.push(name.to_string());
+            self.refs.push(reference.to_string());
+        }
+    }
+
+    fn is_empty(&self) -> bool {
+        self.ids.is_empty()
+    }
+
+    fn set(&self, ev: &mut Value, prefix: &str) {
+        if self.is_empty() {
+            return;
+        }
+        event::set(ev, &format!("{prefix}.id"), json!(self.ids));
+        event::set(ev, &format!("{prefix}.name"), json!(self.names));
+        event::set(ev, &format!("{prefix}.reference"), json!(self.refs));
+    }
+}
+
+impl Stage for Enricher {
+    type File = ();
+    type Seq = ();
+    type Pending = ();
+    type Ordered = ();
+
+    fn open_file(&self, _source: &Source, _head: &[String]) -> ((), ()) {
+        ((), ())
+    }
+
+    fn ordered(&self) -> anyhow::Result<()> {
+        Ok(())
+    }
+
+    fn process(&self, _file: &(), _seq: &(), _source: &Source, line: &LineRef<'_>, out: &mut Output<()>) -> Outcome {
+        let value: Value = match serde_json::from_str(line.text) {
+            Ok(v @ Value::Object(_)) => v,
+            Ok(_) => return Outcome::Rejected("not a JSON object (enrich reads NDJSON events)".into()),
+            Err(e) => return Outcome::Rejected(format!("invalid JSON: {e}")),
+        };
+        let mut ev = event::normalize(value);
+        self.enrich(&mut ev);
+        serde_json::to_writer(&mut out.bytes, &ev).expect("a Value always serializes");
+        out.bytes.push(b'\n');
+        Outcome::Emitted
+    }
+
+    fn finish(&self, _: ()) -> anyhow::Result<()> {
+        if self.opts.quiet {
+            return Ok(());
+        }
+        let unknown = self.unknown.lock().expect("unknown tag counts");
+        let total: u64 = unknown.values().sum();
+        let mut line = format!(
+            "logward enrich: ATT&CK {} ({} techniques, {} tactics): {} tags resolved, {} unknown",
+            self.opts.attack.version,
+            self.opts.attack.techniques.len(),
+            self.opts.attack.tactics.len(),
+            self.resolved.load(Ordering::Relaxed),
+            total
+        );
+        if total > 0 {
+            let list: Vec<String> = unknown.iter().map(|(t, n)| format!("{t} ×{n}")).collect();
+            line.push_str(&format!(" (kept in tags and logward.attack.unknown_tags: {})", list.join(", ")));
+        }
+        eprintln!("{line}");
+        Ok(())
+    }
+}

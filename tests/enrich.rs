@@ -1,0 +1,88 @@
+//! `logward enrich` end to end: ATT&CK fields checked against the STIX-derived table, a newer
+//! bundle overriding it, revoked techniques, unknown tags, threat types and IP lists.
+
+mod common;
+use common::*;
+use serde_json::{json, Value};
+
+fn events(stdout: &[u8]) -> Vec<Value> {
+    stdout.split(|&b| b == b'\n').filter(|l| !l.is_empty()).map(|l| serde_json::from_slice(l).unwrap()).collect()
+}
+
+#[test]
+fn alerts_get_attack_names_threat_types_and_ip_list_tags() {
+    let out = logward()
+        .current_dir(root())
+        .args(["enrich", "--ip-list", "tor=testdata/enrich/tor.txt", "--errors", "/dev/null", "testdata/enrich/alerts.ndjson"])
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    assert_matches_file(&out.stdout, &root().join("testdata/enrich/expected.ndjson"));
+    let (read, emitted, rejected, _) = summary(&out.stderr);
+    assert_eq!((read, emitted, rejected), (7, 6, 1));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("2 unknown") && err.contains("attack.stealth ×1"), "{err}");
+    let e = events(&out.stdout);
+    assert_eq!(e[0]["threat"]["framework"], "MITRE ATT&CK");
+    assert_eq!(e[0]["threat"]["technique"]["subtechnique"]["name"], json!(["Password Guessing"]));
+    assert_eq!(e[0]["threat"]["technique"]["name"], json!(["Brute Force"]));
+    assert_eq!(e[0]["threat"]["tactic"]["id"], json!(["TA0006"]));
+    assert_eq!(e[0]["logward"]["threat_type"], "brute_force");
+    // Tactics implied by the technique when no tactic tag is given.
+    assert_eq!(e[1]["threat"]["tactic"]["name"], json!(["Credential Access"]));
+    assert_eq!(e[1]["logward"]["threat_type"], "password_spraying");
+    assert!(e[1]["tags"].as_array().unwrap().contains(&json!("ip_list:tor")));
+    // Unknown (ATT&CK v19) tactic tags are kept and reported, and still type the alert.
+    assert_eq!(e[2]["tags"], json!(["attack.stealth", "attack.defense-impairment", "attack.t1070.002"]));
+    assert_eq!(e[2]["logward"]["attack"]["unknown_tags"], json!(["attack.stealth", "attack.defense-impairment"]));
+    assert_eq!(e[2]["logward"]["threat_type"], "defense_evasion");
+    assert_eq!(e[3]["logward"]["threat_type"], "injection");
+    // Plain events get ATT&CK fields but no threat type; untagged events pass unchanged.
+    assert_eq!(e[4]["threat"]["technique"]["subtechnique"]["id"], json!(["T1136.001"]));
+    assert!(e[4]["logward"].get("threat_type").is_none());
+    assert_eq!(e[5], json!({"message": "no tags at all", "source": {"ip": "192.0.2.10"}}));
+}
+
+fn technique(stix_id: &str, id: &str, name: &str, revoked: bool) -> Value {
+    let url = format!("https://attack.mitre.org/techniques/{}", id.replace('.', "/"));
+    json!({"type": "attack-pattern", "id": stix_id, "name": name, "revoked": revoked,
+           "external_references": [{"source_name": "mitre-attack", "external_id": id, "url": url}],
+           "kill_chain_phases": [{"kill_chain_name": "mitre-attack", "phase_name": "credential-access"}]})
+}
+
+#[test]
+fn a_newer_bundle_overrides_the_builtin_table_and_resolves_revocations() {
+    let dir = tempfile::tempdir().unwrap();
+    let bundle = json!({"type": "bundle", "objects": [
+        {"type": "x-mitre-collection", "x_mitre_version": "19.0"},
+        {"type": "x-mitre-tactic", "name": "Credential Access", "x_mitre_shortname": "credential-access",
+         "external_references": [{"source_name": "mitre-attack", "external_id": "TA0006", "url": "https://attack.mitre.org/tactics/TA0006"}]},
+        technique("attack-pattern--1", "T1110", "Brute Force", false),
+        technique("attack-pattern--2", "T1110.001", "Password Guessing (renamed)", false),
+        technique("attack-pattern--3", "T1999", "Old Guessing", true),
+        {"type": "relationship", "relationship_type": "revoked-by", "source_ref": "attack-pattern--3", "target_ref": "attack-pattern--2"}
+    ]});
+    let path = dir.path().join("enterprise-attack.json");
+    std::fs::write(&path, bundle.to_string()).unwrap();
+    let input = "{\"event\":{\"kind\":\"alert\"},\"tags\":[\"attack.t1110.001\"]}\n{\"event\":{\"kind\":\"alert\"},\"tags\":[\"attack.t1999\"]}\n";
+    let out = logward().args(["enrich", "--attack-bundle"]).arg(&path).write_stdin(input).output().unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let e = events(&out.stdout);
+    assert_eq!(e[0]["threat"]["technique"]["subtechnique"]["name"], json!(["Password Guessing (renamed)"]));
+    assert_eq!(e[1]["threat"]["technique"]["subtechnique"]["id"], json!(["T1110.001"]));
+    assert_eq!(e[1]["logward"]["attack"]["replaced"], json!(["T1999"]));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("ATT&CK 19.0"));
+    // A file that is not a STIX bundle is one clear error.
+    std::fs::write(&path, "{\"not\": \"stix\"}").unwrap();
+    let out = logward().args(["enrich", "--attack-bundle"]).arg(&path).write_stdin("{}\n").output().unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("not a STIX bundle"));
+}
+
+#[test]
+fn bad_ip_list_arguments_are_usage_errors() {
+    let out = logward().args(["enrich", "--ip-list", "nofile"]).write_stdin("{}\n").output().unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let out = logward().args(["enrich", "--ip-list", "x=/nonexistent"]).write_stdin("{}\n").output().unwrap();
+    assert_eq!(out.status.code(), Some(2));
+}
