@@ -561,13 +561,29 @@ pub fn set(event: &mut Value, path: &str, val: Value) {
 }
 
 /// Rewrites dotted keys (`{"source.ip": ..}`) into nested objects, keeping the first
-/// appearance order of each key. Nested objects under dotted keys are merged.
+/// appearance order of each key. Nested objects under dotted keys are merged. Events that
+/// are nested already (the common case) are returned as they are, without a rebuild.
 pub fn normalize(value: Value) -> Value {
+    if !has_dotted_key(&value) {
+        return value;
+    }
+    rebuild(value)
+}
+
+fn has_dotted_key(v: &Value) -> bool {
+    match v {
+        Value::Object(m) => m.iter().any(|(k, v)| k.contains('.') || has_dotted_key(v)),
+        Value::Array(a) => a.iter().any(has_dotted_key),
+        _ => false,
+    }
+}
+
+fn rebuild(value: Value) -> Value {
     match value {
         Value::Object(map) => {
             let mut out = Value::Object(Map::new());
             for (k, v) in map {
-                let v = normalize(v);
+                let v = rebuild(v);
                 if k.contains('.') && !k.starts_with('.') && !k.ends_with('.') && !k.contains("..") {
                     merge_at(&mut out, &k, v);
                 } else {
@@ -576,7 +592,7 @@ pub fn normalize(value: Value) -> Value {
             }
             out
         }
-        Value::Array(items) => Value::Array(items.into_iter().map(normalize).collect()),
+        Value::Array(items) => Value::Array(items.into_iter().map(rebuild).collect()),
         other => other,
     }
 }

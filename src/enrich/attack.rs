@@ -133,20 +133,34 @@ impl Table {
     /// Resolves a Sigma-style tag (`attack.t1110.001`, `attack.credential-access`,
     /// `attack.credential_access`); case does not matter.
     pub fn lookup(&self, tag: &str) -> Tag<'_> {
-        let name = tag.to_ascii_lowercase();
-        let Some(name) = name.strip_prefix("attack.") else { return Tag::Unknown };
+        if tag.len() < 8 || !tag[..7].eq_ignore_ascii_case("attack.") {
+            return Tag::Unknown;
+        }
+        let name = &tag[7..];
         let b = name.as_bytes();
-        if b.len() >= 2 && b[0] == b't' && b[1].is_ascii_digit() {
-            return match self.techniques.get(&name.to_ascii_uppercase()) {
+        if b.len() >= 2 && b[0].eq_ignore_ascii_case(&b't') && b[1].is_ascii_digit() {
+            // Ids are short: upper-case into a stack buffer rather than a new String.
+            let mut buf = [0u8; 16];
+            if b.len() > buf.len() {
+                return Tag::Unknown;
+            }
+            for (d, s) in buf.iter_mut().zip(b) {
+                *d = s.to_ascii_uppercase();
+            }
+            let id = std::str::from_utf8(&buf[..b.len()]).unwrap_or("");
+            return match self.techniques.get(id) {
                 Some(t) => Tag::Technique(t),
                 None => Tag::Unknown,
             };
         }
-        if b.len() >= 2 && matches!(b[0], b'g' | b's' | b'c') && b[1..].iter().all(u8::is_ascii_digit) {
+        if b.len() >= 2 && matches!(b[0].to_ascii_lowercase(), b'g' | b's' | b'c') && b[1..].iter().all(u8::is_ascii_digit) {
             return Tag::Other;
         }
-        let short = name.replace('_', "-");
-        match self.tactics.values().find(|t| t.shortname == short) {
+        let same = |short: &str| {
+            short.len() == b.len()
+                && short.bytes().zip(b).all(|(x, y)| x == y.to_ascii_lowercase() || (x == b'-' && *y == b'_'))
+        };
+        match self.tactics.values().find(|t| same(&t.shortname)) {
             Some(t) => Tag::Tactic(t),
             None => Tag::Unknown,
         }

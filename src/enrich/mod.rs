@@ -11,7 +11,7 @@ use crate::io::stage::Output;
 use crate::io::{LineRef, Outcome, Source, Stage};
 use attack::{Table, Tag};
 use iplist::IpList;
-use serde_json::{json, Value};
+use serde_json::{json, Map, Value};
 use std::collections::BTreeMap;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Mutex;
@@ -95,20 +95,28 @@ impl Enricher {
             }
         }
         if !techniques.is_empty() || !tactics.is_empty() {
-            event::set(ev, "threat.framework", json!("MITRE ATT&CK"));
-            techniques.set(ev, "threat.technique");
-            subtechniques.set(ev, "threat.technique.subtechnique");
-            tactics.set(ev, "threat.tactic");
+            let threat = object_at(ev, "threat");
+            threat.insert("framework".into(), Value::String("MITRE ATT&CK".into()));
+            if !techniques.is_empty() {
+                let tech = object_in(threat, "technique");
+                techniques.insert_into(tech);
+                if !subtechniques.is_empty() {
+                    subtechniques.insert_into(object_in(tech, "subtechnique"));
+                }
+            }
+            if !tactics.is_empty() {
+                tactics.insert_into(object_in(threat, "tactic"));
+            }
         }
         if !replaced.is_empty() {
-            event::set(ev, "logward.attack.replaced", json!(replaced));
+            event::set(ev, "logward.attack.replaced", strings(&replaced));
         }
         if !unknown.is_empty() {
             let mut counts = self.unknown.lock().expect("unknown tag counts");
             for u in &unknown {
                 *counts.entry(u.to_ascii_lowercase()).or_default() += 1;
             }
-            event::set(ev, "logward.attack.unknown_tags", json!(unknown));
+            event::set(ev, "logward.attack.unknown_tags", strings(&unknown));
         }
         if event::get_str(ev, "event.kind") == Some("alert") {
             let mut tactic_names: Vec<String> = chosen.clone();
@@ -116,7 +124,7 @@ impl Enricher {
             tactic_names.extend(unknown.iter().filter_map(|u| u.to_ascii_lowercase().strip_prefix("attack.").map(|s| s.replace('_', "-"))));
             let ids: Vec<String> = techniques.ids.iter().chain(&subtechniques.ids).cloned().collect();
             let kind = threat::threat_type(&ids, &tactic_names, event::get_str(ev, "rule.name"));
-            event::set(ev, "logward.threat_type", json!(kind));
+            event::set(ev, "logward.threat_type", Value::String(kind.to_string()));
         }
     }
 
@@ -153,6 +161,24 @@ impl Enricher {
     }
 }
 
+fn strings(v: &[String]) -> Value {
+    Value::Array(v.iter().map(|s| Value::String(s.clone())).collect())
+}
+
+/// The object at a top-level key, created (or replacing a non-object) as needed.
+fn object_at<'v>(ev: &'v mut Value, key: &str) -> &'v mut Map<String, Value> {
+    let root = ev.as_object_mut().expect("events are objects");
+    object_in(root, key)
+}
+
+fn object_in<'m>(m: &'m mut Map<String, Value>, key: &str) -> &'m mut Map<String, Value> {
+    let slot = m.entry(key.to_string()).or_insert_with(|| Value::Object(Map::new()));
+    if !slot.is_object() {
+        *slot = Value::Object(Map::new());
+    }
+    slot.as_object_mut().expect("just made an object")
+}
+
 /// Parallel id/name/reference arrays, as ECS writes `threat.*` (no duplicates).
 #[derive(Default)]
 struct Fields {
@@ -174,13 +200,15 @@ impl Fields {
         self.ids.is_empty()
     }
 
-    fn set(&self, ev: &mut Value, prefix: &str) {
+    /// Inserts `id`, `name`, `reference` arrays into `obj`.
+    fn insert_into(&self, obj: &mut Map<String, Value>) {
         if self.is_empty() {
             return;
         }
-        event::set(ev, &format!("{prefix}.id"), json!(self.ids));
-        event::set(ev, &format!("{prefix}.name"), json!(self.names));
-        event::set(ev, &format!("{prefix}.reference"), json!(self.refs));
+        let arr = |v: &[String]| Value::Array(v.iter().map(|s| Value::String(s.clone())).collect());
+        obj.insert("id".into(), arr(&self.ids));
+        obj.insert("name".into(), arr(&self.names));
+        obj.insert("reference".into(), arr(&self.refs));
     }
 }
 
