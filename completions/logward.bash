@@ -55,7 +55,7 @@ _logward() {
             return 0
             ;;
         logward__subcmd__enrich)
-            opts="-o -q -h --output --errors --strict --threads --quiet --max-line-bytes --rotated --attack-bundle --ip-list --help"
+            opts="-o -q -h --output --errors --strict --threads --quiet --max-line-bytes --rotated --attack-bundle --geoip --ip-list --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -82,6 +82,10 @@ _logward() {
                     return 0
                     ;;
                 --attack-bundle)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --geoip)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

@@ -61,6 +61,7 @@ set edit:completion:arg-completer[logward] = {|@words|
             cand --threads 'Worker threads (0 = one per core); output is identical for every value'
             cand --max-line-bytes 'Lines longer than this many bytes are rejected instead of read into memory'
             cand --attack-bundle 'Use this ATT&CK STIX bundle (enterprise-attack.json from MITRE) instead of the built-in v18.1 table'
+            cand --geoip 'MaxMind DB file (GeoIP2/GeoLite2 City, Country or ASN, or DB-IP) for source.geo/as and destination.geo/as; repeatable (a City and an ASN database, say)'
             cand --ip-list 'Tag events whose source.ip or destination.ip is in FILE (one IP or CIDR a line) with `ip_list:NAME`; repeatable'
             cand --strict 'Stop with exit status 1 at the first rejected line'
             cand -q 'No summary line, no rejected-line messages, no progress bar on stderr'

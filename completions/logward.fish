@@ -64,6 +64,7 @@ complete -c logward -n "__fish_logward_using_subcommand enrich" -l errors -d 'Wr
 complete -c logward -n "__fish_logward_using_subcommand enrich" -l threads -d 'Worker threads (0 = one per core); output is identical for every value' -r
 complete -c logward -n "__fish_logward_using_subcommand enrich" -l max-line-bytes -d 'Lines longer than this many bytes are rejected instead of read into memory' -r
 complete -c logward -n "__fish_logward_using_subcommand enrich" -l attack-bundle -d 'Use this ATT&CK STIX bundle (enterprise-attack.json from MITRE) instead of the built-in v18.1 table' -r -F
+complete -c logward -n "__fish_logward_using_subcommand enrich" -l geoip -d 'MaxMind DB file (GeoIP2/GeoLite2 City, Country or ASN, or DB-IP) for source.geo/as and destination.geo/as; repeatable (a City and an ASN database, say)' -r -F
 complete -c logward -n "__fish_logward_using_subcommand enrich" -l ip-list -d 'Tag events whose source.ip or destination.ip is in FILE (one IP or CIDR a line) with `ip_list:NAME`; repeatable' -r
 complete -c logward -n "__fish_logward_using_subcommand enrich" -l strict -d 'Stop with exit status 1 at the first rejected line'
 complete -c logward -n "__fish_logward_using_subcommand enrich" -s q -l quiet -d 'No summary line, no rejected-line messages, no progress bar on stderr'

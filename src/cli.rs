@@ -46,7 +46,8 @@ collection, command_and_control, exfiltration, impact, or unknown.
 Examples:
   logward detect < events.ndjson | logward enrich > alerts.ndjson
   logward enrich --attack-bundle enterprise-attack.json alerts.ndjson
-  logward enrich --ip-list tor=tor-exits.txt --ip-list internal=rfc1918.txt events.ndjson";
+  logward enrich --ip-list tor=tor-exits.txt --ip-list internal=rfc1918.txt events.ndjson
+  logward enrich --geoip GeoLite2-City.mmdb --geoip GeoLite2-ASN.mmdb events.ndjson";
 
 #[derive(Debug, Args)]
 pub struct EnrichArgs {
@@ -56,6 +57,11 @@ pub struct EnrichArgs {
     /// Use this ATT&CK STIX bundle (enterprise-attack.json from MITRE) instead of the built-in v18.1 table
     #[arg(long, value_name = "FILE")]
     pub attack_bundle: Option<PathBuf>,
+
+    /// MaxMind DB file (GeoIP2/GeoLite2 City, Country or ASN, or DB-IP) for source.geo/as and
+    /// destination.geo/as; repeatable (a City and an ASN database, say)
+    #[arg(long, value_name = "FILE.mmdb")]
+    pub geoip: Vec<PathBuf>,
 
     /// Tag events whose source.ip or destination.ip is in FILE (one IP or CIDR a line) with
     /// `ip_list:NAME`; repeatable

@@ -1,7 +1,7 @@
 use anyhow::{Context, Result};
 use clap::Parser as _;
 use logward::cli::{Cli, Command, EnrichArgs, ParseArgs};
-use logward::enrich::{attack::Table, iplist::IpList, EnrichOptions, Enricher};
+use logward::enrich::{attack::Table, geoip::GeoDb, iplist::IpList, EnrichOptions, Enricher};
 use logward::io::{self, output::is_pipe_closed};
 use logward::parse::{lineformat::LineFormat, mask::MaskSet, template::MinerOptions, ParseOptions, Parser, TemplateOptions};
 use logward::time::Zone;
@@ -45,7 +45,8 @@ fn enrich(args: EnrichArgs) -> Result<ExitCode> {
             IpList::load(name, std::path::Path::new(file))
         })
         .collect::<Result<Vec<_>>>()?;
-    let stage = Enricher::new(EnrichOptions { attack, ip_lists, quiet: args.common.quiet });
+    let geoip = args.geoip.iter().map(|p| GeoDb::open(p)).collect::<Result<Vec<_>>>()?;
+    let stage = Enricher::new(EnrichOptions { attack, ip_lists, geoip, quiet: args.common.quiet });
     let sources = io::expand_inputs(&args.common.inputs, args.common.rotated)?;
     let summary = io::run(&stage, "enrich", sources, &args.common.run_options())?;
     Ok(if summary.strict_failed { ExitCode::from(1) } else { ExitCode::SUCCESS })

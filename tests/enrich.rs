@@ -86,3 +86,29 @@ fn bad_ip_list_arguments_are_usage_errors() {
     let out = logward().args(["enrich", "--ip-list", "x=/nonexistent"]).write_stdin("{}\n").output().unwrap();
     assert_eq!(out.status.code(), Some(2));
 }
+
+#[test]
+fn geoip_adds_geo_and_as_from_maxmind_databases() {
+    // MaxMind's public test databases (testdata/geoip/README.md).
+    let input = "{\"source\":{\"ip\":\"81.2.69.142\"},\"destination\":{\"ip\":\"89.160.20.112\"}}\n{\"source\":{\"ip\":\"10.0.0.1\"}}\n";
+    let out = logward()
+        .current_dir(root())
+        .args(["enrich", "--geoip", "testdata/geoip/GeoIP2-City-Test.mmdb", "--geoip", "testdata/geoip/GeoLite2-ASN-Test.mmdb"])
+        .write_stdin(input)
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let e = events(&out.stdout);
+    let g = &e[0]["source"]["geo"];
+    assert_eq!(g["city_name"], "London");
+    assert_eq!(g["country_iso_code"], "GB");
+    assert_eq!(g["region_iso_code"], "GB-ENG");
+    assert_eq!(g["location"], json!({"lat": 51.5142, "lon": -0.0931}));
+    assert_eq!(e[0]["destination"]["geo"]["city_name"], "Linköping");
+    assert_eq!(e[0]["destination"]["as"], json!({"number": 29518, "organization": {"name": "Bredband2 AB"}}));
+    // Addresses a database does not know are left as they were.
+    assert_eq!(e[1], json!({"source": {"ip": "10.0.0.1"}}));
+    let out = logward().args(["enrich", "--geoip", "/nonexistent.mmdb"]).write_stdin("{}\n").output().unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("cannot open GeoIP database"));
+}

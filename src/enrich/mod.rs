@@ -3,6 +3,7 @@
 //! alerts, and tags for addresses on local IP lists.
 
 pub mod attack;
+pub mod geoip;
 pub mod iplist;
 pub mod threat;
 
@@ -19,6 +20,7 @@ use std::sync::Mutex;
 pub struct EnrichOptions {
     pub attack: Table,
     pub ip_lists: Vec<IpList>,
+    pub geoip: Vec<geoip::GeoDb>,
     pub quiet: bool,
 }
 
@@ -37,6 +39,36 @@ impl Enricher {
     pub fn enrich(&self, ev: &mut Value) {
         self.attack(ev);
         self.ip_lists(ev);
+        self.geoip(ev);
+    }
+
+    /// `source.geo`/`source.as` and `destination.geo`/`destination.as` from the databases;
+    /// the first database that knows a field wins.
+    fn geoip(&self, ev: &mut Value) {
+        if self.opts.geoip.is_empty() {
+            return;
+        }
+        for side in ["source", "destination"] {
+            let Some(ip) = event::get_str(ev, &format!("{side}.ip")).and_then(|s| s.parse::<std::net::IpAddr>().ok()) else { continue };
+            let mut geo = Map::new();
+            let mut asn = Map::new();
+            for db in &self.opts.geoip {
+                let (g, a) = db.lookup(ip);
+                for (k, v) in g.into_iter().flatten() {
+                    geo.entry(k).or_insert(v);
+                }
+                for (k, v) in a.into_iter().flatten() {
+                    asn.entry(k).or_insert(v);
+                }
+            }
+            let obj = object_at(ev, side);
+            if !geo.is_empty() {
+                obj.insert("geo".into(), Value::Object(geo));
+            }
+            if !asn.is_empty() {
+                obj.insert("as".into(), Value::Object(asn));
+            }
+        }
     }
 
     fn attack(&self, ev: &mut Value) {
