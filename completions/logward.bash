@@ -55,7 +55,7 @@ _logward() {
             return 0
             ;;
         logward__subcmd__enrich)
-            opts="-o -q -h --output --errors --strict --threads --quiet --max-line-bytes --rotated --attack-bundle --geoip --ip-list --help"
+            opts="-o -q -h --output --errors --strict --threads --quiet --max-line-bytes --rotated --attack-bundle --geoip --ip-list --llm --llm-model --llm-key-env --llm-timeout --llm-concurrency --llm-retries --llm-all-events --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -90,6 +90,30 @@ _logward() {
                     return 0
                     ;;
                 --ip-list)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --llm)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --llm-model)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --llm-key-env)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --llm-timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --llm-concurrency)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --llm-retries)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

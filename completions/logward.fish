@@ -66,9 +66,16 @@ complete -c logward -n "__fish_logward_using_subcommand enrich" -l max-line-byte
 complete -c logward -n "__fish_logward_using_subcommand enrich" -l attack-bundle -d 'Use this ATT&CK STIX bundle (enterprise-attack.json from MITRE) instead of the built-in v18.1 table' -r -F
 complete -c logward -n "__fish_logward_using_subcommand enrich" -l geoip -d 'MaxMind DB file (GeoIP2/GeoLite2 City, Country or ASN, or DB-IP) for source.geo/as and destination.geo/as; repeatable (a City and an ASN database, say)' -r -F
 complete -c logward -n "__fish_logward_using_subcommand enrich" -l ip-list -d 'Tag events whose source.ip or destination.ip is in FILE (one IP or CIDR a line) with `ip_list:NAME`; repeatable' -r
+complete -c logward -n "__fish_logward_using_subcommand enrich" -l llm -d 'Explain alerts with an OpenAI-compatible chat completions API at URL (e.g. http://localhost:8080/v1); only structured fields are sent, never event.original or message' -r
+complete -c logward -n "__fish_logward_using_subcommand enrich" -l llm-model -d 'Model name sent to the LLM server' -r
+complete -c logward -n "__fish_logward_using_subcommand enrich" -l llm-key-env -d 'Environment variable holding the API key (sent as a Bearer token when set)' -r
+complete -c logward -n "__fish_logward_using_subcommand enrich" -l llm-timeout -d 'Seconds one request may take' -r
+complete -c logward -n "__fish_logward_using_subcommand enrich" -l llm-concurrency -d 'Requests in flight at most (calls are made from the worker threads: --threads bounds it too)' -r
+complete -c logward -n "__fish_logward_using_subcommand enrich" -l llm-retries -d 'Retries on 429, 5xx, timeouts and connection errors, with exponential backoff' -r
 complete -c logward -n "__fish_logward_using_subcommand enrich" -l strict -d 'Stop with exit status 1 at the first rejected line'
 complete -c logward -n "__fish_logward_using_subcommand enrich" -s q -l quiet -d 'No summary line, no rejected-line messages, no progress bar on stderr'
 complete -c logward -n "__fish_logward_using_subcommand enrich" -l rotated -d 'Read rotated sets oldest first: x.log.3.gz x.log.2.gz x.log.1 x.log'
+complete -c logward -n "__fish_logward_using_subcommand enrich" -l llm-all-events -d 'Explain every event, not only alerts'
 complete -c logward -n "__fish_logward_using_subcommand enrich" -s h -l help -d 'Print help'
 complete -c logward -n "__fish_logward_using_subcommand help; and not __fish_seen_subcommand_from parse enrich help" -f -a "parse" -d 'Parse raw log lines into ECS events (syslog/auth, web access, W3C, JSON, CSV, custom)'
 complete -c logward -n "__fish_logward_using_subcommand help; and not __fish_seen_subcommand_from parse enrich help" -f -a "enrich" -d 'Add MITRE ATT&CK names and ids, a threat type for alerts, and IP-list tags to events'

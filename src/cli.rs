@@ -47,7 +47,8 @@ Examples:
   logward detect < events.ndjson | logward enrich > alerts.ndjson
   logward enrich --attack-bundle enterprise-attack.json alerts.ndjson
   logward enrich --ip-list tor=tor-exits.txt --ip-list internal=rfc1918.txt events.ndjson
-  logward enrich --geoip GeoLite2-City.mmdb --geoip GeoLite2-ASN.mmdb events.ndjson";
+  logward enrich --geoip GeoLite2-City.mmdb --geoip GeoLite2-ASN.mmdb events.ndjson
+  LOGWARD_LLM_KEY=... logward enrich --llm http://localhost:8080/v1 --llm-model llama3 alerts.ndjson";
 
 #[derive(Debug, Args)]
 pub struct EnrichArgs {
@@ -67,6 +68,35 @@ pub struct EnrichArgs {
     /// `ip_list:NAME`; repeatable
     #[arg(long = "ip-list", value_name = "NAME=FILE")]
     pub ip_lists: Vec<String>,
+
+    /// Explain alerts with an OpenAI-compatible chat completions API at URL (e.g.
+    /// http://localhost:8080/v1); only structured fields are sent, never event.original or message
+    #[arg(long, value_name = "URL", help_heading = "LLM (off by default)")]
+    pub llm: Option<String>,
+
+    /// Model name sent to the LLM server
+    #[arg(long, value_name = "NAME", default_value = "default", help_heading = "LLM (off by default)")]
+    pub llm_model: String,
+
+    /// Environment variable holding the API key (sent as a Bearer token when set)
+    #[arg(long, value_name = "VAR", default_value = "LOGWARD_LLM_KEY", help_heading = "LLM (off by default)")]
+    pub llm_key_env: String,
+
+    /// Seconds one request may take
+    #[arg(long, value_name = "SECS", default_value_t = 30.0, help_heading = "LLM (off by default)")]
+    pub llm_timeout: f64,
+
+    /// Requests in flight at most (calls are made from the worker threads: --threads bounds it too)
+    #[arg(long, value_name = "N", default_value_t = 4, help_heading = "LLM (off by default)")]
+    pub llm_concurrency: usize,
+
+    /// Retries on 429, 5xx, timeouts and connection errors, with exponential backoff
+    #[arg(long, value_name = "N", default_value_t = 3, help_heading = "LLM (off by default)")]
+    pub llm_retries: u32,
+
+    /// Explain every event, not only alerts
+    #[arg(long, requires = "llm", help_heading = "LLM (off by default)")]
+    pub llm_all_events: bool,
 }
 
 const PARSE_EXAMPLES: &str = "\

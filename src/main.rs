@@ -1,6 +1,7 @@
 use anyhow::{Context, Result};
 use clap::Parser as _;
 use logward::cli::{Cli, Command, EnrichArgs, ParseArgs};
+use logward::enrich::llm::{Llm, LlmOptions};
 use logward::enrich::{attack::Table, geoip::GeoDb, iplist::IpList, EnrichOptions, Enricher};
 use logward::io::{self, output::is_pipe_closed};
 use logward::parse::{lineformat::LineFormat, mask::MaskSet, template::MinerOptions, ParseOptions, Parser, TemplateOptions};
@@ -46,7 +47,18 @@ fn enrich(args: EnrichArgs) -> Result<ExitCode> {
         })
         .collect::<Result<Vec<_>>>()?;
     let geoip = args.geoip.iter().map(|p| GeoDb::open(p)).collect::<Result<Vec<_>>>()?;
-    let stage = Enricher::new(EnrichOptions { attack, ip_lists, geoip, quiet: args.common.quiet });
+    let llm = args.llm.as_ref().map(|url| {
+        Llm::new(LlmOptions {
+            url: url.clone(),
+            model: args.llm_model.clone(),
+            key: std::env::var(&args.llm_key_env).ok().filter(|k| !k.is_empty()),
+            timeout: std::time::Duration::from_secs_f64(args.llm_timeout.max(0.1)),
+            concurrency: args.llm_concurrency,
+            retries: args.llm_retries,
+            all_events: args.llm_all_events,
+        })
+    });
+    let stage = Enricher::new(EnrichOptions { attack, ip_lists, geoip, llm, quiet: args.common.quiet });
     let sources = io::expand_inputs(&args.common.inputs, args.common.rotated)?;
     let summary = io::run(&stage, "enrich", sources, &args.common.run_options())?;
     Ok(if summary.strict_failed { ExitCode::from(1) } else { ExitCode::SUCCESS })

@@ -5,6 +5,7 @@
 pub mod attack;
 pub mod geoip;
 pub mod iplist;
+pub mod llm;
 pub mod threat;
 
 use crate::event;
@@ -21,6 +22,7 @@ pub struct EnrichOptions {
     pub attack: Table,
     pub ip_lists: Vec<IpList>,
     pub geoip: Vec<geoip::GeoDb>,
+    pub llm: Option<llm::Llm>,
     pub quiet: bool,
 }
 
@@ -40,6 +42,10 @@ impl Enricher {
         self.attack(ev);
         self.ip_lists(ev);
         self.geoip(ev);
+        // Last, so the model sees the ATT&CK names, threat type and geography.
+        if let Some(llm) = &self.opts.llm {
+            llm.explain(ev);
+        }
     }
 
     /// `source.geo`/`source.as` and `destination.geo`/`destination.as` from the databases;
@@ -290,6 +296,14 @@ impl Stage for Enricher {
             line.push_str(&format!(" (kept in tags and logward.attack.unknown_tags: {})", list.join(", ")));
         }
         eprintln!("{line}");
+        if let Some(llm) = &self.opts.llm {
+            eprintln!(
+                "logward enrich: LLM: {} requests, {} answered from cache, {} alerts without an answer (the events passed through)",
+                llm.calls.load(Ordering::Relaxed),
+                llm.cached.load(Ordering::Relaxed),
+                llm.failures.load(Ordering::Relaxed)
+            );
+        }
         Ok(())
     }
 }
