@@ -26,7 +26,8 @@ Register-ArgumentCompleter -Native -CommandName 'logward' -ScriptBlock {
             [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
             [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
             [CompletionResult]::new('parse', 'parse', [CompletionResultType]::ParameterValue, 'Parse raw log lines into ECS events (syslog/auth, web access, W3C, JSON, CSV, custom)')
-            [CompletionResult]::new('enrich', 'enrich', [CompletionResultType]::ParameterValue, 'Add MITRE ATT&CK names and ids, a threat type for alerts, and IP-list tags to events')
+            [CompletionResult]::new('enrich', 'enrich', [CompletionResultType]::ParameterValue, 'Add MITRE ATT&CK names and ids, a threat type for alerts, GeoIP, IP-list tags and optional LLM explanations')
+            [CompletionResult]::new('tree', 'tree', [CompletionResultType]::ParameterValue, 'Build process trees from process events, with each process''s network, file, registry and DNS activity')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
             break
         }
@@ -83,9 +84,30 @@ Register-ArgumentCompleter -Native -CommandName 'logward' -ScriptBlock {
             [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
             break
         }
+        'logward;tree' {
+            [CompletionResult]::new('-o', '-o', [CompletionResultType]::ParameterName, 'Write output to FILE instead of stdout')
+            [CompletionResult]::new('--output', '--output', [CompletionResultType]::ParameterName, 'Write output to FILE instead of stdout')
+            [CompletionResult]::new('--errors', '--errors', [CompletionResultType]::ParameterName, 'Write every rejected line in full to FILE (NDJSON: file, line, reason, text)')
+            [CompletionResult]::new('--threads', '--threads', [CompletionResultType]::ParameterName, 'Worker threads (0 = one per core); output is identical for every value')
+            [CompletionResult]::new('--max-line-bytes', '--max-line-bytes', [CompletionResultType]::ParameterName, 'Lines longer than this many bytes are rejected instead of read into memory')
+            [CompletionResult]::new('--pid', '--pid', [CompletionResultType]::ParameterName, 'Start from the process(es) with this pid (every instance if the pid was reused)')
+            [CompletionResult]::new('--entity-id', '--entity-id', [CompletionResultType]::ParameterName, 'Start from the process with this process.entity_id')
+            [CompletionResult]::new('--name', '--name', [CompletionResultType]::ParameterName, 'Start from processes with this name (any case)')
+            [CompletionResult]::new('--depth', '--depth', [CompletionResultType]::ParameterName, 'Levels of descendants to show (0: the starting processes only)')
+            [CompletionResult]::new('-f', '-f', [CompletionResultType]::ParameterName, 'Output format')
+            [CompletionResult]::new('--format', '--format', [CompletionResultType]::ParameterName, 'Output format')
+            [CompletionResult]::new('--strict', '--strict', [CompletionResultType]::ParameterName, 'Stop with exit status 1 at the first rejected line')
+            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'No summary line, no rejected-line messages, no progress bar on stderr')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'No summary line, no rejected-line messages, no progress bar on stderr')
+            [CompletionResult]::new('--rotated', '--rotated', [CompletionResultType]::ParameterName, 'Read rotated sets oldest first: x.log.3.gz x.log.2.gz x.log.1 x.log')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            break
+        }
         'logward;help' {
             [CompletionResult]::new('parse', 'parse', [CompletionResultType]::ParameterValue, 'Parse raw log lines into ECS events (syslog/auth, web access, W3C, JSON, CSV, custom)')
-            [CompletionResult]::new('enrich', 'enrich', [CompletionResultType]::ParameterValue, 'Add MITRE ATT&CK names and ids, a threat type for alerts, and IP-list tags to events')
+            [CompletionResult]::new('enrich', 'enrich', [CompletionResultType]::ParameterValue, 'Add MITRE ATT&CK names and ids, a threat type for alerts, GeoIP, IP-list tags and optional LLM explanations')
+            [CompletionResult]::new('tree', 'tree', [CompletionResultType]::ParameterValue, 'Build process trees from process events, with each process''s network, file, registry and DNS activity')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
             break
         }
@@ -93,6 +115,9 @@ Register-ArgumentCompleter -Native -CommandName 'logward' -ScriptBlock {
             break
         }
         'logward;help;enrich' {
+            break
+        }
+        'logward;help;tree' {
             break
         }
         'logward;help;help' {

@@ -25,6 +25,9 @@ _logward() {
             logward,parse)
                 cmd="logward__subcmd__parse"
                 ;;
+            logward,tree)
+                cmd="logward__subcmd__tree"
+                ;;
             logward__subcmd__help,enrich)
                 cmd="logward__subcmd__help__subcmd__enrich"
                 ;;
@@ -34,6 +37,9 @@ _logward() {
             logward__subcmd__help,parse)
                 cmd="logward__subcmd__help__subcmd__parse"
                 ;;
+            logward__subcmd__help,tree)
+                cmd="logward__subcmd__help__subcmd__tree"
+                ;;
             *)
                 ;;
         esac
@@ -41,7 +47,7 @@ _logward() {
 
     case "${cmd}" in
         logward)
-            opts="-h -V --help --version parse enrich help"
+            opts="-h -V --help --version parse enrich tree help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -125,7 +131,7 @@ _logward() {
             return 0
             ;;
         logward__subcmd__help)
-            opts="parse enrich help"
+            opts="parse enrich tree help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -167,6 +173,20 @@ _logward() {
             return 0
             ;;
         logward__subcmd__help__subcmd__parse)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        logward__subcmd__help__subcmd__tree)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -257,6 +277,64 @@ _logward() {
                     ;;
                 --max-templates)
                     COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        logward__subcmd__tree)
+            opts="-o -q -f -h --output --errors --strict --threads --quiet --max-line-bytes --rotated --pid --entity-id --name --depth --format --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --output)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -o)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --errors)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --threads)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --max-line-bytes)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --pid)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --entity-id)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --name)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --depth)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --format)
+                    COMPREPLY=($(compgen -W "text md ndjson dot" -- "${cur}"))
+                    return 0
+                    ;;
+                -f)
+                    COMPREPLY=($(compgen -W "text md ndjson dot" -- "${cur}"))
                     return 0
                     ;;
                 *)

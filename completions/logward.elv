@@ -23,7 +23,8 @@ set edit:completion:arg-completer[logward] = {|@words|
             cand -V 'Print version'
             cand --version 'Print version'
             cand parse 'Parse raw log lines into ECS events (syslog/auth, web access, W3C, JSON, CSV, custom)'
-            cand enrich 'Add MITRE ATT&CK names and ids, a threat type for alerts, and IP-list tags to events'
+            cand enrich 'Add MITRE ATT&CK names and ids, a threat type for alerts, GeoIP, IP-list tags and optional LLM explanations'
+            cand tree 'Build process trees from process events, with each process''s network, file, registry and DNS activity'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
         &'logward;parse'= {
@@ -77,14 +78,36 @@ set edit:completion:arg-completer[logward] = {|@words|
             cand -h 'Print help'
             cand --help 'Print help'
         }
+        &'logward;tree'= {
+            cand -o 'Write output to FILE instead of stdout'
+            cand --output 'Write output to FILE instead of stdout'
+            cand --errors 'Write every rejected line in full to FILE (NDJSON: file, line, reason, text)'
+            cand --threads 'Worker threads (0 = one per core); output is identical for every value'
+            cand --max-line-bytes 'Lines longer than this many bytes are rejected instead of read into memory'
+            cand --pid 'Start from the process(es) with this pid (every instance if the pid was reused)'
+            cand --entity-id 'Start from the process with this process.entity_id'
+            cand --name 'Start from processes with this name (any case)'
+            cand --depth 'Levels of descendants to show (0: the starting processes only)'
+            cand -f 'Output format'
+            cand --format 'Output format'
+            cand --strict 'Stop with exit status 1 at the first rejected line'
+            cand -q 'No summary line, no rejected-line messages, no progress bar on stderr'
+            cand --quiet 'No summary line, no rejected-line messages, no progress bar on stderr'
+            cand --rotated 'Read rotated sets oldest first: x.log.3.gz x.log.2.gz x.log.1 x.log'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+        }
         &'logward;help'= {
             cand parse 'Parse raw log lines into ECS events (syslog/auth, web access, W3C, JSON, CSV, custom)'
-            cand enrich 'Add MITRE ATT&CK names and ids, a threat type for alerts, and IP-list tags to events'
+            cand enrich 'Add MITRE ATT&CK names and ids, a threat type for alerts, GeoIP, IP-list tags and optional LLM explanations'
+            cand tree 'Build process trees from process events, with each process''s network, file, registry and DNS activity'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
         &'logward;help;parse'= {
         }
         &'logward;help;enrich'= {
+        }
+        &'logward;help;tree'= {
         }
         &'logward;help;help'= {
         }

@@ -27,7 +27,8 @@ end
 complete -c logward -n "__fish_logward_needs_command" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c logward -n "__fish_logward_needs_command" -s V -l version -d 'Print version'
 complete -c logward -n "__fish_logward_needs_command" -f -a "parse" -d 'Parse raw log lines into ECS events (syslog/auth, web access, W3C, JSON, CSV, custom)'
-complete -c logward -n "__fish_logward_needs_command" -f -a "enrich" -d 'Add MITRE ATT&CK names and ids, a threat type for alerts, and IP-list tags to events'
+complete -c logward -n "__fish_logward_needs_command" -f -a "enrich" -d 'Add MITRE ATT&CK names and ids, a threat type for alerts, GeoIP, IP-list tags and optional LLM explanations'
+complete -c logward -n "__fish_logward_needs_command" -f -a "tree" -d 'Build process trees from process events, with each process\'s network, file, registry and DNS activity'
 complete -c logward -n "__fish_logward_needs_command" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c logward -n "__fish_logward_using_subcommand parse" -s o -l output -d 'Write output to FILE instead of stdout' -r -F
 complete -c logward -n "__fish_logward_using_subcommand parse" -l errors -d 'Write every rejected line in full to FILE (NDJSON: file, line, reason, text)' -r -F
@@ -77,6 +78,23 @@ complete -c logward -n "__fish_logward_using_subcommand enrich" -s q -l quiet -d
 complete -c logward -n "__fish_logward_using_subcommand enrich" -l rotated -d 'Read rotated sets oldest first: x.log.3.gz x.log.2.gz x.log.1 x.log'
 complete -c logward -n "__fish_logward_using_subcommand enrich" -l llm-all-events -d 'Explain every event, not only alerts'
 complete -c logward -n "__fish_logward_using_subcommand enrich" -s h -l help -d 'Print help'
-complete -c logward -n "__fish_logward_using_subcommand help; and not __fish_seen_subcommand_from parse enrich help" -f -a "parse" -d 'Parse raw log lines into ECS events (syslog/auth, web access, W3C, JSON, CSV, custom)'
-complete -c logward -n "__fish_logward_using_subcommand help; and not __fish_seen_subcommand_from parse enrich help" -f -a "enrich" -d 'Add MITRE ATT&CK names and ids, a threat type for alerts, and IP-list tags to events'
-complete -c logward -n "__fish_logward_using_subcommand help; and not __fish_seen_subcommand_from parse enrich help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c logward -n "__fish_logward_using_subcommand tree" -s o -l output -d 'Write output to FILE instead of stdout' -r -F
+complete -c logward -n "__fish_logward_using_subcommand tree" -l errors -d 'Write every rejected line in full to FILE (NDJSON: file, line, reason, text)' -r -F
+complete -c logward -n "__fish_logward_using_subcommand tree" -l threads -d 'Worker threads (0 = one per core); output is identical for every value' -r
+complete -c logward -n "__fish_logward_using_subcommand tree" -l max-line-bytes -d 'Lines longer than this many bytes are rejected instead of read into memory' -r
+complete -c logward -n "__fish_logward_using_subcommand tree" -l pid -d 'Start from the process(es) with this pid (every instance if the pid was reused)' -r
+complete -c logward -n "__fish_logward_using_subcommand tree" -l entity-id -d 'Start from the process with this process.entity_id' -r
+complete -c logward -n "__fish_logward_using_subcommand tree" -l name -d 'Start from processes with this name (any case)' -r
+complete -c logward -n "__fish_logward_using_subcommand tree" -l depth -d 'Levels of descendants to show (0: the starting processes only)' -r
+complete -c logward -n "__fish_logward_using_subcommand tree" -s f -l format -d 'Output format' -r -f -a "text\t'An indented tree with box-drawing lines'
+md\t'Nested Markdown lists'
+ndjson\t'One node a line with depth and path, for further piping'
+dot\t'Graphviz'"
+complete -c logward -n "__fish_logward_using_subcommand tree" -l strict -d 'Stop with exit status 1 at the first rejected line'
+complete -c logward -n "__fish_logward_using_subcommand tree" -s q -l quiet -d 'No summary line, no rejected-line messages, no progress bar on stderr'
+complete -c logward -n "__fish_logward_using_subcommand tree" -l rotated -d 'Read rotated sets oldest first: x.log.3.gz x.log.2.gz x.log.1 x.log'
+complete -c logward -n "__fish_logward_using_subcommand tree" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c logward -n "__fish_logward_using_subcommand help; and not __fish_seen_subcommand_from parse enrich tree help" -f -a "parse" -d 'Parse raw log lines into ECS events (syslog/auth, web access, W3C, JSON, CSV, custom)'
+complete -c logward -n "__fish_logward_using_subcommand help; and not __fish_seen_subcommand_from parse enrich tree help" -f -a "enrich" -d 'Add MITRE ATT&CK names and ids, a threat type for alerts, GeoIP, IP-list tags and optional LLM explanations'
+complete -c logward -n "__fish_logward_using_subcommand help; and not __fish_seen_subcommand_from parse enrich tree help" -f -a "tree" -d 'Build process trees from process events, with each process\'s network, file, registry and DNS activity'
+complete -c logward -n "__fish_logward_using_subcommand help; and not __fish_seen_subcommand_from parse enrich tree help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'

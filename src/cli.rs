@@ -26,9 +26,53 @@ pub enum Command {
     /// Parse raw log lines into ECS events (syslog/auth, web access, W3C, JSON, CSV, custom)
     #[command(after_help = PARSE_EXAMPLES)]
     Parse(ParseArgs),
-    /// Add MITRE ATT&CK names and ids, a threat type for alerts, and IP-list tags to events
+    /// Add MITRE ATT&CK names and ids, a threat type for alerts, GeoIP, IP-list tags and optional LLM explanations
     #[command(after_help = ENRICH_EXAMPLES)]
     Enrich(EnrichArgs),
+    /// Build process trees from process events, with each process's network, file, registry and DNS activity
+    #[command(after_help = TREE_EXAMPLES)]
+    Tree(TreeArgs),
+}
+
+const TREE_EXAMPLES: &str = "\
+Reads ECS events: process events (process.pid, process.parent.pid, process.entity_id and
+process.parent.entity_id when present, name, executable, command line, user, @timestamp) and
+activity events naming a process (destination.ip/port, file.path, registry.path,
+dns.question.name). A pid that starts again is a new process; activity and children attach to
+the instance alive at their time. Missing parents make orphans (roots); parent loops are cut
+and reported. The whole input is held in memory (one small record per event).
+
+Examples:
+  logward parse --format csv process_events.csv network_events.csv file_events.csv \\
+      registry_events.csv | logward tree --pid 15150
+  logward tree --name powershell.exe --depth 2 events.ndjson
+  logward tree --format dot events.ndjson | dot -Tsvg > tree.svg
+  logward tree --format ndjson events.ndjson | jq -c 'select(.logward.tree.depth > 3)'";
+
+#[derive(Debug, Args)]
+pub struct TreeArgs {
+    #[command(flatten)]
+    pub common: CommonArgs,
+
+    /// Start from the process(es) with this pid (every instance if the pid was reused)
+    #[arg(long, value_name = "PID")]
+    pub pid: Option<i64>,
+
+    /// Start from the process with this process.entity_id
+    #[arg(long, value_name = "ID")]
+    pub entity_id: Option<String>,
+
+    /// Start from processes with this name (any case)
+    #[arg(long, value_name = "NAME")]
+    pub name: Option<String>,
+
+    /// Levels of descendants to show (0: the starting processes only)
+    #[arg(long, value_name = "N")]
+    pub depth: Option<usize>,
+
+    /// Output format
+    #[arg(short, long, value_enum, default_value = "text")]
+    pub format: crate::tree::TreeFormat,
 }
 
 const ENRICH_EXAMPLES: &str = "\

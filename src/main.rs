@@ -1,6 +1,7 @@
 use anyhow::{Context, Result};
 use clap::Parser as _;
-use logward::cli::{Cli, Command, EnrichArgs, ParseArgs};
+use logward::cli::{Cli, Command, EnrichArgs, ParseArgs, TreeArgs};
+use logward::tree::{Tree, TreeOptions};
 use logward::enrich::llm::{Llm, LlmOptions};
 use logward::enrich::{attack::Table, geoip::GeoDb, iplist::IpList, EnrichOptions, Enricher};
 use logward::io::{self, output::is_pipe_closed};
@@ -24,7 +25,22 @@ fn run(cli: Cli) -> Result<ExitCode> {
     match cli.command {
         Command::Parse(args) => parse(args),
         Command::Enrich(args) => enrich(args),
+        Command::Tree(args) => tree(args),
     }
+}
+
+fn tree(args: TreeArgs) -> Result<ExitCode> {
+    let stage = Tree::new(TreeOptions {
+        pid: args.pid,
+        entity_id: args.entity_id,
+        name: args.name,
+        depth: args.depth,
+        format: args.format,
+        quiet: args.common.quiet,
+    });
+    let sources = io::expand_inputs(&args.common.inputs, args.common.rotated)?;
+    let summary = io::run(&stage, "tree", sources, &args.common.run_options())?;
+    Ok(if summary.strict_failed { ExitCode::from(1) } else { ExitCode::SUCCESS })
 }
 
 fn enrich(args: EnrichArgs) -> Result<ExitCode> {

@@ -277,7 +277,7 @@ impl Stage for Enricher {
         Outcome::Emitted
     }
 
-    fn finish(&self, _: ()) -> anyhow::Result<()> {
+    fn finish(&self, _: (), _out: &mut Vec<u8>) -> anyhow::Result<()> {
         if self.opts.quiet {
             return Ok(());
         }

@@ -73,8 +73,10 @@ pub fn run<S: Stage>(stage: &S, command: &str, sources: Vec<Source>, opts: &RunO
     let failed = writer.failed;
     writer.progress.finish();
     let ordered = writer.ordered;
+    let mut tail = Vec::new();
+    stage.finish(ordered, &mut tail)?;
+    output.write(&tail)?;
     output.flush()?;
-    stage.finish(ordered)?;
     sink.finish()?;
     if !opts.quiet {
         eprintln!("{}", sink.counts.summary(command));

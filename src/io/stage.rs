@@ -61,8 +61,9 @@ pub trait Stage: Sync {
     /// Completes one mark, in input order, writing the bytes that belong at it.
     fn complete(&self, _state: &mut Self::Ordered, _pending: Self::Pending, _out: &mut Vec<u8>) {}
 
-    /// Called once after the last record (save learned state, write side reports).
-    fn finish(&self, _state: Self::Ordered) -> anyhow::Result<()> {
+    /// Called once after the last record (save learned state, write side reports); what it
+    /// appends to `out` is written after every record (whole-input stages write here).
+    fn finish(&self, _state: Self::Ordered, _out: &mut Vec<u8>) -> anyhow::Result<()> {
         Ok(())
     }
 

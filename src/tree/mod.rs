@@ -1,0 +1,431 @@
+//! `logward tree`: the process forest of the input, with each process's network, file,
+//! registry and DNS activity.
+//!
+//! Processes are identified by `process.entity_id` when events carry it, else by host, pid
+//! and start time: a pid that starts again is a new process (pid reuse), and activity and
+//! children attach to the instance of the pid that was alive at their time. Parents that
+//! never appear make their children orphans (roots, flagged); parent links that loop are
+//! cut where the loop closes and reported.
+
+mod render;
+
+use crate::event;
+use crate::io::stage::Output;
+use crate::io::{LineRef, Outcome, Source, Stage};
+use serde_json::Value;
+use std::collections::{BTreeMap, HashMap};
+use std::sync::Mutex;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum TreeFormat {
+    /// An indented tree with box-drawing lines
+    Text,
+    /// Nested Markdown lists
+    Md,
+    /// One node a line with depth and path, for further piping
+    Ndjson,
+    /// Graphviz
+    Dot,
+}
+
+#[derive(Debug, Clone)]
+pub struct TreeOptions {
+    pub pid: Option<i64>,
+    pub entity_id: Option<String>,
+    pub name: Option<String>,
+    pub depth: Option<usize>,
+    pub format: TreeFormat,
+    pub quiet: bool,
+}
+
+/// One input event, reduced to what the tree needs (fields private to this module).
+#[derive(Debug, Clone, Default)]
+pub struct Rec {
+    /// Input order, so results do not depend on thread scheduling.
+    seq: (u64, u64),
+    time: Option<String>,
+    host: Option<String>,
+    pid: Option<i64>,
+    ppid: Option<i64>,
+    entity: Option<String>,
+    parent_entity: Option<String>,
+    name: Option<String>,
+    executable: Option<String>,
+    command_line: Option<String>,
+    user: Option<String>,
+    kind: Kind,
+}
+
+#[derive(Debug, Clone, Default, PartialEq)]
+pub enum Kind {
+    Start,
+    End,
+    Network(String),
+    File(String, String),
+    Registry(String),
+    Dns(String),
+    #[default]
+    Other,
+}
+
+/// A process in the forest.
+#[derive(Debug, Default)]
+pub struct Node {
+    pub host: Option<String>,
+    pub pid: Option<i64>,
+    pub ppid: Option<i64>,
+    pub entity: Option<String>,
+    pub name: Option<String>,
+    pub executable: Option<String>,
+    pub command_line: Option<String>,
+    pub user: Option<String>,
+    pub start: Option<String>,
+    pub end: Option<String>,
+    pub parent: Option<usize>,
+    pub children: Vec<usize>,
+    /// Parent pid or entity named but never seen.
+    pub orphan: bool,
+    /// Another process had this pid on this host.
+    pub pid_reused: bool,
+    /// Its parent link closed a loop and was cut.
+    pub cycle: bool,
+    /// Known only from activity, never from a process event.
+    pub implicit: bool,
+    pub connections: BTreeMap<String, u64>,
+    pub files: BTreeMap<String, u64>,
+    pub registry: BTreeMap<String, u64>,
+    pub dns: BTreeMap<String, u64>,
+}
+
+pub struct Tree {
+    opts: TreeOptions,
+    /// Line counter per chunk is not global; records carry (source index, line).
+    sources: Mutex<Vec<String>>,
+}
+
+pub struct Forest {
+    pub nodes: Vec<Node>,
+    pub unattached: u64,
+    pub cycles: Vec<Vec<i64>>,
+}
+
+impl Tree {
+    pub fn new(opts: TreeOptions) -> Tree {
+        Tree { opts, sources: Mutex::new(Vec::new()) }
+    }
+}
+
+fn s(ev: &Value, path: &str) -> Option<String> {
+    match event::get(ev, path)? {
+        Value::String(x) if !x.is_empty() => Some(x.clone()),
+        Value::Number(n) => Some(n.to_string()),
+        _ => None,
+    }
+}
+
+fn n(ev: &Value, path: &str) -> Option<i64> {
+    match event::get(ev, path)? {
+        Value::Number(x) => x.as_i64(),
+        Value::String(x) => x.parse().ok(),
+        _ => None,
+    }
+}
+
+fn has(ev: &Value, path: &str, word: &str) -> bool {
+    match event::get(ev, path) {
+        Some(Value::Array(a)) => a.iter().any(|v| v.as_str() == Some(word)),
+        Some(Value::String(x)) => x == word,
+        _ => false,
+    }
+}
+
+fn record(ev: &Value) -> Rec {
+    let action = s(ev, "event.action").unwrap_or_default().to_ascii_lowercase();
+    let kind = if has(ev, "event.category", "process") || (event::get(ev, "process.parent.pid").is_some() && event::get(ev, "file.path").is_none() && event::get(ev, "destination.ip").is_none() && event::get(ev, "registry.path").is_none()) {
+        if has(ev, "event.type", "end") || action.contains("terminat") || action.contains("exit") { Kind::End } else { Kind::Start }
+    } else if let Some(q) = s(ev, "dns.question.name") {
+        Kind::Dns(q)
+    } else if let Some(path) = s(ev, "registry.path") {
+        let value = s(ev, "registry.value").map(|v| format!("\\{v}")).unwrap_or_default();
+        Kind::Registry(format!("{path}{value}"))
+    } else if let Some(path) = s(ev, "file.path") {
+        let what = s(ev, "event.type").or_else(|| event::get(ev, "event.type").and_then(|t| t.get(0)).and_then(Value::as_str).map(str::to_string)).unwrap_or_else(|| if action.is_empty() { "access".into() } else { action.clone() });
+        Kind::File(what, path)
+    } else if let Some(ip) = s(ev, "destination.ip").or_else(|| s(ev, "destination.domain")) {
+        let port = s(ev, "destination.port").map(|p| format!(":{p}")).unwrap_or_default();
+        Kind::Network(format!("{ip}{port}"))
+    } else {
+        Kind::Other
+    };
+    Rec {
+        seq: (0, 0),
+        time: s(ev, "@timestamp").or_else(|| s(ev, "process.start")),
+        host: s(ev, "host.name"),
+        pid: n(ev, "process.pid"),
+        ppid: n(ev, "process.parent.pid"),
+        entity: s(ev, "process.entity_id"),
+        parent_entity: s(ev, "process.parent.entity_id"),
+        name: s(ev, "process.name"),
+        executable: s(ev, "process.executable"),
+        command_line: s(ev, "process.command_line"),
+        user: s(ev, "user.name"),
+        kind,
+    }
+}
+
+/// Builds the forest from records in input order.
+fn build(mut recs: Vec<Rec>) -> Forest {
+    recs.sort_by(|a, b| a.seq.cmp(&b.seq));
+    let mut nodes: Vec<Node> = Vec::new();
+    let mut by_entity: HashMap<String, usize> = HashMap::new();
+    // (host, pid) → instances in order of start.
+    let mut by_pid: HashMap<(Option<String>, i64), Vec<usize>> = HashMap::new();
+    let mut unattached = 0u64;
+
+    // The instances of a pid: on the same host; or, when either side names no host (CSV
+    // exports often leave it out), on any host.
+    fn instances(nodes: &[Node], by_pid: &HashMap<(Option<String>, i64), Vec<usize>>, host: &Option<String>, pid: i64) -> Vec<usize> {
+        if let Some(l) = by_pid.get(&(host.clone(), pid)) {
+            return l.clone();
+        }
+        let mut all: Vec<usize> = by_pid
+            .iter()
+            .filter(|((h, p), _)| *p == pid && (host.is_none() || h.is_none()))
+            .flat_map(|(_, l)| l.iter().copied())
+            .collect();
+        all.sort_by(|&a, &b| nodes[a].start.cmp(&nodes[b].start).then(a.cmp(&b)));
+        all
+    }
+
+    // The instance of (host, pid) alive at `time`: the last one started at or before it.
+    fn alive(nodes: &[Node], list: &[usize], time: &Option<String>) -> Option<usize> {
+        match time {
+            Some(t) => list.iter().rev().find(|&&i| nodes[i].start.as_ref().is_none_or(|s| s <= t)).or(list.first()).copied(),
+            None => list.last().copied(),
+        }
+    }
+
+    for r in &recs {
+        if r.kind != Kind::Start {
+            continue;
+        }
+        let existing = match (&r.entity, r.pid) {
+            (Some(e), _) => by_entity.get(e).copied(),
+            // The same pid started at the same time twice is one process, reported twice.
+            (None, Some(pid)) => by_pid.get(&(r.host.clone(), pid)).and_then(|l| l.iter().copied().find(|&i| nodes[i].start == r.time && nodes[i].entity.is_none())),
+            (None, None) => continue,
+        };
+        let i = match existing {
+            Some(i) => i,
+            None => {
+                nodes.push(Node { host: r.host.clone(), pid: r.pid, entity: r.entity.clone(), start: r.time.clone(), ..Default::default() });
+                let i = nodes.len() - 1;
+                if let Some(e) = &r.entity {
+                    by_entity.insert(e.clone(), i);
+                }
+                if let Some(pid) = r.pid {
+                    let list = by_pid.entry((r.host.clone(), pid)).or_default();
+                    if !list.is_empty() {
+                        nodes[i].pid_reused = true;
+                        for &j in list.iter() {
+                            nodes[j].pid_reused = true;
+                        }
+                    }
+                    list.push(i);
+                    let starts: Vec<Option<String>> = list.iter().map(|&j| nodes[j].start.clone()).collect();
+                    let mut order: Vec<usize> = (0..list.len()).collect();
+                    order.sort_by(|&a, &b| starts[a].cmp(&starts[b]));
+                    *list = order.into_iter().map(|k| list[k]).collect();
+                }
+                i
+            }
+        };
+        let node = &mut nodes[i];
+        node.ppid = node.ppid.or(r.ppid);
+        node.name = node.name.take().or(r.name.clone());
+        node.executable = node.executable.take().or(r.executable.clone());
+        node.command_line = node.command_line.take().or(r.command_line.clone());
+        node.user = node.user.take().or(r.user.clone());
+        if node.entity.is_none() {
+            node.entity = r.entity.clone();
+        }
+    }
+    // Parent entity ids, remembered per node for the linking pass.
+    let mut parent_entity: HashMap<usize, String> = HashMap::new();
+    for r in &recs {
+        if let (Kind::Start, Some(pe)) = (&r.kind, &r.parent_entity) {
+            let i = r.entity.as_ref().and_then(|e| by_entity.get(e).copied()).or_else(|| r.pid.and_then(|p| alive(&nodes, &instances(&nodes, &by_pid, &r.host, p), &r.time)));
+            if let Some(i) = i {
+                parent_entity.insert(i, pe.clone());
+            }
+        }
+    }
+    // Ends and activity attach to the instance alive at their time; activity of a process
+    // never seen starting makes an implicit node, so nothing is lost.
+    for r in &recs {
+        if matches!(r.kind, Kind::Start | Kind::Other) {
+            continue;
+        }
+        let target = match (&r.entity, r.pid) {
+            (Some(e), _) if by_entity.contains_key(e) => Some(by_entity[e]),
+            (_, Some(pid)) => match Some(instances(&nodes, &by_pid, &r.host, pid)).filter(|l| !l.is_empty()) {
+                Some(list) => alive(&nodes, &list, &r.time),
+                None => {
+                    nodes.push(Node { host: r.host.clone(), pid: Some(pid), ppid: r.ppid, name: r.name.clone(), command_line: r.command_line.clone(), user: r.user.clone(), implicit: true, ..Default::default() });
+                    let i = nodes.len() - 1;
+                    by_pid.entry((r.host.clone(), pid)).or_default().push(i);
+                    Some(i)
+                }
+            },
+            _ => None,
+        };
+        let Some(i) = target else {
+            unattached += 1;
+            continue;
+        };
+        let node = &mut nodes[i];
+        match &r.kind {
+            Kind::End => node.end = r.time.clone().or(node.end.take()),
+            Kind::Network(d) => *node.connections.entry(d.clone()).or_default() += 1,
+            Kind::File(what, path) => *node.files.entry(format!("{what} {path}")).or_default() += 1,
+            Kind::Registry(k) => *node.registry.entry(k.clone()).or_default() += 1,
+            Kind::Dns(q) => *node.dns.entry(q.clone()).or_default() += 1,
+            Kind::Start | Kind::Other => {}
+        }
+    }
+    // Parent links.
+    for i in 0..nodes.len() {
+        let parent = if let Some(pe) = parent_entity.get(&i) {
+            by_entity.get(pe).copied()
+        } else if let Some(ppid) = nodes[i].ppid.filter(|&p| p > 0) {
+            alive(&nodes, &instances(&nodes, &by_pid, &nodes[i].host, ppid), &nodes[i].start)
+        } else {
+            None
+        };
+        match parent {
+            Some(p) if p != i => nodes[i].parent = Some(p),
+            _ => nodes[i].orphan = parent_entity.contains_key(&i) || nodes[i].ppid.is_some_and(|p| p > 0),
+        }
+    }
+    // Loops: walk up from each node; a walk that meets itself is cut at the closing link.
+    let mut cycles = Vec::new();
+    let mut state = vec![0u8; nodes.len()]; // 0 new, 1 on the current walk, 2 done
+    for start in 0..nodes.len() {
+        let mut path = Vec::new();
+        let mut cur = Some(start);
+        while let Some(c) = cur {
+            match state[c] {
+                2 => break,
+                1 => {
+                    let from = path.iter().position(|&x| x == c).unwrap_or(0);
+                    cycles.push(path[from..].iter().filter_map(|&x: &usize| nodes[x].pid).collect());
+                    let last = *path.last().expect("a walk that loops has a last node");
+                    nodes[last].parent = None;
+                    nodes[last].cycle = true;
+                    break;
+                }
+                _ => {
+                    state[c] = 1;
+                    path.push(c);
+                    cur = nodes[c].parent;
+                }
+            }
+        }
+        for &p in &path {
+            state[p] = 2;
+        }
+    }
+    for i in 0..nodes.len() {
+        if let Some(p) = nodes[i].parent {
+            nodes[p].children.push(i);
+        }
+    }
+    let keys: Vec<(Option<String>, Option<i64>)> = nodes.iter().map(|n| (n.start.clone(), n.pid)).collect();
+    for n in nodes.iter_mut() {
+        n.children.sort_by(|&a, &b| keys[a].cmp(&keys[b]));
+    }
+    Forest { nodes, unattached, cycles }
+}
+
+impl Forest {
+    /// The nodes to print from: those asked for, or every root.
+    fn starts(&self, o: &TreeOptions) -> Vec<usize> {
+        let mut v: Vec<usize> = (0..self.nodes.len())
+            .filter(|&i| {
+                let n = &self.nodes[i];
+                match (&o.pid, &o.entity_id, &o.name) {
+                    (None, None, None) => n.parent.is_none(),
+                    (pid, ent, name) => {
+                        pid.is_none_or(|p| n.pid == Some(p))
+                            && ent.as_ref().is_none_or(|e| n.entity.as_deref() == Some(e.as_str()))
+                            && name.as_ref().is_none_or(|w| n.name.as_deref().is_some_and(|x| x.eq_ignore_ascii_case(w)))
+                    }
+                }
+            })
+            .collect();
+        v.sort_by(|&a, &b| (&self.nodes[a].start, self.nodes[a].pid).cmp(&(&self.nodes[b].start, self.nodes[b].pid)));
+        v
+    }
+}
+
+/// Per-line work: parse the event, keep what the tree needs (in input order).
+pub struct Pending(Rec);
+
+impl Stage for Tree {
+    type File = usize;
+    type Seq = ();
+    type Pending = Pending;
+    type Ordered = Vec<Rec>;
+
+    fn open_file(&self, source: &Source, _head: &[String]) -> (usize, ()) {
+        let mut s = self.sources.lock().expect("sources");
+        s.push(source.display());
+        (s.len() - 1, ())
+    }
+
+    fn ordered(&self) -> anyhow::Result<Vec<Rec>> {
+        Ok(Vec::new())
+    }
+
+    fn process(&self, file: &usize, _seq: &(), _source: &Source, line: &LineRef<'_>, out: &mut Output<Pending>) -> Outcome {
+        let ev: Value = match serde_json::from_str(line.text) {
+            Ok(v @ Value::Object(_)) => event::normalize(v),
+            Ok(_) => return Outcome::Rejected("not a JSON object (tree reads NDJSON events)".into()),
+            Err(e) => return Outcome::Rejected(format!("invalid JSON: {e}")),
+        };
+        let mut r = record(&ev);
+        r.seq = (*file as u64, line.number);
+        out.mark(Pending(r));
+        Outcome::Emitted
+    }
+
+    fn complete(&self, recs: &mut Vec<Rec>, pending: Pending, _out: &mut Vec<u8>) {
+        recs.push(pending.0);
+    }
+
+    fn finish(&self, recs: Vec<Rec>, out: &mut Vec<u8>) -> anyhow::Result<()> {
+        let forest = build(recs);
+        let starts = forest.starts(&self.opts);
+        render::render(&forest, &starts, &self.opts, out);
+        if !self.opts.quiet {
+            let n = &forest.nodes;
+            let mut line = format!(
+                "logward tree: {} processes ({} roots, {} orphans, {} with reused pids, {} known only from activity); {} activity events without a process",
+                n.len(),
+                n.iter().filter(|x| x.parent.is_none()).count(),
+                n.iter().filter(|x| x.orphan).count(),
+                n.iter().filter(|x| x.pid_reused).count(),
+                n.iter().filter(|x| x.implicit).count(),
+                forest.unattached
+            );
+            for c in &forest.cycles {
+                line.push_str(&format!("; parent loop cut: pids {c:?}"));
+            }
+            if starts.is_empty() && (self.opts.pid.is_some() || self.opts.entity_id.is_some() || self.opts.name.is_some()) {
+                line.push_str("; no process matches the selection");
+            }
+            eprintln!("{line}");
+        }
+        Ok(())
+    }
+}

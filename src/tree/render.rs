@@ -1,0 +1,185 @@
+//! Writing the forest: an indented text tree, Markdown, NDJSON (one node a line) or DOT.
+
+use super::{Forest, Node, TreeFormat, TreeOptions};
+use serde_json::{json, Map, Value};
+use std::fmt::Write as _;
+
+pub fn render(forest: &Forest, starts: &[usize], o: &TreeOptions, out: &mut Vec<u8>) {
+    let mut s = String::new();
+    match o.format {
+        TreeFormat::Dot => dot(forest, starts, o, &mut s),
+        _ => {
+            for &root in starts {
+                walk(forest, root, 0, &mut Vec::new(), &mut Vec::new(), o, &mut s);
+            }
+        }
+    }
+    out.extend_from_slice(s.as_bytes());
+}
+
+/// Depth-first, children in start order; `last` holds, per level, whether that ancestor was
+/// its parent's last child (for the text tree's lines); `path` the pids from the start.
+fn walk(f: &Forest, i: usize, depth: usize, last: &mut Vec<bool>, path: &mut Vec<Value>, o: &TreeOptions, s: &mut String) {
+    let n = &f.nodes[i];
+    path.push(n.pid.map_or(Value::Null, |p| json!(p)));
+    match o.format {
+        TreeFormat::Text => text_line(n, last, s),
+        TreeFormat::Md => md_line(n, depth, s),
+        TreeFormat::Ndjson => ndjson_line(n, depth, path, s),
+        TreeFormat::Dot => {}
+    }
+    if o.depth.is_none_or(|d| depth < d) {
+        let count = n.children.len();
+        for (k, &c) in n.children.iter().enumerate() {
+            last.push(k + 1 == count);
+            walk(f, c, depth + 1, last, path, o, s);
+            last.pop();
+        }
+    }
+    path.pop();
+}
+
+fn title(n: &Node) -> String {
+    let mut t = String::new();
+    t.push_str(n.name.as_deref().or(n.executable.as_deref()).unwrap_or("?"));
+    if let Some(pid) = n.pid {
+        let _ = write!(t, " [{pid}]");
+    }
+    if let Some(u) = &n.user {
+        let _ = write!(t, " user={u}");
+    }
+    if let Some(st) = &n.start {
+        let _ = write!(t, " start={st}");
+    }
+    if let Some(e) = &n.end {
+        let _ = write!(t, " end={e}");
+    }
+    for (flag, on) in [("orphan: parent not seen", n.orphan), ("pid reused", n.pid_reused), ("parent loop cut here", n.cycle), ("seen only in activity", n.implicit)] {
+        if on {
+            let _ = write!(t, " ({flag})");
+        }
+    }
+    t
+}
+
+/// Activity lines: "connect 198.51.100.7:80 ×2", "file creation /tmp/x", ...
+fn activity(n: &Node) -> Vec<String> {
+    let mut v = Vec::new();
+    let times = |c: u64| if c > 1 { format!(" ×{c}") } else { String::new() };
+    for (d, c) in &n.connections {
+        v.push(format!("connect {d}{}", times(*c)));
+    }
+    for (d, c) in &n.files {
+        v.push(format!("file {d}{}", times(*c)));
+    }
+    for (d, c) in &n.registry {
+        v.push(format!("registry {d}{}", times(*c)));
+    }
+    for (d, c) in &n.dns {
+        v.push(format!("dns {d}{}", times(*c)));
+    }
+    v
+}
+
+fn text_line(n: &Node, last: &[bool], s: &mut String) {
+    let mut prefix = String::new();
+    for (k, &l) in last.iter().enumerate() {
+        if k + 1 == last.len() {
+            prefix.push_str(if l { "└── " } else { "├── " });
+        } else {
+            prefix.push_str(if l { "    " } else { "│   " });
+        }
+    }
+    let _ = writeln!(s, "{prefix}{}", title(n));
+    let body: String = last.iter().map(|&l| if l { "    " } else { "│   " }).collect();
+    if let Some(cmd) = &n.command_line {
+        let _ = writeln!(s, "{body}    $ {cmd}");
+    }
+    for a in activity(n) {
+        let _ = writeln!(s, "{body}    · {a}");
+    }
+}
+
+fn md_line(n: &Node, depth: usize, s: &mut String) {
+    let indent = "  ".repeat(depth);
+    let _ = writeln!(s, "{indent}- **{}**", title(n).replace('*', "\\*"));
+    if let Some(cmd) = &n.command_line {
+        let _ = writeln!(s, "{indent}  - command: `{}`", cmd.replace('`', "'"));
+    }
+    for a in activity(n) {
+        let _ = writeln!(s, "{indent}  - {a}");
+    }
+}
+
+fn ndjson_line(n: &Node, depth: usize, path: &[Value], s: &mut String) {
+    let mut process = Map::new();
+    let mut put = |k: &str, v: Value| {
+        if !v.is_null() {
+            process.insert(k.to_string(), v);
+        }
+    };
+    put("pid", json!(n.pid));
+    put("name", json!(n.name));
+    put("executable", json!(n.executable));
+    put("command_line", json!(n.command_line));
+    put("entity_id", json!(n.entity));
+    put("start", json!(n.start));
+    put("end", json!(n.end));
+    if let Some(pp) = n.ppid {
+        process.insert("parent".into(), json!({"pid": pp}));
+    }
+    let flags: Vec<&str> = [("orphan", n.orphan), ("pid_reused", n.pid_reused), ("cycle", n.cycle), ("implicit", n.implicit)]
+        .iter()
+        .filter(|(_, on)| *on)
+        .map(|(f, _)| *f)
+        .collect();
+    let mut v = json!({
+        "process": process,
+        "logward": {"tree": {"depth": depth, "path": path, "children": n.children.len(), "flags": flags}},
+    });
+    if let Some(h) = &n.host {
+        v["host"] = json!({"name": h});
+    }
+    if let Some(u) = &n.user {
+        v["user"] = json!({"name": u});
+    }
+    let acts: Map<String, Value> = [("connections", &n.connections), ("files", &n.files), ("registry", &n.registry), ("dns", &n.dns)]
+        .iter()
+        .filter(|(_, m)| !m.is_empty())
+        .map(|(k, m)| (k.to_string(), json!(m)))
+        .collect();
+    if !acts.is_empty() {
+        v["logward"]["tree"]["activity"] = Value::Object(acts);
+    }
+    s.push_str(&v.to_string());
+    s.push('\n');
+}
+
+fn dot(f: &Forest, starts: &[usize], o: &TreeOptions, s: &mut String) {
+    s.push_str("digraph processes {\n  rankdir=LR;\n  node [shape=box, fontname=\"monospace\"];\n");
+    let mut stack: Vec<(usize, usize)> = starts.iter().rev().map(|&i| (i, 0)).collect();
+    let mut seen = vec![false; f.nodes.len()];
+    while let Some((i, depth)) = stack.pop() {
+        if std::mem::replace(&mut seen[i], true) {
+            continue;
+        }
+        let n = &f.nodes[i];
+        let mut label = title(n);
+        if let Some(cmd) = &n.command_line {
+            label.push('\n');
+            label.push_str(cmd);
+        }
+        for a in activity(n) {
+            label.push('\n');
+            label.push_str(&a);
+        }
+        let _ = writeln!(s, "  n{i} [label={}];", json!(label));
+        if o.depth.is_none_or(|d| depth < d) {
+            for &c in &n.children {
+                let _ = writeln!(s, "  n{i} -> n{c};");
+            }
+            stack.extend(n.children.iter().rev().map(|&c| (c, depth + 1)));
+        }
+    }
+    s.push_str("}\n");
+}
