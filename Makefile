@@ -45,6 +45,7 @@ bench: build
 	bench/parse.sh
 	python3 bench/templates.py
 	.venv/bin/python bench/templates_speed.py
+	python3 bench/enrich_tree.py
 
 clean:
 	$(CARGO) clean

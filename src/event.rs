@@ -520,23 +520,24 @@ pub fn write_str(s: &str, out: &mut Vec<u8>) {
 }
 
 /// Looks up a dotted path in a nested event. A key that itself contains dots (as Filebeat
-/// writes them) is found too, so `get(ev, "source.ip")` works on both shapes.
+/// writes them) is found too, so `get(ev, "source.ip")` works on both shapes; nested
+/// objects, the common case, are tried first.
 pub fn get<'v>(event: &'v Value, path: &str) -> Option<&'v Value> {
     let obj = event.as_object()?;
-    if let Some(v) = obj.get(path) {
-        return Some(v);
+    let Some((head, rest)) = path.split_once('.') else { return obj.get(path) };
+    if let Some(found) = obj.get(head).and_then(|child| get(child, rest)) {
+        return Some(found);
     }
-    let mut split = path.len();
-    // Try the longest existing key prefix first: "a.b" then "a".
-    while let Some(dot) = path[..split].rfind('.') {
-        if let Some(child) = obj.get(&path[..dot]) {
-            if let Some(found) = get(child, &path[dot + 1..]) {
-                return Some(found);
-            }
+    // Dotted keys: "a.b" as one key, then "a.b.c", and so on.
+    let mut end = head.len();
+    while let Some(i) = path[end + 1..].find('.') {
+        let next = end + 1 + i;
+        if let Some(found) = obj.get(&path[..next]).and_then(|child| get(child, &path[next + 1..])) {
+            return Some(found);
         }
-        split = dot;
+        end = next;
     }
-    None
+    obj.get(path)
 }
 
 pub fn get_str<'v>(event: &'v Value, path: &str) -> Option<&'v str> {

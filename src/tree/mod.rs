@@ -180,19 +180,19 @@ fn build(mut recs: Vec<Rec>) -> Forest {
     let mut by_entity: HashMap<String, usize> = HashMap::new();
     // (host, pid) → instances in order of start.
     let mut by_pid: HashMap<(Option<String>, i64), Vec<usize>> = HashMap::new();
+    let mut any_host: HashMap<i64, Vec<usize>> = HashMap::new();
     let mut unattached = 0u64;
 
     // The instances of a pid: on the same host; or, when either side names no host (CSV
-    // exports often leave it out), on any host.
-    fn instances(nodes: &[Node], by_pid: &HashMap<(Option<String>, i64), Vec<usize>>, host: &Option<String>, pid: i64) -> Vec<usize> {
+    // exports often leave it out), on any host. `any` indexes the instances by pid alone.
+    fn instances(nodes: &[Node], by_pid: &HashMap<(Option<String>, i64), Vec<usize>>, any: &HashMap<i64, Vec<usize>>, host: &Option<String>, pid: i64) -> Vec<usize> {
         if let Some(l) = by_pid.get(&(host.clone(), pid)) {
             return l.clone();
         }
-        let mut all: Vec<usize> = by_pid
-            .iter()
-            .filter(|((h, p), _)| *p == pid && (host.is_none() || h.is_none()))
-            .flat_map(|(_, l)| l.iter().copied())
-            .collect();
+        let mut all: Vec<usize> = any
+            .get(&pid)
+            .map(|l| l.iter().copied().filter(|&i| host.is_none() || nodes[i].host.is_none()).collect())
+            .unwrap_or_default();
         all.sort_by(|&a, &b| nodes[a].start.cmp(&nodes[b].start).then(a.cmp(&b)));
         all
     }
@@ -224,6 +224,7 @@ fn build(mut recs: Vec<Rec>) -> Forest {
                     by_entity.insert(e.clone(), i);
                 }
                 if let Some(pid) = r.pid {
+                    any_host.entry(pid).or_default().push(i);
                     let list = by_pid.entry((r.host.clone(), pid)).or_default();
                     if !list.is_empty() {
                         nodes[i].pid_reused = true;
@@ -254,7 +255,7 @@ fn build(mut recs: Vec<Rec>) -> Forest {
     let mut parent_entity: HashMap<usize, String> = HashMap::new();
     for r in &recs {
         if let (Kind::Start, Some(pe)) = (&r.kind, &r.parent_entity) {
-            let i = r.entity.as_ref().and_then(|e| by_entity.get(e).copied()).or_else(|| r.pid.and_then(|p| alive(&nodes, &instances(&nodes, &by_pid, &r.host, p), &r.time)));
+            let i = r.entity.as_ref().and_then(|e| by_entity.get(e).copied()).or_else(|| r.pid.and_then(|p| alive(&nodes, &instances(&nodes, &by_pid, &any_host, &r.host, p), &r.time)));
             if let Some(i) = i {
                 parent_entity.insert(i, pe.clone());
             }
@@ -268,12 +269,13 @@ fn build(mut recs: Vec<Rec>) -> Forest {
         }
         let target = match (&r.entity, r.pid) {
             (Some(e), _) if by_entity.contains_key(e) => Some(by_entity[e]),
-            (_, Some(pid)) => match Some(instances(&nodes, &by_pid, &r.host, pid)).filter(|l| !l.is_empty()) {
+            (_, Some(pid)) => match Some(instances(&nodes, &by_pid, &any_host, &r.host, pid)).filter(|l| !l.is_empty()) {
                 Some(list) => alive(&nodes, &list, &r.time),
                 None => {
                     nodes.push(Node { host: r.host.clone(), pid: Some(pid), ppid: r.ppid, name: r.name.clone(), command_line: r.command_line.clone(), user: r.user.clone(), implicit: true, ..Default::default() });
                     let i = nodes.len() - 1;
                     by_pid.entry((r.host.clone(), pid)).or_default().push(i);
+                    any_host.entry(pid).or_default().push(i);
                     Some(i)
                 }
             },
@@ -298,7 +300,7 @@ fn build(mut recs: Vec<Rec>) -> Forest {
         let parent = if let Some(pe) = parent_entity.get(&i) {
             by_entity.get(pe).copied()
         } else if let Some(ppid) = nodes[i].ppid.filter(|&p| p > 0) {
-            alive(&nodes, &instances(&nodes, &by_pid, &nodes[i].host, ppid), &nodes[i].start)
+            alive(&nodes, &instances(&nodes, &by_pid, &any_host, &nodes[i].host, ppid), &nodes[i].start)
         } else {
             None
         };

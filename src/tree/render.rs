@@ -112,46 +112,62 @@ fn md_line(n: &Node, depth: usize, s: &mut String) {
 }
 
 fn ndjson_line(n: &Node, depth: usize, path: &[Value], s: &mut String) {
+    fn text(v: &Option<String>) -> Option<Value> {
+        v.as_ref().map(|x| Value::String(x.clone()))
+    }
+    fn counts(m: &std::collections::BTreeMap<String, u64>) -> Value {
+        Value::Object(m.iter().map(|(k, c)| (k.clone(), Value::from(*c))).collect())
+    }
     let mut process = Map::new();
-    let mut put = |k: &str, v: Value| {
-        if !v.is_null() {
+    for (k, v) in [
+        ("pid", n.pid.map(Value::from)),
+        ("name", text(&n.name)),
+        ("executable", text(&n.executable)),
+        ("command_line", text(&n.command_line)),
+        ("entity_id", text(&n.entity)),
+        ("start", text(&n.start)),
+        ("end", text(&n.end)),
+    ] {
+        if let Some(v) = v {
             process.insert(k.to_string(), v);
         }
-    };
-    put("pid", json!(n.pid));
-    put("name", json!(n.name));
-    put("executable", json!(n.executable));
-    put("command_line", json!(n.command_line));
-    put("entity_id", json!(n.entity));
-    put("start", json!(n.start));
-    put("end", json!(n.end));
-    if let Some(pp) = n.ppid {
-        process.insert("parent".into(), json!({"pid": pp}));
     }
-    let flags: Vec<&str> = [("orphan", n.orphan), ("pid_reused", n.pid_reused), ("cycle", n.cycle), ("implicit", n.implicit)]
+    if let Some(pp) = n.ppid {
+        let mut parent = Map::new();
+        parent.insert("pid".into(), Value::from(pp));
+        process.insert("parent".into(), Value::Object(parent));
+    }
+    let flags: Vec<Value> = [("orphan", n.orphan), ("pid_reused", n.pid_reused), ("cycle", n.cycle), ("implicit", n.implicit)]
         .iter()
         .filter(|(_, on)| *on)
-        .map(|(f, _)| *f)
+        .map(|(f, _)| Value::from(*f))
         .collect();
-    let mut v = json!({
-        "process": process,
-        "logward": {"tree": {"depth": depth, "path": path, "children": n.children.len(), "flags": flags}},
-    });
+    let mut tree = Map::new();
+    tree.insert("depth".into(), Value::from(depth));
+    tree.insert("path".into(), Value::Array(path.to_vec()));
+    tree.insert("children".into(), Value::from(n.children.len()));
+    tree.insert("flags".into(), Value::Array(flags));
+    let mut acts = Map::new();
+    for (k, m) in [("connections", &n.connections), ("files", &n.files), ("registry", &n.registry), ("dns", &n.dns)] {
+        if !m.is_empty() {
+            acts.insert(k.to_string(), counts(m));
+        }
+    }
+    if !acts.is_empty() {
+        tree.insert("activity".into(), Value::Object(acts));
+    }
+    let mut v = Map::new();
+    v.insert("process".into(), Value::Object(process));
+    let mut logward = Map::new();
+    logward.insert("tree".into(), Value::Object(tree));
+    v.insert("logward".into(), Value::Object(logward));
     if let Some(h) = &n.host {
-        v["host"] = json!({"name": h});
+        v.insert("host".into(), json!({"name": h}));
     }
     if let Some(u) = &n.user {
-        v["user"] = json!({"name": u});
+        v.insert("user".into(), json!({"name": u}));
     }
-    let acts: Map<String, Value> = [("connections", &n.connections), ("files", &n.files), ("registry", &n.registry), ("dns", &n.dns)]
-        .iter()
-        .filter(|(_, m)| !m.is_empty())
-        .map(|(k, m)| (k.to_string(), json!(m)))
-        .collect();
-    if !acts.is_empty() {
-        v["logward"]["tree"]["activity"] = Value::Object(acts);
-    }
-    s.push_str(&v.to_string());
+    s.push_str(&Value::Object(v).to_string());
     s.push('\n');
 }
 
