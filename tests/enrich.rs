@@ -5,10 +5,6 @@ mod common;
 use common::*;
 use serde_json::{json, Value};
 
-fn events(stdout: &[u8]) -> Vec<Value> {
-    stdout.split(|&b| b == b'\n').filter(|l| !l.is_empty()).map(|l| serde_json::from_slice(l).unwrap()).collect()
-}
-
 #[test]
 fn alerts_get_attack_names_threat_types_and_ip_list_tags() {
     let out = logward()
@@ -22,7 +18,7 @@ fn alerts_get_attack_names_threat_types_and_ip_list_tags() {
     assert_eq!((read, emitted, rejected), (7, 6, 1));
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains("2 unknown") && err.contains("attack.stealth ×1"), "{err}");
-    let e = events(&out.stdout);
+    let e = ndjson(&out.stdout);
     assert_eq!(e[0]["threat"]["framework"], "MITRE ATT&CK");
     assert_eq!(e[0]["threat"]["technique"]["subtechnique"]["name"], json!(["Password Guessing"]));
     assert_eq!(e[0]["threat"]["technique"]["name"], json!(["Brute Force"]));
@@ -67,7 +63,7 @@ fn a_newer_bundle_overrides_the_builtin_table_and_resolves_revocations() {
     let input = "{\"event\":{\"kind\":\"alert\"},\"tags\":[\"attack.t1110.001\"]}\n{\"event\":{\"kind\":\"alert\"},\"tags\":[\"attack.t1999\"]}\n";
     let out = logward().args(["enrich", "--attack-bundle"]).arg(&path).write_stdin(input).output().unwrap();
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
-    let e = events(&out.stdout);
+    let e = ndjson(&out.stdout);
     assert_eq!(e[0]["threat"]["technique"]["subtechnique"]["name"], json!(["Password Guessing (renamed)"]));
     assert_eq!(e[1]["threat"]["technique"]["subtechnique"]["id"], json!(["T1110.001"]));
     assert_eq!(e[1]["logward"]["attack"]["replaced"], json!(["T1999"]));
@@ -98,7 +94,7 @@ fn geoip_adds_geo_and_as_from_maxmind_databases() {
         .output()
         .unwrap();
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
-    let e = events(&out.stdout);
+    let e = ndjson(&out.stdout);
     let g = &e[0]["source"]["geo"];
     assert_eq!(g["city_name"], "London");
     assert_eq!(g["country_iso_code"], "GB");

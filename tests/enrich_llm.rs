@@ -80,7 +80,7 @@ fn retries_caches_and_sends_structured_fields_only() {
         .output()
         .unwrap();
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
-    let events: Vec<Value> = out.stdout.split(|&b| b == b'\n').filter(|l| !l.is_empty()).map(|l| serde_json::from_slice(l).unwrap()).collect();
+    let events: Vec<Value> = ndjson(&out.stdout);
     for e in &events[..3] {
         assert_eq!(e["logward"]["llm"]["severity"], "high");
         assert_eq!(e["logward"]["llm"]["explanation"], "Many failed logins from one address.");

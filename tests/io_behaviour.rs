@@ -14,10 +14,6 @@ fn gzip(data: &[u8]) -> Vec<u8> {
     e.finish().unwrap()
 }
 
-fn stdout_lines(out: &std::process::Output) -> Vec<serde_json::Value> {
-    out.stdout.split(|&b| b == b'\n').filter(|l| !l.is_empty()).map(|l| serde_json::from_slice(l).unwrap()).collect()
-}
-
 #[test]
 fn compression_is_detected_by_content_not_name() {
     let dir = tempfile::tempdir().unwrap();
@@ -28,7 +24,7 @@ fn compression_is_detected_by_content_not_name() {
     for name in ["a.log", "b.gz", "c.zst"] {
         let out = logward().args(["parse", "--year", "2023"]).arg(dir.path().join(name)).output().unwrap();
         assert!(out.status.success(), "{name}");
-        let evs = stdout_lines(&out);
+        let evs = ndjson(&out.stdout);
         assert_eq!(evs.len(), 3, "{name}");
         assert_eq!(evs[0]["source"]["ip"], "203.0.113.9");
     }
@@ -42,7 +38,7 @@ fn stdin_dash_globs_and_several_files() {
     let pattern = format!("{}/x*.log", dir.path().display());
     let out = logward().args(["parse", "-", &pattern]).write_stdin(AUTH).output().unwrap();
     assert!(out.status.success());
-    let evs = stdout_lines(&out);
+    let evs = ndjson(&out.stdout);
     assert_eq!(evs.len(), 4);
     assert!(evs[0]["log"].get("file").is_none(), "stdin has no file path");
     assert!(evs[1]["log"]["file"]["path"].as_str().unwrap().ends_with("x1.log"));
@@ -73,7 +69,7 @@ fn rotated_sets_are_read_oldest_first() {
     std::fs::write(dir.path().join("auth.log.2.gz"), gzip(line(2).as_bytes())).unwrap();
     std::fs::write(dir.path().join("auth.log.10.gz"), gzip(line(1).as_bytes())).unwrap();
     let out = logward().args(["parse", "--rotated", "--year", "2024"]).arg(format!("{}/auth.log*", dir.path().display())).output().unwrap();
-    let ips: Vec<String> = stdout_lines(&out).iter().map(|e| e["source"]["ip"].as_str().unwrap().to_string()).collect();
+    let ips: Vec<String> = ndjson(&out.stdout).iter().map(|e| e["source"]["ip"].as_str().unwrap().to_string()).collect();
     assert_eq!(ips, ["203.0.113.1", "203.0.113.2", "203.0.113.3", "203.0.113.4"]);
 }
 
@@ -85,7 +81,7 @@ fn year_comes_from_mtime_with_rollover() {
     let status = StdCommand::new("touch").args(["-d", "2024-01-05 12:00:00"]).arg(&f).status().unwrap();
     assert!(status.success());
     let out = logward().arg("parse").arg(&f).output().unwrap();
-    let evs = stdout_lines(&out);
+    let evs = ndjson(&out.stdout);
     assert_eq!(evs[0]["@timestamp"], "2023-12-30T10:00:00Z");
     assert_eq!(evs[1]["@timestamp"], "2024-01-02T10:00:00Z");
 }
@@ -109,7 +105,7 @@ fn bad_input_is_rejected_clearly_and_accounted() {
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     let (_, emitted, rejected, skipped) = assert_accounted(&out.stderr, 7);
     assert_eq!((emitted, rejected, skipped), (4, 2, 1));
-    let evs = stdout_lines(&out);
+    let evs = ndjson(&out.stdout);
     assert_eq!(evs[2]["user"]["name"], "caf\u{fffd}");
     assert_eq!(evs[2]["tags"][0], "invalid_utf8");
     assert!(!evs[2]["event"]["original"].as_str().unwrap().ends_with('\r'));
@@ -180,7 +176,7 @@ fn strict_stops_at_first_rejection_with_status_1() {
     let input = format!("{{\"a\":1}}\n[]\n{{\"b\":2}}\n");
     let out = logward().args(["parse", "--strict", "--threads", "3"]).write_stdin(input).output().unwrap();
     assert_eq!(out.status.code(), Some(1));
-    assert_eq!(stdout_lines(&out).len(), 1);
+    assert_eq!(ndjson(&out.stdout).len(), 1);
 }
 
 #[test]

@@ -13,7 +13,7 @@ fn run_case(name: &str, args: &[&str], files: &[&str]) -> Vec<Value> {
     assert_matches_file(&out.stdout, &root().join(format!("testdata/parse/expected/{name}.ndjson")));
     let lines: u64 = files.iter().map(|f| std::fs::read_to_string(root().join("testdata/parse").join(f)).unwrap().lines().count() as u64).sum();
     assert_accounted(&out.stderr, lines);
-    out.stdout.split(|&b| b == b'\n').filter(|l| !l.is_empty()).map(|l| serde_json::from_slice(l).unwrap()).collect()
+    ndjson(&out.stdout)
 }
 
 fn get<'a>(v: &'a Value, path: &str) -> &'a Value {
@@ -67,7 +67,7 @@ fn syslog_5424_and_iso() {
 fn tz_applies_to_zoneless_timestamps_only() {
     let out = logward().current_dir(root().join("testdata/parse"))
         .args(["parse", "--year", "2023", "--tz", "Europe/Berlin", "syslog.log"]).output().unwrap();
-    let evs: Vec<Value> = out.stdout.split(|&b| b == b'\n').filter(|l| !l.is_empty()).map(|l| serde_json::from_slice(l).unwrap()).collect();
+    let evs: Vec<Value> = ndjson(&out.stdout);
     assert_eq!(get(&evs[2], "@timestamp"), "2023-08-14T12:30:02.203151Z"); // had +02:00
     assert_eq!(get(&evs[3], "@timestamp"), "2023-08-14T12:30:03.5Z"); // zone-less, CEST
     assert_eq!(get(&evs[4], "@timestamp"), "2023-08-14T12:31:00Z"); // BSD, CEST

@@ -20,7 +20,7 @@ fn shared() -> Option<PathBuf> {
 fn parse_file(path: &std::path::Path, extra: &[&str]) -> (Vec<Value>, (u64, u64, u64, u64)) {
     let out = logward().arg("parse").args(extra).arg(path).output().unwrap();
     assert!(out.status.success(), "{}: {}", path.display(), String::from_utf8_lossy(&out.stderr));
-    let evs = out.stdout.split(|&b| b == b'\n').filter(|l| !l.is_empty()).map(|l| serde_json::from_slice(l).unwrap()).collect();
+    let evs = ndjson(&out.stdout);
     (evs, summary(&out.stderr))
 }
 

@@ -8,10 +8,6 @@ use std::path::Path;
 
 const SSHD: &str = "testdata/templates/sshd.log";
 
-fn events(stdout: &[u8]) -> Vec<Value> {
-    stdout.split(|&b| b == b'\n').filter(|l| !l.is_empty()).map(|l| serde_json::from_slice(l).unwrap()).collect()
-}
-
 fn template(e: &Value) -> (&str, &str) {
     let t = &e["logward"]["template"];
     (t["id"].as_str().unwrap(), t["pattern"].as_str().unwrap())
@@ -35,7 +31,7 @@ fn template_table_has_the_expected_patterns() {
     assert!(patterns.contains(&"cupsd startup succeeded".to_string()) && patterns.contains(&"cupsd shutdown succeeded".to_string()));
     assert!(patterns.contains(&"Failed none for invalid user ftp from <*> port <*> <*>".to_string()));
     // Every event carries an id that is the hash of its pattern.
-    for e in events(&out.stdout) {
+    for e in ndjson(&out.stdout) {
         let (id, pattern) = template(&e);
         assert_eq!(id.len(), 16);
         assert_eq!(id, logward::parse::template::template_id(pattern));
@@ -76,8 +72,8 @@ fn state_file_round_trip_and_frozen_mode() {
     assert!(state.exists());
     // Frozen: every line gets the final template of what was learned.
     let frozen = parse(&["--templates", s, "--templates-frozen"], Path::new(SSHD));
-    let first_online = template(&events(&online.stdout)[0]).1.to_string();
-    let first_frozen = template(&events(&frozen.stdout)[0]).1.to_string();
+    let first_online = template(&ndjson(&online.stdout)[0]).1.to_string();
+    let first_frozen = template(&ndjson(&frozen.stdout)[0]).1.to_string();
     assert_eq!(first_online, "Failed password for root from <*> port <*> <*>");
     assert_eq!(first_frozen, "Failed password for <*> from <*> port <*> <*>");
     // Frozen mode does not learn: the state file is unchanged, and new shapes are unknown.
@@ -85,7 +81,7 @@ fn state_file_round_trip_and_frozen_mode() {
     let other = dir.path().join("other.log");
     std::fs::write(&other, "Mar  2 10:00:00 gw app: a message never seen\n").unwrap();
     let out = parse(&["--templates", s, "--templates-frozen"], &other);
-    let e = &events(&out.stdout)[0];
+    let e = &ndjson(&out.stdout)[0];
     assert_eq!(e["logward"]["template"]["known"], false);
     assert_eq!(e["logward"]["template"]["pattern"], "a message never seen");
     assert_eq!(std::fs::read(&state).unwrap(), before);
@@ -120,14 +116,14 @@ fn learning_across_runs_equals_one_run() {
 #[test]
 fn mining_options() {
     let out = parse(&["--no-templates"], Path::new(SSHD));
-    assert!(events(&out.stdout).iter().all(|e| e["logward"].get("template").is_none()));
+    assert!(ndjson(&out.stdout).iter().all(|e| e["logward"].get("template").is_none()));
     let out = parse(&["--mask", "-digits"], Path::new(SSHD));
-    assert_eq!(template(&events(&out.stdout)[0]).1, "Failed password for root from <*> port <*> ssh2");
+    assert_eq!(template(&ndjson(&out.stdout)[0]).1, "Failed password for root from <*> port <*> ssh2");
     let out = logward().args(["parse", "--mask", "bogus"]).arg(root().join(SSHD)).output().unwrap();
     assert_eq!(out.status.code(), Some(2));
     // Structured formats have no free-text message and get no template.
     let out = parse(&[], &root().join("testdata/parse/access.log"));
-    assert!(events(&out.stdout).iter().all(|e| e.get("logward").and_then(|l| l.get("template")).is_none()));
+    assert!(ndjson(&out.stdout).iter().all(|e| e.get("logward").and_then(|l| l.get("template")).is_none()));
 }
 
 #[test]
@@ -136,7 +132,7 @@ fn json_events_with_a_message_are_mined_too() {
     let first = parse(&[], Path::new(SSHD));
     let again = logward().args(["parse", "--format", "json", "-"]).write_stdin(first.stdout.clone()).output().unwrap();
     assert!(again.status.success());
-    let (a, b) = (events(&first.stdout), events(&again.stdout));
+    let (a, b) = (ndjson(&first.stdout), ndjson(&again.stdout));
     assert_eq!(a.len(), b.len());
     for (x, y) in a.iter().zip(&b) {
         assert_eq!(x["logward"]["template"], y["logward"]["template"]);

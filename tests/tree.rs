@@ -24,7 +24,7 @@ fn csv_exports_to_tree_in_every_format() {
         assert_matches_file(&out.stdout, &root().join("testdata/tree").join(file));
     }
     let out = logward().args(["tree", "--pid", "15150", "--format", "ndjson"]).write_stdin(events.clone()).output().unwrap();
-    let nodes: Vec<Value> = out.stdout.split(|&b| b == b'\n').filter(|l| !l.is_empty()).map(|l| serde_json::from_slice(l).unwrap()).collect();
+    let nodes: Vec<Value> = ndjson(&out.stdout);
     let names: Vec<&str> = nodes.iter().map(|n| n["process"]["name"].as_str().unwrap()).collect();
     assert_eq!(names, ["powershell.exe", "cmd.exe", "whoami.exe", "rundll32.exe"]);
     assert_eq!(nodes[2]["logward"]["tree"]["path"], json!([15150, 15160, 15161]));
@@ -32,13 +32,13 @@ fn csv_exports_to_tree_in_every_format() {
     assert_eq!(nodes[3]["logward"]["tree"]["activity"]["registry"], json!({"HKCU\\Software\\Microsoft\\Windows\\CurrentVersion\\Run\\updater": 1}));
     // --depth and --name
     let out = logward().args(["tree", "--name", "POWERSHELL.EXE", "--depth", "1", "--format", "ndjson"]).write_stdin(events).output().unwrap();
-    assert_eq!(out.stdout.split(|&b| b == b'\n').filter(|l| !l.is_empty()).count(), 3);
+    assert_eq!(ndjson(&out.stdout).len(), 3);
 }
 
 fn edge_nodes(args: &[&str]) -> (Vec<Value>, String) {
     let out = logward().current_dir(root()).args(["tree", "--format", "ndjson"]).args(args).arg("testdata/tree/edge_cases.ndjson").output().unwrap();
     assert!(out.status.success());
-    let nodes = out.stdout.split(|&b| b == b'\n').filter(|l| !l.is_empty()).map(|l| serde_json::from_slice(l).unwrap()).collect();
+    let nodes = ndjson(&out.stdout);
     (nodes, String::from_utf8_lossy(&out.stderr).into_owned())
 }
 

@@ -31,6 +31,11 @@ pub fn assert_matches_file(actual: &[u8], expected: &Path) {
     }
 }
 
+/// The JSON values of an NDJSON output, one per non-empty line.
+pub fn ndjson(bytes: &[u8]) -> Vec<serde_json::Value> {
+    bytes.split(|&b| b == b'\n').filter(|l| !l.is_empty()).map(|l| serde_json::from_slice(l).unwrap()).collect()
+}
+
 /// Parses the "read N lines, emitted N events, rejected N[, skipped N ...]" summary.
 pub fn summary(stderr: &[u8]) -> (u64, u64, u64, u64) {
     let s = String::from_utf8_lossy(stderr);
