@@ -14,19 +14,23 @@ build:
 	$(CARGO) build --release
 
 # Parse every bundled sample (auth, syslog, web access, IIS, JSON, CSV exports, a custom
-# format) into one NDJSON file, with rejected lines kept beside it.
+# format) into one NDJSON file with rejected lines and the template table beside it; enrich
+# it (GeoIP from MaxMind's test databases, an IP list); draw a process tree from CSV exports.
 demo: build
 	@mkdir -p $(DEMO)
 	$(BIN) parse --year 2023 --errors $(DEMO)/rejected.ndjson --templates-out $(DEMO)/templates.ndjson \
 		testdata/parse/auth.log testdata/parse/syslog.log testdata/parse/access.log \
 		testdata/parse/iis.log testdata/parse/events.json testdata/parse/*.csv \
 		testdata/parse/unknown.txt > $(DEMO)/events.ndjson
-	$(BIN) parse --line-format '<Date> <Time> <Pid> <Level> <Component>: <Content>' \
-		testdata/parse/hdfs.log >> $(DEMO)/events.ndjson
-	@echo "--- first event of $(DEMO)/events.ndjson:"
-	@head -1 $(DEMO)/events.ndjson
-	@echo "--- events by dataset:"
+	$(BIN) enrich --geoip testdata/geoip/GeoIP2-City-Test.mmdb --geoip testdata/geoip/GeoLite2-ASN-Test.mmdb \
+		--ip-list tor=testdata/enrich/tor.txt $(DEMO)/events.ndjson > $(DEMO)/enriched.ndjson
+	@echo "--- events tagged ip_list:tor in $(DEMO)/enriched.ndjson: $$(grep -c ip_list:tor $(DEMO)/enriched.ndjson)"
+	@echo "--- events by dataset ($(DEMO)/events.ndjson):"
 	@grep -o '"dataset":"[^"]*"' $(DEMO)/events.ndjson | sort | uniq -c
+	@echo "--- most frequent templates ($(DEMO)/templates.ndjson):"
+	@head -3 $(DEMO)/templates.ndjson
+	@echo "--- process tree of pid 15150 from the CSV exports in testdata/tree:"
+	$(BIN) parse -q --format csv testdata/tree/*.csv | $(BIN) tree -q --pid 15150 | tee $(DEMO)/tree.txt
 	@echo "--- rejected lines (file:line reason) are in $(DEMO)/rejected.ndjson"
 
 test:
