@@ -289,18 +289,25 @@ pub fn parse_iso(b: &[u8], zone: &Zone) -> Option<(Timestamp, usize)> {
     Some((finish(zone, (y, mo, d), t, (nanos, fd), offset)?, used))
 }
 
-/// Classic syslog `Feb  9 21:19:40` (no year): (month, day, h, m, s, bytes used).
+/// Classic syslog `Feb  9 21:19:40` (no year; also the unpadded `Feb 9 21:19:40` some
+/// systems write): (month, day, h, m, s, bytes used).
 pub fn parse_bsd(b: &[u8]) -> Option<(u32, u32, (u32, u32, u32), usize)> {
-    if b.len() < 15 || b[3] != b' ' {
+    if b.len() < 14 || b[3] != b' ' {
         return None;
     }
     let month = month_from_abbr(&b[..3])?;
-    let day = if b[4] == b' ' { digits(b, 5, 1)? } else { digits(b, 4, 2)? };
-    if b[6] != b' ' || day == 0 || day > 31 {
+    let (day, at) = if b[4] == b' ' {
+        (digits(b, 5, 1)?, 7)
+    } else if b[5] == b' ' {
+        (digits(b, 4, 1)?, 6)
+    } else {
+        (digits(b, 4, 2)?, 7)
+    };
+    if b.get(at - 1) != Some(&b' ') || day == 0 || day > 31 {
         return None;
     }
-    let t = hms(b, 7)?;
-    Some((month, day, t, 15))
+    let t = hms(b, at)?;
+    Some((month, day, t, at + 8))
 }
 
 /// Access-log time `10/Oct/2000:13:55:36 -0700` (inside the brackets).
@@ -450,6 +457,9 @@ mod tests {
         );
         assert_eq!(parse_slashed(b"2016/10/25 14:49:34", &z).unwrap().0.to_rfc3339(), "2016-10-25T14:49:34Z");
         assert_eq!(parse_bsd(b"Feb  9 21:19:40 x"), Some((2, 9, (21, 19, 40), 15)));
+        assert_eq!(parse_bsd(b"Apr 4 03:39:57 x"), Some((4, 4, (3, 39, 57), 14)));
+        assert_eq!(parse_bsd(b"Feb 19 21:19:40"), Some((2, 19, (21, 19, 40), 15)));
+        assert!(parse_bsd(b"Feb 199 21:19:4").is_none());
         assert_eq!(parse_loose("081109 203615", &z, 2000).unwrap().to_rfc3339(), "2008-11-09T20:36:15Z");
         assert_eq!(
             parse_loose("2005-06-03-15.42.50.675872", &z, 2000).unwrap().to_rfc3339(),

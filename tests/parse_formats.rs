@@ -150,3 +150,25 @@ fn custom_line_format_and_unknown_text() {
     assert!(evs[1].get("@timestamp").is_none());
     assert_eq!(get(&evs[1], "event.dataset"), "logward.text");
 }
+
+#[test]
+fn continuation_lines_take_their_message_time() {
+    let dir = tempfile::tempdir().unwrap();
+    let sys = dir.path().join("system.log");
+    std::fs::write(&sys, "Dec 13 11:35:28 mac agent[1]: start of a long message\n\tsecond line\n\t\tthird line\nDec 13 11:35:29 mac agent[1]: next\nApr 4 03:39:57 --- last message repeated 1 time ---\n").unwrap();
+    let out = logward().args(["parse", "--year", "2016"]).arg(&sys).output().unwrap();
+    let e = ndjson(&out.stdout);
+    assert_eq!(e[1]["@timestamp"], "2016-12-13T11:35:28Z");
+    assert_eq!(e[2]["@timestamp"], "2016-12-13T11:35:28Z");
+    assert_eq!(e[2]["tags"][0], "continuation");
+    assert_eq!(e[2]["message"], "third line");
+    assert!(e[3].get("tags").is_none());
+    assert_eq!(e[4]["@timestamp"], "2017-04-04T03:39:57Z"); // after December: the next year
+    let nginx = dir.path().join("nginx-error.log");
+    std::fs::write(&nginx, "2019/10/30 23:26:34 [error] 1#1: *5 FastCGI sent in stderr: \"PHP message: x\nPHP message: PHP Warning: y\n2019/10/30 23:27:00 [error] 1#1: done\n").unwrap();
+    let out = logward().arg("parse").arg(&nginx).output().unwrap();
+    let e = ndjson(&out.stdout);
+    assert_eq!(e[1]["event"]["dataset"], "nginx.error");
+    assert_eq!(e[1]["@timestamp"], "2019-10-30T23:26:34Z");
+    assert_eq!(e[1]["tags"][0], "continuation");
+}

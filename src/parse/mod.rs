@@ -103,6 +103,9 @@ pub struct Seq {
     year: i32,
     prev_month: u32,
     w3c: Option<w3c::Fields>,
+    /// The last line that was not a continuation (an indented line of a multi-line
+    /// message): its timestamp is read only when a continuation needs it.
+    head: Vec<u8>,
 }
 
 impl Parser {
@@ -234,11 +237,15 @@ impl Stage for Parser {
         } else {
             None
         };
-        let seq = Seq { year: self.first_year(source, head), prev_month: 0, w3c: None };
+        let seq = Seq { year: self.first_year(source, head), prev_month: 0, w3c: None, head: Vec::new() };
         (FileInfo { format, path, web_server, csv }, seq)
     }
 
     fn advance(&self, file: &FileInfo, seq: &mut Seq, raw: &[u8]) {
+        if starts_message(file.format, raw) {
+            seq.head.clear();
+            seq.head.extend_from_slice(&raw[..raw.len().min(64)]);
+        }
         match file.format {
             Format::Syslog => {
                 if let Some(m) = syslog::bsd_month(raw) {
@@ -345,7 +352,7 @@ impl Parser {
                     Ok(Some(if recognized || auth::is_auth_program(program) { "system.auth" } else { "system.syslog" }))
                 }
                 // A continuation or foreign line inside a syslog file is kept as text.
-                None => Ok(Some(self.text_event(text, seq.year, ev, "system.syslog"))),
+                None => Ok(Some(self.text_event(text, seq, ev, "system.syslog", Format::Syslog))),
             },
             Format::Access => {
                 if access::parse(text, zone, ev) {
@@ -359,7 +366,7 @@ impl Parser {
                     ev.set("event.category", Val::Keywords(&["web"]));
                     Ok(Some("apache.error"))
                 } else {
-                    Ok(Some(self.text_event(text, seq.year, ev, "apache.error")))
+                    Ok(Some(self.text_event(text, seq, ev, "apache.error", Format::ApacheError)))
                 }
             }
             Format::NginxError => {
@@ -367,7 +374,7 @@ impl Parser {
                     ev.set("event.category", Val::Keywords(&["web"]));
                     Ok(Some("nginx.error"))
                 } else {
-                    Ok(Some(self.text_event(text, seq.year, ev, "nginx.error")))
+                    Ok(Some(self.text_event(text, seq, ev, "nginx.error", Format::NginxError)))
                 }
             }
             Format::W3c => {
@@ -395,18 +402,43 @@ impl Parser {
                 }
             }
             Format::Json => unreachable!("JSON lines are written directly"),
-            Format::Text => Ok(Some(self.text_event(text, seq.year, ev, "logward.text"))),
+            Format::Text => Ok(Some(self.text_event(text, seq, ev, "logward.text", Format::Text))),
         }
     }
 
     /// A line of no known shape: its text as the message, and a leading timestamp if any.
-    fn text_event<'a>(&self, text: &'a str, year: i32, ev: &mut FlatEvent<'a>, dataset: &'static str) -> &'static str {
+    /// An indented line continues the message before it and gets that line's time.
+    fn text_event<'a>(&self, text: &'a str, seq: &Seq, ev: &mut FlatEvent<'a>, dataset: &'static str, format: Format) -> &'static str {
         let trimmed = text.trim_start_matches(['[', ' ', '\t']);
-        if let Some(ts) = leading_timestamp(trimmed, &self.opts.tz, year) {
+        if let Some(ts) = leading_timestamp(trimmed, &self.opts.tz, seq.year) {
             ev.set("@timestamp", Val::Time(ts));
+        } else if !starts_message(format, text.as_bytes()) && !seq.head.is_empty() {
+            let head = String::from_utf8_lossy(&seq.head);
+            let head = match head.strip_prefix('<') {
+                Some(pri) => pri.trim_start_matches(|c: char| c.is_ascii_digit()).trim_start_matches('>'),
+                None => &head,
+            };
+            let head = head.trim_start_matches('[');
+            if let Some(ts) = leading_timestamp(head, &self.opts.tz, seq.year) {
+                ev.set("@timestamp", Val::Time(ts));
+            }
+            ev.push_unique("tags", Cow::Borrowed("continuation"));
         }
         ev.set("message", text.trim_start_matches([' ', '\t']));
         dataset
+    }
+}
+
+/// Does this line start a message, or continue the one before (multi-line messages)?
+/// Syslog and plain text continue with indented lines; web server error logs with any line
+/// that does not open with their timestamp.
+fn starts_message(format: Format, raw: &[u8]) -> bool {
+    let Some(&first) = raw.first() else { return false };
+    match format {
+        Format::ApacheError => first == b'[',
+        Format::NginxError => first.is_ascii_digit(),
+        Format::Syslog | Format::Text => first != b' ' && first != b'\t',
+        _ => true,
     }
 }
 
