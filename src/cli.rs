@@ -13,7 +13,9 @@ use std::path::PathBuf;
     long_about = "logward reads security logs and writes one ECS event per line (NDJSON), so its \
                   subcommands chain in shell pipelines, cron jobs and data pipelines.",
     after_help = "Examples:\n  logward parse /var/log/auth.log* access.log.gz > events.ndjson\n  \
-                  tail -F /var/log/auth.log | logward parse\n\n\
+                  tail -F /var/log/auth.log | logward parse\n  \
+                  logward parse --format csv processes.csv network.csv | logward tree --pid 15150\n  \
+                  logward enrich --geoip GeoLite2-City.mmdb alerts.ndjson > enriched.ndjson\n\n\
                   Exit status: 0 success, 1 input rejected under --strict, 2 usage or fatal error."
 )]
 pub struct Cli {
