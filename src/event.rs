@@ -15,7 +15,6 @@ use std::borrow::Cow;
 pub enum Val<'a> {
     Str(Cow<'a, str>),
     Int(i64),
-    Float(f64),
     Bool(bool),
     Strs(Vec<Cow<'a, str>>),
     /// A constant array (ECS categories and types): no allocation per event.
@@ -91,13 +90,6 @@ impl<'a> FlatEvent<'a> {
         self.fields.push(Field { order: order_of(&key), key, val: val.into() });
     }
 
-    /// Sets the path only when it is not set yet.
-    pub fn set_default(&mut self, path: &'static str, val: impl Into<Val<'a>>) {
-        if self.position(path).is_none() {
-            self.set(path, val);
-        }
-    }
-
     pub fn get(&self, path: &str) -> Option<&Val<'a>> {
         self.position(path).map(|i| &self.fields[i].val)
     }
@@ -107,15 +99,6 @@ impl<'a> FlatEvent<'a> {
             Some(Val::Str(s)) => Some(s),
             _ => None,
         }
-    }
-
-    pub fn remove(&mut self, path: &str) -> Option<Val<'a>> {
-        let mut last = None;
-        while let Some(i) = self.position(path) {
-            let f = self.fields.remove(i);
-            last = last.or(Some(f.val));
-        }
-        last
     }
 
     /// Appends to a string array field, skipping values already present.
@@ -135,11 +118,6 @@ impl<'a> FlatEvent<'a> {
 
     pub fn is_empty(&self) -> bool {
         self.fields.is_empty()
-    }
-
-    /// The fields in key order, one per path.
-    pub fn fields(&self) -> Vec<(&str, &Val<'a>)> {
-        self.sorted_index().into_iter().map(|(_, i)| (self.fields[i as usize].key.as_ref(), &self.fields[i as usize].val)).collect()
     }
 
     /// Indices of the fields in key order, keeping only the last value set for each key.
@@ -384,13 +362,6 @@ fn write_val(v: &Val<'_>, out: &mut Vec<u8>) {
     match v {
         Val::Str(s) => write_str(s, out),
         Val::Int(n) => out.extend_from_slice(itoa::Buffer::new().format(*n).as_bytes()),
-        Val::Float(f) => {
-            if f.is_finite() {
-                serde_json::to_writer(&mut *out, f).expect("write to Vec");
-            } else {
-                out.extend_from_slice(b"null");
-            }
-        }
         Val::Bool(b) => out.extend_from_slice(if *b { b"true" } else { b"false" }),
         Val::Strs(items) => write_array(items.iter().map(|s| s.as_ref()), out),
         Val::Keywords(items) => write_array(items.iter().copied(), out),

@@ -55,11 +55,8 @@ fn enrich(args: EnrichArgs) -> Result<ExitCode> {
         .ip_lists
         .iter()
         .map(|spec| {
-            let (name, file) = spec
-                .split_once('=')
-                .filter(|(n, f)| !n.is_empty() && !f.is_empty())
-                .with_context(|| format!("--ip-list '{spec}': write it as NAME=FILE, e.g. --ip-list tor=tor-exits.txt"))?;
-            IpList::load(name, std::path::Path::new(file))
+            let (name, file) = pair(spec, "--ip-list", "NAME=FILE", "tor=tor-exits.txt")?;
+            IpList::load(&name, std::path::Path::new(&file))
         })
         .collect::<Result<Vec<_>>>()?;
     let geoip = args.geoip.iter().map(|p| GeoDb::open(p)).collect::<Result<Vec<_>>>()?;
@@ -86,12 +83,7 @@ fn parse(args: ParseArgs) -> Result<ExitCode> {
     let maps = args
         .maps
         .iter()
-        .map(|m| {
-            m.split_once('=')
-                .map(|(c, f)| (c.trim().to_string(), f.trim().to_string()))
-                .filter(|(c, f)| !c.is_empty() && !f.is_empty())
-                .with_context(|| format!("--map '{m}': write it as COLUMN=FIELD, e.g. --map proc=process.name"))
-        })
+        .map(|m| pair(m, "--map", "COLUMN=FIELD", "proc=process.name"))
         .collect::<Result<Vec<_>>>()?;
     let templates = if args.no_templates {
         None
@@ -112,4 +104,12 @@ fn parse(args: ParseArgs) -> Result<ExitCode> {
     let sources = io::expand_inputs(&args.common.inputs, args.common.rotated)?;
     let summary = io::run(&Parser::new(opts), "parse", sources, &args.common.run_options())?;
     Ok(if summary.strict_failed { ExitCode::from(1) } else { ExitCode::SUCCESS })
+}
+
+/// Splits a `KEY=VALUE` flag value; both sides must be non-empty.
+fn pair(spec: &str, flag: &str, shape: &str, example: &str) -> Result<(String, String)> {
+    spec.split_once('=')
+        .map(|(k, v)| (k.trim().to_string(), v.trim().to_string()))
+        .filter(|(k, v)| !k.is_empty() && !v.is_empty())
+        .with_context(|| format!("{flag} '{spec}': write it as {shape}, e.g. {flag} {example}"))
 }

@@ -32,10 +32,6 @@ impl Source {
     pub fn path_str(&self) -> Option<String> {
         self.path.as_ref().map(|p| p.to_string_lossy().into_owned())
     }
-
-    pub fn is_stdin(&self) -> bool {
-        self.path.is_none()
-    }
 }
 
 /// Expands the command line's inputs: `-` or nothing means stdin; patterns with `*?[` are

@@ -94,8 +94,7 @@ impl<'s, S: Stage> ChunkReader<'s, S> {
                     done: false,
                 });
             }
-            let cur = self.cur.as_mut().expect("open source");
-            let paused = if cur.done { false } else { self.fill()? };
+            let paused = !self.cur.as_ref().expect("open source").done && self.fill()?;
             let cur = self.cur.as_mut().expect("open source");
             let full = cur.items.len() >= CHUNK_LINES || cur.line_start >= CHUNK_BYTES;
             if cur.done || full || (paused && !cur.items.is_empty()) {

@@ -47,22 +47,6 @@ pub enum Format {
     Text,
 }
 
-impl Format {
-    pub fn name(self) -> &'static str {
-        match self {
-            Format::Syslog => "syslog",
-            Format::Access => "access",
-            Format::W3c => "w3c",
-            Format::ApacheError => "apache-error",
-            Format::NginxError => "nginx-error",
-            Format::Json => "json",
-            Format::Csv => "csv",
-            Format::Custom => "custom",
-            Format::Text => "text",
-        }
-    }
-}
-
 #[derive(Debug, Clone)]
 pub struct ParseOptions {
     pub format: Option<Format>,
@@ -92,8 +76,8 @@ pub struct Parser {
 pub struct FileInfo {
     format: Format,
     path: Option<String>,
-    /// Dataset for access and error logs: nginx or apache (from the path), or iis.
-    web_server: &'static str,
+    /// `nginx.access` when the path says nginx, else `apache.access`.
+    access_dataset: &'static str,
     csv: Option<csv::Header>,
 }
 
@@ -178,17 +162,8 @@ impl Parser {
         }
     }
 
-    fn dataset<'a>(&'a self, file: &FileInfo, fallback: &'static str) -> Cow<'a, str> {
-        match &self.opts.dataset {
-            Some(d) => Cow::Borrowed(d.as_str()),
-            None => Cow::Borrowed(match fallback {
-                "access" => match file.web_server {
-                    "nginx" => "nginx.access",
-                    _ => "apache.access",
-                },
-                other => other,
-            }),
-        }
+    fn dataset<'a>(&'a self, detected: &'static str) -> &'a str {
+        self.opts.dataset.as_deref().unwrap_or(detected)
     }
 }
 
@@ -228,9 +203,9 @@ impl Stage for Parser {
     fn open_file(&self, source: &Source, head: &[String]) -> (FileInfo, Seq) {
         let format = self.detect(head);
         let path = source.path_str();
-        let web_server = match &path {
-            Some(p) if p.to_ascii_lowercase().contains("nginx") => "nginx",
-            _ => "apache",
+        let access_dataset = match &path {
+            Some(p) if p.to_ascii_lowercase().contains("nginx") => "nginx.access",
+            _ => "apache.access",
         };
         let csv = if format == Format::Csv {
             head.iter().find(|l| !l.trim().is_empty()).and_then(|h| csv::Header::new(h, &self.opts.maps))
@@ -238,7 +213,7 @@ impl Stage for Parser {
             None
         };
         let seq = Seq { year: self.first_year(source, head), prev_month: 0, w3c: None, head: Vec::new() };
-        (FileInfo { format, path, web_server, csv }, seq)
+        (FileInfo { format, path, access_dataset, csv }, seq)
     }
 
     fn advance(&self, file: &FileInfo, seq: &mut Seq, raw: &[u8]) {
@@ -284,7 +259,7 @@ impl Stage for Parser {
             Ok(None) => return Outcome::Skipped,
             Err(reason) => return Outcome::Rejected(reason),
         };
-        let dataset = self.dataset(file, dataset);
+        let dataset = self.dataset(dataset);
         if let Some(module) = dataset.split('.').next().filter(|m| dataset.contains('.') && *m != "logward") {
             ev.set("event.module", module.to_string());
         }
@@ -356,7 +331,7 @@ impl Parser {
             },
             Format::Access => {
                 if access::parse(text, zone, ev) {
-                    Ok(Some("access"))
+                    Ok(Some(file.access_dataset))
                 } else {
                     Err("not an access-log line (expected: client ident user [time] \"request\" status bytes ...)".into())
                 }

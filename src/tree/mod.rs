@@ -14,7 +14,7 @@ use crate::io::stage::Output;
 use crate::io::{LineRef, Outcome, Source, Stage};
 use serde_json::Value;
 use std::collections::{BTreeMap, HashMap};
-use std::sync::Mutex;
+use std::sync::atomic::{AtomicUsize, Ordering};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
 pub enum TreeFormat {
@@ -99,8 +99,9 @@ pub struct Node {
 
 pub struct Tree {
     opts: TreeOptions,
-    /// Line counter per chunk is not global; records carry (source index, line).
-    sources: Mutex<Vec<String>>,
+    /// Files opened so far: records carry (file index, line) so they can be put back in
+    /// input order.
+    files: AtomicUsize,
 }
 
 pub struct Forest {
@@ -111,7 +112,7 @@ pub struct Forest {
 
 impl Tree {
     pub fn new(opts: TreeOptions) -> Tree {
-        Tree { opts, sources: Mutex::new(Vec::new()) }
+        Tree { opts, files: AtomicUsize::new(0) }
     }
 }
 
@@ -149,7 +150,12 @@ fn record(ev: &Value) -> Rec {
         let value = s(ev, "registry.value").map(|v| format!("\\{v}")).unwrap_or_default();
         Kind::Registry(format!("{path}{value}"))
     } else if let Some(path) = s(ev, "file.path") {
-        let what = s(ev, "event.type").or_else(|| event::get(ev, "event.type").and_then(|t| t.get(0)).and_then(Value::as_str).map(str::to_string)).unwrap_or_else(|| if action.is_empty() { "access".into() } else { action.clone() });
+        // ECS event.type is an array; some exports write a string.
+        let event_type = match event::get(ev, "event.type") {
+            Some(Value::Array(a)) => a.first().and_then(Value::as_str).map(str::to_string),
+            _ => s(ev, "event.type"),
+        };
+        let what = event_type.unwrap_or_else(|| if action.is_empty() { "access".into() } else { action.clone() });
         Kind::File(what, path)
     } else if let Some(ip) = s(ev, "destination.ip").or_else(|| s(ev, "destination.domain")) {
         let port = s(ev, "destination.port").map(|p| format!(":{p}")).unwrap_or_default();
@@ -379,10 +385,8 @@ impl Stage for Tree {
     type Pending = Pending;
     type Ordered = Vec<Rec>;
 
-    fn open_file(&self, source: &Source, _head: &[String]) -> (usize, ()) {
-        let mut s = self.sources.lock().expect("sources");
-        s.push(source.display());
-        (s.len() - 1, ())
+    fn open_file(&self, _source: &Source, _head: &[String]) -> (usize, ()) {
+        (self.files.fetch_add(1, Ordering::Relaxed), ())
     }
 
     fn ordered(&self) -> anyhow::Result<Vec<Rec>> {
