@@ -26,6 +26,7 @@ Register-ArgumentCompleter -Native -CommandName 'logward' -ScriptBlock {
             [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
             [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
             [CompletionResult]::new('parse', 'parse', [CompletionResultType]::ParameterValue, 'Parse raw log lines into ECS events (syslog/auth, web access, W3C, JSON, CSV, custom)')
+            [CompletionResult]::new('detect', 'detect', [CompletionResultType]::ParameterValue, 'Run Sigma detection and correlation rules (built-in pack and your own) over ECS events')
             [CompletionResult]::new('enrich', 'enrich', [CompletionResultType]::ParameterValue, 'Add MITRE ATT&CK names and ids, a threat type for alerts, GeoIP, IP-list tags and optional LLM explanations')
             [CompletionResult]::new('tree', 'tree', [CompletionResultType]::ParameterValue, 'Build process trees from process events, with each process''s network, file, registry and DNS activity')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
@@ -56,6 +57,29 @@ Register-ArgumentCompleter -Native -CommandName 'logward' -ScriptBlock {
             [CompletionResult]::new('--rotated', '--rotated', [CompletionResultType]::ParameterName, 'Read rotated sets oldest first: x.log.3.gz x.log.2.gz x.log.1 x.log')
             [CompletionResult]::new('--no-templates', '--no-templates', [CompletionResultType]::ParameterName, 'Do not mine templates (no logward.template fields)')
             [CompletionResult]::new('--templates-frozen', '--templates-frozen', [CompletionResultType]::ParameterName, 'Use the templates loaded with --templates without learning new ones')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            break
+        }
+        'logward;detect' {
+            [CompletionResult]::new('-o', '-o', [CompletionResultType]::ParameterName, 'Write output to FILE instead of stdout')
+            [CompletionResult]::new('--output', '--output', [CompletionResultType]::ParameterName, 'Write output to FILE instead of stdout')
+            [CompletionResult]::new('--errors', '--errors', [CompletionResultType]::ParameterName, 'Write every rejected line in full to FILE (NDJSON: file, line, reason, text)')
+            [CompletionResult]::new('--threads', '--threads', [CompletionResultType]::ParameterName, 'Worker threads (0 = one per core); output is identical for every value')
+            [CompletionResult]::new('--max-line-bytes', '--max-line-bytes', [CompletionResultType]::ParameterName, 'Lines longer than this many bytes are rejected instead of read into memory')
+            [CompletionResult]::new('--rules', '--rules', [CompletionResultType]::ParameterName, 'Sigma rule file or folder (searched recursively for .yml/.yaml); repeatable. Broken rules are reported and skipped (with --strict they stop the run)')
+            [CompletionResult]::new('--set', '--set', [CompletionResultType]::ParameterName, 'Change a correlation''s threshold or window without editing its file; repeatable')
+            [CompletionResult]::new('--work-hours', '--work-hours', [CompletionResultType]::ParameterName, 'Working hours for logward.after_hours (rules about logins and writes outside them)')
+            [CompletionResult]::new('--tz', '--tz', [CompletionResultType]::ParameterName, 'Time zone for working hours: UTC, an offset like +02:00, or an IANA name')
+            [CompletionResult]::new('--mapping', '--mapping', [CompletionResultType]::ParameterName, 'Field mapping from Sigma logsources to ECS, replacing the built-in one')
+            [CompletionResult]::new('--max-groups', '--max-groups', [CompletionResultType]::ParameterName, 'Correlation groups kept at most (the least recently active are dropped beyond it)')
+            [CompletionResult]::new('--strict', '--strict', [CompletionResultType]::ParameterName, 'Stop with exit status 1 at the first rejected line')
+            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'No summary line, no rejected-line messages, no progress bar on stderr')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'No summary line, no rejected-line messages, no progress bar on stderr')
+            [CompletionResult]::new('--rotated', '--rotated', [CompletionResultType]::ParameterName, 'Read rotated sets oldest first: x.log.3.gz x.log.2.gz x.log.1 x.log')
+            [CompletionResult]::new('--no-builtin', '--no-builtin', [CompletionResultType]::ParameterName, 'Leave out the built-in rule pack')
+            [CompletionResult]::new('--alerts-only', '--alerts-only', [CompletionResultType]::ParameterName, 'Write only the alerts, not the input events')
+            [CompletionResult]::new('--list-rules', '--list-rules', [CompletionResultType]::ParameterName, 'Print the loaded rules (name, level, kind, threshold, logsource) and exit')
             [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
             [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
             break
@@ -106,12 +130,16 @@ Register-ArgumentCompleter -Native -CommandName 'logward' -ScriptBlock {
         }
         'logward;help' {
             [CompletionResult]::new('parse', 'parse', [CompletionResultType]::ParameterValue, 'Parse raw log lines into ECS events (syslog/auth, web access, W3C, JSON, CSV, custom)')
+            [CompletionResult]::new('detect', 'detect', [CompletionResultType]::ParameterValue, 'Run Sigma detection and correlation rules (built-in pack and your own) over ECS events')
             [CompletionResult]::new('enrich', 'enrich', [CompletionResultType]::ParameterValue, 'Add MITRE ATT&CK names and ids, a threat type for alerts, GeoIP, IP-list tags and optional LLM explanations')
             [CompletionResult]::new('tree', 'tree', [CompletionResultType]::ParameterValue, 'Build process trees from process events, with each process''s network, file, registry and DNS activity')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
             break
         }
         'logward;help;parse' {
+            break
+        }
+        'logward;help;detect' {
             break
         }
         'logward;help;enrich' {

@@ -16,6 +16,9 @@ _logward() {
             ",$1")
                 cmd="logward"
                 ;;
+            logward,detect)
+                cmd="logward__subcmd__detect"
+                ;;
             logward,enrich)
                 cmd="logward__subcmd__enrich"
                 ;;
@@ -27,6 +30,9 @@ _logward() {
                 ;;
             logward,tree)
                 cmd="logward__subcmd__tree"
+                ;;
+            logward__subcmd__help,detect)
+                cmd="logward__subcmd__help__subcmd__detect"
                 ;;
             logward__subcmd__help,enrich)
                 cmd="logward__subcmd__help__subcmd__enrich"
@@ -47,12 +53,70 @@ _logward() {
 
     case "${cmd}" in
         logward)
-            opts="-h -V --help --version parse enrich tree help"
+            opts="-h -V --help --version parse detect enrich tree help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        logward__subcmd__detect)
+            opts="-o -q -h --output --errors --strict --threads --quiet --max-line-bytes --rotated --rules --no-builtin --alerts-only --set --work-hours --tz --mapping --max-groups --list-rules --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --output)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -o)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --errors)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --threads)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --max-line-bytes)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --rules)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --set)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --work-hours)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --tz)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --mapping)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --max-groups)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -131,8 +195,22 @@ _logward() {
             return 0
             ;;
         logward__subcmd__help)
-            opts="parse enrich tree help"
+            opts="parse detect enrich tree help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        logward__subcmd__help__subcmd__detect)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi

@@ -23,6 +23,7 @@ set edit:completion:arg-completer[logward] = {|@words|
             cand -V 'Print version'
             cand --version 'Print version'
             cand parse 'Parse raw log lines into ECS events (syslog/auth, web access, W3C, JSON, CSV, custom)'
+            cand detect 'Run Sigma detection and correlation rules (built-in pack and your own) over ECS events'
             cand enrich 'Add MITRE ATT&CK names and ids, a threat type for alerts, GeoIP, IP-list tags and optional LLM explanations'
             cand tree 'Build process trees from process events, with each process''s network, file, registry and DNS activity'
             cand help 'Print this message or the help of the given subcommand(s)'
@@ -52,6 +53,28 @@ set edit:completion:arg-completer[logward] = {|@words|
             cand --rotated 'Read rotated sets oldest first: x.log.3.gz x.log.2.gz x.log.1 x.log'
             cand --no-templates 'Do not mine templates (no logward.template fields)'
             cand --templates-frozen 'Use the templates loaded with --templates without learning new ones'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+        }
+        &'logward;detect'= {
+            cand -o 'Write output to FILE instead of stdout'
+            cand --output 'Write output to FILE instead of stdout'
+            cand --errors 'Write every rejected line in full to FILE (NDJSON: file, line, reason, text)'
+            cand --threads 'Worker threads (0 = one per core); output is identical for every value'
+            cand --max-line-bytes 'Lines longer than this many bytes are rejected instead of read into memory'
+            cand --rules 'Sigma rule file or folder (searched recursively for .yml/.yaml); repeatable. Broken rules are reported and skipped (with --strict they stop the run)'
+            cand --set 'Change a correlation''s threshold or window without editing its file; repeatable'
+            cand --work-hours 'Working hours for logward.after_hours (rules about logins and writes outside them)'
+            cand --tz 'Time zone for working hours: UTC, an offset like +02:00, or an IANA name'
+            cand --mapping 'Field mapping from Sigma logsources to ECS, replacing the built-in one'
+            cand --max-groups 'Correlation groups kept at most (the least recently active are dropped beyond it)'
+            cand --strict 'Stop with exit status 1 at the first rejected line'
+            cand -q 'No summary line, no rejected-line messages, no progress bar on stderr'
+            cand --quiet 'No summary line, no rejected-line messages, no progress bar on stderr'
+            cand --rotated 'Read rotated sets oldest first: x.log.3.gz x.log.2.gz x.log.1 x.log'
+            cand --no-builtin 'Leave out the built-in rule pack'
+            cand --alerts-only 'Write only the alerts, not the input events'
+            cand --list-rules 'Print the loaded rules (name, level, kind, threshold, logsource) and exit'
             cand -h 'Print help (see more with ''--help'')'
             cand --help 'Print help (see more with ''--help'')'
         }
@@ -99,11 +122,14 @@ set edit:completion:arg-completer[logward] = {|@words|
         }
         &'logward;help'= {
             cand parse 'Parse raw log lines into ECS events (syslog/auth, web access, W3C, JSON, CSV, custom)'
+            cand detect 'Run Sigma detection and correlation rules (built-in pack and your own) over ECS events'
             cand enrich 'Add MITRE ATT&CK names and ids, a threat type for alerts, GeoIP, IP-list tags and optional LLM explanations'
             cand tree 'Build process trees from process events, with each process''s network, file, registry and DNS activity'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
         &'logward;help;parse'= {
+        }
+        &'logward;help;detect'= {
         }
         &'logward;help;enrich'= {
         }

@@ -27,6 +27,7 @@ end
 complete -c logward -n "__fish_logward_needs_command" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c logward -n "__fish_logward_needs_command" -s V -l version -d 'Print version'
 complete -c logward -n "__fish_logward_needs_command" -f -a "parse" -d 'Parse raw log lines into ECS events (syslog/auth, web access, W3C, JSON, CSV, custom)'
+complete -c logward -n "__fish_logward_needs_command" -f -a "detect" -d 'Run Sigma detection and correlation rules (built-in pack and your own) over ECS events'
 complete -c logward -n "__fish_logward_needs_command" -f -a "enrich" -d 'Add MITRE ATT&CK names and ids, a threat type for alerts, GeoIP, IP-list tags and optional LLM explanations'
 complete -c logward -n "__fish_logward_needs_command" -f -a "tree" -d 'Build process trees from process events, with each process\'s network, file, registry and DNS activity'
 complete -c logward -n "__fish_logward_needs_command" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
@@ -60,6 +61,23 @@ complete -c logward -n "__fish_logward_using_subcommand parse" -l rotated -d 'Re
 complete -c logward -n "__fish_logward_using_subcommand parse" -l no-templates -d 'Do not mine templates (no logward.template fields)'
 complete -c logward -n "__fish_logward_using_subcommand parse" -l templates-frozen -d 'Use the templates loaded with --templates without learning new ones'
 complete -c logward -n "__fish_logward_using_subcommand parse" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c logward -n "__fish_logward_using_subcommand detect" -s o -l output -d 'Write output to FILE instead of stdout' -r -F
+complete -c logward -n "__fish_logward_using_subcommand detect" -l errors -d 'Write every rejected line in full to FILE (NDJSON: file, line, reason, text)' -r -F
+complete -c logward -n "__fish_logward_using_subcommand detect" -l threads -d 'Worker threads (0 = one per core); output is identical for every value' -r
+complete -c logward -n "__fish_logward_using_subcommand detect" -l max-line-bytes -d 'Lines longer than this many bytes are rejected instead of read into memory' -r
+complete -c logward -n "__fish_logward_using_subcommand detect" -l rules -d 'Sigma rule file or folder (searched recursively for .yml/.yaml); repeatable. Broken rules are reported and skipped (with --strict they stop the run)' -r -F
+complete -c logward -n "__fish_logward_using_subcommand detect" -l set -d 'Change a correlation\'s threshold or window without editing its file; repeatable' -r
+complete -c logward -n "__fish_logward_using_subcommand detect" -l work-hours -d 'Working hours for logward.after_hours (rules about logins and writes outside them)' -r
+complete -c logward -n "__fish_logward_using_subcommand detect" -l tz -d 'Time zone for working hours: UTC, an offset like +02:00, or an IANA name' -r
+complete -c logward -n "__fish_logward_using_subcommand detect" -l mapping -d 'Field mapping from Sigma logsources to ECS, replacing the built-in one' -r -F
+complete -c logward -n "__fish_logward_using_subcommand detect" -l max-groups -d 'Correlation groups kept at most (the least recently active are dropped beyond it)' -r
+complete -c logward -n "__fish_logward_using_subcommand detect" -l strict -d 'Stop with exit status 1 at the first rejected line'
+complete -c logward -n "__fish_logward_using_subcommand detect" -s q -l quiet -d 'No summary line, no rejected-line messages, no progress bar on stderr'
+complete -c logward -n "__fish_logward_using_subcommand detect" -l rotated -d 'Read rotated sets oldest first: x.log.3.gz x.log.2.gz x.log.1 x.log'
+complete -c logward -n "__fish_logward_using_subcommand detect" -l no-builtin -d 'Leave out the built-in rule pack'
+complete -c logward -n "__fish_logward_using_subcommand detect" -l alerts-only -d 'Write only the alerts, not the input events'
+complete -c logward -n "__fish_logward_using_subcommand detect" -l list-rules -d 'Print the loaded rules (name, level, kind, threshold, logsource) and exit'
+complete -c logward -n "__fish_logward_using_subcommand detect" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c logward -n "__fish_logward_using_subcommand enrich" -s o -l output -d 'Write output to FILE instead of stdout' -r -F
 complete -c logward -n "__fish_logward_using_subcommand enrich" -l errors -d 'Write every rejected line in full to FILE (NDJSON: file, line, reason, text)' -r -F
 complete -c logward -n "__fish_logward_using_subcommand enrich" -l threads -d 'Worker threads (0 = one per core); output is identical for every value' -r
@@ -94,7 +112,8 @@ complete -c logward -n "__fish_logward_using_subcommand tree" -l strict -d 'Stop
 complete -c logward -n "__fish_logward_using_subcommand tree" -s q -l quiet -d 'No summary line, no rejected-line messages, no progress bar on stderr'
 complete -c logward -n "__fish_logward_using_subcommand tree" -l rotated -d 'Read rotated sets oldest first: x.log.3.gz x.log.2.gz x.log.1 x.log'
 complete -c logward -n "__fish_logward_using_subcommand tree" -s h -l help -d 'Print help (see more with \'--help\')'
-complete -c logward -n "__fish_logward_using_subcommand help; and not __fish_seen_subcommand_from parse enrich tree help" -f -a "parse" -d 'Parse raw log lines into ECS events (syslog/auth, web access, W3C, JSON, CSV, custom)'
-complete -c logward -n "__fish_logward_using_subcommand help; and not __fish_seen_subcommand_from parse enrich tree help" -f -a "enrich" -d 'Add MITRE ATT&CK names and ids, a threat type for alerts, GeoIP, IP-list tags and optional LLM explanations'
-complete -c logward -n "__fish_logward_using_subcommand help; and not __fish_seen_subcommand_from parse enrich tree help" -f -a "tree" -d 'Build process trees from process events, with each process\'s network, file, registry and DNS activity'
-complete -c logward -n "__fish_logward_using_subcommand help; and not __fish_seen_subcommand_from parse enrich tree help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c logward -n "__fish_logward_using_subcommand help; and not __fish_seen_subcommand_from parse detect enrich tree help" -f -a "parse" -d 'Parse raw log lines into ECS events (syslog/auth, web access, W3C, JSON, CSV, custom)'
+complete -c logward -n "__fish_logward_using_subcommand help; and not __fish_seen_subcommand_from parse detect enrich tree help" -f -a "detect" -d 'Run Sigma detection and correlation rules (built-in pack and your own) over ECS events'
+complete -c logward -n "__fish_logward_using_subcommand help; and not __fish_seen_subcommand_from parse detect enrich tree help" -f -a "enrich" -d 'Add MITRE ATT&CK names and ids, a threat type for alerts, GeoIP, IP-list tags and optional LLM explanations'
+complete -c logward -n "__fish_logward_using_subcommand help; and not __fish_seen_subcommand_from parse detect enrich tree help" -f -a "tree" -d 'Build process trees from process events, with each process\'s network, file, registry and DNS activity'
+complete -c logward -n "__fish_logward_using_subcommand help; and not __fish_seen_subcommand_from parse detect enrich tree help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'

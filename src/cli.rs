@@ -15,6 +15,7 @@ use std::path::PathBuf;
     after_help = "Examples:\n  logward parse /var/log/auth.log* access.log.gz > events.ndjson\n  \
                   tail -F /var/log/auth.log | logward parse\n  \
                   logward parse --format csv processes.csv network.csv | logward tree --pid 15150\n  \
+                  logward parse auth.log | logward detect --alerts-only\n  \
                   logward enrich --geoip GeoLite2-City.mmdb alerts.ndjson > enriched.ndjson\n\n\
                   Exit status: 0 success, 1 input rejected under --strict, 2 usage or fatal error."
 )]
@@ -28,6 +29,9 @@ pub enum Command {
     /// Parse raw log lines into ECS events (syslog/auth, web access, W3C, JSON, CSV, custom)
     #[command(after_help = PARSE_EXAMPLES)]
     Parse(ParseArgs),
+    /// Run Sigma detection and correlation rules (built-in pack and your own) over ECS events
+    #[command(after_help = DETECT_EXAMPLES)]
+    Detect(DetectArgs),
     /// Add MITRE ATT&CK names and ids, a threat type for alerts, GeoIP, IP-list tags and optional LLM explanations
     #[command(after_help = ENRICH_EXAMPLES)]
     Enrich(EnrichArgs),
@@ -35,6 +39,34 @@ pub enum Command {
     #[command(after_help = TREE_EXAMPLES)]
     Tree(TreeArgs),
 }
+
+const DETECT_EXAMPLES: &str = "\
+Every input event is written unchanged; each alert (event.kind: alert) follows the event
+that completed it. Alerts carry rule.id/name/description, event.severity and
+logward.detect.level, tags (ATT&CK), the group-by values (source.ip, user.name, ...),
+event.start/event.end, logward.detect.count, a sentence in logward.detect.reason, and the
+triggering events (input file and line, event.id) in logward.detect.events.
+
+Rules are Sigma 2 (detection, filters, and correlations: event_count, value_count, temporal,
+temporal_ordered, also chained). Correlation windows use each event's @timestamp, so an
+archive replays as it happened; they expect roughly time-ordered input. A rule runs only on
+events of its logsource, and Sigma field names are mapped to ECS (rules/detect/ecs-mapping.yml).
+Keyword rules search `message` (else event.original). Rules may test two computed fields:
+logward.after_hours (true outside --work-hours in --tz) and logward.hour (0-23).
+
+Memory: a correlation window keeps at most the entries its condition needs (value_count: up to
+10000), groups idle longer than their timespan are dropped, and --max-groups bounds the rest.
+
+Reason templates (custom attribute logward_reason) may use {count}, {distinct},
+{distinct:FIELD}, {duration}, {first}, {last}, {timespan}, {threshold}, {rule}, {hour}, and
+any event field such as {source.ip}.
+
+Examples:
+  logward parse /var/log/auth.log | logward detect
+  logward detect --alerts-only --rules ./sigma/rules/linux events.ndjson
+  logward detect --set ssh_brute_force.count=20 --set ssh_brute_force.timespan=5m
+  logward detect --work-hours 08:00-18:00 --tz Europe/Berlin events.ndjson
+  logward detect --list-rules";
 
 const TREE_EXAMPLES: &str = "\
 Reads ECS events: process events (process.pid, process.parent.pid, process.entity_id and
@@ -50,6 +82,50 @@ Examples:
   logward tree --name powershell.exe --depth 2 events.ndjson
   logward tree --format dot events.ndjson | dot -Tsvg > tree.svg
   logward tree --format ndjson events.ndjson | jq -c 'select(.logward.tree.depth > 3)'";
+
+#[derive(Debug, Args)]
+pub struct DetectArgs {
+    #[command(flatten)]
+    pub common: CommonArgs,
+
+    /// Sigma rule file or folder (searched recursively for .yml/.yaml); repeatable. Broken
+    /// rules are reported and skipped (with --strict they stop the run)
+    #[arg(long, value_name = "PATH")]
+    pub rules: Vec<PathBuf>,
+
+    /// Leave out the built-in rule pack
+    #[arg(long)]
+    pub no_builtin: bool,
+
+    /// Write only the alerts, not the input events
+    #[arg(long)]
+    pub alerts_only: bool,
+
+    /// Change a correlation's threshold or window without editing its file; repeatable
+    #[arg(long = "set", value_name = "RULE.KEY=VALUE", long_help = "Change a correlation's threshold or window without editing its file, \
+        e.g. ssh_brute_force.count=20 or web_auth_denied_burst.timespan=10m (RULE is the rule's name or id; KEY is count or timespan); repeatable")]
+    pub set: Vec<String>,
+
+    /// Working hours for logward.after_hours (rules about logins and writes outside them)
+    #[arg(long, value_name = "HH:MM-HH:MM", default_value = "06:00-22:00")]
+    pub work_hours: String,
+
+    /// Time zone for working hours: UTC, an offset like +02:00, or an IANA name
+    #[arg(long, value_name = "ZONE", default_value = "UTC")]
+    pub tz: String,
+
+    /// Field mapping from Sigma logsources to ECS, replacing the built-in one
+    #[arg(long, value_name = "FILE")]
+    pub mapping: Option<PathBuf>,
+
+    /// Correlation groups kept at most (the least recently active are dropped beyond it)
+    #[arg(long, value_name = "N", default_value_t = 1_000_000)]
+    pub max_groups: usize,
+
+    /// Print the loaded rules (name, level, kind, threshold, logsource) and exit
+    #[arg(long)]
+    pub list_rules: bool,
+}
 
 #[derive(Debug, Args)]
 pub struct TreeArgs {

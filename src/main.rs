@@ -1,6 +1,7 @@
 use anyhow::{Context, Result};
 use clap::Parser as _;
-use logward::cli::{Cli, Command, EnrichArgs, ParseArgs, TreeArgs};
+use logward::cli::{Cli, Command, DetectArgs, EnrichArgs, ParseArgs, TreeArgs};
+use logward::detect::{mapping::Mapping, rules::{self, Override, RuleSet}, DetectOptions, Detector};
 use logward::tree::{Tree, TreeOptions};
 use logward::enrich::llm::{Llm, LlmOptions};
 use logward::enrich::{attack::Table, geoip::GeoDb, iplist::IpList, EnrichOptions, Enricher};
@@ -24,6 +25,7 @@ fn main() -> ExitCode {
 fn run(cli: Cli) -> Result<ExitCode> {
     match cli.command {
         Command::Parse(args) => parse(args),
+        Command::Detect(args) => detect(args),
         Command::Enrich(args) => enrich(args),
         Command::Tree(args) => tree(args),
     }
@@ -40,6 +42,44 @@ fn tree(args: TreeArgs) -> Result<ExitCode> {
     });
     let sources = io::expand_inputs(&args.common.inputs, args.common.rotated)?;
     let summary = io::run(&stage, "tree", sources, &args.common.run_options())?;
+    Ok(if summary.strict_failed { ExitCode::from(1) } else { ExitCode::SUCCESS })
+}
+
+fn detect(args: DetectArgs) -> Result<ExitCode> {
+    let mapping = match &args.mapping {
+        Some(p) => Mapping::load(p)?,
+        None => Mapping::builtin(),
+    };
+    let overrides = args.set.iter().map(|s| Override::parse(s)).collect::<Result<Vec<_>>>()?;
+    let mut files: Vec<(String, String)> = Vec::new();
+    if !args.no_builtin {
+        files.extend(rules::BUILTIN.iter().map(|(n, t)| (n.to_string(), t.to_string())));
+    }
+    files.extend(rules::read_rule_files(&args.rules)?);
+    if files.is_empty() {
+        anyhow::bail!("no rules: --no-builtin needs --rules PATH");
+    }
+    let set = RuleSet::load(&files, &mapping, &overrides)?;
+    for p in &set.problems {
+        eprintln!("logward detect: {p}{}", if args.common.strict { "" } else { " (skipped)" });
+    }
+    if args.common.strict && !set.problems.is_empty() {
+        anyhow::bail!("{} rule problems (--strict)", set.problems.len());
+    }
+    if args.list_rules {
+        print!("{}", logward::detect::list_rules(&set));
+        return Ok(ExitCode::SUCCESS);
+    }
+    let stage = Detector::new(DetectOptions {
+        rules: set,
+        tz: Zone::parse(&args.tz).context("--tz")?,
+        work_hours: logward::detect::parse_work_hours(&args.work_hours)?,
+        alerts_only: args.alerts_only,
+        max_groups: args.max_groups,
+        quiet: args.common.quiet,
+    });
+    let sources = io::expand_inputs(&args.common.inputs, args.common.rotated)?;
+    let summary = io::run(&stage, "detect", sources, &args.common.run_options())?;
     Ok(if summary.strict_failed { ExitCode::from(1) } else { ExitCode::SUCCESS })
 }
 

@@ -102,6 +102,22 @@ impl Zone {
         }
     }
 
+    /// Minutes after local midnight at an instant (for hour-of-day rules).
+    pub fn minute_of_day(&self, secs: i64) -> u32 {
+        let offset = match self {
+            Zone::Utc => 0,
+            Zone::Fixed(off) => *off as i64,
+            Zone::Named(tz) => match tz.timestamp_opt(secs, 0) {
+                LocalResult::Single(t) | LocalResult::Ambiguous(t, _) => {
+                    use chrono::Offset;
+                    t.offset().fix().local_minus_utc() as i64
+                }
+                LocalResult::None => 0,
+            },
+        };
+        ((secs + offset).rem_euclid(86_400) / 60) as u32
+    }
+
     /// Seconds since the epoch of a wall-clock time in this zone. In a DST gap or overlap the
     /// earlier valid instant is used.
     pub fn to_epoch(&self, y: i32, mo: u32, d: u32, h: u32, mi: u32, s: u32) -> Option<i64> {
@@ -416,6 +432,17 @@ mod tests {
 
     fn iso(s: &str) -> String {
         parse_iso(s.as_bytes(), &Zone::Utc).unwrap().0.to_rfc3339()
+    }
+
+    #[test]
+    fn minute_of_day_in_zones() {
+        // 2024-07-01T21:30:00Z
+        let t = Zone::Utc.to_epoch(2024, 7, 1, 21, 30, 0).unwrap();
+        assert_eq!(Zone::Utc.minute_of_day(t), 21 * 60 + 30);
+        assert_eq!(Zone::parse("-05:00").unwrap().minute_of_day(t), 16 * 60 + 30);
+        // Berlin is UTC+2 in July, so 23:30 local.
+        assert_eq!(Zone::parse("Europe/Berlin").unwrap().minute_of_day(t), 23 * 60 + 30);
+        assert_eq!(Zone::parse("+03:00").unwrap().minute_of_day(t), 30);
     }
 
     #[test]
