@@ -14,16 +14,20 @@ build:
 	$(CARGO) build --release
 
 # Parse every bundled sample (auth, syslog, web access, IIS, JSON, CSV exports, a custom
-# format) into one NDJSON file with rejected lines and the template table beside it; enrich
-# it (GeoIP from MaxMind's test databases, an IP list); draw a process tree from CSV exports.
+# format) into one NDJSON file with rejected lines and the template table beside it; run the
+# built-in Sigma rules; enrich it (ATT&CK, GeoIP from MaxMind's test databases, an IP list);
+# draw a process tree from CSV exports.
 demo: build
 	@mkdir -p $(DEMO)
 	$(BIN) parse --year 2023 --errors $(DEMO)/rejected.ndjson --templates-out $(DEMO)/templates.ndjson \
 		testdata/parse/auth.log testdata/parse/syslog.log testdata/parse/access.log \
 		testdata/parse/iis.log testdata/parse/events.json testdata/parse/*.csv \
 		testdata/parse/unknown.txt > $(DEMO)/events.ndjson
+	$(BIN) detect $(DEMO)/events.ndjson > $(DEMO)/detected.ndjson
 	$(BIN) enrich --geoip testdata/geoip/GeoIP2-City-Test.mmdb --geoip testdata/geoip/GeoLite2-ASN-Test.mmdb \
-		--ip-list tor=testdata/enrich/tor.txt $(DEMO)/events.ndjson > $(DEMO)/enriched.ndjson
+		--ip-list tor=testdata/enrich/tor.txt $(DEMO)/detected.ndjson > $(DEMO)/enriched.ndjson
+	@echo "--- alerts (rule: reason) in $(DEMO)/enriched.ndjson:"
+	@grep '"kind":"alert"' $(DEMO)/enriched.ndjson | grep -o '"reason":"[^"]*"' | head -12
 	@echo "--- events tagged ip_list:tor in $(DEMO)/enriched.ndjson: $$(grep -c ip_list:tor $(DEMO)/enriched.ndjson)"
 	@echo "--- events by dataset ($(DEMO)/events.ndjson):"
 	@grep -o '"dataset":"[^"]*"' $(DEMO)/events.ndjson | sort | uniq -c
@@ -50,6 +54,7 @@ bench: build
 	python3 bench/templates.py
 	.venv/bin/python bench/templates_speed.py
 	python3 bench/enrich_tree.py
+	python3 bench/detect.py
 
 clean:
 	$(CARGO) clean

@@ -57,6 +57,9 @@ pub struct Detector {
     /// Events a correlation could not use: no parseable @timestamp, or a group-by field missing.
     untimed: AtomicU64,
     ungrouped: AtomicU64,
+    /// The event fields correlation alerts use (reason placeholders, @timestamp): the
+    /// ordered pass gets just these, not a copy of the event.
+    context_fields: Vec<String>,
 }
 
 /// What the ordered pass needs from one event: its time, where it is, and its hits.
@@ -65,7 +68,7 @@ pub struct Pending {
     r: Ref,
     /// Hits, each with the correlation that must fire on this event first (chained rules).
     hits: Vec<(Option<usize>, Hit)>,
-    /// The event, for the fields a reason mentions.
+    /// The event's fields that a reason may mention.
     event: Value,
 }
 
@@ -73,7 +76,15 @@ impl Detector {
     pub fn new(opts: DetectOptions) -> Detector {
         let rule_alerts = opts.rules.rules.iter().map(|_| AtomicU64::new(0)).collect();
         let corr_alerts = opts.rules.corrs.iter().map(|_| AtomicU64::new(0)).collect();
-        Detector { opts, rule_alerts, corr_alerts, untimed: AtomicU64::new(0), ungrouped: AtomicU64::new(0) }
+        let mut context_fields = vec!["@timestamp".to_string()];
+        for c in &opts.rules.corrs {
+            for p in c.meta.reason.as_deref().map(rules::placeholders).unwrap_or_default() {
+                if p.contains('.') && !p.starts_with("distinct:") && !context_fields.iter().any(|f| f == p) {
+                    context_fields.push(p.to_string());
+                }
+            }
+        }
+        Detector { opts, rule_alerts, corr_alerts, untimed: AtomicU64::new(0), ungrouped: AtomicU64::new(0), context_fields }
     }
 
     fn after_hours(&self, minute: u32) -> bool {
@@ -161,7 +172,13 @@ impl Stage for Detector {
             match ts {
                 Some(ts) => {
                     let r = r.expect("a rule matched");
-                    out.mark(Pending { ts, r, hits, event: ev });
+                    let mut context = Value::Object(serde_json::Map::new());
+                    for f in &self.context_fields {
+                        if let Some(v) = event::get(&ev, f) {
+                            event::set(&mut context, f, v.clone());
+                        }
+                    }
+                    out.mark(Pending { ts, r, hits, event: context });
                 }
                 None => {
                     self.untimed.fetch_add(1, Ordering::Relaxed);
