@@ -532,6 +532,16 @@ pub fn set(event: &mut Value, path: &str, val: Value) {
     }
 }
 
+/// Reads one NDJSON event line for a stage that takes events (`stage` names it in the
+/// rejection), with dotted keys nested.
+pub fn read_event(line: &str, stage: &str) -> Result<Value, String> {
+    match serde_json::from_str(line) {
+        Ok(v @ Value::Object(_)) => Ok(normalize(v)),
+        Ok(_) => Err(format!("not a JSON object ({stage} reads NDJSON events)")),
+        Err(e) => Err(format!("invalid JSON: {e}")),
+    }
+}
+
 /// Rewrites dotted keys (`{"source.ip": ..}`) into nested objects, keeping the first
 /// appearance order of each key. Nested objects under dotted keys are merged. Events that
 /// are nested already (the common case) are returned as they are, without a rebuild.

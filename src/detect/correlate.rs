@@ -75,7 +75,6 @@ pub struct Correlator {
     hits_since_sweep: u64,
     max_groups: usize,
     pub evicted: u64,
-    pub peak_groups: usize,
 }
 
 const REFS_KEPT: usize = 5;
@@ -83,11 +82,7 @@ const SWEEP_EVERY: u64 = 16_384;
 
 impl Correlator {
     pub fn new(max_groups: usize) -> Correlator {
-        Correlator { groups: HashMap::new(), watermark: i64::MIN, hits_since_sweep: 0, max_groups: max_groups.max(1), evicted: 0, peak_groups: 0 }
-    }
-
-    pub fn group_count(&self) -> usize {
-        self.groups.len()
+        Correlator { groups: HashMap::new(), watermark: i64::MIN, hits_since_sweep: 0, max_groups: max_groups.max(1), evicted: 0 }
     }
 
     /// Adds one hit at event time `ts`; returns what fired.
@@ -102,7 +97,6 @@ impl Correlator {
         let group = self.groups.entry((hit.corr, hit.key)).or_insert_with(|| Group { state: State::new(c), last_seen: ts });
         group.last_seen = group.last_seen.max(ts);
         let fired = group.state.add(c, hit.step, ts, r, hit.value, hit.distinct);
-        self.peak_groups = self.peak_groups.max(self.groups.len());
         let (first, last, count, distinct, extra_distinct, refs, refs_omitted) = fired?;
         // Fired: start over, so the next alert needs a full new window.
         let corr = hit.corr;

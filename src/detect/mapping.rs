@@ -1,6 +1,7 @@
 //! Where Sigma's logsource taxonomy meets ECS: which events a rule runs on, and which ECS
 //! field each Sigma field name means. Declared once in `rules/detect/ecs-mapping.yml`.
 
+use super::alert::text_of;
 use crate::event;
 use anyhow::{bail, Context, Result};
 use rsigma_parser::LogSource;
@@ -65,13 +66,11 @@ impl Gate {
 }
 
 fn value_matches(v: &Value, patterns: &[String]) -> bool {
-    let text = match v {
-        Value::String(s) => s.clone(),
-        Value::Number(n) => n.to_string(),
-        Value::Bool(b) => b.to_string(),
-        _ => return false,
-    };
-    patterns.iter().any(|p| wildcard_match(p, &text))
+    // Arrays are handled element by element by the caller; objects never match.
+    if v.is_array() {
+        return false;
+    }
+    text_of(v).is_some_and(|text| patterns.iter().any(|p| wildcard_match(p, &text)))
 }
 
 /// Case-insensitive match where `*` stands for any run of characters.

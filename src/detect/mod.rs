@@ -135,12 +135,10 @@ impl Stage for Detector {
     }
 
     fn process(&self, file: &Arc<str>, _seq: &(), _source: &Source, line: &LineRef<'_>, out: &mut Output<Pending>) -> Outcome {
-        let value: Value = match serde_json::from_str(line.text) {
-            Ok(v @ Value::Object(_)) => v,
-            Ok(_) => return Outcome::Rejected("not a JSON object (detect reads NDJSON events)".into()),
-            Err(e) => return Outcome::Rejected(format!("invalid JSON: {e}")),
+        let ev = match event::read_event(line.text, "detect") {
+            Ok(v) => v,
+            Err(reason) => return Outcome::Rejected(reason),
         };
-        let ev = event::normalize(value);
         let ts = event::get_str(&ev, "@timestamp").and_then(|t| time::parse_iso(t.as_bytes(), &Zone::Utc)).map(|(t, _)| t.secs);
         let minute = ts.map(|t| self.opts.tz.minute_of_day(t));
         let view = view::View::new(&ev, minute.map(|m| (m / 60, self.after_hours(m))));

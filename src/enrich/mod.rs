@@ -265,12 +265,10 @@ impl Stage for Enricher {
     }
 
     fn process(&self, _file: &(), _seq: &(), _source: &Source, line: &LineRef<'_>, out: &mut Output<()>) -> Outcome {
-        let value: Value = match serde_json::from_str(line.text) {
-            Ok(v @ Value::Object(_)) => v,
-            Ok(_) => return Outcome::Rejected("not a JSON object (enrich reads NDJSON events)".into()),
-            Err(e) => return Outcome::Rejected(format!("invalid JSON: {e}")),
+        let mut ev = match event::read_event(line.text, "enrich") {
+            Ok(v) => v,
+            Err(reason) => return Outcome::Rejected(reason),
         };
-        let mut ev = event::normalize(value);
         self.enrich(&mut ev);
         serde_json::to_writer(&mut out.bytes, &ev).expect("a Value always serializes");
         out.bytes.push(b'\n');

@@ -394,10 +394,9 @@ impl Stage for Tree {
     }
 
     fn process(&self, file: &usize, _seq: &(), _source: &Source, line: &LineRef<'_>, out: &mut Output<Pending>) -> Outcome {
-        let ev: Value = match serde_json::from_str(line.text) {
-            Ok(v @ Value::Object(_)) => event::normalize(v),
-            Ok(_) => return Outcome::Rejected("not a JSON object (tree reads NDJSON events)".into()),
-            Err(e) => return Outcome::Rejected(format!("invalid JSON: {e}")),
+        let ev = match event::read_event(line.text, "tree") {
+            Ok(v) => v,
+            Err(reason) => return Outcome::Rejected(reason),
         };
         let mut r = record(&ev);
         r.seq = (*file as u64, line.number);
