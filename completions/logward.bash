@@ -16,6 +16,9 @@ _logward() {
             ",$1")
                 cmd="logward"
                 ;;
+            logward,anonymize)
+                cmd="logward__subcmd__anonymize"
+                ;;
             logward,detect)
                 cmd="logward__subcmd__detect"
                 ;;
@@ -30,6 +33,9 @@ _logward() {
                 ;;
             logward,tree)
                 cmd="logward__subcmd__tree"
+                ;;
+            logward__subcmd__help,anonymize)
+                cmd="logward__subcmd__help__subcmd__anonymize"
                 ;;
             logward__subcmd__help,detect)
                 cmd="logward__subcmd__help__subcmd__detect"
@@ -53,12 +59,66 @@ _logward() {
 
     case "${cmd}" in
         logward)
-            opts="-h -V --help --version parse detect enrich tree help"
+            opts="-h -V --help --version parse anonymize detect enrich tree help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        logward__subcmd__anonymize)
+            opts="-o -q -h --output --errors --strict --threads --quiet --max-line-bytes --rotated --key-file --new-key --domain --reveal --policy --shift-time --risk-report --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --output)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -o)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --errors)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --threads)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --max-line-bytes)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --key-file)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --new-key)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --domain)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --policy)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --risk-report)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -195,8 +255,22 @@ _logward() {
             return 0
             ;;
         logward__subcmd__help)
-            opts="parse detect enrich tree help"
+            opts="parse anonymize detect enrich tree help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        logward__subcmd__help__subcmd__anonymize)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi

@@ -23,6 +23,7 @@ set edit:completion:arg-completer[logward] = {|@words|
             cand -V 'Print version'
             cand --version 'Print version'
             cand parse 'Parse raw log lines into ECS events (syslog/auth, web access, W3C, JSON, CSV, custom)'
+            cand anonymize 'Replace personal data and secrets with keyed, consistent, format-preserving pseudonyms (and reverse them)'
             cand detect 'Run Sigma detection and correlation rules (built-in pack and your own) over ECS events'
             cand enrich 'Add MITRE ATT&CK names and ids, a threat type for alerts, GeoIP, IP-list tags and optional LLM explanations'
             cand tree 'Build process trees from process events, with each process''s network, file, registry and DNS activity'
@@ -55,6 +56,26 @@ set edit:completion:arg-completer[logward] = {|@words|
             cand --templates-frozen 'Use the templates loaded with --templates without learning new ones'
             cand -h 'Print help (see more with ''--help'')'
             cand --help 'Print help (see more with ''--help'')'
+        }
+        &'logward;anonymize'= {
+            cand -o 'Write output to FILE instead of stdout'
+            cand --output 'Write output to FILE instead of stdout'
+            cand --errors 'Write every rejected line in full to FILE (NDJSON: file, line, reason, text)'
+            cand --threads 'Worker threads (0 = one per core); output is identical for every value'
+            cand --max-line-bytes 'Lines longer than this many bytes are rejected instead of read into memory'
+            cand --key-file 'Key file (64 hex digits; should be mode 0600). Without it, LOGWARD_KEY is read'
+            cand --new-key 'Create a new random key in FILE (mode 0600) and exit; an existing file is never overwritten'
+            cand --domain 'Derive an independent key for NAME (one per recipient, so their copies cannot be linked)'
+            cand --policy 'Policy file mapping fields to categories (default: the built-in rules/anonymize/policy.yml)'
+            cand --risk-report 'Write a JSON risk report to FILE (and a summary to stderr): values replaced per category, fields and their sensitivity, residual leaks, singling-out risk, GDPR status'
+            cand --strict 'Stop with exit status 1 at the first rejected line'
+            cand -q 'No summary line, no rejected-line messages, no progress bar on stderr'
+            cand --quiet 'No summary line, no rejected-line messages, no progress bar on stderr'
+            cand --rotated 'Read rotated sets oldest first: x.log.3.gz x.log.2.gz x.log.1 x.log'
+            cand --reveal 'Restore the original values (every category except secrets)'
+            cand --shift-time 'Move dates back by a keyed whole number of weeks (1 to 520), keeping weekday and hour'
+            cand -h 'Print help'
+            cand --help 'Print help'
         }
         &'logward;detect'= {
             cand -o 'Write output to FILE instead of stdout'
@@ -122,12 +143,15 @@ set edit:completion:arg-completer[logward] = {|@words|
         }
         &'logward;help'= {
             cand parse 'Parse raw log lines into ECS events (syslog/auth, web access, W3C, JSON, CSV, custom)'
+            cand anonymize 'Replace personal data and secrets with keyed, consistent, format-preserving pseudonyms (and reverse them)'
             cand detect 'Run Sigma detection and correlation rules (built-in pack and your own) over ECS events'
             cand enrich 'Add MITRE ATT&CK names and ids, a threat type for alerts, GeoIP, IP-list tags and optional LLM explanations'
             cand tree 'Build process trees from process events, with each process''s network, file, registry and DNS activity'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
         &'logward;help;parse'= {
+        }
+        &'logward;help;anonymize'= {
         }
         &'logward;help;detect'= {
         }

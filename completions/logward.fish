@@ -27,6 +27,7 @@ end
 complete -c logward -n "__fish_logward_needs_command" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c logward -n "__fish_logward_needs_command" -s V -l version -d 'Print version'
 complete -c logward -n "__fish_logward_needs_command" -f -a "parse" -d 'Parse raw log lines into ECS events (syslog/auth, web access, W3C, JSON, CSV, custom)'
+complete -c logward -n "__fish_logward_needs_command" -f -a "anonymize" -d 'Replace personal data and secrets with keyed, consistent, format-preserving pseudonyms (and reverse them)'
 complete -c logward -n "__fish_logward_needs_command" -f -a "detect" -d 'Run Sigma detection and correlation rules (built-in pack and your own) over ECS events'
 complete -c logward -n "__fish_logward_needs_command" -f -a "enrich" -d 'Add MITRE ATT&CK names and ids, a threat type for alerts, GeoIP, IP-list tags and optional LLM explanations'
 complete -c logward -n "__fish_logward_needs_command" -f -a "tree" -d 'Build process trees from process events, with each process\'s network, file, registry and DNS activity'
@@ -61,6 +62,21 @@ complete -c logward -n "__fish_logward_using_subcommand parse" -l rotated -d 'Re
 complete -c logward -n "__fish_logward_using_subcommand parse" -l no-templates -d 'Do not mine templates (no logward.template fields)'
 complete -c logward -n "__fish_logward_using_subcommand parse" -l templates-frozen -d 'Use the templates loaded with --templates without learning new ones'
 complete -c logward -n "__fish_logward_using_subcommand parse" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c logward -n "__fish_logward_using_subcommand anonymize" -s o -l output -d 'Write output to FILE instead of stdout' -r -F
+complete -c logward -n "__fish_logward_using_subcommand anonymize" -l errors -d 'Write every rejected line in full to FILE (NDJSON: file, line, reason, text)' -r -F
+complete -c logward -n "__fish_logward_using_subcommand anonymize" -l threads -d 'Worker threads (0 = one per core); output is identical for every value' -r
+complete -c logward -n "__fish_logward_using_subcommand anonymize" -l max-line-bytes -d 'Lines longer than this many bytes are rejected instead of read into memory' -r
+complete -c logward -n "__fish_logward_using_subcommand anonymize" -l key-file -d 'Key file (64 hex digits; should be mode 0600). Without it, LOGWARD_KEY is read' -r -F
+complete -c logward -n "__fish_logward_using_subcommand anonymize" -l new-key -d 'Create a new random key in FILE (mode 0600) and exit; an existing file is never overwritten' -r -F
+complete -c logward -n "__fish_logward_using_subcommand anonymize" -l domain -d 'Derive an independent key for NAME (one per recipient, so their copies cannot be linked)' -r
+complete -c logward -n "__fish_logward_using_subcommand anonymize" -l policy -d 'Policy file mapping fields to categories (default: the built-in rules/anonymize/policy.yml)' -r -F
+complete -c logward -n "__fish_logward_using_subcommand anonymize" -l risk-report -d 'Write a JSON risk report to FILE (and a summary to stderr): values replaced per category, fields and their sensitivity, residual leaks, singling-out risk, GDPR status' -r -F
+complete -c logward -n "__fish_logward_using_subcommand anonymize" -l strict -d 'Stop with exit status 1 at the first rejected line'
+complete -c logward -n "__fish_logward_using_subcommand anonymize" -s q -l quiet -d 'No summary line, no rejected-line messages, no progress bar on stderr'
+complete -c logward -n "__fish_logward_using_subcommand anonymize" -l rotated -d 'Read rotated sets oldest first: x.log.3.gz x.log.2.gz x.log.1 x.log'
+complete -c logward -n "__fish_logward_using_subcommand anonymize" -l reveal -d 'Restore the original values (every category except secrets)'
+complete -c logward -n "__fish_logward_using_subcommand anonymize" -l shift-time -d 'Move dates back by a keyed whole number of weeks (1 to 520), keeping weekday and hour'
+complete -c logward -n "__fish_logward_using_subcommand anonymize" -s h -l help -d 'Print help'
 complete -c logward -n "__fish_logward_using_subcommand detect" -s o -l output -d 'Write output to FILE instead of stdout' -r -F
 complete -c logward -n "__fish_logward_using_subcommand detect" -l errors -d 'Write every rejected line in full to FILE (NDJSON: file, line, reason, text)' -r -F
 complete -c logward -n "__fish_logward_using_subcommand detect" -l threads -d 'Worker threads (0 = one per core); output is identical for every value' -r
@@ -112,8 +128,9 @@ complete -c logward -n "__fish_logward_using_subcommand tree" -l strict -d 'Stop
 complete -c logward -n "__fish_logward_using_subcommand tree" -s q -l quiet -d 'No summary line, no rejected-line messages, no progress bar on stderr'
 complete -c logward -n "__fish_logward_using_subcommand tree" -l rotated -d 'Read rotated sets oldest first: x.log.3.gz x.log.2.gz x.log.1 x.log'
 complete -c logward -n "__fish_logward_using_subcommand tree" -s h -l help -d 'Print help (see more with \'--help\')'
-complete -c logward -n "__fish_logward_using_subcommand help; and not __fish_seen_subcommand_from parse detect enrich tree help" -f -a "parse" -d 'Parse raw log lines into ECS events (syslog/auth, web access, W3C, JSON, CSV, custom)'
-complete -c logward -n "__fish_logward_using_subcommand help; and not __fish_seen_subcommand_from parse detect enrich tree help" -f -a "detect" -d 'Run Sigma detection and correlation rules (built-in pack and your own) over ECS events'
-complete -c logward -n "__fish_logward_using_subcommand help; and not __fish_seen_subcommand_from parse detect enrich tree help" -f -a "enrich" -d 'Add MITRE ATT&CK names and ids, a threat type for alerts, GeoIP, IP-list tags and optional LLM explanations'
-complete -c logward -n "__fish_logward_using_subcommand help; and not __fish_seen_subcommand_from parse detect enrich tree help" -f -a "tree" -d 'Build process trees from process events, with each process\'s network, file, registry and DNS activity'
-complete -c logward -n "__fish_logward_using_subcommand help; and not __fish_seen_subcommand_from parse detect enrich tree help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c logward -n "__fish_logward_using_subcommand help; and not __fish_seen_subcommand_from parse anonymize detect enrich tree help" -f -a "parse" -d 'Parse raw log lines into ECS events (syslog/auth, web access, W3C, JSON, CSV, custom)'
+complete -c logward -n "__fish_logward_using_subcommand help; and not __fish_seen_subcommand_from parse anonymize detect enrich tree help" -f -a "anonymize" -d 'Replace personal data and secrets with keyed, consistent, format-preserving pseudonyms (and reverse them)'
+complete -c logward -n "__fish_logward_using_subcommand help; and not __fish_seen_subcommand_from parse anonymize detect enrich tree help" -f -a "detect" -d 'Run Sigma detection and correlation rules (built-in pack and your own) over ECS events'
+complete -c logward -n "__fish_logward_using_subcommand help; and not __fish_seen_subcommand_from parse anonymize detect enrich tree help" -f -a "enrich" -d 'Add MITRE ATT&CK names and ids, a threat type for alerts, GeoIP, IP-list tags and optional LLM explanations'
+complete -c logward -n "__fish_logward_using_subcommand help; and not __fish_seen_subcommand_from parse anonymize detect enrich tree help" -f -a "tree" -d 'Build process trees from process events, with each process\'s network, file, registry and DNS activity'
+complete -c logward -n "__fish_logward_using_subcommand help; and not __fish_seen_subcommand_from parse anonymize detect enrich tree help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'

@@ -29,6 +29,9 @@ pub enum Command {
     /// Parse raw log lines into ECS events (syslog/auth, web access, W3C, JSON, CSV, custom)
     #[command(after_help = PARSE_EXAMPLES)]
     Parse(ParseArgs),
+    /// Replace personal data and secrets with keyed, consistent, format-preserving pseudonyms (and reverse them)
+    #[command(after_help = ANONYMIZE_EXAMPLES)]
+    Anonymize(AnonymizeArgs),
     /// Run Sigma detection and correlation rules (built-in pack and your own) over ECS events
     #[command(after_help = DETECT_EXAMPLES)]
     Detect(DetectArgs),
@@ -39,6 +42,39 @@ pub enum Command {
     #[command(after_help = TREE_EXAMPLES)]
     Tree(TreeArgs),
 }
+
+const ANONYMIZE_EXAMPLES: &str = "\
+Reads ECS NDJSON (logward's or Filebeat's) and writes the same events, byte for byte, except
+the sensitive values, which are found in their fields (rules/anonymize/policy.yml) and in
+free text (message, event.original, command lines, paths, URLs).
+
+Categories and methods (the same key and value give the same pseudonym in every file, run,
+thread and machine):
+  ip          ipcrypt-pfx prefix-preserving encryption; private, loopback, link-local,
+              multicast and documentation addresses stay in their range
+  mac         vendor prefix (OUI) kept, the rest FF1
+  user, host, person, domain, email
+              same-shape pseudonyms (letters stay letters, digits digits, case kept);
+              domains label by label with the public suffix kept; e-mails from the user
+              and domain pseudonyms; system accounts (root, sshd, www-data, ...) kept
+  url         userinfo, host, identifying query values and path segments (/home/USER)
+  numeric_id  FF1 over the digits, same length; card: FF1 between the issuer prefix and
+              the recomputed Luhn digit
+  time        with --shift-time: a keyed whole number of weeks back (weekday and hour kept)
+  secret      passwords, bearer/API tokens, AWS keys, JWTs, session cookies: replaced by
+              [REDACTED:<type>]
+--reveal restores every category exactly except secrets, which are one-way by design.
+Strings that change are written with standard JSON escaping; all other bytes are copied.
+
+Key: 64 hex digits in --key-file FILE or LOGWARD_KEY. There is no default key.
+--domain NAME derives an independent key, so releases to different parties cannot be linked.
+
+Examples:
+  logward anonymize --new-key team.key
+  logward parse /var/log/auth.log | logward anonymize --key-file team.key > shared.ndjson
+  logward anonymize --key-file team.key --domain partner-a --shift-time events.ndjson
+  logward anonymize --key-file team.key --risk-report risk.json -o out.ndjson events.ndjson
+  logward anonymize --reveal --key-file team.key shared.ndjson";
 
 const DETECT_EXAMPLES: &str = "\
 Every input event is written unchanged; each alert (event.kind: alert) follows the event
@@ -82,6 +118,41 @@ Examples:
   logward tree --name powershell.exe --depth 2 events.ndjson
   logward tree --format dot events.ndjson | dot -Tsvg > tree.svg
   logward tree --format ndjson events.ndjson | jq -c 'select(.logward.tree.depth > 3)'";
+
+#[derive(Debug, Args)]
+pub struct AnonymizeArgs {
+    #[command(flatten)]
+    pub common: CommonArgs,
+
+    /// Key file (64 hex digits; should be mode 0600). Without it, LOGWARD_KEY is read
+    #[arg(long, value_name = "FILE")]
+    pub key_file: Option<PathBuf>,
+
+    /// Create a new random key in FILE (mode 0600) and exit; an existing file is never overwritten
+    #[arg(long, value_name = "FILE", conflicts_with_all = ["key_file", "reveal"])]
+    pub new_key: Option<PathBuf>,
+
+    /// Derive an independent key for NAME (one per recipient, so their copies cannot be linked)
+    #[arg(long, value_name = "NAME", default_value = "")]
+    pub domain: String,
+
+    /// Restore the original values (every category except secrets)
+    #[arg(long)]
+    pub reveal: bool,
+
+    /// Policy file mapping fields to categories (default: the built-in rules/anonymize/policy.yml)
+    #[arg(long, value_name = "FILE")]
+    pub policy: Option<PathBuf>,
+
+    /// Move dates back by a keyed whole number of weeks (1 to 520), keeping weekday and hour
+    #[arg(long)]
+    pub shift_time: bool,
+
+    /// Write a JSON risk report to FILE (and a summary to stderr): values replaced per
+    /// category, fields and their sensitivity, residual leaks, singling-out risk, GDPR status
+    #[arg(long, value_name = "FILE", conflicts_with = "reveal")]
+    pub risk_report: Option<PathBuf>,
+}
 
 #[derive(Debug, Args)]
 pub struct DetectArgs {

@@ -3,11 +3,13 @@
 //! The binary's subcommands are thin wrappers over this library: `io` reads and writes,
 //! `event` is the shared event model, and each stage lives in its own module.
 
+pub mod anonymize;
 pub mod cli;
 pub mod detect;
 pub mod docs;
 pub mod enrich;
 pub mod event;
+pub mod fasthash;
 pub mod io;
 pub mod parse;
 pub mod time;

@@ -1,6 +1,7 @@
 use anyhow::{Context, Result};
 use clap::Parser as _;
-use logward::cli::{Cli, Command, DetectArgs, EnrichArgs, ParseArgs, TreeArgs};
+use logward::anonymize::{fpe::Dir, key::Key, policy::Policy, values::Pseudonymizer, AnonymizeOptions, Anonymizer};
+use logward::cli::{AnonymizeArgs, Cli, Command, DetectArgs, EnrichArgs, ParseArgs, TreeArgs};
 use logward::detect::{mapping::Mapping, rules::{self, Override, RuleSet}, DetectOptions, Detector};
 use logward::tree::{Tree, TreeOptions};
 use logward::enrich::llm::{Llm, LlmOptions};
@@ -25,6 +26,7 @@ fn main() -> ExitCode {
 fn run(cli: Cli) -> Result<ExitCode> {
     match cli.command {
         Command::Parse(args) => parse(args),
+        Command::Anonymize(args) => anonymize(args),
         Command::Detect(args) => detect(args),
         Command::Enrich(args) => enrich(args),
         Command::Tree(args) => tree(args),
@@ -42,6 +44,29 @@ fn tree(args: TreeArgs) -> Result<ExitCode> {
     });
     let sources = io::expand_inputs(&args.common.inputs, args.common.rotated)?;
     let summary = io::run(&stage, "tree", sources, &args.common.run_options())?;
+    Ok(if summary.strict_failed { ExitCode::from(1) } else { ExitCode::SUCCESS })
+}
+
+fn anonymize(args: AnonymizeArgs) -> Result<ExitCode> {
+    if let Some(path) = &args.new_key {
+        Key::create(path)?;
+        eprintln!("logward anonymize: new key written to '{}' (mode 0600); keep it secret and backed up", path.display());
+        return Ok(ExitCode::SUCCESS);
+    }
+    let key = Key::load(args.key_file.as_deref(), std::env::var("LOGWARD_KEY").ok().filter(|k| !k.is_empty()))?;
+    let policy = match &args.policy {
+        Some(p) => Policy::load(p)?,
+        None => Policy::builtin(),
+    };
+    let stage = Anonymizer::new(AnonymizeOptions {
+        pseudonymizer: Pseudonymizer::new(&key, &args.domain, policy, args.shift_time),
+        dir: if args.reveal { Dir::Decrypt } else { Dir::Encrypt },
+        risk_report: args.risk_report.clone(),
+        domain: args.domain.clone(),
+        quiet: args.common.quiet,
+    });
+    let sources = io::expand_inputs(&args.common.inputs, args.common.rotated)?;
+    let summary = io::run(&stage, "anonymize", sources, &args.common.run_options())?;
     Ok(if summary.strict_failed { ExitCode::from(1) } else { ExitCode::SUCCESS })
 }
 

@@ -143,22 +143,8 @@ pub fn template_id(pattern: &str) -> String {
 }
 
 /// A fast 64-bit hash of a masked message, for the exact-match cache only (ids use BLAKE3).
-/// Eight bytes per step, multiply-rotate mixing in the FxHash style, plus the length.
 fn hash64(s: &str) -> u64 {
-    const K: u64 = 0x517c_c1b7_2722_0a95;
-    let b = s.as_bytes();
-    let mut h = b.len() as u64;
-    let mut chunks = b.chunks_exact(8);
-    for c in &mut chunks {
-        h = (h.rotate_left(5) ^ u64::from_le_bytes(c.try_into().expect("8 bytes"))).wrapping_mul(K);
-    }
-    let mut tail = [0u8; 8];
-    tail[..chunks.remainder().len()].copy_from_slice(chunks.remainder());
-    h = (h.rotate_left(5) ^ u64::from_le_bytes(tail)).wrapping_mul(K);
-    // Final avalanche so that nearby messages spread over the map.
-    h ^= h >> 33;
-    h = h.wrapping_mul(0xff51_afd7_ed55_8ccd);
-    h ^ (h >> 33)
+    crate::fasthash::hash64(s.as_bytes())
 }
 
 /// The cache's keys are hashes already: use them as they are.

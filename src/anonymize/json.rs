@@ -1,0 +1,407 @@
+//! A validating scan of one JSON object that finds every scalar and its dotted field path
+//! (`{"source":{"ip":..}}` and `{"source.ip":..}` both give `source.ip`; array elements
+//! take their array's path), so the anonymizer can rewrite values in place and copy every
+//! other byte of the line as it was.
+
+use std::ops::Range;
+
+#[derive(Debug, Clone)]
+pub struct Scalar {
+    /// The value's bytes: inside the quotes for a string, the literal for a number.
+    pub span: Range<usize>,
+    pub string: bool,
+    /// The string holds backslash escapes (must be decoded before reading).
+    pub escaped: bool,
+    /// What `classify` said about the path.
+    pub class: u16,
+}
+
+const MAX_DEPTH: usize = 128;
+
+/// Scans `line`, which must hold exactly one JSON object; `classify` maps each scalar's
+/// path to a class. Errors name a byte position, never the content.
+pub fn scan(line: &str, classify: &mut dyn FnMut(&str) -> u16, out: &mut Vec<Scalar>) -> Result<(), String> {
+    let mut s = Scanner { text: line, b: line.as_bytes(), i: 0, path: String::new(), classify, out };
+    s.ws();
+    if s.peek() != Some(b'{') {
+        return Err("not a JSON object (an event is one JSON object per line)".into());
+    }
+    s.object(0)?;
+    s.ws();
+    if s.i != s.b.len() {
+        return Err(format!("unexpected text after the JSON object at byte {}", s.i + 1));
+    }
+    Ok(())
+}
+
+struct Scanner<'a, 'c> {
+    text: &'a str,
+    b: &'a [u8],
+    i: usize,
+    path: String,
+    classify: &'c mut dyn FnMut(&str) -> u16,
+    out: &'c mut Vec<Scalar>,
+}
+
+impl Scanner<'_, '_> {
+    fn peek(&self) -> Option<u8> {
+        self.b.get(self.i).copied()
+    }
+
+    fn ws(&mut self) {
+        while matches!(self.peek(), Some(b' ' | b'\t' | b'\r' | b'\n')) {
+            self.i += 1;
+        }
+    }
+
+    fn err(&self, what: &str) -> String {
+        match self.peek() {
+            None => format!("invalid JSON: line ends early, expected {what}"),
+            Some(_) => format!("invalid JSON at byte {}: expected {what}", self.i + 1),
+        }
+    }
+
+    fn expect(&mut self, c: u8, what: &str) -> Result<(), String> {
+        self.ws();
+        if self.peek() == Some(c) {
+            self.i += 1;
+            Ok(())
+        } else {
+            Err(self.err(what))
+        }
+    }
+
+    fn object(&mut self, depth: usize) -> Result<(), String> {
+        if depth > MAX_DEPTH {
+            return Err(format!("JSON nested deeper than {MAX_DEPTH} levels"));
+        }
+        self.i += 1; // '{'
+        self.ws();
+        if self.peek() == Some(b'}') {
+            self.i += 1;
+            return Ok(());
+        }
+        loop {
+            self.ws();
+            if self.peek() != Some(b'"') {
+                return Err(self.err("a field name in quotes"));
+            }
+            let (key, escaped) = self.string()?;
+            let restore = self.path.len();
+            if !self.path.is_empty() {
+                self.path.push('.');
+            }
+            if escaped {
+                let decoded = decode(&self.b[key]).ok_or_else(|| self.err("a valid escape in a field name"))?;
+                self.path.push_str(&decoded);
+            } else {
+                // Quotes are ASCII, so the span lies on character boundaries.
+                self.path.push_str(&self.text[key]);
+            }
+            self.expect(b':', "':' after a field name")?;
+            self.value(depth + 1)?;
+            self.path.truncate(restore);
+            self.ws();
+            match self.peek() {
+                Some(b',') => self.i += 1,
+                Some(b'}') => {
+                    self.i += 1;
+                    return Ok(());
+                }
+                _ => return Err(self.err("',' or '}'")),
+            }
+        }
+    }
+
+    fn array(&mut self, depth: usize) -> Result<(), String> {
+        if depth > MAX_DEPTH {
+            return Err(format!("JSON nested deeper than {MAX_DEPTH} levels"));
+        }
+        self.i += 1; // '['
+        self.ws();
+        if self.peek() == Some(b']') {
+            self.i += 1;
+            return Ok(());
+        }
+        loop {
+            self.value(depth + 1)?;
+            self.ws();
+            match self.peek() {
+                Some(b',') => self.i += 1,
+                Some(b']') => {
+                    self.i += 1;
+                    return Ok(());
+                }
+                _ => return Err(self.err("',' or ']'")),
+            }
+        }
+    }
+
+    fn value(&mut self, depth: usize) -> Result<(), String> {
+        self.ws();
+        match self.peek() {
+            Some(b'{') => self.object(depth),
+            Some(b'[') => self.array(depth),
+            Some(b'"') => {
+                let (span, escaped) = self.string()?;
+                let class = (self.classify)(&self.path);
+                self.out.push(Scalar { span, string: true, escaped, class });
+                Ok(())
+            }
+            Some(b't') => self.literal(b"true"),
+            Some(b'f') => self.literal(b"false"),
+            Some(b'n') => self.literal(b"null"),
+            Some(b'-' | b'0'..=b'9') => {
+                let start = self.i;
+                self.number()?;
+                let class = (self.classify)(&self.path);
+                self.out.push(Scalar { span: start..self.i, string: false, escaped: false, class });
+                Ok(())
+            }
+            _ => Err(self.err("a value")),
+        }
+    }
+
+    fn literal(&mut self, word: &[u8]) -> Result<(), String> {
+        if self.b[self.i..].starts_with(word) {
+            self.i += word.len();
+            Ok(())
+        } else {
+            Err(self.err("true, false or null"))
+        }
+    }
+
+    fn number(&mut self) -> Result<(), String> {
+        let digits = |s: &mut Self| {
+            let from = s.i;
+            while matches!(s.peek(), Some(b'0'..=b'9')) {
+                s.i += 1;
+            }
+            s.i > from
+        };
+        if self.peek() == Some(b'-') {
+            self.i += 1;
+        }
+        if !digits(self) {
+            return Err(self.err("a digit"));
+        }
+        if self.peek() == Some(b'.') {
+            self.i += 1;
+            if !digits(self) {
+                return Err(self.err("a digit after '.'"));
+            }
+        }
+        if matches!(self.peek(), Some(b'e' | b'E')) {
+            self.i += 1;
+            if matches!(self.peek(), Some(b'+' | b'-')) {
+                self.i += 1;
+            }
+            if !digits(self) {
+                return Err(self.err("an exponent"));
+            }
+        }
+        Ok(())
+    }
+
+    /// Returns the span inside the quotes and whether it holds escapes. Raw control
+    /// characters are let through (copied as they are), as most JSON readers of logs do.
+    fn string(&mut self) -> Result<(Range<usize>, bool), String> {
+        self.i += 1; // '"'
+        let start = self.i;
+        let mut escaped = false;
+        loop {
+            let Some(n) = find_byte(&self.b[self.i..], b'a', |x| has_byte(x, b'"') | has_byte(x, b'\\')) else {
+                self.i = self.b.len();
+                return Err(self.err("a closing quote"));
+            };
+            self.i += n;
+            if self.b[self.i] == b'"' {
+                let span = start..self.i;
+                self.i += 1;
+                return Ok((span, escaped));
+            }
+            escaped = true;
+            self.i += 2;
+            if self.i > self.b.len() {
+                self.i = self.b.len();
+                return Err(self.err("an escape"));
+            }
+        }
+    }
+}
+
+const ONES: u64 = 0x0101_0101_0101_0101;
+const HIGH: u64 = 0x8080_8080_8080_8080;
+
+/// High bit set in each byte of `x` equal to `c` (exact for the lowest such byte).
+fn has_byte(x: u64, c: u8) -> u64 {
+    let y = x ^ (c as u64 * ONES);
+    y.wrapping_sub(ONES) & !y & HIGH
+}
+
+/// High bit set in each byte below 0x20 (exact for the lowest such byte).
+fn has_control(x: u64) -> u64 {
+    x.wrapping_sub(0x20 * ONES) & !x & HIGH
+}
+
+/// The first byte that `hits` flags, eight bytes at a time (SWAR); the tail is padded with
+/// `pad`, which must not be flagged.
+fn find_byte(b: &[u8], pad: u8, hits: impl Fn(u64) -> u64) -> Option<usize> {
+    let mut i = 0;
+    while i < b.len() {
+        let x = if i + 8 <= b.len() {
+            u64::from_le_bytes(b[i..i + 8].try_into().expect("8 bytes"))
+        } else {
+            let mut tail = [pad; 8];
+            tail[..b.len() - i].copy_from_slice(&b[i..]);
+            u64::from_le_bytes(tail)
+        };
+        let m = hits(x);
+        if m != 0 {
+            return Some(i + (m.trailing_zeros() / 8) as usize);
+        }
+        i += 8;
+    }
+    None
+}
+
+/// The first byte a JSON string must escape: `"`, `\`, or a control character.
+fn next_special(b: &[u8]) -> Option<usize> {
+    find_byte(b, b'a', |x| has_byte(x, b'"') | has_byte(x, b'\\') | has_control(x))
+}
+
+/// Decodes the inside of a JSON string; `None` for a bad escape.
+pub fn decode(raw: &[u8]) -> Option<String> {
+    let mut out = Vec::with_capacity(raw.len());
+    let mut i = 0;
+    while let Some(n) = raw[i..].iter().position(|&c| c == b'\\') {
+        out.extend_from_slice(&raw[i..i + n]);
+        i += n + 1;
+        let c = *raw.get(i)?;
+        i += 1;
+        match c {
+            b'"' | b'\\' | b'/' => out.push(c),
+            b'b' => out.push(0x08),
+            b'f' => out.push(0x0c),
+            b'n' => out.push(b'\n'),
+            b'r' => out.push(b'\r'),
+            b't' => out.push(b'\t'),
+            b'u' => {
+                let hex = |at: usize| {
+                    raw.get(at..at + 4).and_then(|h| std::str::from_utf8(h).ok()).and_then(|h| u32::from_str_radix(h, 16).ok())
+                };
+                let mut code = hex(i)?;
+                i += 4;
+                if (0xd800..0xdc00).contains(&code) && raw.get(i..i + 2) == Some(b"\\u") {
+                    let low = hex(i + 2)?;
+                    if (0xdc00..0xe000).contains(&low) {
+                        code = 0x10000 + ((code - 0xd800) << 10) + (low - 0xdc00);
+                        i += 6;
+                    }
+                }
+                out.extend_from_slice(char::from_u32(code)?.encode_utf8(&mut [0; 4]).as_bytes());
+            }
+            _ => return None,
+        }
+    }
+    out.extend_from_slice(&raw[i..]);
+    String::from_utf8(out).ok()
+}
+
+/// Appends `text` as the inside of a JSON string (quotes not included), escaped as
+/// serde_json escapes it.
+pub fn encode_into(text: &str, out: &mut Vec<u8>) {
+    let b = text.as_bytes();
+    let mut from = 0;
+    while let Some(n) = next_special(&b[from..]) {
+        let i = from + n;
+        out.extend_from_slice(&b[from..i]);
+        match b[i] {
+            b'"' => out.extend_from_slice(b"\\\""),
+            b'\\' => out.extend_from_slice(b"\\\\"),
+            b'\n' => out.extend_from_slice(b"\\n"),
+            b'\r' => out.extend_from_slice(b"\\r"),
+            b'\t' => out.extend_from_slice(b"\\t"),
+            0x08 => out.extend_from_slice(b"\\b"),
+            0x0c => out.extend_from_slice(b"\\f"),
+            c => out.extend_from_slice(format!("\\u{c:04x}").as_bytes()),
+        }
+        from = i + 1;
+    }
+    out.extend_from_slice(&b[from..]);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn paths(line: &str) -> Result<Vec<(String, String)>, String> {
+        let mut seen = Vec::new();
+        let mut out = Vec::new();
+        let mut classify = |p: &str| {
+            seen.push(p.to_string());
+            0
+        };
+        scan(line, &mut classify, &mut out)?;
+        Ok(seen.into_iter().zip(out.iter().map(|s| line[s.span.clone()].to_string())).collect())
+    }
+
+    #[test]
+    fn paths_of_nested_dotted_and_array_values() {
+        let got = paths(r#"{"source":{"ip":"1.2.3.4","port":22},"user.name":"al\"ice","related":{"ip":["a","b"]},"x":[{"y":1}],"ok":true,"n":null}"#).unwrap();
+        let want: Vec<(String, String)> = [
+            ("source.ip", "1.2.3.4"),
+            ("source.port", "22"),
+            ("user.name", "al\\\"ice"),
+            ("related.ip", "a"),
+            ("related.ip", "b"),
+            ("x.y", "1"),
+        ]
+        .iter()
+        .map(|(a, b)| (a.to_string(), b.to_string()))
+        .collect();
+        assert_eq!(got, want);
+    }
+
+    #[test]
+    fn special_bytes_are_found_at_every_offset() {
+        for len in 0..20 {
+            for at in 0..len {
+                for special in [b'"', b'\\', 0x00, 0x1f] {
+                    let mut v = vec![b'a'; len];
+                    v[at] = special;
+                    assert_eq!(next_special(&v), Some(at), "{len} {at} {special}");
+                }
+            }
+            assert_eq!(next_special(&vec![0xc3; len]), None);
+            assert_eq!(next_special(&vec![b' '; len]), None);
+        }
+    }
+
+    #[test]
+    fn errors_give_positions_not_content() {
+        for bad in ["secret text", r#"{"a":"secret"#, r#"{"a":secret}"#, r#"{"a":1}{"#, "[1,2]", r#"{"a":-}"#, r#"{"a" "b"}"#, r#"{"a":"x\"#] {
+            let e = paths(bad).unwrap_err();
+            assert!(!e.contains("secret"), "{e}");
+        }
+        assert!(paths(" {} ").unwrap().is_empty());
+    }
+
+    #[test]
+    fn strings_round_trip_through_decode_and_encode() {
+        let mut out = Vec::new();
+        let text = decode(br#"a\"b\\c\u00e9\n"#).unwrap();
+        assert_eq!(decode(br#"\ud83d\ude00 \/ \t"#).unwrap(), "\u{1f600} / \t");
+        assert_eq!(decode(br#"bad \x"#), None);
+        assert_eq!(decode(br#"cut \u00"#), None);
+        assert_eq!(text, "a\"b\\c\u{e9}\n");
+        encode_into(&text, &mut out);
+        assert_eq!(out, "a\\\"b\\\\c\u{e9}\\n".as_bytes());
+        for s in ["plain", "q\"uote", "back\\slash", "ctl\u{1}\u{1f}\u{8}\u{c}\t\r\n", "é ü"] {
+            let mut mine = Vec::new();
+            encode_into(s, &mut mine);
+            let theirs = serde_json::to_string(s).unwrap();
+            assert_eq!(String::from_utf8(mine).unwrap(), theirs[1..theirs.len() - 1]);
+        }
+    }
+}

@@ -1,0 +1,257 @@
+//! `logward anonymize`: keyed, deterministic, format-preserving pseudonymization of ECS
+//! events. Every line is rewritten in place: sensitive values change, every other byte
+//! (field order, numbers, spacing, non-sensitive strings) is copied as it was.
+
+pub mod fpe;
+pub mod ip;
+pub mod json;
+pub mod key;
+pub mod names;
+pub mod policy;
+pub mod risk;
+pub mod shift;
+pub mod text;
+pub mod values;
+
+use crate::io::stage::Output;
+use crate::io::{LineRef, Outcome, Source, Stage};
+use fpe::Dir;
+use json::Scalar;
+use policy::{secret_type, Category, SECRET_TYPES};
+use risk::{EventRisk, RiskState};
+use crate::fasthash::FastMap;
+use std::borrow::Cow;
+use std::cell::RefCell;
+use std::path::PathBuf;
+use values::{Ctx, Pseudonymizer};
+
+pub struct AnonymizeOptions {
+    pub pseudonymizer: Pseudonymizer,
+    pub dir: Dir,
+    pub risk_report: Option<PathBuf>,
+    pub domain: String,
+    pub quiet: bool,
+}
+
+pub struct Anonymizer {
+    opts: AnonymizeOptions,
+}
+
+/// Field classes: a category's index, or `SECRET_BASE + i` for a secret of type `SECRET_TYPES[i]`.
+const SECRET_BASE: u16 = 32;
+
+/// Per thread: the scalars of the current line, and each field path's class (paths repeat
+/// on every line; classifying one walks the policy's maps and prefixes).
+#[derive(Default)]
+struct Scratch {
+    scalars: Vec<Scalar>,
+    owner: u64,
+    classes: FastMap<Box<str>, u16>,
+}
+
+thread_local! {
+    static SCRATCH: RefCell<Scratch> = RefCell::new(Scratch::default());
+}
+
+impl Anonymizer {
+    pub fn new(opts: AnonymizeOptions) -> Anonymizer {
+        Anonymizer { opts }
+    }
+
+    fn class_of(&self, path: &str) -> u16 {
+        match self.opts.pseudonymizer.policy.classify(path) {
+            Category::Secret => {
+                let last = path.rsplit('.').next().unwrap_or(path);
+                SECRET_BASE + SECRET_TYPES.iter().position(|t| *t == secret_type(last)).expect("known type") as u16
+            }
+            c => c as u16,
+        }
+    }
+
+    /// Rewrites one event into `out`; the error says why the line is not a JSON object.
+    fn rewrite(&self, line: &str, out: &mut Vec<u8>, risk: Option<&mut EventRisk>) -> Result<(), String> {
+        SCRATCH.with(|cell| {
+            let mut scratch = cell.borrow_mut();
+            let Scratch { scalars, owner, classes } = &mut *scratch;
+            if *owner != self.opts.pseudonymizer.id() {
+                *owner = self.opts.pseudonymizer.id();
+                classes.clear();
+            }
+            scalars.clear();
+            let mut paths: Vec<String> = Vec::new();
+            let track = risk.is_some();
+            let mut classify = |path: &str| {
+                if track {
+                    paths.push(path.to_string());
+                }
+                match classes.get(path) {
+                    Some(c) => *c,
+                    None => {
+                        let c = self.class_of(path);
+                        if classes.len() < 100_000 {
+                            classes.insert(path.into(), c);
+                        }
+                        c
+                    }
+                }
+            };
+            json::scan(line, &mut classify, scalars)?;
+            let p = &self.opts.pseudonymizer;
+            let dir = self.opts.dir;
+            let mut ctx = Ctx { track, ..Ctx::default() };
+            let mut new: Vec<Option<String>> = vec![None; scalars.len()];
+            // Structured values first, so free text knows the event's user and host names.
+            for pass_text in [false, true] {
+                for (i, s) in scalars.iter().enumerate() {
+                    let (cat, secret) = match s.class {
+                        c if c >= SECRET_BASE => (Category::Secret, Some(SECRET_TYPES[(c - SECRET_BASE) as usize])),
+                        c => (Category::from_index(c), None),
+                    };
+                    if cat == Category::Keep || (cat == Category::Text) != pass_text {
+                        continue;
+                    }
+                    if !s.string && cat != Category::NumericId {
+                        continue;
+                    }
+                    let raw = &line[s.span.clone()];
+                    let value: Cow<str> = if s.escaped { Cow::Owned(json::decode(raw.as_bytes()).unwrap_or_default()) } else { Cow::Borrowed(raw) };
+                    new[i] = match secret {
+                        Some(kind) => p.secret(dir, &value, kind, &mut ctx),
+                        None => p.field(dir, cat, &value, &mut ctx),
+                    };
+                }
+            }
+            let start = out.len();
+            let mut at = 0;
+            for (s, replacement) in scalars.iter().zip(&new) {
+                if let Some(r) = replacement {
+                    out.extend_from_slice(&line.as_bytes()[at..s.span.start]);
+                    if s.string {
+                        json::encode_into(r, out);
+                    } else {
+                        out.extend_from_slice(r.as_bytes());
+                    }
+                    at = s.span.end;
+                }
+            }
+            out.extend_from_slice(&line.as_bytes()[at..]);
+            if let Some(risk) = risk {
+                let written = &out[start..];
+                risk.leaks = ctx
+                    .found
+                    .iter()
+                    .filter(|(_, original)| original.len() >= 3 && contains_token(written, original.as_bytes()))
+                    .map(|(cat, _)| *cat)
+                    .collect();
+                risk.quasi = self.quasi_key(line, scalars, &new, &paths);
+                risk.fields = paths.into_iter().zip(scalars.iter()).map(|(path, s)| (path, class_category(s.class))).collect();
+                risk.found = ctx.found;
+            }
+            out.push(b'\n');
+            Ok(())
+        })
+    }
+
+    /// The event's quasi-identifier values as written (`source.ip/24`: the /24 or /48).
+    fn quasi_key(&self, line: &str, scalars: &[Scalar], new: &[Option<String>], paths: &[String]) -> Option<u64> {
+        let mut key = String::new();
+        let mut any = false;
+        for q in &self.opts.pseudonymizer.policy.quasi_identifiers {
+            let (field, modifier) = q.split_once('/').unwrap_or((q, ""));
+            let value = paths.iter().position(|p| p == field).map(|i| {
+                new[i].clone().unwrap_or_else(|| line[scalars[i].span.clone()].to_string())
+            });
+            let v = value.map(|v| generalize(&v, modifier));
+            any |= v.is_some();
+            key.push_str(v.as_deref().unwrap_or("\u{0}"));
+            key.push('\u{1}');
+        }
+        any.then(|| u64::from_le_bytes(blake3::hash(key.as_bytes()).as_bytes()[..8].try_into().expect("8 bytes")))
+    }
+}
+
+fn class_category(class: u16) -> Category {
+    if class >= SECRET_BASE {
+        Category::Secret
+    } else {
+        Category::from_index(class)
+    }
+}
+
+/// `24`: the IPv4 /24 (IPv6 /48); `hour`: the hour of an ISO timestamp.
+fn generalize(v: &str, modifier: &str) -> String {
+    match modifier {
+        "hour" => v.get(11..13).unwrap_or(v).to_string(),
+        "" => v.to_string(),
+        bits => match (v.parse::<std::net::IpAddr>(), bits.parse::<u32>()) {
+            (Ok(std::net::IpAddr::V4(a)), Ok(n)) => {
+                let mask = if n == 0 { 0 } else { !0u32 << (32 - n.min(32)) };
+                format!("{}/{n}", std::net::Ipv4Addr::from(u32::from(a) & mask))
+            }
+            (Ok(std::net::IpAddr::V6(a)), Ok(n)) => {
+                let n = (n * 2).min(128);
+                let mask = if n == 0 { 0 } else { !0u128 << (128 - n) };
+                format!("{}/{n}", std::net::Ipv6Addr::from(u128::from(a) & mask))
+            }
+            _ => v.to_string(),
+        },
+    }
+}
+
+/// Whether `needle` occurs in `hay` with no letter, digit or `_` directly around it.
+fn contains_token(hay: &[u8], needle: &[u8]) -> bool {
+    let word = |b: u8| b.is_ascii_alphanumeric() || b == b'_';
+    memchr::memmem::find_iter(hay, needle).any(|at| {
+        let end = at + needle.len();
+        (at == 0 || !word(hay[at - 1]) || !word(needle[0])) && (end == hay.len() || !word(hay[end]) || !word(needle[needle.len() - 1]))
+    })
+}
+
+impl Stage for Anonymizer {
+    type File = ();
+    type Seq = ();
+    type Pending = EventRisk;
+    type Ordered = RiskState;
+
+    fn open_file(&self, _source: &Source, _head: &[String]) -> ((), ()) {
+        ((), ())
+    }
+
+    fn process(&self, _file: &(), _seq: &(), _source: &Source, line: &LineRef<'_>, out: &mut Output<EventRisk>) -> Outcome {
+        let mut risk = self.opts.risk_report.is_some().then(EventRisk::default);
+        match self.rewrite(line.text, &mut out.bytes, risk.as_mut()) {
+            Ok(()) => {
+                if let Some(risk) = risk {
+                    out.mark(risk);
+                }
+                Outcome::Emitted
+            }
+            Err(reason) => Outcome::Rejected(reason),
+        }
+    }
+
+    fn ordered(&self) -> anyhow::Result<RiskState> {
+        Ok(RiskState::default())
+    }
+
+    fn complete(&self, state: &mut RiskState, pending: EventRisk, _out: &mut Vec<u8>) {
+        state.add(pending);
+    }
+
+    fn finish(&self, state: RiskState, _out: &mut Vec<u8>) -> anyhow::Result<()> {
+        let Some(path) = &self.opts.risk_report else { return Ok(()) };
+        let quasi = &self.opts.pseudonymizer.policy.quasi_identifiers;
+        let report = state.report(quasi, &self.opts.domain, self.opts.pseudonymizer.weeks != 0);
+        let text = serde_json::to_string_pretty(&report)? + "\n";
+        std::fs::write(path, text).map_err(|e| anyhow::anyhow!("cannot write risk report '{}': {e}", path.display()))?;
+        if !self.opts.quiet {
+            eprint!("{}", state.summary(quasi));
+        }
+        Ok(())
+    }
+
+    /// A rejected line may hold the very data this stage hides: never echo it.
+    fn echo_rejected(&self) -> bool {
+        false
+    }
+}

@@ -1,0 +1,271 @@
+//! Finds sensitive values in free text (`message`, `event.original`, command lines, paths)
+//! in one pass of a multi-pattern automaton, and replaces each with the same pseudonym its
+//! structured field would get. Pseudonyms keep the shape the patterns look for, so the
+//! same scan finds them again for `--reveal`.
+
+use super::fpe::Dir;
+use super::policy::{secret_type, Category};
+use super::values::{Ctx, Pseudonymizer, Scan};
+use regex_automata::meta::Regex;
+use regex_automata::util::syntax;
+use std::net::IpAddr;
+
+#[derive(Clone, Copy, PartialEq, Debug)]
+enum Kind {
+    Bearer,
+    Jwt,
+    AwsKey,
+    ApiToken,
+    KeyValueSecret,
+    FlagSecret,
+    Url,
+    Email,
+    Mac,
+    Ipv6,
+    Ipv4,
+    Card,
+    UserContext,
+    UserBeforeUid,
+    HomePath,
+    Domain,
+}
+
+/// Leftmost match wins; at one position, the first pattern in this list.
+const PATTERNS: &[(Kind, &str)] = &[
+    (Kind::Bearer, r"\b(?i:bearer|basic|token)\s+[A-Za-z0-9._~+/=-]{8,}"),
+    (Kind::Jwt, r"\beyJ[A-Za-z0-9_-]{5,}\.[A-Za-z0-9_-]{5,}\.[A-Za-z0-9_-]*"),
+    (Kind::AwsKey, r"\b(?:AKIA|ASIA)[0-9A-Z]{16}\b"),
+    (Kind::ApiToken, r"\b(?:ghp_|gho_|ghs_|github_pat_|xox[abprs]-|sk_live_|rk_live_|sk-)[A-Za-z0-9_-]{16,}"),
+    (
+        Kind::KeyValueSecret,
+        r#"\b(?i:password|passwd|pass|secret|client_secret|token|access_token|refresh_token|auth_token|api_key|apikey|api-key|sessionid|session_id|phpsessid|jsessionid|sid)(?:\s*=\s*|\s*:\s+)(?:"[^"]*"|'[^']*'|[^\s&;,"'<>)\]]+)"#,
+    ),
+    (Kind::FlagSecret, r#"--(?i:password|passwd|pass|token|api-key|apikey|secret|client-secret)(?:=|\s+)[^\s"']+"#),
+    (Kind::Url, r#"\b[A-Za-z][A-Za-z0-9+.-]{1,15}://[^\s"'<>`]+"#),
+    (Kind::Email, r"\b[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,63}\b"),
+    (Kind::Mac, r"\b[0-9A-Fa-f]{2}(?::[0-9A-Fa-f]{2}){5}\b|\b[0-9A-Fa-f]{2}(?:-[0-9A-Fa-f]{2}){5}\b"),
+    (Kind::Ipv6, r"(?:[0-9A-Fa-f]{1,4}:|::)(?:[0-9A-Fa-f]{0,4}:){1,7}[0-9A-Fa-f.]*(?:%[A-Za-z0-9_.-]+)?"),
+    (Kind::Ipv4, r"\b(?:[0-9]{1,3}\.){3}[0-9]{1,3}\b"),
+    (Kind::Card, r"\b[2-6](?:[ -]?[0-9]){12,18}\b"),
+    (
+        Kind::UserContext,
+        r"(?:\b[Ff]ailed [a-z/-]+ for (?:invalid user )?|\b[Aa]ccepted [a-z/-]+ for |\b[Ii]nvalid user |\b[Ii]llegal user |\bfor user |\bby user |\b(?:user|ruser|logname|acct|USER|LOGNAME)=|\(to [A-Za-z0-9._-]+\) |\bnew user: name=|\bdelete user '|\bpassword changed for |\bof user |\bsu for [A-Za-z0-9._$-]+ by |\badd ')[A-Za-z0-9._$-]*[A-Za-z0-9_$]",
+    ),
+    (Kind::UserBeforeUid, r"\bby [A-Za-z0-9._$-]+\(uid="),
+    (Kind::HomePath, "built from the policy by Patterns::new"),
+    (Kind::Domain, r"\b(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)+[A-Za-z]{2,63}\b"),
+];
+
+/// Last labels that are file extensions more often than domains in log text.
+const NOT_DOMAINS: &[&str] = &["so", "py", "sh", "pl", "md", "rs", "pm", "ps", "cc", "zip", "mov", "sql", "gz", "ko", "service"];
+
+/// The compiled patterns; the user-directory pattern comes from the policy's
+/// `user_path_parents` (`/home/NAME`, `/users/NAME`, `C:\Users\NAME`, `/~NAME`).
+pub struct Patterns {
+    pub(super) re: Regex,
+}
+
+impl Patterns {
+    pub fn new(user_path_parents: &[String]) -> Patterns {
+        let parents: Vec<String> = user_path_parents.iter().map(|p| regex::escape(p)).collect();
+        let home = format!(
+            r"(?:/(?:{})/|/~|[A-Za-z]:\\+[Uu]sers\\+)[A-Za-z0-9._$-]*[A-Za-z0-9_$]",
+            if parents.is_empty() { "home".to_string() } else { parents.join("|") }
+        );
+        let patterns: Vec<&str> = PATTERNS.iter().map(|(kind, p)| if *kind == Kind::HomePath { home.as_str() } else { *p }).collect();
+        // The lazy DFA of 17 patterns outgrows the default 2 MB cache and would rebuild
+        // states on every line; 64 MB holds it.
+        let re = Regex::builder()
+            .configure(Regex::config().hybrid_cache_capacity(64 << 20))
+            .syntax(syntax::Config::new().unicode(false).utf8(false))
+            .build_many(&patterns)
+            .expect("the text patterns compile");
+        Patterns { re }
+    }
+}
+
+/// The value part of a user-context match: the name after the last context word.
+fn user_value(m: &str) -> (usize, &str) {
+    let start = m
+        .rfind(|c: char| !(c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '$' | '-')))
+        .map(|i| i + 1)
+        .unwrap_or(0);
+    (start, &m[start..])
+}
+
+/// Texts this short are cached with their pattern edits (user agents, URL paths and
+/// templates repeat); longer ones (whole raw lines) rarely do.
+const CACHED_TEXT_MAX: usize = 256;
+
+/// A replacement: the byte range in the text and the new text.
+pub type Edit = (usize, usize, String);
+
+/// Replaces every sensitive value in `text`; `None` when nothing changed.
+pub fn scan(p: &Pseudonymizer, dir: Dir, text: &str, ctx: &mut Ctx) -> Option<String> {
+    let mut own = Vec::new();
+    let cached = if text.len() <= CACHED_TEXT_MAX {
+        Some(p.cached_scan(Scan::Text, dir, text, ctx, |ctx| pattern_edits(p, dir, text, ctx)))
+    } else {
+        own = pattern_edits(p, dir, text, ctx);
+        None
+    };
+    let patterns = cached.as_deref().map_or(own.as_slice(), |c| c.edits.as_slice());
+    let known = p.known_edits(text, patterns, ctx);
+    if patterns.is_empty() && known.is_empty() {
+        return None;
+    }
+    let mut edits: Vec<(usize, usize, &str)> = patterns.iter().map(|(f, t, n)| (*f, *t, n.as_str())).chain(known).collect();
+    edits.sort_by_key(|e| e.0);
+    let mut out = String::with_capacity(text.len() + 16);
+    let mut at = 0;
+    for (from, to, new) in edits {
+        if from < at {
+            continue;
+        }
+        out.push_str(&text[at..from]);
+        out.push_str(new);
+        at = to;
+    }
+    out.push_str(&text[at..]);
+    Some(out)
+}
+
+/// The edits the patterns ask for (they depend on the text and the key alone).
+fn pattern_edits(p: &Pseudonymizer, dir: Dir, text: &str, ctx: &mut Ctx) -> Vec<Edit> {
+    let mut edits: Vec<Edit> = Vec::new();
+    for m in p.patterns.re.find_iter(text.as_bytes()) {
+        let (start, end) = (m.start(), m.end());
+        let kind = PATTERNS[m.pattern().as_usize()].0;
+        let found = &text[start..end];
+        if kind == Kind::Domain && start >= 1 && text.as_bytes()[start - 1] == b'/' && (start < 2 || text.as_bytes()[start - 2] != b'/') {
+            continue; // a file name in a path (/src/client.java), not a host
+        }
+        if let Some((from, to, new)) = replace(p, dir, kind, found, ctx) {
+            edits.push((start + from, start + to, new));
+        }
+    }
+    if let Some((at, name)) = sudo_user(text) {
+        if let Some(new) = p.value(dir, Category::User, name, ctx) {
+            edits.push((at, at + name.len(), new));
+        }
+    }
+    edits
+}
+
+/// The replacement for one match: a byte range inside it and the new text.
+fn replace(p: &Pseudonymizer, dir: Dir, kind: Kind, m: &str, ctx: &mut Ctx) -> Option<(usize, usize, String)> {
+    let whole = |new: Option<String>| new.filter(|n| n != m).map(|n| (0, m.len(), n));
+    match kind {
+        Kind::Bearer => {
+            let at = m.find(|c: char| c.is_ascii_whitespace())?;
+            let value_at = at + m[at..].find(|c: char| !c.is_ascii_whitespace())?;
+            p.secret(dir, &m[value_at..], "bearer-token", ctx).map(|n| (value_at, m.len(), n))
+        }
+        Kind::Jwt => p.secret(dir, m, "jwt", ctx).map(|n| (0, m.len(), n)),
+        Kind::AwsKey => p.secret(dir, m, "aws-access-key", ctx).map(|n| (0, m.len(), n)),
+        Kind::ApiToken => p.secret(dir, m, "api-token", ctx).map(|n| (0, m.len(), n)),
+        Kind::KeyValueSecret | Kind::FlagSecret => {
+            let sep = m.find(['=', ':', ' ', '\t'])?;
+            let key = m[..sep].trim_start_matches('-').trim_end();
+            let mut from = sep + 1;
+            from += m[from..].len() - m[from..].trim_start_matches([' ', '\t', '=', ':']).len();
+            let mut to = m.len();
+            if m[from..].starts_with(['"', '\'']) && to > from + 1 {
+                from += 1;
+                to -= 1;
+            }
+            if from >= to {
+                return None;
+            }
+            p.secret(dir, &m[from..to], secret_type(key), ctx).map(|n| (from, to, n))
+        }
+        Kind::Url => whole(p.url(dir, m, ctx)),
+        Kind::Email => whole(p.value(dir, Category::Email, m, ctx)),
+        Kind::Mac => whole(p.value(dir, Category::Mac, m, ctx)),
+        Kind::Ipv4 | Kind::Ipv6 => {
+            let addr = m.split('%').next().unwrap_or(m);
+            addr.parse::<IpAddr>().ok()?;
+            let new = p.value(dir, Category::Ip, addr, ctx)?;
+            Some((0, addr.len(), new))
+        }
+        Kind::Card => whole(p.value(dir, Category::Card, m, ctx)),
+        Kind::UserBeforeUid => {
+            let name = &m[3..m.len() - 5];
+            p.value(dir, Category::User, name, ctx).map(|n| (3, m.len() - 5, n))
+        }
+        Kind::UserContext | Kind::HomePath => {
+            let (at, name) = user_value(m);
+            p.value(dir, Category::User, name, ctx).map(|n| (at, m.len(), n))
+        }
+        Kind::Domain => {
+            // `script.pl` is a file, `www.uni.edu.pl` a host: names ending like a file take 3 labels.
+            let last = m.rsplit('.').next().unwrap_or(m);
+            let file_like = NOT_DOMAINS.contains(&last.to_ascii_lowercase().as_str()) && m.split('.').count() < 3;
+            if file_like || !super::names::has_public_suffix(m) {
+                return None;
+            }
+            whole(p.value(dir, Category::Domain, m, ctx))
+        }
+    }
+}
+
+/// sudo writes the invoking user first: "  alice : TTY=pts/0 ; PWD=... ; USER=root ; COMMAND=...",
+/// alone in `message` or after "sudo: " in a raw syslog line.
+pub fn sudo_user(text: &str) -> Option<(usize, &str)> {
+    let b = text.as_bytes();
+    if !memchr::memchr_iter(b':', b).any(|i| i > 0 && b[i - 1] == b' ' && b.get(i + 1) == Some(&b' ')) {
+        return None;
+    }
+    let from = text.find("sudo: ").map(|i| i + 6).unwrap_or(0);
+    let trimmed = text[from..].trim_start();
+    let offset = text.len() - trimmed.len();
+    let (name, rest) = trimmed.split_once(" : ")?;
+    let follows = ["TTY=", "user NOT in sudoers", "command not allowed", "a password is required"];
+    let is_name = !name.is_empty() && name.bytes().all(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'_' | b'-' | b'$'));
+    let attempts = rest.split_once(" incorrect password").is_some_and(|(n, _)| !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit()));
+    (is_name && (attempts || follows.iter().any(|f| rest.starts_with(f)))).then_some((offset, name))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_pattern_compiles_and_finds_its_kind() {
+        let patterns = Patterns::new(&["home".to_string(), "users".to_string()]);
+        let cases = [
+            ("Authorization: Bearer abcdefghijkl123", Kind::Bearer),
+            ("eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxIn0.sig", Kind::Jwt),
+            ("key AKIAIOSFODNN7EXAMPLE here", Kind::AwsKey),
+            ("password=hunter2", Kind::KeyValueSecret),
+            ("mysql --password=hunter2", Kind::FlagSecret),
+            ("see https://example.org/x", Kind::Url),
+            ("mail bob@example.org now", Kind::Email),
+            ("hw 00:1a:2b:3c:4d:5e up", Kind::Mac),
+            ("from fe80::1%eth0 port", Kind::Ipv6),
+            ("from 203.0.113.9 port", Kind::Ipv4),
+            ("card 4111 1111 1111 1111 ok", Kind::Card),
+            ("Failed password for invalid user bob from", Kind::UserContext),
+            ("cd /home/alice/x", Kind::HomePath),
+            ("session opened for user root by alice(uid=1000)", Kind::UserBeforeUid),
+            ("GET /users/alice/x", Kind::HomePath),
+            ("GET /~alice/x", Kind::HomePath),
+            (r"C:\\Users\\alice\\x", Kind::HomePath),
+            ("resolve mail.example.co.uk", Kind::Domain),
+        ];
+        for (text, kind) in cases {
+            let kinds: Vec<Kind> = patterns.re.find_iter(text.as_bytes()).map(|m| PATTERNS[m.pattern().as_usize()].0).collect();
+            assert!(kinds.contains(&kind), "{text}: {kinds:?}");
+        }
+    }
+
+    #[test]
+    fn sudo_lines_name_their_user() {
+        assert_eq!(sudo_user("  alice : TTY=pts/0 ; PWD=/home/alice ; USER=root ; COMMAND=/bin/ls"), Some((2, "alice")));
+        assert_eq!(sudo_user("bob : user NOT in sudoers ; TTY=pts/1"), Some((0, "bob")));
+        assert_eq!(sudo_user("carol : 3 incorrect password attempts ; TTY=pts/0"), Some((0, "carol")));
+        assert_eq!(sudo_user("Connection closed : by peer"), None);
+        let raw = "Aug  3 06:47:52 web01 sudo:    alice : TTY=pts/0 ; USER=root";
+        assert_eq!(sudo_user(raw).map(|(at, n)| (&raw[at..at + 5], n)), Some(("alice", "alice")));
+    }
+}

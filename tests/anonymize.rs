@@ -1,0 +1,320 @@
+//! `logward anonymize` end to end: planted values of every category gone, everything else
+//! byte for byte, the same pseudonyms across files, threads and runs, exact reversal, keys,
+//! bad input, the risk report, and detection still working on the output.
+
+mod common;
+use common::*;
+use serde_json::Value;
+use std::collections::{BTreeMap, HashMap};
+use std::path::PathBuf;
+
+const KEY: &str = "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef";
+const INPUTS: [&str; 3] = ["auth.ndjson", "access.ndjson", "events.ndjson"];
+
+fn data(name: &str) -> PathBuf {
+    root().join("testdata/anonymize").join(name)
+}
+
+fn anonymize(args: &[&str]) -> std::process::Output {
+    logward().env("LOGWARD_KEY", KEY).arg("anonymize").args(args).output().unwrap()
+}
+
+fn inputs() -> Vec<String> {
+    INPUTS.iter().map(|f| data(f).display().to_string()).collect()
+}
+
+fn run_ok(args: &[&str]) -> Vec<u8> {
+    let out = anonymize(args);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    out.stdout
+}
+
+/// Whether `needle` occurs with no letter, digit or `_` on either side.
+fn has_token(hay: &str, needle: &str) -> bool {
+    let word = |c: Option<char>| c.is_some_and(|c| c.is_alphanumeric() || c == '_');
+    hay.match_indices(needle).any(|(at, _)| !word(hay[..at].chars().last()) && !word(hay[at + needle.len()..].chars().next()))
+}
+
+fn planted() -> Vec<String> {
+    std::fs::read_to_string(data("planted.txt"))
+        .unwrap()
+        .lines()
+        .filter(|l| !l.is_empty() && !l.starts_with('#'))
+        .map(str::to_string)
+        .collect()
+}
+
+/// Every (path, JSON type) of an event, in order.
+fn shape(v: &Value, path: &str, out: &mut Vec<(String, &'static str)>) {
+    match v {
+        Value::Object(m) => {
+            for (k, x) in m {
+                shape(x, &if path.is_empty() { k.clone() } else { format!("{path}.{k}") }, out);
+            }
+        }
+        Value::Array(a) => a.iter().for_each(|x| shape(x, path, out)),
+        Value::String(_) => out.push((path.into(), "string")),
+        Value::Number(_) => out.push((path.into(), "number")),
+        Value::Bool(_) => out.push((path.into(), "bool")),
+        Value::Null => out.push((path.into(), "null")),
+    }
+}
+
+#[test]
+fn no_planted_value_survives_and_every_category_is_replaced() {
+    let args: Vec<String> = ["-q".to_string()].into_iter().chain(inputs()).collect();
+    let out = String::from_utf8(run_ok(&args.iter().map(String::as_str).collect::<Vec<_>>())).unwrap();
+    let left: Vec<String> = planted().into_iter().filter(|v| has_token(&out, v)).collect();
+    assert!(left.is_empty(), "originals left in the output: {left:?}");
+    for marker in ["[REDACTED:password]", "[REDACTED:token]", "[REDACTED:authorization]", "[REDACTED:aws-access-key]", "[REDACTED:session]"] {
+        assert!(out.contains(marker), "{marker} missing");
+    }
+    // Kept by the policy: system accounts, loopback, non-personal values.
+    for kept in ["\"root\"", "127.0.0.1", "powershell.exe", "CHG-1042", "sqlmap/1.7", "UNION%20SELECT"] {
+        assert!(out.contains(kept), "{kept} should stay");
+    }
+}
+
+#[test]
+fn output_matches_the_expected_file() {
+    let args: Vec<String> = ["-q".to_string()].into_iter().chain(inputs()).collect();
+    let out = run_ok(&args.iter().map(String::as_str).collect::<Vec<_>>());
+    assert_matches_file(&out, &data("expected.ndjson"));
+}
+
+#[test]
+fn events_fields_types_order_and_non_sensitive_values_stay() {
+    for file in inputs() {
+        let input = std::fs::read(&file).unwrap();
+        let output = run_ok(&["-q", &file]);
+        let (a, b) = (ndjson(&input), ndjson(&output));
+        assert_eq!(a.len(), b.len(), "{file}: event count");
+        for (x, y) in a.iter().zip(&b) {
+            let (mut sx, mut sy) = (Vec::new(), Vec::new());
+            shape(x, "", &mut sx);
+            shape(y, "", &mut sy);
+            assert_eq!(sx, sy, "{file}: fields, order or types changed");
+            let without_text = |v: &Value| {
+                let mut v = v.clone();
+                v["event"].as_object_mut().map(|m| m.remove("original"));
+                v
+            };
+            assert_eq!(without_text(x)["event"], without_text(y)["event"], "{file}: event.* changed");
+            assert_eq!(x["http"]["request"]["method"], y["http"]["request"]["method"]);
+            assert_eq!(x["http"]["response"], y["http"]["response"], "{file}: http.response changed");
+            assert_eq!(x["process"]["pid"], y["process"]["pid"]);
+            assert_eq!(x["process"]["name"], y["process"]["name"]);
+            assert_eq!(x["@timestamp"], y["@timestamp"], "time moved without --shift-time");
+            assert_eq!(x["source"]["port"], y["source"]["port"]);
+        }
+    }
+}
+
+#[test]
+fn same_value_same_pseudonym_across_files_threads_and_runs() {
+    let one = run_ok(&["-q", "--threads", "1", &data("auth.ndjson").display().to_string()]);
+    let two = run_ok(&["-q", "--threads", "2", &data("auth.ndjson").display().to_string()]);
+    assert_eq!(one, two, "thread count changed the output");
+    // alice appears in auth.ndjson (user.name) and access.ndjson (user.name, from another
+    // parser): one pseudonym in both, and in the free text of each.
+    let users = |bytes: &[u8]| -> Vec<String> {
+        ndjson(bytes).iter().filter_map(|e| e["user"]["name"].as_str().map(str::to_string)).collect()
+    };
+    let auth = run_ok(&["-q", &data("auth.ndjson").display().to_string()]);
+    let access = run_ok(&["-q", &data("access.ndjson").display().to_string()]);
+    let auth_input = ndjson(&std::fs::read(data("auth.ndjson")).unwrap());
+    let alice_at = auth_input.iter().position(|e| e["user"]["name"] == "alice").unwrap();
+    let alice = users(&auth)[alice_at].clone();
+    assert_ne!(alice, "alice");
+    assert!(users(&access).contains(&alice), "{alice} not in access output");
+    let auth_text = String::from_utf8(auth).unwrap();
+    assert!(auth_text.lines().nth(alice_at).unwrap().contains(&format!("Accepted password for {alice} from")));
+    // A second key domain gives unrelated pseudonyms.
+    let other = run_ok(&["-q", "--domain", "partner-b", &data("auth.ndjson").display().to_string()]);
+    assert!(!String::from_utf8(other).unwrap().contains(&format!("\"{alice}\"")));
+}
+
+#[test]
+fn reveal_restores_the_input_byte_for_byte() {
+    // auth and access hold no secrets, so everything in them is reversible, dates included.
+    for file in ["auth.ndjson", "access.ndjson"] {
+        let input = std::fs::read(data(file)).unwrap();
+        let dir = tempfile::tempdir().unwrap();
+        let anon = dir.path().join("anon.ndjson");
+        run_ok(&["-q", "--shift-time", "-o", anon.to_str().unwrap(), data(file).to_str().unwrap()]);
+        let shifted = std::fs::read(&anon).unwrap();
+        assert_ne!(shifted, input);
+        let first = ndjson(&shifted)[0]["@timestamp"].as_str().unwrap().to_string();
+        assert_ne!(first[..10], ndjson(&input)[0]["@timestamp"].as_str().unwrap()[..10], "--shift-time moved no date");
+        let back = run_ok(&["-q", "--reveal", "--shift-time", anon.to_str().unwrap()]);
+        assert_matches_exactly(&back, &input, file);
+    }
+    // events.ndjson: everything but the secrets comes back.
+    let input = std::fs::read(data("events.ndjson")).unwrap();
+    let anon = run_ok(&["-q", data("events.ndjson").to_str().unwrap()]);
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("anon.ndjson");
+    std::fs::write(&path, &anon).unwrap();
+    let back = String::from_utf8(run_ok(&["-q", "--reveal", path.to_str().unwrap()])).unwrap();
+    for value in ["jane.doe@contoso-mail.com", "ws-jane01.corp.contoso.net", "00:1A:2B:3C:4D:5E", "4539148803436467", "/users/mkowalski/profile", "DESKTOP-7F3K2L", "fe80::1c2:3ff:fe44:5566%eth0", "C:\\\\Users\\\\jdoe\\\\Desktop"] {
+        assert!(back.contains(value), "{value} not restored");
+    }
+    assert!(back.contains("--password=[REDACTED:password]") && !back.contains("Winter2024!"), "secrets are one-way");
+    let a = ndjson(&input);
+    let b = ndjson(back.as_bytes());
+    assert_eq!(a[0], b[0], "an event without secrets comes back whole");
+    assert_eq!(a[4], b[4]);
+}
+
+fn assert_matches_exactly(actual: &[u8], expected: &[u8], what: &str) {
+    for (n, (x, y)) in String::from_utf8_lossy(actual).lines().zip(String::from_utf8_lossy(expected).lines()).enumerate() {
+        assert_eq!(x, y, "{what}: line {} differs after --reveal", n + 1);
+    }
+    assert_eq!(actual, expected, "{what}");
+}
+
+#[test]
+fn bad_lines_are_rejected_without_showing_their_content() {
+    let dir = tempfile::tempdir().unwrap();
+    let input = dir.path().join("mixed.ndjson");
+    let errors = dir.path().join("errors.ndjson");
+    std::fs::write(&input, "{\"user\":{\"name\":\"alice\"}}\nFailed password for secretuser from 1.2.3.4\n{\"user\":\"trunc\n").unwrap();
+    let out = anonymize(&["--errors", errors.to_str().unwrap(), input.to_str().unwrap()]);
+    assert!(out.status.success());
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    let errors_text = std::fs::read_to_string(&errors).unwrap();
+    for secret in ["secretuser", "1.2.3.4", "trunc", "alice"] {
+        assert!(!stderr.contains(secret) && !errors_text.contains(secret), "{secret} echoed: {stderr} {errors_text}");
+    }
+    assert!(stderr.contains("mixed.ndjson:2") && stderr.contains("not a JSON object"), "{stderr}");
+    assert_accounted(&out.stderr, 3);
+    assert_eq!(ndjson(&out.stdout).len(), 1);
+    let strict = anonymize(&["--strict", input.to_str().unwrap()]);
+    assert_eq!(strict.status.code(), Some(1));
+}
+
+#[test]
+fn keys_are_required_checked_and_never_shown() {
+    let input = data("auth.ndjson");
+    let no_key = logward().env_remove("LOGWARD_KEY").args(["anonymize", input.to_str().unwrap()]).output().unwrap();
+    assert_eq!(no_key.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&no_key.stderr).contains("no key"), "{}", String::from_utf8_lossy(&no_key.stderr));
+    assert!(no_key.stdout.is_empty());
+
+    let short = logward().env("LOGWARD_KEY", "abcdef0123").args(["anonymize", input.to_str().unwrap()]).output().unwrap();
+    let msg = String::from_utf8_lossy(&short.stderr);
+    assert_eq!(short.status.code(), Some(2));
+    assert!(msg.contains("10 digits") && !msg.contains("abcdef0123"), "{msg}");
+
+    let dir = tempfile::tempdir().unwrap();
+    let key = dir.path().join("team.key");
+    let created = logward().args(["anonymize", "--new-key", key.to_str().unwrap()]).output().unwrap();
+    assert!(created.status.success());
+    let text = std::fs::read_to_string(&key).unwrap();
+    assert_eq!(text.trim().len(), 64);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        assert_eq!(std::fs::metadata(&key).unwrap().permissions().mode() & 0o777, 0o600);
+    }
+    let again = logward().args(["anonymize", "--new-key", key.to_str().unwrap()]).output().unwrap();
+    assert_eq!(again.status.code(), Some(2), "an existing key must not be overwritten");
+    assert_eq!(std::fs::read_to_string(&key).unwrap(), text);
+
+    let with_file = logward().env_remove("LOGWARD_KEY").args(["anonymize", "-q", "--key-file", key.to_str().unwrap(), input.to_str().unwrap()]).output().unwrap();
+    assert!(with_file.status.success());
+    let stderr = String::from_utf8_lossy(&with_file.stderr);
+    assert!(!stderr.contains("readable by others") && !stderr.contains(text.trim()), "{stderr}");
+
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(&key, std::fs::Permissions::from_mode(0o644)).unwrap();
+        let shared = logward().env_remove("LOGWARD_KEY").args(["anonymize", "-q", "--key-file", key.to_str().unwrap(), input.to_str().unwrap()]).output().unwrap();
+        assert!(shared.status.success());
+        assert!(String::from_utf8_lossy(&shared.stderr).contains("readable by others"));
+    }
+    let missing = logward().args(["anonymize", "--key-file", "/nonexistent/k", input.to_str().unwrap()]).output().unwrap();
+    assert_eq!(missing.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&missing.stderr).contains("cannot read key file"));
+    // Different keys, different pseudonyms.
+    let a = run_ok(&["-q", input.to_str().unwrap()]);
+    assert_ne!(a, with_file.stdout);
+}
+
+#[test]
+fn risk_report_counts_what_the_output_shows() {
+    let dir = tempfile::tempdir().unwrap();
+    let report = dir.path().join("risk.json");
+    let args: Vec<String> = ["--risk-report".to_string(), report.display().to_string()].into_iter().chain(inputs()).collect();
+    let out = anonymize(&args.iter().map(String::as_str).collect::<Vec<_>>());
+    assert!(out.status.success());
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("residual leaks: 0") && stderr.contains("still personal data"), "{stderr}");
+    let r: Value = serde_json::from_str(&std::fs::read_to_string(&report).unwrap()).unwrap();
+    let events = ndjson(&out.stdout);
+    assert_eq!(r["events"], events.len());
+    assert_eq!(r["residual_leaks"]["total"], 0);
+    assert_eq!(r["gdpr"]["status"], "pseudonymized");
+    assert_eq!(r["categories"]["secret"]["reversible"], false);
+    for cat in ["ip", "mac", "email", "domain", "host", "user", "person", "url", "numeric_id", "card", "secret"] {
+        assert!(r["categories"][cat]["replaced"].as_u64().unwrap() > 0, "no {cat} replaced");
+    }
+    assert_eq!(r["fields"]["source.ip"]["class"], "quasi-identifier");
+    assert_eq!(r["fields"]["user.email"]["class"], "direct identifier");
+    assert_eq!(r["fields"]["event.dataset"]["class"], "not personal");
+    assert_eq!(r["fields"]["message"]["class"], "free text (scanned)");
+    // Singling out, recomputed here from the output: source.ip/24 + user agent + hour.
+    let mut classes: HashMap<(String, String, String), u64> = HashMap::new();
+    for e in &events {
+        let ip = e["source"]["ip"].as_str().map(|s| match s.parse::<std::net::IpAddr>() {
+            Ok(std::net::IpAddr::V4(a)) => format!("{}/24", std::net::Ipv4Addr::from(u32::from(a) & !0xff)),
+            Ok(std::net::IpAddr::V6(a)) => format!("{}/48", std::net::Ipv6Addr::from(u128::from(a) & !((1u128 << 80) - 1))),
+            Err(_) => s.to_string(),
+        });
+        let ua = e["user_agent"]["original"].as_str().map(str::to_string);
+        let hour = e["@timestamp"].as_str().map(|t| t[11..13].to_string());
+        if ip.is_none() && ua.is_none() && hour.is_none() {
+            continue;
+        }
+        let key = (ip.unwrap_or_default(), ua.unwrap_or_default(), hour.unwrap_or_default());
+        *classes.entry(key).or_default() += 1;
+    }
+    let unique = classes.values().filter(|n| **n == 1).count();
+    let s = &r["singling_out"];
+    assert_eq!(s["equivalence_classes"], classes.len());
+    assert_eq!(s["unique_events"], unique);
+    assert_eq!(s["smallest_k"], *classes.values().min().unwrap());
+    let replaced: BTreeMap<String, u64> = r["categories"].as_object().unwrap().iter().map(|(k, v)| (k.clone(), v["replaced"].as_u64().unwrap())).collect();
+    assert!(stderr.contains(&format!("{:>9} replaced", replaced["ip"])), "{stderr}");
+}
+
+#[test]
+fn a_custom_policy_changes_what_is_replaced() {
+    let dir = tempfile::tempdir().unwrap();
+    let policy = dir.path().join("policy.yml");
+    std::fs::write(&policy, "fields:\n  user: [user.name]\nnot_personal: [message]\nscan_other_strings: false\nkeep:\n  users: [jdoe]\n").unwrap();
+    let out = String::from_utf8(run_ok(&["-q", "--policy", policy.to_str().unwrap(), data("events.ndjson").to_str().unwrap()])).unwrap();
+    assert!(out.contains("\"name\":\"jdoe\""), "kept by the custom allowlist");
+    assert!(out.contains("81.2.69.142"), "IPs are not in this policy");
+    let bad = dir.path().join("bad.yml");
+    std::fs::write(&bad, "fields:\n  ipaddr: [x]\n").unwrap();
+    let e = anonymize(&["--policy", bad.to_str().unwrap(), data("events.ndjson").to_str().unwrap()]);
+    assert_eq!(e.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&e.stderr).contains("unknown category 'ipaddr'"));
+}
+
+#[test]
+fn detection_still_works_on_anonymized_events() {
+    let anon = run_ok(&["-q", data("auth.ndjson").to_str().unwrap(), data("access.ndjson").to_str().unwrap()]);
+    let plain_input = [std::fs::read(data("auth.ndjson")).unwrap(), std::fs::read(data("access.ndjson")).unwrap()].concat();
+    let rules = |input: Vec<u8>| -> Vec<String> {
+        let out = logward().args(["detect", "-q", "--alerts-only"]).write_stdin(input).output().unwrap();
+        let mut r: Vec<String> = ndjson(&out.stdout).iter().map(|e| e["rule"]["name"].as_str().unwrap().to_string()).collect();
+        r.sort();
+        r
+    };
+    let before = rules(plain_input);
+    assert!(!before.is_empty());
+    assert_eq!(rules(anon), before, "the same rules fire on the pseudonymized events");
+}
