@@ -3,7 +3,8 @@
 //! and a keyed Feistel network with cycle walking below that (one-letter names, two-digit
 //! ids), where FF1 is not defined. Both are exact permutations, so both reverse.
 
-use aes::Aes256;
+use aes::cipher::{BlockCipherEncrypt, KeyInit};
+use aes::{Aes128, Aes256};
 use fpe::ff1::{FlexibleNumeralString, FF1};
 
 /// The radixes the anonymizer uses: decimal digits, hex digits, letters.
@@ -12,7 +13,8 @@ const FF1_MIN_DOMAIN: u64 = 1_000_000;
 
 pub struct Fpe {
     ff1: [FF1<Aes256>; 3],
-    small: [u8; 32],
+    /// The round function of the small-domain Feistel network.
+    small: Aes128,
 }
 
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
@@ -24,7 +26,7 @@ pub enum Dir {
 impl Fpe {
     pub fn new(ff1_key: &[u8; 32], small_key: [u8; 32]) -> Fpe {
         let ff1 = RADIXES.map(|r| FF1::<Aes256>::new(ff1_key, r).expect("radix in range"));
-        Fpe { ff1, small: small_key }
+        Fpe { ff1, small: Aes128::new_from_slice(&small_key[..16]).expect("16-byte key") }
     }
 
     /// Permutes `digits` (each < `radix`) in place; `tweak` separates uses (user names vs
@@ -81,14 +83,20 @@ impl Fpe {
         }
     }
 
+    /// AES of (domain, round, tweak, half): domains are below 10^6 (20 bits) and halves
+    /// below 2^10, so they pack into one block with up to 7 tweak bytes, a length byte, and
+    /// distinct fields for every input.
     fn round(&self, domain: u64, tweak: &[u8], round: u8, half: u64) -> u64 {
-        let mut h = blake3::Hasher::new_keyed(&self.small);
-        h.update(&domain.to_le_bytes());
-        h.update(&[round]);
-        h.update(&half.to_le_bytes());
-        h.update(tweak);
-        let out = h.finalize();
-        u64::from_le_bytes(out.as_bytes()[..8].try_into().expect("8 bytes"))
+        debug_assert!(tweak.len() <= 7 && domain < 1 << 24 && half < 1 << 24);
+        let mut block = [0u8; 16];
+        block[..3].copy_from_slice(&domain.to_le_bytes()[..3]);
+        block[3] = round;
+        block[4..7].copy_from_slice(&half.to_le_bytes()[..3]);
+        block[7] = tweak.len() as u8;
+        block[8..8 + tweak.len().min(7)].copy_from_slice(&tweak[..tweak.len().min(7)]);
+        let mut block = aes::Block::from(block);
+        self.small.encrypt_block(&mut block);
+        u64::from_le_bytes(block[..8].try_into().expect("8 bytes"))
     }
 }
 

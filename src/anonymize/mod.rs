@@ -37,14 +37,19 @@ pub struct Anonymizer {
     opts: AnonymizeOptions,
 }
 
-/// Field classes: a category's index, or `SECRET_BASE + i` for a secret of type `SECRET_TYPES[i]`.
+/// Field classes: a category's index, `UNIQUE_TEXT` for free text that rarely repeats (not
+/// worth caching), or `SECRET_BASE + i` for a secret of type `SECRET_TYPES[i]`.
+const UNIQUE_TEXT: u16 = 31;
 const SECRET_BASE: u16 = 32;
+const UNIQUE_TEXT_FIELDS: [&str; 4] = ["message", "event.original", "error.message", "error.stack_trace"];
 
 /// Per thread: the scalars of the current line, and each field path's class (paths repeat
 /// on every line; classifying one walks the policy's maps and prefixes).
 #[derive(Default)]
 struct Scratch {
     scalars: Vec<Scalar>,
+    /// The new text of each scalar, if it changes.
+    new: Vec<Option<String>>,
     owner: u64,
     classes: FastMap<Box<str>, u16>,
 }
@@ -64,6 +69,7 @@ impl Anonymizer {
                 let last = path.rsplit('.').next().unwrap_or(path);
                 SECRET_BASE + SECRET_TYPES.iter().position(|t| *t == secret_type(last)).expect("known type") as u16
             }
+            Category::Text if UNIQUE_TEXT_FIELDS.contains(&path) => UNIQUE_TEXT,
             c => c as u16,
         }
     }
@@ -72,7 +78,7 @@ impl Anonymizer {
     fn rewrite(&self, line: &str, out: &mut Vec<u8>, risk: Option<&mut EventRisk>) -> Result<(), String> {
         SCRATCH.with(|cell| {
             let mut scratch = cell.borrow_mut();
-            let Scratch { scalars, owner, classes } = &mut *scratch;
+            let Scratch { scalars, new, owner, classes } = &mut *scratch;
             if *owner != self.opts.pseudonymizer.id() {
                 *owner = self.opts.pseudonymizer.id();
                 classes.clear();
@@ -99,14 +105,16 @@ impl Anonymizer {
             let p = &self.opts.pseudonymizer;
             let dir = self.opts.dir;
             let mut ctx = Ctx { track, ..Ctx::default() };
-            let mut new: Vec<Option<String>> = vec![None; scalars.len()];
+            new.clear();
+            new.resize(scalars.len(), None);
             // Structured values first, so free text knows the event's user and host names.
             for pass_text in [false, true] {
                 for (i, s) in scalars.iter().enumerate() {
                     let (cat, secret) = match s.class {
                         c if c >= SECRET_BASE => (Category::Secret, Some(SECRET_TYPES[(c - SECRET_BASE) as usize])),
-                        c => (Category::from_index(c), None),
+                        c => (class_category(c), None),
                     };
+                    ctx.unique_text = s.class == UNIQUE_TEXT;
                     if cat == Category::Keep || (cat == Category::Text) != pass_text {
                         continue;
                     }
@@ -123,7 +131,7 @@ impl Anonymizer {
             }
             let start = out.len();
             let mut at = 0;
-            for (s, replacement) in scalars.iter().zip(&new) {
+            for (s, replacement) in scalars.iter().zip(new.iter()) {
                 if let Some(r) = replacement {
                     out.extend_from_slice(&line.as_bytes()[at..s.span.start]);
                     if s.string {
@@ -143,7 +151,7 @@ impl Anonymizer {
                     .filter(|(_, original)| original.len() >= 3 && contains_token(written, original.as_bytes()))
                     .map(|(cat, _)| *cat)
                     .collect();
-                risk.quasi = self.quasi_key(line, scalars, &new, &paths);
+                risk.quasi = self.quasi_key(line, scalars, new, &paths);
                 risk.fields = paths.into_iter().zip(scalars.iter()).map(|(path, s)| (path, class_category(s.class))).collect();
                 risk.found = ctx.found;
             }
@@ -171,10 +179,10 @@ impl Anonymizer {
 }
 
 fn class_category(class: u16) -> Category {
-    if class >= SECRET_BASE {
-        Category::Secret
-    } else {
-        Category::from_index(class)
+    match class {
+        UNIQUE_TEXT => Category::Text,
+        c if c >= SECRET_BASE => Category::Secret,
+        c => Category::from_index(c),
     }
 }
 

@@ -103,7 +103,7 @@ pub type Edit = (usize, usize, String);
 /// Replaces every sensitive value in `text`; `None` when nothing changed.
 pub fn scan(p: &Pseudonymizer, dir: Dir, text: &str, ctx: &mut Ctx) -> Option<String> {
     let mut own = Vec::new();
-    let cached = if text.len() <= CACHED_TEXT_MAX {
+    let cached = if text.len() <= CACHED_TEXT_MAX && !ctx.unique_text {
         Some(p.cached_scan(Scan::Text, dir, text, ctx, |ctx| pattern_edits(p, dir, text, ctx)))
     } else {
         own = pattern_edits(p, dir, text, ctx);

@@ -30,7 +30,9 @@ pub struct Pseudonymizer {
 #[derive(Default)]
 pub struct Ctx {
     /// Names from structured fields, with their pseudonyms, looked for in free text.
-    pub known: Vec<(String, String)>,
+    pub known: Vec<(Rc<str>, Rc<str>)>,
+    /// The text being scanned is a whole line or message, unlikely to repeat: not cached.
+    pub unique_text: bool,
     /// With `track`: each original that was replaced, by category.
     pub found: Vec<(Category, String)>,
     pub track: bool,
@@ -40,8 +42,14 @@ pub struct Ctx {
 
 impl Ctx {
     fn learn(&mut self, from: &str, to: &str) {
-        if from.len() >= 3 && from != to && !self.known.iter().any(|(f, _)| f == from) {
-            self.known.push((from.to_string(), to.to_string()));
+        if from.len() >= 3 && from != to && !self.known.iter().any(|(f, _)| &**f == from) {
+            self.known.push((from.into(), to.into()));
+        }
+    }
+
+    fn relearn(&mut self, from: &Rc<str>, to: &Rc<str>) {
+        if !self.known.iter().any(|(f, _)| f == from) {
+            self.known.push((from.clone(), to.clone()));
         }
     }
 
@@ -68,7 +76,7 @@ const CACHED_URL_MAX: usize = 512;
 pub struct Scanned {
     pub edits: Vec<text::Edit>,
     found: Vec<(Category, String)>,
-    known: Vec<(String, String)>,
+    known: Vec<(Rc<str>, Rc<str>)>,
 }
 
 #[derive(Default)]
@@ -205,7 +213,7 @@ impl Pseudonymizer {
             ctx.found.extend(scanned.found.iter().cloned());
         }
         for (from, to) in &scanned.known {
-            ctx.learn(from, to);
+            ctx.relearn(from, to);
         }
         scanned
     }
@@ -463,7 +471,7 @@ impl Pseudonymizer {
                 if taken.iter().any(|(s, e, _)| overlaps(*s, *e)) || edits.iter().any(|(s, e, _)| overlaps(*s, *e)) {
                     continue;
                 }
-                edits.push((at, end, to.as_str()));
+                edits.push((at, end, &**to));
             }
         }
         edits
