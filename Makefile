@@ -14,8 +14,10 @@ build:
 	$(CARGO) build --release
 
 # Parse every bundled sample (auth, syslog, web access, IIS, JSON, CSV exports, a custom
-# format) into one NDJSON file with rejected lines and the template table beside it; run the
-# built-in Sigma rules; enrich it (ATT&CK, GeoIP from MaxMind's test databases, an IP list);
+# format) into one NDJSON file with rejected lines and the template table beside it;
+# add GeoIP (MaxMind's test databases) and IP-list tags while addresses are real; pseudonymize
+# with a demo key (risk report beside it); run the built-in Sigma rules on the pseudonymized
+# events and add ATT&CK names to the alerts;
 # draw a process tree from CSV exports.
 demo: build
 	@mkdir -p $(DEMO)
@@ -23,9 +25,13 @@ demo: build
 		testdata/parse/auth.log testdata/parse/syslog.log testdata/parse/access.log \
 		testdata/parse/iis.log testdata/parse/events.json testdata/parse/*.csv \
 		testdata/parse/unknown.txt > $(DEMO)/events.ndjson
-	$(BIN) detect $(DEMO)/events.ndjson > $(DEMO)/detected.ndjson
 	$(BIN) enrich --geoip testdata/geoip/GeoIP2-City-Test.mmdb --geoip testdata/geoip/GeoLite2-ASN-Test.mmdb \
-		--ip-list tor=testdata/enrich/tor.txt $(DEMO)/detected.ndjson > $(DEMO)/enriched.ndjson
+		--ip-list tor=testdata/enrich/tor.txt $(DEMO)/events.ndjson > $(DEMO)/located.ndjson
+	@test -f $(DEMO)/demo.key || $(BIN) anonymize --new-key $(DEMO)/demo.key
+	$(BIN) anonymize --key-file $(DEMO)/demo.key --risk-report $(DEMO)/risk.json \
+		$(DEMO)/located.ndjson > $(DEMO)/anonymized.ndjson
+	$(BIN) detect $(DEMO)/anonymized.ndjson > $(DEMO)/detected.ndjson
+	$(BIN) enrich $(DEMO)/detected.ndjson > $(DEMO)/enriched.ndjson
 	@echo "--- alerts (rule: reason) in $(DEMO)/enriched.ndjson:"
 	@grep '"kind":"alert"' $(DEMO)/enriched.ndjson | grep -o '"reason":"[^"]*"' | head -12
 	@echo "--- events tagged ip_list:tor in $(DEMO)/enriched.ndjson: $$(grep -c ip_list:tor $(DEMO)/enriched.ndjson)"
@@ -55,6 +61,7 @@ bench: build
 	.venv/bin/python bench/templates_speed.py
 	python3 bench/enrich_tree.py
 	python3 bench/detect.py
+	python3 bench/anonymize.py
 
 clean:
 	$(CARGO) clean
