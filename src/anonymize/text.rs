@@ -38,7 +38,7 @@ const PATTERNS: &[(Kind, &str)] = &[
     (Kind::ApiToken, r"\b(?:ghp_|gho_|ghs_|github_pat_|xox[abprs]-|sk_live_|rk_live_|sk-)[A-Za-z0-9_-]{16,}"),
     (
         Kind::KeyValueSecret,
-        r#"\b(?i:password|passwd|pass|secret|client_secret|token|access_token|refresh_token|auth_token|api_key|apikey|api-key|sessionid|session_id|phpsessid|jsessionid|sid)(?:\s*=\s*|\s*:\s+)(?:"[^"]*"|'[^']*'|[^\s&;,"'<>)\]]+)"#,
+        r#"\b(?i:password|passwd|pass|secret|client_secret|token|access_token|refresh_token|auth_token|api_key|apikey|api-key|session|sessionid|session_id|phpsessid|jsessionid|sid)(?:\s*=\s*|\s*:\s+)(?:"[^"]*"|'[^']*'|[^\s&;,"'<>)\]]+)"#,
     ),
     (Kind::FlagSecret, r#"--(?i:password|passwd|pass|token|api-key|apikey|secret|client-secret)(?:=|\s+)[^\s"']+"#),
     (Kind::Url, r#"\b[A-Za-z][A-Za-z0-9+.-]{1,15}://[^\s"'<>`]+"#),
@@ -238,6 +238,7 @@ mod tests {
             ("eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxIn0.sig", Kind::Jwt),
             ("key AKIAIOSFODNN7EXAMPLE here", Kind::AwsKey),
             ("password=hunter2", Kind::KeyValueSecret),
+            ("Cookie: session=0f3a9c; theme=dark", Kind::KeyValueSecret),
             ("mysql --password=hunter2", Kind::FlagSecret),
             ("see https://example.org/x", Kind::Url),
             ("mail bob@example.org now", Kind::Email),
