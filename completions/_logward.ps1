@@ -78,7 +78,7 @@ Register-ArgumentCompleter -Native -CommandName 'logward' -ScriptBlock {
             [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'No summary line, no rejected-line messages, no progress bar on stderr')
             [CompletionResult]::new('--rotated', '--rotated', [CompletionResultType]::ParameterName, 'Read rotated sets oldest first: x.log.3.gz x.log.2.gz x.log.1 x.log')
             [CompletionResult]::new('--reveal', '--reveal', [CompletionResultType]::ParameterName, 'Restore the original values (every category except secrets)')
-            [CompletionResult]::new('--shift-time', '--shift-time', [CompletionResultType]::ParameterName, 'Move dates back by a keyed whole number of weeks (1 to 520), keeping weekday and hour')
+            [CompletionResult]::new('--shift-time', '--shift-time', [CompletionResultType]::ParameterName, 'Move dates back by a keyed whole number of weeks (1 to 520), keeping weekday and hour (with --reveal: move them forward again)')
             [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
             [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
             break

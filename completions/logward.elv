@@ -73,7 +73,7 @@ set edit:completion:arg-completer[logward] = {|@words|
             cand --quiet 'No summary line, no rejected-line messages, no progress bar on stderr'
             cand --rotated 'Read rotated sets oldest first: x.log.3.gz x.log.2.gz x.log.1 x.log'
             cand --reveal 'Restore the original values (every category except secrets)'
-            cand --shift-time 'Move dates back by a keyed whole number of weeks (1 to 520), keeping weekday and hour'
+            cand --shift-time 'Move dates back by a keyed whole number of weeks (1 to 520), keeping weekday and hour (with --reveal: move them forward again)'
             cand -h 'Print help'
             cand --help 'Print help'
         }

@@ -75,7 +75,7 @@ complete -c logward -n "__fish_logward_using_subcommand anonymize" -l strict -d 
 complete -c logward -n "__fish_logward_using_subcommand anonymize" -s q -l quiet -d 'No summary line, no rejected-line messages, no progress bar on stderr'
 complete -c logward -n "__fish_logward_using_subcommand anonymize" -l rotated -d 'Read rotated sets oldest first: x.log.3.gz x.log.2.gz x.log.1 x.log'
 complete -c logward -n "__fish_logward_using_subcommand anonymize" -l reveal -d 'Restore the original values (every category except secrets)'
-complete -c logward -n "__fish_logward_using_subcommand anonymize" -l shift-time -d 'Move dates back by a keyed whole number of weeks (1 to 520), keeping weekday and hour'
+complete -c logward -n "__fish_logward_using_subcommand anonymize" -l shift-time -d 'Move dates back by a keyed whole number of weeks (1 to 520), keeping weekday and hour (with --reveal: move them forward again)'
 complete -c logward -n "__fish_logward_using_subcommand anonymize" -s h -l help -d 'Print help'
 complete -c logward -n "__fish_logward_using_subcommand detect" -s o -l output -d 'Write output to FILE instead of stdout' -r -F
 complete -c logward -n "__fish_logward_using_subcommand detect" -l errors -d 'Write every rejected line in full to FILE (NDJSON: file, line, reason, text)' -r -F

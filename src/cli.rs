@@ -145,6 +145,7 @@ pub struct AnonymizeArgs {
     pub policy: Option<PathBuf>,
 
     /// Move dates back by a keyed whole number of weeks (1 to 520), keeping weekday and hour
+    /// (with --reveal: move them forward again)
     #[arg(long)]
     pub shift_time: bool,
 
