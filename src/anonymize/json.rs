@@ -205,6 +205,7 @@ impl Scanner<'_, '_> {
 
     /// Returns the span inside the quotes and whether it holds escapes. Raw control
     /// characters are let through (copied as they are), as most JSON readers of logs do.
+    #[inline(always)]
     fn string(&mut self) -> Result<(Range<usize>, bool), String> {
         self.i += 1; // '"'
         let start = self.i;
@@ -246,6 +247,7 @@ fn has_control(x: u64) -> u64 {
 
 /// The first byte that `hits` flags, eight bytes at a time (SWAR); the tail is padded with
 /// `pad`, which must not be flagged.
+#[inline(always)]
 fn find_byte(b: &[u8], pad: u8, hits: impl Fn(u64) -> u64) -> Option<usize> {
     let mut i = 0;
     while i < b.len() {

@@ -44,7 +44,12 @@ const PATTERNS: &[(Kind, &str)] = &[
     (Kind::Url, r#"\b[A-Za-z][A-Za-z0-9+.-]{1,15}://[^\s"'<>`]+"#),
     (Kind::Email, r"\b[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,63}\b"),
     (Kind::Mac, r"\b[0-9A-Fa-f]{2}(?::[0-9A-Fa-f]{2}){5}\b|\b[0-9A-Fa-f]{2}(?:-[0-9A-Fa-f]{2}){5}\b"),
-    (Kind::Ipv6, r"(?:[0-9A-Fa-f]{1,4}:|::)(?:[0-9A-Fa-f]{0,4}:){1,7}[0-9A-Fa-f.]*(?:%[A-Za-z0-9_.-]+)?"),
+    // IPv6 has "::" or all eight groups (the last two may be an IPv4 address); requiring
+    // that keeps clock times (06:47:52) from being candidates on every syslog line.
+    (
+        Kind::Ipv6,
+        r"(?:[0-9A-Fa-f:]*::[0-9A-Fa-f:.]*|(?:[0-9A-Fa-f]{1,4}:){7}[0-9A-Fa-f]{1,4}|(?:[0-9A-Fa-f]{1,4}:){6}(?:[0-9]{1,3}\.){3}[0-9]{1,3})(?:%[A-Za-z0-9_.-]+)?",
+    ),
     (Kind::Ipv4, r"\b(?:[0-9]{1,3}\.){3}[0-9]{1,3}\b"),
     (Kind::Card, r"\b[2-6](?:[ -]?[0-9]){12,18}\b"),
     (
@@ -244,6 +249,8 @@ mod tests {
             ("mail bob@example.org now", Kind::Email),
             ("hw 00:1a:2b:3c:4d:5e up", Kind::Mac),
             ("from fe80::1%eth0 port", Kind::Ipv6),
+            ("from 2001:0db8:0000:0000:0000:ff00:0042:8329 port", Kind::Ipv6),
+            ("from ::ffff:192.0.2.1 port", Kind::Ipv6),
             ("from 203.0.113.9 port", Kind::Ipv4),
             ("card 4111 1111 1111 1111 ok", Kind::Card),
             ("Failed password for invalid user bob from", Kind::UserContext),
@@ -258,6 +265,13 @@ mod tests {
             let kinds: Vec<Kind> = patterns.re.find_iter(text.as_bytes()).map(|m| PATTERNS[m.pattern().as_usize()].0).collect();
             assert!(kinds.contains(&kind), "{text}: {kinds:?}");
         }
+    }
+
+    #[test]
+    fn clock_times_are_not_address_candidates() {
+        let patterns = Patterns::new(&[]);
+        let kinds: Vec<Kind> = patterns.re.find_iter(b"Dec 31 23:58:01 host sshd[1]: at 12:00:01.5").map(|m| PATTERNS[m.pattern().as_usize()].0).collect();
+        assert!(!kinds.contains(&Kind::Ipv6), "{kinds:?}");
     }
 
     #[test]
