@@ -72,6 +72,7 @@ Register-ArgumentCompleter -Native -CommandName 'logward' -ScriptBlock {
             [CompletionResult]::new('--new-key', '--new-key', [CompletionResultType]::ParameterName, 'Create a new random key in FILE (mode 0600) and exit; an existing file is never overwritten')
             [CompletionResult]::new('--domain', '--domain', [CompletionResultType]::ParameterName, 'Derive an independent key for NAME (one per recipient, so their copies cannot be linked)')
             [CompletionResult]::new('--policy', '--policy', [CompletionResultType]::ParameterName, 'Policy file mapping fields to categories (default: the built-in rules/anonymize/policy.yml)')
+            [CompletionResult]::new('--jitter', '--jitter', [CompletionResultType]::ParameterName, 'Add a keyed offset of less than SECONDS to every timestamp, never reordering events (one-way: --reveal cannot remove it)')
             [CompletionResult]::new('--risk-report', '--risk-report', [CompletionResultType]::ParameterName, 'Write a JSON risk report to FILE (and a summary to stderr): values replaced per category, fields and their sensitivity, residual leaks, singling-out risk, GDPR status')
             [CompletionResult]::new('--strict', '--strict', [CompletionResultType]::ParameterName, 'Stop with exit status 1 at the first rejected line')
             [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'No summary line, no rejected-line messages, no progress bar on stderr')

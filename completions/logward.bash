@@ -73,7 +73,7 @@ _logward() {
             return 0
             ;;
         logward__subcmd__anonymize)
-            opts="-o -q -h --output --errors --strict --threads --quiet --max-line-bytes --rotated --key-file --new-key --domain --reveal --policy --shift-time --risk-report --help"
+            opts="-o -q -h --output --errors --strict --threads --quiet --max-line-bytes --rotated --key-file --new-key --domain --reveal --policy --shift-time --jitter --risk-report --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -112,6 +112,10 @@ _logward() {
                     return 0
                     ;;
                 --policy)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --jitter)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

@@ -67,6 +67,7 @@ set edit:completion:arg-completer[logward] = {|@words|
             cand --new-key 'Create a new random key in FILE (mode 0600) and exit; an existing file is never overwritten'
             cand --domain 'Derive an independent key for NAME (one per recipient, so their copies cannot be linked)'
             cand --policy 'Policy file mapping fields to categories (default: the built-in rules/anonymize/policy.yml)'
+            cand --jitter 'Add a keyed offset of less than SECONDS to every timestamp, never reordering events (one-way: --reveal cannot remove it)'
             cand --risk-report 'Write a JSON risk report to FILE (and a summary to stderr): values replaced per category, fields and their sensitivity, residual leaks, singling-out risk, GDPR status'
             cand --strict 'Stop with exit status 1 at the first rejected line'
             cand -q 'No summary line, no rejected-line messages, no progress bar on stderr'

@@ -70,6 +70,7 @@ complete -c logward -n "__fish_logward_using_subcommand anonymize" -l key-file -
 complete -c logward -n "__fish_logward_using_subcommand anonymize" -l new-key -d 'Create a new random key in FILE (mode 0600) and exit; an existing file is never overwritten' -r -F
 complete -c logward -n "__fish_logward_using_subcommand anonymize" -l domain -d 'Derive an independent key for NAME (one per recipient, so their copies cannot be linked)' -r
 complete -c logward -n "__fish_logward_using_subcommand anonymize" -l policy -d 'Policy file mapping fields to categories (default: the built-in rules/anonymize/policy.yml)' -r -F
+complete -c logward -n "__fish_logward_using_subcommand anonymize" -l jitter -d 'Add a keyed offset of less than SECONDS to every timestamp, never reordering events (one-way: --reveal cannot remove it)' -r
 complete -c logward -n "__fish_logward_using_subcommand anonymize" -l risk-report -d 'Write a JSON risk report to FILE (and a summary to stderr): values replaced per category, fields and their sensitivity, residual leaks, singling-out risk, GDPR status' -r -F
 complete -c logward -n "__fish_logward_using_subcommand anonymize" -l strict -d 'Stop with exit status 1 at the first rejected line'
 complete -c logward -n "__fish_logward_using_subcommand anonymize" -s q -l quiet -d 'No summary line, no rejected-line messages, no progress bar on stderr'

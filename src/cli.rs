@@ -60,10 +60,11 @@ thread and machine):
   url         userinfo, host, identifying query values and path segments (/home/USER)
   numeric_id  FF1 over the digits, same length; card: FF1 between the issuer prefix and
               the recomputed Luhn digit
-  time        with --shift-time: a keyed whole number of weeks back (weekday and hour kept)
+  time        with --shift-time: a keyed whole number of weeks back (weekday and hour kept);
+              with --jitter S: plus a keyed offset under S seconds that keeps event order
   secret      passwords, bearer/API tokens, AWS keys, JWTs, session cookies: replaced by
               [REDACTED:<type>]
---reveal restores every category exactly except secrets, which are one-way by design.
+--reveal restores every category exactly except secrets and --jitter, one-way by design.
 Strings that change are written with standard JSON escaping; all other bytes are copied.
 
 Key: 64 hex digits in --key-file FILE or LOGWARD_KEY. There is no default key.
@@ -148,6 +149,11 @@ pub struct AnonymizeArgs {
     /// (with --reveal: move them forward again)
     #[arg(long)]
     pub shift_time: bool,
+
+    /// Add a keyed offset of less than SECONDS to every timestamp, never reordering events
+    /// (one-way: --reveal cannot remove it)
+    #[arg(long, value_name = "SECONDS", default_value_t = 0.0)]
+    pub jitter: f64,
 
     /// Write a JSON risk report to FILE (and a summary to stderr): values replaced per
     /// category, fields and their sensitivity, residual leaks, singling-out risk, GDPR status

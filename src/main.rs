@@ -53,13 +53,16 @@ fn anonymize(args: AnonymizeArgs) -> Result<ExitCode> {
         eprintln!("logward anonymize: new key written to '{}' (mode 0600); keep it secret and backed up", path.display());
         return Ok(ExitCode::SUCCESS);
     }
+    if !(0.0..=86_400.0 * 7.0).contains(&args.jitter) {
+        anyhow::bail!("--jitter {}: give seconds between 0 and 604800 (a week)", args.jitter);
+    }
     let key = Key::load(args.key_file.as_deref(), std::env::var("LOGWARD_KEY").ok().filter(|k| !k.is_empty()))?;
     let policy = match &args.policy {
         Some(p) => Policy::load(p)?,
         None => Policy::builtin(),
     };
     let stage = Anonymizer::new(AnonymizeOptions {
-        pseudonymizer: Pseudonymizer::new(&key, &args.domain, policy, args.shift_time),
+        pseudonymizer: Pseudonymizer::new(&key, &args.domain, policy, args.shift_time, args.jitter),
         dir: if args.reveal { Dir::Decrypt } else { Dir::Encrypt },
         risk_report: args.risk_report.clone(),
         domain: args.domain.clone(),

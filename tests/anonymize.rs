@@ -318,3 +318,29 @@ fn detection_still_works_on_anonymized_events() {
     assert!(!before.is_empty());
     assert_eq!(rules(anon), before, "the same rules fire on the pseudonymized events");
 }
+
+#[test]
+fn jitter_moves_times_a_little_and_keeps_their_order() {
+    let input = ndjson(&std::fs::read(data("auth.ndjson")).unwrap());
+    let out = ndjson(&run_ok(&["-q", "--jitter", "20", data("auth.ndjson").to_str().unwrap()]));
+    let time = |e: &Value| chrono::DateTime::parse_from_rfc3339(e["@timestamp"].as_str().unwrap()).unwrap();
+    let mut moved = 0;
+    for (a, b) in input.iter().zip(&out) {
+        let delta = (time(b) - time(a)).num_milliseconds();
+        assert!((0..20_000).contains(&delta), "moved by {delta} ms");
+        moved += (delta != 0) as usize;
+        // The raw line's clock moved with it (same wall time, same keyed offset).
+        let clock = |e: &Value| e["event"]["original"].as_str().unwrap()[7..15].to_string();
+        assert_eq!(clock(b), time(b).format("%H:%M:%S").to_string(), "{}", b["event"]["original"]);
+    }
+    assert!(moved > input.len() / 2);
+    let times: Vec<_> = out.iter().map(time).collect();
+    let sorted_in: Vec<_> = input.iter().map(time).collect();
+    for i in 1..times.len() {
+        if sorted_in[i - 1] <= sorted_in[i] {
+            assert!(times[i - 1] <= times[i], "order changed at event {i}");
+        }
+    }
+    let bad = anonymize(&["--jitter", "-5", data("auth.ndjson").to_str().unwrap()]);
+    assert_eq!(bad.status.code(), Some(2));
+}

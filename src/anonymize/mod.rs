@@ -249,7 +249,7 @@ impl Stage for Anonymizer {
     fn finish(&self, state: RiskState, _out: &mut Vec<u8>) -> anyhow::Result<()> {
         let Some(path) = &self.opts.risk_report else { return Ok(()) };
         let quasi = &self.opts.pseudonymizer.policy.quasi_identifiers;
-        let report = state.report(quasi, &self.opts.domain, self.opts.pseudonymizer.weeks != 0);
+        let report = state.report(quasi, &self.opts.domain, &self.opts.pseudonymizer.time);
         let text = serde_json::to_string_pretty(&report)? + "\n";
         std::fs::write(path, text).map_err(|e| anyhow::anyhow!("cannot write risk report '{}': {e}", path.display()))?;
         if !self.opts.quiet {

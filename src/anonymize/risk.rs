@@ -3,6 +3,7 @@
 //! still unique on a quasi-identifier set.
 
 use super::policy::Category;
+use super::shift::TimeShift;
 use serde_json::{json, Value};
 use std::collections::{BTreeMap, HashMap, HashSet};
 
@@ -56,7 +57,7 @@ impl RiskState {
     }
 
     /// The JSON report. `quasi_identifiers` names the set used for singling out.
-    pub fn report(&self, quasi_identifiers: &[String], domain: &str, shift_time: bool) -> Value {
+    pub fn report(&self, quasi_identifiers: &[String], domain: &str, time: &TimeShift) -> Value {
         let categories: BTreeMap<&str, Value> = Category::ALL
             .iter()
             .filter(|c| !matches!(c, Category::Text | Category::Keep))
@@ -107,9 +108,10 @@ impl RiskState {
                 "status": "pseudonymized",
                 "explanation": gdpr_text(),
                 "key_domain": if domain.is_empty() { Value::Null } else { json!(domain) },
-                "time_shifted": shift_time,
+                "time_shifted_weeks": time.weeks,
+                "time_jitter_seconds": time.jitter_ms as f64 / 1000.0,
             },
-            "one_way": ["secret"],
+            "one_way": if time.jitter_ms > 0 { json!(["secret", "time (jitter)"]) } else { json!(["secret"]) },
         })
     }
 
@@ -154,7 +156,7 @@ fn method(c: Category) -> &'static str {
         Category::NumericId => "FF1 over the digits, same length",
         Category::Card => "FF1 between issuer prefix and Luhn digit, Luhn recomputed",
         Category::Secret => "removed: [REDACTED:<type>]",
-        Category::Time => "shifted by a keyed whole number of weeks",
+        Category::Time => "shifted by a keyed whole number of weeks; --jitter adds a keyed order-keeping offset",
         Category::Text | Category::Keep => "",
     }
 }

@@ -8,6 +8,7 @@ use super::ip::IpCipher;
 use super::key::Key;
 use super::names::{Names, Role};
 use super::policy::{secret_type, Category, Policy};
+use super::shift::TimeShift;
 use super::text;
 use crate::fasthash::FastMap;
 use std::cell::RefCell;
@@ -20,8 +21,8 @@ pub struct Pseudonymizer {
     fpe: Fpe,
     pub policy: Policy,
     pub(super) patterns: text::Patterns,
-    /// `--shift-time`: whole weeks added to dates (negative: into the past); 0 = off.
-    pub weeks: i64,
+    /// `--shift-time` and `--jitter`.
+    pub time: TimeShift,
     id: u64,
 }
 
@@ -108,7 +109,7 @@ thread_local! {
 static NEXT_ID: AtomicU64 = AtomicU64::new(1);
 
 impl Pseudonymizer {
-    pub fn new(key: &Key, domain: &str, policy: Policy, shift_time: bool) -> Pseudonymizer {
+    pub fn new(key: &Key, domain: &str, policy: Policy, shift_time: bool, jitter_seconds: f64) -> Pseudonymizer {
         let ff1_key = key.derive(domain, "ff1");
         let weeks = if shift_time {
             let t = key.derive(domain, "time shift");
@@ -122,7 +123,7 @@ impl Pseudonymizer {
             fpe: Fpe::new(&ff1_key, key.derive(domain, "small domain")),
             patterns: text::Patterns::new(&policy.user_path_parents),
             policy,
-            weeks,
+            time: TimeShift::new(weeks, jitter_seconds, key.derive(domain, "time jitter")),
             id: NEXT_ID.fetch_add(1, Ordering::Relaxed),
         }
     }
@@ -264,29 +265,21 @@ impl Pseudonymizer {
 
     fn text(&self, dir: Dir, v: &str, ctx: &mut Ctx) -> Option<String> {
         let scanned = text::scan(self, dir, v, ctx);
-        if self.weeks == 0 {
+        if self.time.is_off() {
             return scanned;
         }
         let base = scanned.as_deref().unwrap_or(v);
-        super::shift::text(base, self.shift_weeks(dir), ctx.year).or(scanned)
-    }
-
-    fn shift_weeks(&self, dir: Dir) -> i64 {
-        if dir == Dir::Encrypt {
-            self.weeks
-        } else {
-            -self.weeks
-        }
+        self.time.text(dir, base, ctx.year).or(scanned)
     }
 
     fn time(&self, dir: Dir, v: &str, ctx: &mut Ctx) -> Option<String> {
         if ctx.year.is_none() {
             ctx.year = v.get(..4).and_then(|y| y.parse().ok());
         }
-        if self.weeks == 0 {
+        if self.time.is_off() {
             return None;
         }
-        let out = super::shift::iso(v, self.shift_weeks(dir));
+        let out = self.time.iso(dir, v).filter(|o| o != v);
         if out.is_some() && dir == Dir::Encrypt {
             ctx.record(Category::Time, v);
         }
@@ -535,7 +528,7 @@ mod tests {
     use super::*;
 
     fn p() -> Pseudonymizer {
-        Pseudonymizer::new(&Key::from_hex(&"ab".repeat(32)).unwrap(), "", Policy::builtin(), true)
+        Pseudonymizer::new(&Key::from_hex(&"ab".repeat(32)).unwrap(), "", Policy::builtin(), true, 0.0)
     }
 
     fn round_trip(cat: Category, v: &str) -> String {
