@@ -70,6 +70,7 @@ fn anonymize(args: AnonymizeArgs) -> Result<ExitCode> {
     });
     let sources = io::expand_inputs(&args.common.inputs, args.common.rotated)?;
     let summary = io::run(&stage, "anonymize", sources, &args.common.run_options())?;
+    stage.write_risk_report(args.common.output.as_deref())?;
     Ok(if summary.strict_failed { ExitCode::from(1) } else { ExitCode::SUCCESS })
 }
 

@@ -344,3 +344,28 @@ fn jitter_moves_times_a_little_and_keeps_their_order() {
     let bad = anonymize(&["--jitter", "-5", data("auth.ndjson").to_str().unwrap()]);
     assert_eq!(bad.status.code(), Some(2));
 }
+
+#[test]
+fn the_whole_output_is_searched_for_leaks_when_it_is_a_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let report = dir.path().join("risk.json");
+    let out = dir.path().join("out.ndjson");
+    let run = |input: &std::path::Path| {
+        let o = anonymize(&["--risk-report", report.to_str().unwrap(), "-o", out.to_str().unwrap(), input.to_str().unwrap()]);
+        assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+        (serde_json::from_str::<Value>(&std::fs::read_to_string(&report).unwrap()).unwrap(), String::from_utf8_lossy(&o.stderr).to_string())
+    };
+    let (clean, stderr) = run(&data("events.ndjson"));
+    assert_eq!(clean["residual_leaks"]["total"], 0);
+    assert!(clean["residual_leaks"]["in_whole_output"]["originals_searched"].as_u64().unwrap() > 20);
+    assert!(stderr.contains("residual leaks: 0 (searched in each event and in the whole output file)"), "{stderr}");
+    // zorro77 is a user in the first event; the second only mentions it in words no
+    // pattern knows, so it survives there, and the whole-output search says so.
+    let input = dir.path().join("leaky.ndjson");
+    std::fs::write(&input, "{\"user\":{\"name\":\"zorro77\"}}\n{\"note\":\"call zorro77 back\"}\n").unwrap();
+    let (leaky, stderr) = run(&input);
+    assert_eq!(leaky["residual_leaks"]["in_own_event"], 0);
+    assert_eq!(leaky["residual_leaks"]["in_whole_output"]["occurrences"], 1);
+    assert_eq!(leaky["categories"]["user"]["residual_leaks"], 1);
+    assert!(stderr.contains("residual leaks: 1"), "{stderr}");
+}

@@ -35,6 +35,8 @@ pub struct AnonymizeOptions {
 
 pub struct Anonymizer {
     opts: AnonymizeOptions,
+    /// The risk state after the last event, until `write_risk_report`.
+    finished: std::sync::Mutex<Option<RiskState>>,
 }
 
 /// Field classes: a category's index, `UNIQUE_TEXT` for free text that rarely repeats (not
@@ -60,7 +62,7 @@ thread_local! {
 
 impl Anonymizer {
     pub fn new(opts: AnonymizeOptions) -> Anonymizer {
-        Anonymizer { opts }
+        Anonymizer { opts, finished: std::sync::Mutex::new(None) }
     }
 
     fn class_of(&self, path: &str) -> u16 {
@@ -215,6 +217,26 @@ fn contains_token(hay: &[u8], needle: &[u8]) -> bool {
     })
 }
 
+impl Anonymizer {
+    /// Writes `--risk-report` once the output is complete: with an output file, every
+    /// replaced value is also searched for in the whole file.
+    pub fn write_risk_report(&self, output: Option<&std::path::Path>) -> anyhow::Result<()> {
+        let Some(path) = &self.opts.risk_report else { return Ok(()) };
+        let Some(mut state) = self.finished.lock().expect("not poisoned").take() else { return Ok(()) };
+        if let Some(out) = output.filter(|p| *p != std::path::Path::new("-") && p.is_file()) {
+            state.check_output(out)?;
+        }
+        let quasi = &self.opts.pseudonymizer.policy.quasi_identifiers;
+        let report = state.report(quasi, &self.opts.domain, &self.opts.pseudonymizer.time);
+        let text = serde_json::to_string_pretty(&report)? + "\n";
+        std::fs::write(path, text).map_err(|e| anyhow::anyhow!("cannot write risk report '{}': {e}", path.display()))?;
+        if !self.opts.quiet {
+            eprint!("{}", state.summary(quasi));
+        }
+        Ok(())
+    }
+}
+
 impl Stage for Anonymizer {
     type File = ();
     type Seq = ();
@@ -247,14 +269,7 @@ impl Stage for Anonymizer {
     }
 
     fn finish(&self, state: RiskState, _out: &mut Vec<u8>) -> anyhow::Result<()> {
-        let Some(path) = &self.opts.risk_report else { return Ok(()) };
-        let quasi = &self.opts.pseudonymizer.policy.quasi_identifiers;
-        let report = state.report(quasi, &self.opts.domain, &self.opts.pseudonymizer.time);
-        let text = serde_json::to_string_pretty(&report)? + "\n";
-        std::fs::write(path, text).map_err(|e| anyhow::anyhow!("cannot write risk report '{}': {e}", path.display()))?;
-        if !self.opts.quiet {
-            eprint!("{}", state.summary(quasi));
-        }
+        *self.finished.lock().expect("not poisoned") = Some(state);
         Ok(())
     }
 

@@ -27,7 +27,20 @@ pub struct RiskState {
     fields: BTreeMap<String, (Category, u64)>,
     quasi: HashMap<u64, u64>,
     events_with_quasi: u64,
+    /// Distinct originals of 3 characters or more, for the whole-output check.
+    originals: HashMap<String, Category>,
+    originals_overflow: bool,
+    whole_output: Option<WholeOutput>,
 }
+
+/// The replaced originals searched for in the whole output file.
+pub struct WholeOutput {
+    pub occurrences: BTreeMap<Category, u64>,
+    pub distinct: usize,
+    pub examples: usize,
+}
+
+const MAX_ORIGINALS: usize = 2_000_000;
 
 fn hash(s: &str) -> u64 {
     u64::from_le_bytes(blake3::hash(s.as_bytes()).as_bytes()[..8].try_into().expect("8 bytes"))
@@ -39,6 +52,13 @@ impl RiskState {
         for (cat, original) in e.found {
             *self.replaced.entry(cat).or_default() += 1;
             self.distinct.entry(cat).or_default().insert(hash(&original));
+            if original.len() >= 3 && !self.originals.contains_key(&original) {
+                if self.originals.len() < MAX_ORIGINALS {
+                    self.originals.insert(original, cat);
+                } else {
+                    self.originals_overflow = true;
+                }
+            }
         }
         for cat in e.leaks {
             *self.leaks.entry(cat).or_default() += 1;
@@ -53,7 +73,36 @@ impl RiskState {
     }
 
     pub fn leak_count(&self) -> u64 {
-        self.leaks.values().sum()
+        self.leaks.values().sum::<u64>() + self.whole_output.as_ref().map_or(0, |w| w.occurrences.values().sum())
+    }
+
+    /// Searches every replaced original (as a whole token) in the finished output file.
+    pub fn check_output(&mut self, path: &std::path::Path) -> anyhow::Result<()> {
+        if self.originals_overflow {
+            return Ok(());
+        }
+        let (patterns, cats): (Vec<&String>, Vec<Category>) = self.originals.iter().map(|(o, c)| (o, *c)).unzip();
+        let mut w = WholeOutput { occurrences: BTreeMap::new(), distinct: 0, examples: 0 };
+        if !patterns.is_empty() {
+            let ac = aho_corasick::AhoCorasick::new(&patterns)?;
+            let text = std::fs::read(path).map_err(|e| anyhow::anyhow!("cannot read '{}' back for the leak check: {e}", path.display()))?;
+            let word = |b: u8| b.is_ascii_alphanumeric() || b == b'_';
+            let mut seen = std::collections::HashSet::new();
+            for m in ac.find_overlapping_iter(&text) {
+                let (a, b) = (m.start(), m.end());
+                let p = patterns[m.pattern().as_usize()].as_bytes();
+                let open = a == 0 || !word(text[a - 1]) || !word(p[0]);
+                let close = b == text.len() || !word(text[b]) || !word(p[p.len() - 1]);
+                if open && close {
+                    *w.occurrences.entry(cats[m.pattern().as_usize()]).or_default() += 1;
+                    seen.insert(m.pattern());
+                }
+            }
+            w.distinct = seen.len();
+            w.examples = patterns.len();
+        }
+        self.whole_output = Some(w);
+        Ok(())
     }
 
     /// The JSON report. `quasi_identifiers` names the set used for singling out.
@@ -67,7 +116,8 @@ impl RiskState {
                     json!({
                         "replaced": self.replaced.get(c).copied().unwrap_or(0),
                         "distinct_values": self.distinct.get(c).map_or(0, |s| s.len()),
-                        "residual_leaks": self.leaks.get(c).copied().unwrap_or(0),
+                        "residual_leaks": self.leaks.get(c).copied().unwrap_or(0)
+                            + self.whole_output.as_ref().and_then(|w| w.occurrences.get(c).copied()).unwrap_or(0),
                         "reversible": c.reversible(),
                         "method": method(*c),
                     }),
@@ -94,7 +144,17 @@ impl RiskState {
             "fields": fields,
             "residual_leaks": {
                 "total": self.leak_count(),
-                "scope": "each event's replaced values (3 characters or more) searched for in that event's output line",
+                "in_own_event": self.leaks.values().sum::<u64>(),
+                "in_whole_output": self.whole_output.as_ref().map(|w| json!({
+                    "occurrences": w.occurrences.values().sum::<u64>(),
+                    "distinct_originals_found": w.distinct,
+                    "originals_searched": w.examples,
+                })),
+                "scope": match (&self.whole_output, self.originals_overflow) {
+                    (Some(_), _) => "every replaced value of 3 characters or more, as a whole token, in its own event and in the whole output file",
+                    (None, true) => "each event's replaced values in its own output line (more than 2,000,000 distinct values: the whole-output search was skipped)",
+                    (None, false) => "each event's replaced values in its own output line (the whole output is searched only when it goes to a file, -o FILE)",
+                },
             },
             "singling_out": {
                 "quasi_identifiers": quasi_identifiers,
@@ -126,7 +186,8 @@ impl RiskState {
                 self.distinct.get(cat).map_or(0, |d| d.len())
             ));
         }
-        s.push_str(&format!("  residual leaks: {}\n", self.leak_count()));
+        let scope = if self.whole_output.is_some() { "searched in each event and in the whole output file" } else { "searched in each event; in the whole output too with -o FILE" };
+        s.push_str(&format!("  residual leaks: {} ({scope})\n", self.leak_count()));
         if self.events_with_quasi > 0 {
             let unique = self.quasi.values().filter(|n| **n == 1).count();
             s.push_str(&format!(

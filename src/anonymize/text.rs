@@ -61,8 +61,14 @@ const PATTERNS: &[(Kind, &str)] = &[
     (Kind::Domain, r"\b(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)+[A-Za-z]{2,63}\b"),
 ];
 
-/// Last labels that are file extensions more often than domains in log text.
-const NOT_DOMAINS: &[&str] = &["so", "py", "sh", "pl", "md", "rs", "pm", "ps", "cc", "zip", "mov", "sql", "gz", "ko", "service"];
+/// Last labels that are file extensions more often than domains in log text (some are
+/// TLDs too: .so, .pl, .mk, .no, .java): a two-label name ending in one (`libc.so`,
+/// `client.java`) is taken for a file wherever it stands, so the decision never depends
+/// on the surrounding text.
+const NOT_DOMAINS: &[&str] = &[
+    "so", "py", "sh", "pl", "md", "rs", "pm", "ps", "cc", "zip", "mov", "sql", "gz", "ko", "service", "java", "mk", "no",
+    "cs", "ts", "pdf", "doc", "txt", "bak", "tmp", "lock", "mp", "mp4", "cab", "exe", "dll", "bat", "cmd", "app",
+];
 
 /// The compiled patterns; the user-directory pattern comes from the policy's
 /// `user_path_parents` (`/home/NAME`, `/users/NAME`, `C:\Users\NAME`, `/~NAME`).
@@ -139,12 +145,13 @@ pub fn scan(p: &Pseudonymizer, dir: Dir, text: &str, ctx: &mut Ctx) -> Option<St
 fn pattern_edits(p: &Pseudonymizer, dir: Dir, text: &str, ctx: &mut Ctx) -> Vec<Edit> {
     let mut edits: Vec<Edit> = Vec::new();
     for m in p.patterns.re.find_iter(text.as_bytes()) {
-        let (start, end) = (m.start(), m.end());
+        let (mut start, end) = (m.start(), m.end());
         let kind = PATTERNS[m.pattern().as_usize()].0;
-        let found = &text[start..end];
-        if kind == Kind::Domain && start >= 1 && text.as_bytes()[start - 1] == b'/' && (start < 2 || text.as_bytes()[start - 2] != b'/') {
-            continue; // a file name in a path (/src/client.java), not a host
+        let b = text.as_bytes();
+        if kind == Kind::Domain && start > 0 && b[start - 1] == b'%' && end > start + 2 && b[start..start + 2].iter().all(u8::is_ascii_hexdigit) {
+            start += 2; // %60www.example.com: the escape's digits are not part of the name
         }
+        let found = &text[start..end];
         if let Some((from, to, new)) = replace(p, dir, kind, found, ctx) {
             edits.push((start + from, start + to, new));
         }
@@ -203,13 +210,20 @@ fn replace(p: &Pseudonymizer, dir: Dir, kind: Kind, m: &str, ctx: &mut Ctx) -> O
             p.value(dir, Category::User, name, ctx).map(|n| (at, m.len(), n))
         }
         Kind::Domain => {
-            // `script.pl` is a file, `www.uni.edu.pl` a host: names ending like a file take 3 labels.
-            let last = m.rsplit('.').next().unwrap_or(m);
-            let file_like = NOT_DOMAINS.contains(&last.to_ascii_lowercase().as_str()) && m.split('.').count() < 3;
-            if file_like || !super::names::has_public_suffix(m) {
-                return None;
+            // `site.com.access` is no domain, but `site.com` in it is: drop labels from the
+            // end until a public suffix ends the name.
+            let mut name = m;
+            loop {
+                let last = name.rsplit('.').next().unwrap_or(name);
+                let file_like = NOT_DOMAINS.contains(&last.to_ascii_lowercase().as_str()) && name.split('.').count() < 3;
+                if !file_like && super::names::has_public_suffix(name) {
+                    return p.value(dir, Category::Domain, name, ctx).filter(|n| n != name).map(|n| (0, name.len(), n));
+                }
+                match name.rfind('.') {
+                    Some(dot) if name[..dot].contains('.') => name = &name[..dot],
+                    _ => return None,
+                }
             }
-            whole(p.value(dir, Category::Domain, m, ctx))
         }
     }
 }

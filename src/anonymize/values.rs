@@ -226,6 +226,7 @@ impl Pseudonymizer {
             Category::Mac => mac_digits(v).is_some(),
             Category::Email => v.contains('@'),
             Category::Card => card_digits(v).is_some(),
+            Category::Domain | Category::Host => parse_ip(v).is_some() || is_host_name(v),
             _ => true,
         }
     }
@@ -242,6 +243,7 @@ impl Pseudonymizer {
             Category::Email if v.contains('@') => names.email(v),
             Category::Email => return None,
             Category::Domain | Category::Host if parse_ip(v).is_some() => return self.atomic(dir, Category::Ip, v),
+            Category::Domain | Category::Host if !is_host_name(v) => return None,
             Category::Domain => names.domain(v),
             Category::Host => names.host(v),
             Category::User => names.user(v),
@@ -410,6 +412,13 @@ impl Pseudonymizer {
                 _ => (host_port, String::new()),
             }
         };
+        // A host behind percent-escapes (`http://%60www.example.com`): the escapes stay.
+        let mut escapes = 0;
+        while host.len() > escapes + 3 && host.as_bytes()[escapes] == b'%' && host.as_bytes()[escapes + 1..escapes + 3].iter().all(u8::is_ascii_hexdigit) {
+            escapes += 3;
+        }
+        let (escaped, host) = host.split_at(escapes);
+        out.push_str(escaped);
         out.push_str(&self.value(dir, Category::Host, host, ctx).unwrap_or_else(|| host.to_string()));
         out.push_str(&port);
     }
@@ -469,6 +478,11 @@ impl Pseudonymizer {
         }
         edits
     }
+}
+
+/// Letters, digits, dots, dashes and underscores: the shape of a host or domain name.
+fn is_host_name(v: &str) -> bool {
+    v.bytes().all(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'-' | b'_'))
 }
 
 /// An address with an optional `%zone`, or `[v6]`.
