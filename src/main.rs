@@ -1,12 +1,12 @@
 use anyhow::{Context, Result};
 use clap::Parser as _;
 use logward::anonymize::{fpe::Dir, key::Key, policy::Policy, values::Pseudonymizer, AnonymizeOptions, Anonymizer};
-use logward::cli::{AnonymizeArgs, Cli, Command, DetectArgs, EnrichArgs, ParseArgs, TreeArgs};
+use logward::cli::{AnonymizeArgs, Cli, CommonArgs, Command, DetectArgs, EnrichArgs, ParseArgs, TreeArgs};
 use logward::detect::{mapping::Mapping, rules::{self, Override, RuleSet}, DetectOptions, Detector};
 use logward::tree::{Tree, TreeOptions};
 use logward::enrich::llm::{Llm, LlmOptions};
 use logward::enrich::{attack::Table, geoip::GeoDb, iplist::IpList, EnrichOptions, Enricher};
-use logward::io::{self, output::is_pipe_closed};
+use logward::io::{self, output::is_pipe_closed, RunSummary, Stage};
 use logward::parse::{lineformat::LineFormat, mask::MaskSet, template::MinerOptions, ParseOptions, Parser, TemplateOptions};
 use logward::time::Zone;
 use std::process::ExitCode;
@@ -42,9 +42,7 @@ fn tree(args: TreeArgs) -> Result<ExitCode> {
         format: args.format,
         quiet: args.common.quiet,
     });
-    let sources = io::expand_inputs(&args.common.inputs, args.common.rotated)?;
-    let summary = io::run(&stage, "tree", sources, &args.common.run_options())?;
-    Ok(if summary.strict_failed { ExitCode::from(1) } else { ExitCode::SUCCESS })
+    run_stage(&stage, "tree", &args.common).map(exit_code)
 }
 
 fn anonymize(args: AnonymizeArgs) -> Result<ExitCode> {
@@ -68,10 +66,9 @@ fn anonymize(args: AnonymizeArgs) -> Result<ExitCode> {
         domain: args.domain.clone(),
         quiet: args.common.quiet,
     });
-    let sources = io::expand_inputs(&args.common.inputs, args.common.rotated)?;
-    let summary = io::run(&stage, "anonymize", sources, &args.common.run_options())?;
+    let summary = run_stage(&stage, "anonymize", &args.common)?;
     stage.write_risk_report(args.common.output.as_deref())?;
-    Ok(if summary.strict_failed { ExitCode::from(1) } else { ExitCode::SUCCESS })
+    Ok(exit_code(summary))
 }
 
 fn detect(args: DetectArgs) -> Result<ExitCode> {
@@ -107,9 +104,7 @@ fn detect(args: DetectArgs) -> Result<ExitCode> {
         max_groups: args.max_groups,
         quiet: args.common.quiet,
     });
-    let sources = io::expand_inputs(&args.common.inputs, args.common.rotated)?;
-    let summary = io::run(&stage, "detect", sources, &args.common.run_options())?;
-    Ok(if summary.strict_failed { ExitCode::from(1) } else { ExitCode::SUCCESS })
+    run_stage(&stage, "detect", &args.common).map(exit_code)
 }
 
 fn enrich(args: EnrichArgs) -> Result<ExitCode> {
@@ -141,9 +136,7 @@ fn enrich(args: EnrichArgs) -> Result<ExitCode> {
         })
     });
     let stage = Enricher::new(EnrichOptions { attack, ip_lists, geoip, llm, quiet: args.common.quiet });
-    let sources = io::expand_inputs(&args.common.inputs, args.common.rotated)?;
-    let summary = io::run(&stage, "enrich", sources, &args.common.run_options())?;
-    Ok(if summary.strict_failed { ExitCode::from(1) } else { ExitCode::SUCCESS })
+    run_stage(&stage, "enrich", &args.common).map(exit_code)
 }
 
 fn parse(args: ParseArgs) -> Result<ExitCode> {
@@ -170,9 +163,22 @@ fn parse(args: ParseArgs) -> Result<ExitCode> {
         })
     };
     let opts = ParseOptions { format: args.format, year: args.year, tz, line_format, maps, dataset: args.dataset, templates };
-    let sources = io::expand_inputs(&args.common.inputs, args.common.rotated)?;
-    let summary = io::run(&Parser::new(opts), "parse", sources, &args.common.run_options())?;
-    Ok(if summary.strict_failed { ExitCode::from(1) } else { ExitCode::SUCCESS })
+    run_stage(&Parser::new(opts), "parse", &args.common).map(exit_code)
+}
+
+/// Runs a stage over the command's inputs with the shared flags.
+fn run_stage<S: Stage>(stage: &S, command: &str, common: &CommonArgs) -> Result<RunSummary> {
+    let sources = io::expand_inputs(&common.inputs, common.rotated)?;
+    io::run(stage, command, sources, &common.run_options())
+}
+
+/// 1 when `--strict` stopped the run at a rejected line.
+fn exit_code(summary: RunSummary) -> ExitCode {
+    if summary.strict_failed {
+        ExitCode::from(1)
+    } else {
+        ExitCode::SUCCESS
+    }
 }
 
 /// Splits a `KEY=VALUE` flag value; both sides must be non-empty.

@@ -176,7 +176,7 @@ impl Anonymizer {
             key.push_str(v.as_deref().unwrap_or("\u{0}"));
             key.push('\u{1}');
         }
-        any.then(|| u64::from_le_bytes(blake3::hash(key.as_bytes()).as_bytes()[..8].try_into().expect("8 bytes")))
+        any.then(|| crate::fasthash::hash64(key.as_bytes()))
     }
 }
 
@@ -208,13 +208,9 @@ fn generalize(v: &str, modifier: &str) -> String {
     }
 }
 
-/// Whether `needle` occurs in `hay` with no letter, digit or `_` directly around it.
+/// Whether `needle` occurs in `hay` as a whole token.
 fn contains_token(hay: &[u8], needle: &[u8]) -> bool {
-    let word = |b: u8| b.is_ascii_alphanumeric() || b == b'_';
-    memchr::memmem::find_iter(hay, needle).any(|at| {
-        let end = at + needle.len();
-        (at == 0 || !word(hay[at - 1]) || !word(needle[0])) && (end == hay.len() || !word(hay[end]) || !word(needle[needle.len() - 1]))
-    })
+    memchr::memmem::find_iter(hay, needle).any(|at| text::is_token(hay, at, at + needle.len()))
 }
 
 impl Anonymizer {

@@ -43,7 +43,7 @@ pub struct WholeOutput {
 const MAX_ORIGINALS: usize = 2_000_000;
 
 fn hash(s: &str) -> u64 {
-    u64::from_le_bytes(blake3::hash(s.as_bytes()).as_bytes()[..8].try_into().expect("8 bytes"))
+    crate::fasthash::hash64(s.as_bytes())
 }
 
 impl RiskState {
@@ -86,14 +86,9 @@ impl RiskState {
         if !patterns.is_empty() {
             let ac = aho_corasick::AhoCorasick::new(&patterns)?;
             let text = std::fs::read(path).map_err(|e| anyhow::anyhow!("cannot read '{}' back for the leak check: {e}", path.display()))?;
-            let word = |b: u8| b.is_ascii_alphanumeric() || b == b'_';
             let mut seen = std::collections::HashSet::new();
             for m in ac.find_overlapping_iter(&text) {
-                let (a, b) = (m.start(), m.end());
-                let p = patterns[m.pattern().as_usize()].as_bytes();
-                let open = a == 0 || !word(text[a - 1]) || !word(p[0]);
-                let close = b == text.len() || !word(text[b]) || !word(p[p.len() - 1]);
-                if open && close {
+                if super::text::is_token(&text, m.start(), m.end()) {
                     *w.occurrences.entry(cats[m.pattern().as_usize()]).or_default() += 1;
                     seen.insert(m.pattern());
                 }

@@ -228,6 +228,13 @@ fn replace(p: &Pseudonymizer, dir: Dir, kind: Kind, m: &str, ctx: &mut Ctx) -> O
     }
 }
 
+/// Whether `hay[start..end]` stands as a whole token: no letter, digit or `_` continues it
+/// on a side where it begins or ends with one.
+pub fn is_token(hay: &[u8], start: usize, end: usize) -> bool {
+    let word = |b: u8| b.is_ascii_alphanumeric() || b == b'_';
+    (start == 0 || !word(hay[start - 1]) || !word(hay[start])) && (end == hay.len() || !word(hay[end]) || !word(hay[end - 1]))
+}
+
 /// sudo writes the invoking user first: "  alice : TTY=pts/0 ; PWD=... ; USER=root ; COMMAND=...",
 /// alone in `message` or after "sudo: " in a raw syslog line.
 pub fn sudo_user(text: &str) -> Option<(usize, &str)> {

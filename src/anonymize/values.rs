@@ -334,20 +334,17 @@ impl Pseudonymizer {
     /// URLs: userinfo (user pseudonym, password removed), host, identifying path segments
     /// and query values; attack patterns in other query values stay for `detect`.
     pub fn url(&self, dir: Dir, u: &str, ctx: &mut Ctx) -> Option<String> {
+        let parts = |ctx: &mut Ctx| {
+            let new = self.url_parts(dir, u, ctx);
+            if new.is_some() && dir == Dir::Encrypt {
+                ctx.record(Category::Url, u);
+            }
+            new
+        };
         if u.len() > CACHED_URL_MAX {
-            let new = self.url_parts(dir, u, ctx);
-            if new.is_some() && dir == Dir::Encrypt {
-                ctx.record(Category::Url, u);
-            }
-            return new;
+            return parts(ctx);
         }
-        let scanned = self.cached_scan(Scan::Url, dir, u, ctx, |ctx| {
-            let new = self.url_parts(dir, u, ctx);
-            if new.is_some() && dir == Dir::Encrypt {
-                ctx.record(Category::Url, u);
-            }
-            new.map(|new| vec![(0, u.len(), new)]).unwrap_or_default()
-        });
+        let scanned = self.cached_scan(Scan::Url, dir, u, ctx, |ctx| parts(ctx).map(|new| vec![(0, u.len(), new)]).unwrap_or_default());
         scanned.edits.first().map(|(_, _, new)| new.clone())
     }
 
@@ -460,13 +457,12 @@ impl Pseudonymizer {
     /// stand as whole words in free text that the patterns (`taken`) did not already cover.
     pub fn known_edits<'c>(&self, text: &str, taken: &[text::Edit], ctx: &'c Ctx) -> Vec<(usize, usize, &'c str)> {
         let bytes = text.as_bytes();
-        let word = |b: u8| b.is_ascii_alphanumeric() || b == b'_';
         let mut edits: Vec<(usize, usize, &str)> = Vec::new();
         for (from, to) in &ctx.known {
             let needle = from.as_bytes();
             for at in memchr::memchr_iter(needle[0], bytes) {
                 let end = at + needle.len();
-                if !bytes[at..].starts_with(needle) || (at > 0 && word(bytes[at - 1])) || (end < bytes.len() && word(bytes[end])) {
+                if !bytes[at..].starts_with(needle) || !text::is_token(bytes, at, end) {
                     continue;
                 }
                 let overlaps = |s: usize, e: usize| at < e && end > s;
