@@ -41,7 +41,36 @@ pub enum Command {
     /// Build process trees from process events, with each process's network, file, registry and DNS activity
     #[command(after_help = TREE_EXAMPLES)]
     Tree(TreeArgs),
+    /// Summarize events, alerts, scores and trees as Markdown, self-contained HTML with charts, CSV or JSON
+    #[command(after_help = REPORT_EXAMPLES)]
+    Report(ReportArgs),
 }
+
+const REPORT_EXAMPLES: &str = "\
+Reads the NDJSON of any stage (events, alerts, anomaly scores, tree nodes) in one streaming
+pass and writes a summary. Sections appear only when their data is present: overview, event
+types, timeline (alerts and anomalies overlaid), top talkers, login attempts, alerts (by rule,
+level, technique, tactic), anomalies (score histogram, most anomalous), processes, data quality
+(rejected lines by reason, missing or out-of-order timestamps, duplicates, unknown formats).
+
+Memory is bounded. Exact: record counts, datasets, time range, timeline, outcomes, levels,
+score range, data-quality counts. Bounded (Space-Saving, 4096 counters per field, exact until a
+field has more distinct values, then every frequent value is kept and its count is at most
+the printed error too high): source/destination IPs, users, processes, URLs, rules,
+techniques, files, reasons. Duplicates are checked against the first 4,194,304 distinct
+events; the score histogram samples a million scores uniformly beyond that many.
+
+Formats: md (default, stdout), html (one self-contained file: inline SVG charts and CSS, no
+network), csv (events flattened to dotted columns: --fields, or every field seen, spooled to
+a temporary file), json (the aggregates, for dashboards).
+
+Examples:
+  logward report events.ndjson                              Markdown to the terminal
+  logward parse --errors rej.ndjson auth.log | logward detect | logward report \\
+      --rejects rej.ndjson --format html -o report.html     with parse's rejected lines
+  logward report --format json --top 20 alerts.ndjson       aggregates for a dashboard
+  logward report --format csv --fields @timestamp,source.ip,user.name,event.outcome events.ndjson
+  logward report --format html --png-dir charts -o r.html   also each chart as PNG";
 
 const ANONYMIZE_EXAMPLES: &str = "\
 Reads ECS NDJSON (logward's or Filebeat's) and writes the same events, byte for byte, except
@@ -229,6 +258,32 @@ pub struct TreeArgs {
     /// Output format
     #[arg(short, long, value_enum, default_value = "text")]
     pub format: crate::tree::TreeFormat,
+}
+
+#[derive(Debug, Args)]
+pub struct ReportArgs {
+    #[command(flatten)]
+    pub common: CommonArgs,
+
+    /// Output format
+    #[arg(short, long, value_enum, default_value = "md")]
+    pub format: crate::report::ReportFormat,
+
+    /// Rows in each top list (talkers, users, rules, most anomalous)
+    #[arg(long, value_name = "N", default_value_t = 10)]
+    pub top: usize,
+
+    /// CSV columns (dotted ECS names, comma-separated; repeatable); default: every field seen
+    #[arg(long, value_name = "FIELD,...", value_delimiter = ',')]
+    pub fields: Vec<String>,
+
+    /// Rejected-lines file written by an earlier stage's --errors, counted under data quality; repeatable
+    #[arg(long, value_name = "FILE")]
+    pub rejects: Vec<PathBuf>,
+
+    /// Title of the Markdown and HTML report
+    #[arg(long, value_name = "TEXT", default_value = "logward report")]
+    pub title: String,
 }
 
 const ENRICH_EXAMPLES: &str = "\

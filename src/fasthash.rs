@@ -53,3 +53,5 @@ mod tests {
         assert_eq!(m.get("a"), Some(&1));
     }
 }
+
+pub type FastSet<K> = std::collections::HashSet<K, BuildHasherDefault<FastHasher>>;

@@ -11,6 +11,8 @@ pub mod enrich;
 pub mod event;
 pub mod fasthash;
 pub mod io;
+pub mod jsonscan;
 pub mod parse;
+pub mod report;
 pub mod time;
 pub mod tree;

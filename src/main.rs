@@ -1,8 +1,9 @@
 use anyhow::{Context, Result};
 use clap::Parser as _;
 use logward::anonymize::{fpe::Dir, key::Key, policy::Policy, values::Pseudonymizer, AnonymizeOptions, Anonymizer};
-use logward::cli::{AnonymizeArgs, Cli, CommonArgs, Command, DetectArgs, EnrichArgs, ParseArgs, TreeArgs};
+use logward::cli::{AnonymizeArgs, Cli, CommonArgs, Command, DetectArgs, EnrichArgs, ParseArgs, ReportArgs, TreeArgs};
 use logward::detect::{mapping::Mapping, rules::{self, Override, RuleSet}, DetectOptions, Detector};
+use logward::report::{csv::CsvExport, ReportFormat, ReportOptions, Reporter};
 use logward::tree::{Tree, TreeOptions};
 use logward::enrich::llm::{Llm, LlmOptions};
 use logward::enrich::{attack::Table, geoip::GeoDb, iplist::IpList, EnrichOptions, Enricher};
@@ -30,7 +31,20 @@ fn run(cli: Cli) -> Result<ExitCode> {
         Command::Detect(args) => detect(args),
         Command::Enrich(args) => enrich(args),
         Command::Tree(args) => tree(args),
+        Command::Report(args) => report(args),
     }
+}
+
+fn report(args: ReportArgs) -> Result<ExitCode> {
+    if !args.fields.is_empty() && args.format != ReportFormat::Csv {
+        anyhow::bail!("--fields chooses CSV columns: use it with --format csv");
+    }
+    if args.format == ReportFormat::Csv {
+        let fields = args.fields.iter().map(|f| f.trim().to_string()).filter(|f| !f.is_empty()).collect();
+        return run_stage(&CsvExport::new(fields), "report", &args.common).map(exit_code);
+    }
+    let stage = Reporter::new(ReportOptions { format: args.format, top: args.top, rejects: args.rejects, title: args.title });
+    run_stage(&stage, "report", &args.common).map(exit_code)
 }
 
 fn tree(args: TreeArgs) -> Result<ExitCode> {

@@ -4,7 +4,6 @@
 
 pub mod fpe;
 pub mod ip;
-pub mod json;
 pub mod key;
 pub mod names;
 pub mod policy;
@@ -16,7 +15,7 @@ pub mod values;
 use crate::io::stage::Output;
 use crate::io::{LineRef, Outcome, Source, Stage};
 use fpe::Dir;
-use json::Scalar;
+use crate::jsonscan::{self as json, Scalar};
 use policy::{secret_type, Category, SECRET_TYPES};
 use risk::{EventRisk, RiskState};
 use crate::fasthash::FastMap;
@@ -264,7 +263,7 @@ impl Stage for Anonymizer {
         state.add(pending);
     }
 
-    fn finish(&self, state: RiskState, _out: &mut Vec<u8>) -> anyhow::Result<()> {
+    fn finish(&self, state: RiskState, _out: &mut dyn std::io::Write) -> anyhow::Result<()> {
         *self.finished.lock().expect("not poisoned") = Some(state);
         Ok(())
     }

@@ -215,7 +215,7 @@ impl Stage for Detector {
         }
     }
 
-    fn finish(&self, state: Correlator, _out: &mut Vec<u8>) -> anyhow::Result<()> {
+    fn finish(&self, state: Correlator, _out: &mut dyn std::io::Write) -> anyhow::Result<()> {
         if self.opts.quiet {
             return Ok(());
         }

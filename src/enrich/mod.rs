@@ -275,7 +275,7 @@ impl Stage for Enricher {
         Outcome::Emitted
     }
 
-    fn finish(&self, _: (), _out: &mut Vec<u8>) -> anyhow::Result<()> {
+    fn finish(&self, _: (), _out: &mut dyn std::io::Write) -> anyhow::Result<()> {
         if self.opts.quiet {
             return Ok(());
         }

@@ -10,4 +10,5 @@ pub mod stage;
 
 pub use input::{expand_inputs, Source};
 pub use pipeline::{run, RunOptions, RunSummary};
+pub use sink::Reject;
 pub use stage::{LineRef, Outcome, Stage};

@@ -51,6 +51,16 @@ impl Output {
     }
 }
 
+/// For whole-input stages that write their result at the end (`Stage::finish`).
+impl Write for Output {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        self.w.write(buf)
+    }
+    fn flush(&mut self) -> io::Result<()> {
+        self.w.flush()
+    }
+}
+
 /// True when the error (or its cause) is a closed output pipe.
 pub fn is_pipe_closed(e: &anyhow::Error) -> bool {
     e.chain().any(|c| c.is::<PipeClosed>() || c.downcast_ref::<io::Error>().is_some_and(|io| io.kind() == io::ErrorKind::BrokenPipe))

@@ -73,9 +73,7 @@ pub fn run<S: Stage>(stage: &S, command: &str, sources: Vec<Source>, opts: &RunO
     let failed = writer.failed;
     writer.progress.finish();
     let ordered = writer.ordered;
-    let mut tail = Vec::new();
-    stage.finish(ordered, &mut tail)?;
-    output.write(&tail)?;
+    stage.finish(ordered, &mut output)?;
     output.flush()?;
     sink.finish()?;
     if !opts.quiet {
@@ -194,6 +192,7 @@ impl<S: Stage> Writer<'_, S> {
         self.write_until(res.out, len)?;
         for (r, _, _) in &res.rejects {
             self.sink.reject(r)?;
+            self.stage.rejected(&mut self.ordered, r);
         }
         self.sink.counts.add(&res.counts);
         self.progress.add(res.counts.read);

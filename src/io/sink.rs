@@ -2,7 +2,7 @@
 //! `--errors FILE`, and turned into a failure under `--strict`.
 
 use anyhow::{Context, Result};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use std::fs::File;
 use std::io::{BufWriter, Write};
 use std::path::Path;
@@ -11,18 +11,19 @@ use std::path::Path;
 const STDERR_SHOWN: u64 = 10;
 
 /// A rejected input line, as written to `--errors FILE`.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Reject {
     pub file: String,
     pub line: u64,
     pub reason: String,
     /// The line (lossily decoded); absent when the stage must not echo input.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub text: Option<String>,
     /// Length of the line in bytes.
+    #[serde(default)]
     pub bytes: u64,
     /// `text` holds only the first bytes of a longer line.
-    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub truncated: bool,
 }
 

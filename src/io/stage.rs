@@ -1,6 +1,7 @@
 //! The contract between the I/O layer and a line-oriented stage.
 
 use super::input::Source;
+use super::sink::Reject;
 
 /// What happened to one input line.
 #[derive(Debug, PartialEq)]
@@ -62,10 +63,13 @@ pub trait Stage: Sync {
     fn complete(&self, _state: &mut Self::Ordered, _pending: Self::Pending, _out: &mut Vec<u8>) {}
 
     /// Called once after the last record (save learned state, write side reports); what it
-    /// appends to `out` is written after every record (whole-input stages write here).
-    fn finish(&self, _state: Self::Ordered, _out: &mut Vec<u8>) -> anyhow::Result<()> {
+    /// writes to `out` comes after every record (whole-input stages write here).
+    fn finish(&self, _state: Self::Ordered, _out: &mut dyn std::io::Write) -> anyhow::Result<()> {
         Ok(())
     }
+
+    /// Sees each rejected line, in input order (stages that report on their input count them).
+    fn rejected(&self, _state: &mut Self::Ordered, _reject: &Reject) {}
 
     /// Whether rejected lines may be echoed in errors (false once data must stay hidden).
     fn echo_rejected(&self) -> bool {

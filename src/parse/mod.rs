@@ -193,7 +193,7 @@ impl Stage for Parser {
         }
     }
 
-    fn finish(&self, miner: Option<template::Miner>, _out: &mut Vec<u8>) -> anyhow::Result<()> {
+    fn finish(&self, miner: Option<template::Miner>, _out: &mut dyn std::io::Write) -> anyhow::Result<()> {
         match miner {
             Some(m) => m.finish(),
             None => Ok(()),

@@ -408,10 +408,12 @@ impl Stage for Tree {
         recs.push(pending.0);
     }
 
-    fn finish(&self, recs: Vec<Rec>, out: &mut Vec<u8>) -> anyhow::Result<()> {
+    fn finish(&self, recs: Vec<Rec>, out: &mut dyn std::io::Write) -> anyhow::Result<()> {
         let forest = build(recs);
         let starts = forest.starts(&self.opts);
-        render::render(&forest, &starts, &self.opts, out);
+        let mut text = Vec::new();
+        render::render(&forest, &starts, &self.opts, &mut text);
+        out.write_all(&text)?;
         if !self.opts.quiet {
             let n = &forest.nodes;
             let mut line = format!(

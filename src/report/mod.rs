@@ -1,0 +1,126 @@
+//! `logward report`: one streaming pass over any stage's NDJSON, summarized as Markdown,
+//! self-contained HTML with SVG charts, JSON aggregates, or flattened CSV.
+
+mod charts;
+pub mod csv;
+mod doc;
+mod html;
+mod markdown;
+pub mod obs;
+pub mod summary;
+pub mod tally;
+pub mod topk;
+
+use crate::io::stage::Output;
+use crate::io::{LineRef, Outcome, Reject, Source, Stage};
+use crate::jsonscan::Scalar;
+use anyhow::{Context, Result};
+use obs::Obs;
+use std::cell::RefCell;
+use std::path::PathBuf;
+use std::sync::Mutex;
+use tally::Tally;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum ReportFormat {
+    /// Markdown (tables, a text timeline)
+    Md,
+    /// One self-contained HTML file with inline SVG charts
+    Html,
+    /// Events flattened to one row each
+    Csv,
+    /// The aggregates
+    Json,
+}
+
+#[derive(Debug, Clone)]
+pub struct ReportOptions {
+    pub format: ReportFormat,
+    pub top: usize,
+    pub rejects: Vec<PathBuf>,
+    pub title: String,
+}
+
+pub struct Reporter {
+    opts: ReportOptions,
+    /// Input file names by id (files are opened in order by the reader).
+    inputs: Mutex<Vec<String>>,
+}
+
+impl Reporter {
+    pub fn new(opts: ReportOptions) -> Self {
+        Reporter { opts, inputs: Mutex::new(Vec::new()) }
+    }
+}
+
+thread_local! {
+    static SCRATCH: RefCell<Vec<Scalar>> = const { RefCell::new(Vec::new()) };
+}
+
+impl Stage for Reporter {
+    type File = u32;
+    type Seq = ();
+    type Pending = Obs;
+    type Ordered = Tally;
+
+    fn open_file(&self, source: &Source, _head: &[String]) -> (u32, ()) {
+        let mut inputs = self.inputs.lock().expect("inputs lock");
+        inputs.push(source.display());
+        (inputs.len() as u32 - 1, ())
+    }
+
+    fn process(&self, file: &u32, _: &(), _: &Source, line: &LineRef<'_>, out: &mut Output<Obs>) -> Outcome {
+        match SCRATCH.with(|s| Obs::read(line.text, *file, &mut s.borrow_mut())) {
+            Ok(obs) => {
+                out.mark(obs);
+                Outcome::Emitted
+            }
+            Err(reason) => Outcome::Rejected(reason),
+        }
+    }
+
+    fn ordered(&self) -> Result<Tally> {
+        let mut tally = Tally::new(self.opts.top.max(1));
+        for path in &self.opts.rejects {
+            read_rejects(path, &mut tally)?;
+        }
+        Ok(tally)
+    }
+
+    fn complete(&self, tally: &mut Tally, obs: Obs, _out: &mut Vec<u8>) {
+        if obs.file as usize >= tally.inputs.len() {
+            tally.inputs = self.inputs.lock().expect("inputs lock").clone();
+        }
+        tally.add(&obs);
+    }
+
+    fn rejected(&self, tally: &mut Tally, r: &Reject) {
+        tally.reject(&r.file, r.line, &r.reason);
+    }
+
+    fn finish(&self, tally: Tally, out: &mut dyn std::io::Write) -> Result<()> {
+        let summary = tally.summarize();
+        match self.opts.format {
+            ReportFormat::Md => out.write_all(markdown::render(&summary, &self.opts.title).as_bytes())?,
+            ReportFormat::Html => out.write_all(html::render(&summary, &self.opts.title)?.as_bytes())?,
+            ReportFormat::Json => {
+                serde_json::to_writer_pretty(&mut *out, &summary)?;
+                out.write_all(b"\n")?;
+            }
+            ReportFormat::Csv => unreachable!("CSV is written by csv::CsvExport"),
+        }
+        Ok(())
+    }
+}
+
+/// Counts the lines of an `--errors` file (one JSON object per rejected line).
+fn read_rejects(path: &PathBuf, tally: &mut Tally) -> Result<()> {
+    let text = std::fs::read_to_string(path).with_context(|| format!("cannot read --rejects file '{}'", path.display()))?;
+    for (i, line) in text.lines().enumerate().filter(|(_, l)| !l.trim().is_empty()) {
+        let r: Reject = serde_json::from_str(line).with_context(|| {
+            format!("--rejects '{}' line {}: not a rejected-line record (write one with --errors FILE)", path.display(), i + 1)
+        })?;
+        tally.reject(&r.file, r.line, &r.reason);
+    }
+    Ok(())
+}

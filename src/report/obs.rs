@@ -1,0 +1,188 @@
+//! What the report reads from one event: the values of a fixed set of fields, copied out of
+//! the line by the validating JSON scanner (nested or dotted keys alike), so workers do the
+//! parsing and the ordered pass only counts.
+
+use crate::fasthash::{hash64, FastMap};
+use crate::jsonscan::{self, Scalar};
+use std::sync::OnceLock;
+
+/// The fields the report reads. Array fields give one value per element.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum F {
+    Timestamp,
+    Dataset,
+    Kind,
+    Category,
+    Type,
+    Action,
+    Outcome,
+    LogFile,
+    SourceIp,
+    DestIp,
+    User,
+    Process,
+    Url,
+    RuleId,
+    RuleName,
+    Level,
+    Severity,
+    Reason,
+    Start,
+    End,
+    TechniqueId,
+    TechniqueName,
+    TacticName,
+    ThreatType,
+    Score,
+    AnomalySeverity,
+    Session,
+    TemplateId,
+    TemplatePattern,
+    Message,
+    Pid,
+    ParentPid,
+    ParentName,
+    Entity,
+    Host,
+    TreeDepth,
+    TreeFlags,
+}
+
+/// ECS names first; `url.path` stands in for `url.original` when only it is present.
+const FIELDS: &[(&str, F)] = &[
+    ("@timestamp", F::Timestamp),
+    ("event.dataset", F::Dataset),
+    ("event.kind", F::Kind),
+    ("event.category", F::Category),
+    ("event.type", F::Type),
+    ("event.action", F::Action),
+    ("event.outcome", F::Outcome),
+    ("log.file.path", F::LogFile),
+    ("source.ip", F::SourceIp),
+    ("destination.ip", F::DestIp),
+    ("user.name", F::User),
+    ("process.name", F::Process),
+    ("url.original", F::Url),
+    ("rule.id", F::RuleId),
+    ("rule.name", F::RuleName),
+    ("logward.detect.level", F::Level),
+    ("event.severity", F::Severity),
+    ("logward.detect.reason", F::Reason),
+    ("event.start", F::Start),
+    ("event.end", F::End),
+    ("threat.technique.id", F::TechniqueId),
+    ("threat.technique.name", F::TechniqueName),
+    ("threat.tactic.name", F::TacticName),
+    ("logward.threat_type", F::ThreatType),
+    ("logward.anomaly.score", F::Score),
+    ("logward.anomaly.severity", F::AnomalySeverity),
+    ("logward.anomaly.session", F::Session),
+    ("logward.template.id", F::TemplateId),
+    ("logward.template.pattern", F::TemplatePattern),
+    ("message", F::Message),
+    ("process.pid", F::Pid),
+    ("process.parent.pid", F::ParentPid),
+    ("process.parent.name", F::ParentName),
+    ("process.entity_id", F::Entity),
+    ("host.name", F::Host),
+    ("logward.tree.depth", F::TreeDepth),
+    ("logward.tree.flags", F::TreeFlags),
+];
+
+/// `url.path` is read into the `Url` slot only when `url.original` is absent.
+const URL_PATH: u16 = 0xfff0;
+
+fn field_index() -> &'static FastMap<&'static str, u16> {
+    static INDEX: OnceLock<FastMap<&'static str, u16>> = OnceLock::new();
+    INDEX.get_or_init(|| {
+        // A class is a position in FIELDS, plus one (0 = not read).
+        let mut m: FastMap<&'static str, u16> = FIELDS.iter().enumerate().map(|(i, &(name, _))| (name, i as u16 + 1)).collect();
+        m.insert("url.path", URL_PATH);
+        m
+    })
+}
+
+/// One event's values, in one buffer.
+#[derive(Debug, Default)]
+pub struct Obs {
+    buf: String,
+    vals: Vec<(F, u32, u32)>,
+    /// Hash of the whole line, for exact-duplicate counting.
+    pub hash: u64,
+    /// Which input file of this run the line came from.
+    pub file: u32,
+}
+
+impl Obs {
+    /// Reads one NDJSON line; errors name a byte position, never the content.
+    pub fn read(line: &str, file: u32, scratch: &mut Vec<Scalar>) -> Result<Obs, String> {
+        let index = field_index();
+        scratch.clear();
+        jsonscan::scan(line, &mut |path| index.get(path).copied().unwrap_or(0), scratch)?;
+        let mut obs = Obs { hash: hash64(line.trim().as_bytes()), file, ..Default::default() };
+        let url_class = FIELDS.iter().position(|&(_, f)| f == F::Url).expect("url.original in FIELDS") as u16 + 1;
+        let has_url = scratch.iter().any(|s| s.class == url_class);
+        for s in scratch.iter().filter(|s| s.class != 0) {
+            let f = match s.class {
+                URL_PATH if has_url => continue,
+                URL_PATH => F::Url,
+                c => FIELDS[c as usize - 1].1,
+            };
+            let raw = &line[s.span.clone()];
+            let start = obs.buf.len() as u32;
+            match s.escaped {
+                true => obs.buf.push_str(&jsonscan::decode(raw.as_bytes()).ok_or("invalid escape in a JSON string")?),
+                false => obs.buf.push_str(raw),
+            }
+            obs.vals.push((f, start, obs.buf.len() as u32));
+        }
+        Ok(obs)
+    }
+
+    /// The first value of `f`.
+    pub fn get(&self, f: F) -> Option<&str> {
+        self.all(f).next()
+    }
+
+    /// Every value of `f` (array elements in order).
+    pub fn all(&self, f: F) -> impl Iterator<Item = &str> {
+        self.vals.iter().filter(move |v| v.0 == f).map(|&(_, a, b)| &self.buf[a as usize..b as usize])
+    }
+
+    pub fn has(&self, f: F) -> bool {
+        self.vals.iter().any(|v| v.0 == f)
+    }
+
+    pub fn num(&self, f: F) -> Option<f64> {
+        self.get(f).and_then(|v| v.parse().ok())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reads_nested_dotted_and_array_fields() {
+        let line = r#"{"@timestamp":"2024-01-01T00:00:00Z","event":{"category":["authentication","session"],"outcome":"failure"},"source.ip":"203.0.113.9","user":{"name":"al\"ice"},"url":{"path":"/x"},"other":1}"#;
+        let o = Obs::read(line, 3, &mut Vec::new()).unwrap();
+        assert_eq!(o.all(F::Category).collect::<Vec<_>>(), ["authentication", "session"]);
+        assert_eq!(o.get(F::SourceIp), Some("203.0.113.9"));
+        assert_eq!(o.get(F::User), Some("al\"ice"));
+        assert_eq!(o.get(F::Url), Some("/x"));
+        assert_eq!(o.file, 3);
+        assert!(!o.has(F::Dataset));
+    }
+
+    #[test]
+    fn url_original_wins_over_url_path() {
+        let o = Obs::read(r#"{"url":{"path":"/a","original":"/a?q=1"}}"#, 0, &mut Vec::new()).unwrap();
+        assert_eq!(o.all(F::Url).collect::<Vec<_>>(), ["/a?q=1"]);
+    }
+
+    #[test]
+    fn rejects_what_is_not_an_object() {
+        assert!(Obs::read("[1,2]", 0, &mut Vec::new()).is_err());
+        assert!(Obs::read(r#"{"a":}"#, 0, &mut Vec::new()).is_err());
+    }
+}
