@@ -6,7 +6,7 @@ CARGO ?= cargo
 BIN := target/release/logward
 DEMO := demo-out
 
-.PHONY: all build demo test docs bench bench-setup clean
+.PHONY: all build demo test docs bench bench-setup clean report-png
 
 all: build
 
@@ -18,7 +18,8 @@ build:
 # add GeoIP (MaxMind's test databases) and IP-list tags while addresses are real; pseudonymize
 # with a demo key (risk report beside it); run the built-in Sigma rules on the pseudonymized
 # events and add ATT&CK names to the alerts;
-# draw a process tree from CSV exports.
+# draw a process tree from CSV exports; end with the report of the whole pipeline (HTML, and
+# Markdown on the terminal).
 demo: build
 	@mkdir -p $(DEMO)
 	$(BIN) parse --year 2023 --errors $(DEMO)/rejected.ndjson --templates-out $(DEMO)/templates.ndjson \
@@ -42,6 +43,20 @@ demo: build
 	@echo "--- process tree of pid 15150 from the CSV exports in testdata/tree:"
 	$(BIN) parse -q --format csv testdata/tree/*.csv | $(BIN) tree -q --pid 15150 | tee $(DEMO)/tree.txt
 	@echo "--- rejected lines (file:line reason) are in $(DEMO)/rejected.ndjson"
+	$(BIN) report -q --rejects $(DEMO)/rejected.ndjson --format html -o $(DEMO)/report.html \
+		--title "logward demo: bundled samples" $(DEMO)/enriched.ndjson
+	$(BIN) report -q --rejects $(DEMO)/rejected.ndjson --format json -o $(DEMO)/report.json $(DEMO)/enriched.ndjson
+	@echo "--- report overview (all of it: $(DEMO)/report.html, $(DEMO)/report.json):"
+	@$(BIN) report -q --rejects $(DEMO)/rejected.ndjson $(DEMO)/enriched.ndjson | sed -n '/^## Overview/,/^### By dataset/p' | head -14
+
+# Look at the demo report: headless Chromium renders it to a PNG (Debian's chromium package,
+# installed here when missing).
+report-png: demo
+	@command -v chromium >/dev/null || (apt-get update -q && apt-get install -y -q chromium) \
+		|| (sudo apt-get update -q && sudo apt-get install -y -q chromium)
+	chromium --headless --no-sandbox --disable-gpu --hide-scrollbars --window-size=1280,5200 \
+		--screenshot=$(CURDIR)/$(DEMO)/report.png file://$(CURDIR)/$(DEMO)/report.html 2>/dev/null
+	@echo "--- $(DEMO)/report.png"
 
 test:
 	$(CARGO) test --release
@@ -62,6 +77,7 @@ bench: build
 	python3 bench/enrich_tree.py
 	python3 bench/detect.py
 	python3 bench/anonymize.py
+	python3 bench/report.py
 
 clean:
 	$(CARGO) clean

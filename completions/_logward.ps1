@@ -30,6 +30,7 @@ Register-ArgumentCompleter -Native -CommandName 'logward' -ScriptBlock {
             [CompletionResult]::new('detect', 'detect', [CompletionResultType]::ParameterValue, 'Run Sigma detection and correlation rules (built-in pack and your own) over ECS events')
             [CompletionResult]::new('enrich', 'enrich', [CompletionResultType]::ParameterValue, 'Add MITRE ATT&CK names and ids, a threat type for alerts, GeoIP, IP-list tags and optional LLM explanations')
             [CompletionResult]::new('tree', 'tree', [CompletionResultType]::ParameterValue, 'Build process trees from process events, with each process''s network, file, registry and DNS activity')
+            [CompletionResult]::new('report', 'report', [CompletionResultType]::ParameterValue, 'Summarize events, alerts, scores and trees as Markdown, self-contained HTML with charts, CSV or JSON')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
             break
         }
@@ -151,12 +152,33 @@ Register-ArgumentCompleter -Native -CommandName 'logward' -ScriptBlock {
             [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
             break
         }
+        'logward;report' {
+            [CompletionResult]::new('-o', '-o', [CompletionResultType]::ParameterName, 'Write output to FILE instead of stdout')
+            [CompletionResult]::new('--output', '--output', [CompletionResultType]::ParameterName, 'Write output to FILE instead of stdout')
+            [CompletionResult]::new('--errors', '--errors', [CompletionResultType]::ParameterName, 'Write every rejected line in full to FILE (NDJSON: file, line, reason, text)')
+            [CompletionResult]::new('--threads', '--threads', [CompletionResultType]::ParameterName, 'Worker threads (0 = one per core); output is identical for every value')
+            [CompletionResult]::new('--max-line-bytes', '--max-line-bytes', [CompletionResultType]::ParameterName, 'Lines longer than this many bytes are rejected instead of read into memory')
+            [CompletionResult]::new('-f', '-f', [CompletionResultType]::ParameterName, 'Output format')
+            [CompletionResult]::new('--format', '--format', [CompletionResultType]::ParameterName, 'Output format')
+            [CompletionResult]::new('--top', '--top', [CompletionResultType]::ParameterName, 'Rows in each top list (talkers, users, rules, most anomalous)')
+            [CompletionResult]::new('--fields', '--fields', [CompletionResultType]::ParameterName, 'CSV columns (dotted ECS names, comma-separated; repeatable); default: every field seen')
+            [CompletionResult]::new('--rejects', '--rejects', [CompletionResultType]::ParameterName, 'Rejected-lines file written by an earlier stage''s --errors, counted under data quality; repeatable')
+            [CompletionResult]::new('--title', '--title', [CompletionResultType]::ParameterName, 'Title of the Markdown and HTML report')
+            [CompletionResult]::new('--strict', '--strict', [CompletionResultType]::ParameterName, 'Stop with exit status 1 at the first rejected line')
+            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'No summary line, no rejected-line messages, no progress bar on stderr')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'No summary line, no rejected-line messages, no progress bar on stderr')
+            [CompletionResult]::new('--rotated', '--rotated', [CompletionResultType]::ParameterName, 'Read rotated sets oldest first: x.log.3.gz x.log.2.gz x.log.1 x.log')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            break
+        }
         'logward;help' {
             [CompletionResult]::new('parse', 'parse', [CompletionResultType]::ParameterValue, 'Parse raw log lines into ECS events (syslog/auth, web access, W3C, JSON, CSV, custom)')
             [CompletionResult]::new('anonymize', 'anonymize', [CompletionResultType]::ParameterValue, 'Replace personal data and secrets with keyed, consistent, format-preserving pseudonyms (and reverse them)')
             [CompletionResult]::new('detect', 'detect', [CompletionResultType]::ParameterValue, 'Run Sigma detection and correlation rules (built-in pack and your own) over ECS events')
             [CompletionResult]::new('enrich', 'enrich', [CompletionResultType]::ParameterValue, 'Add MITRE ATT&CK names and ids, a threat type for alerts, GeoIP, IP-list tags and optional LLM explanations')
             [CompletionResult]::new('tree', 'tree', [CompletionResultType]::ParameterValue, 'Build process trees from process events, with each process''s network, file, registry and DNS activity')
+            [CompletionResult]::new('report', 'report', [CompletionResultType]::ParameterValue, 'Summarize events, alerts, scores and trees as Markdown, self-contained HTML with charts, CSV or JSON')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
             break
         }
@@ -173,6 +195,9 @@ Register-ArgumentCompleter -Native -CommandName 'logward' -ScriptBlock {
             break
         }
         'logward;help;tree' {
+            break
+        }
+        'logward;help;report' {
             break
         }
         'logward;help;help' {

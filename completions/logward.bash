@@ -31,6 +31,9 @@ _logward() {
             logward,parse)
                 cmd="logward__subcmd__parse"
                 ;;
+            logward,report)
+                cmd="logward__subcmd__report"
+                ;;
             logward,tree)
                 cmd="logward__subcmd__tree"
                 ;;
@@ -49,6 +52,9 @@ _logward() {
             logward__subcmd__help,parse)
                 cmd="logward__subcmd__help__subcmd__parse"
                 ;;
+            logward__subcmd__help,report)
+                cmd="logward__subcmd__help__subcmd__report"
+                ;;
             logward__subcmd__help,tree)
                 cmd="logward__subcmd__help__subcmd__tree"
                 ;;
@@ -59,7 +65,7 @@ _logward() {
 
     case "${cmd}" in
         logward)
-            opts="-h -V --help --version parse anonymize detect enrich tree help"
+            opts="-h -V --help --version parse anonymize detect enrich tree report help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -259,7 +265,7 @@ _logward() {
             return 0
             ;;
         logward__subcmd__help)
-            opts="parse anonymize detect enrich tree help"
+            opts="parse anonymize detect enrich tree report help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -329,6 +335,20 @@ _logward() {
             return 0
             ;;
         logward__subcmd__help__subcmd__parse)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        logward__subcmd__help__subcmd__report)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -432,6 +452,64 @@ _logward() {
                     return 0
                     ;;
                 --max-templates)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        logward__subcmd__report)
+            opts="-o -q -f -h --output --errors --strict --threads --quiet --max-line-bytes --rotated --format --top --fields --rejects --title --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --output)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -o)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --errors)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --threads)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --max-line-bytes)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --format)
+                    COMPREPLY=($(compgen -W "md html csv json" -- "${cur}"))
+                    return 0
+                    ;;
+                -f)
+                    COMPREPLY=($(compgen -W "md html csv json" -- "${cur}"))
+                    return 0
+                    ;;
+                --top)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --fields)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --rejects)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --title)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

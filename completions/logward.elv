@@ -27,6 +27,7 @@ set edit:completion:arg-completer[logward] = {|@words|
             cand detect 'Run Sigma detection and correlation rules (built-in pack and your own) over ECS events'
             cand enrich 'Add MITRE ATT&CK names and ids, a threat type for alerts, GeoIP, IP-list tags and optional LLM explanations'
             cand tree 'Build process trees from process events, with each process''s network, file, registry and DNS activity'
+            cand report 'Summarize events, alerts, scores and trees as Markdown, self-contained HTML with charts, CSV or JSON'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
         &'logward;parse'= {
@@ -142,12 +143,32 @@ set edit:completion:arg-completer[logward] = {|@words|
             cand -h 'Print help (see more with ''--help'')'
             cand --help 'Print help (see more with ''--help'')'
         }
+        &'logward;report'= {
+            cand -o 'Write output to FILE instead of stdout'
+            cand --output 'Write output to FILE instead of stdout'
+            cand --errors 'Write every rejected line in full to FILE (NDJSON: file, line, reason, text)'
+            cand --threads 'Worker threads (0 = one per core); output is identical for every value'
+            cand --max-line-bytes 'Lines longer than this many bytes are rejected instead of read into memory'
+            cand -f 'Output format'
+            cand --format 'Output format'
+            cand --top 'Rows in each top list (talkers, users, rules, most anomalous)'
+            cand --fields 'CSV columns (dotted ECS names, comma-separated; repeatable); default: every field seen'
+            cand --rejects 'Rejected-lines file written by an earlier stage''s --errors, counted under data quality; repeatable'
+            cand --title 'Title of the Markdown and HTML report'
+            cand --strict 'Stop with exit status 1 at the first rejected line'
+            cand -q 'No summary line, no rejected-line messages, no progress bar on stderr'
+            cand --quiet 'No summary line, no rejected-line messages, no progress bar on stderr'
+            cand --rotated 'Read rotated sets oldest first: x.log.3.gz x.log.2.gz x.log.1 x.log'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+        }
         &'logward;help'= {
             cand parse 'Parse raw log lines into ECS events (syslog/auth, web access, W3C, JSON, CSV, custom)'
             cand anonymize 'Replace personal data and secrets with keyed, consistent, format-preserving pseudonyms (and reverse them)'
             cand detect 'Run Sigma detection and correlation rules (built-in pack and your own) over ECS events'
             cand enrich 'Add MITRE ATT&CK names and ids, a threat type for alerts, GeoIP, IP-list tags and optional LLM explanations'
             cand tree 'Build process trees from process events, with each process''s network, file, registry and DNS activity'
+            cand report 'Summarize events, alerts, scores and trees as Markdown, self-contained HTML with charts, CSV or JSON'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
         &'logward;help;parse'= {
@@ -159,6 +180,8 @@ set edit:completion:arg-completer[logward] = {|@words|
         &'logward;help;enrich'= {
         }
         &'logward;help;tree'= {
+        }
+        &'logward;help;report'= {
         }
         &'logward;help;help'= {
         }

@@ -31,6 +31,7 @@ complete -c logward -n "__fish_logward_needs_command" -f -a "anonymize" -d 'Repl
 complete -c logward -n "__fish_logward_needs_command" -f -a "detect" -d 'Run Sigma detection and correlation rules (built-in pack and your own) over ECS events'
 complete -c logward -n "__fish_logward_needs_command" -f -a "enrich" -d 'Add MITRE ATT&CK names and ids, a threat type for alerts, GeoIP, IP-list tags and optional LLM explanations'
 complete -c logward -n "__fish_logward_needs_command" -f -a "tree" -d 'Build process trees from process events, with each process\'s network, file, registry and DNS activity'
+complete -c logward -n "__fish_logward_needs_command" -f -a "report" -d 'Summarize events, alerts, scores and trees as Markdown, self-contained HTML with charts, CSV or JSON'
 complete -c logward -n "__fish_logward_needs_command" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c logward -n "__fish_logward_using_subcommand parse" -s o -l output -d 'Write output to FILE instead of stdout' -r -F
 complete -c logward -n "__fish_logward_using_subcommand parse" -l errors -d 'Write every rejected line in full to FILE (NDJSON: file, line, reason, text)' -r -F
@@ -129,9 +130,26 @@ complete -c logward -n "__fish_logward_using_subcommand tree" -l strict -d 'Stop
 complete -c logward -n "__fish_logward_using_subcommand tree" -s q -l quiet -d 'No summary line, no rejected-line messages, no progress bar on stderr'
 complete -c logward -n "__fish_logward_using_subcommand tree" -l rotated -d 'Read rotated sets oldest first: x.log.3.gz x.log.2.gz x.log.1 x.log'
 complete -c logward -n "__fish_logward_using_subcommand tree" -s h -l help -d 'Print help (see more with \'--help\')'
-complete -c logward -n "__fish_logward_using_subcommand help; and not __fish_seen_subcommand_from parse anonymize detect enrich tree help" -f -a "parse" -d 'Parse raw log lines into ECS events (syslog/auth, web access, W3C, JSON, CSV, custom)'
-complete -c logward -n "__fish_logward_using_subcommand help; and not __fish_seen_subcommand_from parse anonymize detect enrich tree help" -f -a "anonymize" -d 'Replace personal data and secrets with keyed, consistent, format-preserving pseudonyms (and reverse them)'
-complete -c logward -n "__fish_logward_using_subcommand help; and not __fish_seen_subcommand_from parse anonymize detect enrich tree help" -f -a "detect" -d 'Run Sigma detection and correlation rules (built-in pack and your own) over ECS events'
-complete -c logward -n "__fish_logward_using_subcommand help; and not __fish_seen_subcommand_from parse anonymize detect enrich tree help" -f -a "enrich" -d 'Add MITRE ATT&CK names and ids, a threat type for alerts, GeoIP, IP-list tags and optional LLM explanations'
-complete -c logward -n "__fish_logward_using_subcommand help; and not __fish_seen_subcommand_from parse anonymize detect enrich tree help" -f -a "tree" -d 'Build process trees from process events, with each process\'s network, file, registry and DNS activity'
-complete -c logward -n "__fish_logward_using_subcommand help; and not __fish_seen_subcommand_from parse anonymize detect enrich tree help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c logward -n "__fish_logward_using_subcommand report" -s o -l output -d 'Write output to FILE instead of stdout' -r -F
+complete -c logward -n "__fish_logward_using_subcommand report" -l errors -d 'Write every rejected line in full to FILE (NDJSON: file, line, reason, text)' -r -F
+complete -c logward -n "__fish_logward_using_subcommand report" -l threads -d 'Worker threads (0 = one per core); output is identical for every value' -r
+complete -c logward -n "__fish_logward_using_subcommand report" -l max-line-bytes -d 'Lines longer than this many bytes are rejected instead of read into memory' -r
+complete -c logward -n "__fish_logward_using_subcommand report" -s f -l format -d 'Output format' -r -f -a "md\t'Markdown (tables, a text timeline)'
+html\t'One self-contained HTML file with inline SVG charts'
+csv\t'Events flattened to one row each'
+json\t'The aggregates'"
+complete -c logward -n "__fish_logward_using_subcommand report" -l top -d 'Rows in each top list (talkers, users, rules, most anomalous)' -r
+complete -c logward -n "__fish_logward_using_subcommand report" -l fields -d 'CSV columns (dotted ECS names, comma-separated; repeatable); default: every field seen' -r
+complete -c logward -n "__fish_logward_using_subcommand report" -l rejects -d 'Rejected-lines file written by an earlier stage\'s --errors, counted under data quality; repeatable' -r -F
+complete -c logward -n "__fish_logward_using_subcommand report" -l title -d 'Title of the Markdown and HTML report' -r
+complete -c logward -n "__fish_logward_using_subcommand report" -l strict -d 'Stop with exit status 1 at the first rejected line'
+complete -c logward -n "__fish_logward_using_subcommand report" -s q -l quiet -d 'No summary line, no rejected-line messages, no progress bar on stderr'
+complete -c logward -n "__fish_logward_using_subcommand report" -l rotated -d 'Read rotated sets oldest first: x.log.3.gz x.log.2.gz x.log.1 x.log'
+complete -c logward -n "__fish_logward_using_subcommand report" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c logward -n "__fish_logward_using_subcommand help; and not __fish_seen_subcommand_from parse anonymize detect enrich tree report help" -f -a "parse" -d 'Parse raw log lines into ECS events (syslog/auth, web access, W3C, JSON, CSV, custom)'
+complete -c logward -n "__fish_logward_using_subcommand help; and not __fish_seen_subcommand_from parse anonymize detect enrich tree report help" -f -a "anonymize" -d 'Replace personal data and secrets with keyed, consistent, format-preserving pseudonyms (and reverse them)'
+complete -c logward -n "__fish_logward_using_subcommand help; and not __fish_seen_subcommand_from parse anonymize detect enrich tree report help" -f -a "detect" -d 'Run Sigma detection and correlation rules (built-in pack and your own) over ECS events'
+complete -c logward -n "__fish_logward_using_subcommand help; and not __fish_seen_subcommand_from parse anonymize detect enrich tree report help" -f -a "enrich" -d 'Add MITRE ATT&CK names and ids, a threat type for alerts, GeoIP, IP-list tags and optional LLM explanations'
+complete -c logward -n "__fish_logward_using_subcommand help; and not __fish_seen_subcommand_from parse anonymize detect enrich tree report help" -f -a "tree" -d 'Build process trees from process events, with each process\'s network, file, registry and DNS activity'
+complete -c logward -n "__fish_logward_using_subcommand help; and not __fish_seen_subcommand_from parse anonymize detect enrich tree report help" -f -a "report" -d 'Summarize events, alerts, scores and trees as Markdown, self-contained HTML with charts, CSV or JSON'
+complete -c logward -n "__fish_logward_using_subcommand help; and not __fish_seen_subcommand_from parse anonymize detect enrich tree report help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'

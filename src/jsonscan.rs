@@ -21,7 +21,7 @@ const MAX_DEPTH: usize = 128;
 /// Scans `line`, which must hold exactly one JSON object; `classify` maps each scalar's
 /// path to a class. Errors name a byte position, never the content.
 pub fn scan(line: &str, classify: &mut dyn FnMut(&str) -> u16, out: &mut Vec<Scalar>) -> Result<(), String> {
-    let mut s = Scanner { text: line, b: line.as_bytes(), i: 0, path: String::new(), classify, out };
+    let mut s = Scanner { text: line, b: line.as_bytes(), i: 0, path: String::with_capacity(128), classify, out };
     s.ws();
     if s.peek() != Some(b'{') {
         return Err("not a JSON object (an event is one JSON object per line)".into());

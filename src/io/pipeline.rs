@@ -223,6 +223,8 @@ impl<S: Stage> Writer<'_, S> {
 fn process_chunk<S: Stage>(stage: &S, chunk: Chunk<S>) -> ChunkResult<S::Pending> {
     let mut seq = chunk.state;
     let mut out = StageOutput::with_capacity(chunk.buf.len() * 3);
+    // Stages that mark every line (whole-input stages) would otherwise regrow this.
+    out.marks.reserve(chunk.items.len());
     let mut rejects = Vec::new();
     let mut counts = Counts::default();
     let echo = stage.echo_rejected();

@@ -48,7 +48,8 @@ pub enum F {
     TreeFlags,
 }
 
-/// ECS names first; `url.path` stands in for `url.original` when only it is present.
+/// In the order of `F` (a test checks), so `F as usize` is a position here;
+/// `url.path` stands in for `url.original` when only it is present.
 const FIELDS: &[(&str, F)] = &[
     ("@timestamp", F::Timestamp),
     ("event.dataset", F::Dataset),
@@ -103,10 +104,12 @@ fn field_index() -> &'static FastMap<&'static str, u16> {
 }
 
 /// One event's values, in one buffer.
-#[derive(Debug, Default)]
+#[derive(Debug)]
 pub struct Obs {
     buf: String,
     vals: Vec<(F, u32, u32)>,
+    /// Position in `vals` of each field's first value, plus one (0: absent).
+    first: [u16; FIELDS.len()],
     /// Hash of the whole line, for exact-duplicate counting.
     pub hash: u64,
     /// Which input file of this run the line came from.
@@ -119,9 +122,20 @@ impl Obs {
         let index = field_index();
         scratch.clear();
         jsonscan::scan(line, &mut |path| index.get(path).copied().unwrap_or(0), scratch)?;
-        let mut obs = Obs { hash: hash64(line.trim().as_bytes()), file, ..Default::default() };
-        let url_class = FIELDS.iter().position(|&(_, f)| f == F::Url).expect("url.original in FIELDS") as u16 + 1;
-        let has_url = scratch.iter().any(|s| s.class == url_class);
+        let url_class = F::Url as u16 + 1;
+        let (mut has_url, mut bytes, mut count) = (false, 0, 0);
+        for s in scratch.iter().filter(|s| s.class != 0) {
+            has_url |= s.class == url_class;
+            bytes += s.span.len();
+            count += 1;
+        }
+        let mut obs = Obs {
+            buf: String::with_capacity(bytes),
+            vals: Vec::with_capacity(count),
+            first: [0; FIELDS.len()],
+            hash: hash64(line.trim().as_bytes()),
+            file,
+        };
         for s in scratch.iter().filter(|s| s.class != 0) {
             let f = match s.class {
                 URL_PATH if has_url => continue,
@@ -134,6 +148,9 @@ impl Obs {
                 true => obs.buf.push_str(&jsonscan::decode(raw.as_bytes()).ok_or("invalid escape in a JSON string")?),
                 false => obs.buf.push_str(raw),
             }
+            if obs.first[f as usize] == 0 && obs.vals.len() < u16::MAX as usize {
+                obs.first[f as usize] = obs.vals.len() as u16 + 1;
+            }
             obs.vals.push((f, start, obs.buf.len() as u32));
         }
         Ok(obs)
@@ -141,7 +158,10 @@ impl Obs {
 
     /// The first value of `f`.
     pub fn get(&self, f: F) -> Option<&str> {
-        self.all(f).next()
+        match self.first[f as usize] {
+            0 => None,
+            i => self.vals.get(i as usize - 1).map(|&(_, a, b)| &self.buf[a as usize..b as usize]),
+        }
     }
 
     /// Every value of `f` (array elements in order).
@@ -150,7 +170,7 @@ impl Obs {
     }
 
     pub fn has(&self, f: F) -> bool {
-        self.vals.iter().any(|v| v.0 == f)
+        self.first[f as usize] != 0
     }
 
     pub fn num(&self, f: F) -> Option<f64> {
@@ -172,6 +192,11 @@ mod tests {
         assert_eq!(o.get(F::Url), Some("/x"));
         assert_eq!(o.file, 3);
         assert!(!o.has(F::Dataset));
+    }
+
+    #[test]
+    fn fields_follow_the_order_of_f() {
+        assert!(FIELDS.iter().enumerate().all(|(i, &(_, f))| f as usize == i));
     }
 
     #[test]

@@ -108,6 +108,8 @@ pub struct Tally {
     seen_full: bool,
     duplicates: u64,
     unknown_format: u64,
+    /// Reused for composed keys.
+    scratch: String,
 }
 
 impl Tally {
@@ -162,6 +164,7 @@ impl Tally {
             seen_full: false,
             duplicates: 0,
             unknown_format: 0,
+            scratch: String::new(),
         }
     }
 
@@ -222,15 +225,26 @@ impl Tally {
     }
 
     fn event(&mut self, o: &Obs, ts: Option<Timestamp>, file: &str) {
-        let kind = match (o.get(F::Action), o.get(F::Category)) {
-            (Some(a), _) => a.to_string(),
-            (None, Some(c)) => match o.get(F::Type) {
-                Some(t) => format!("{c}/{t}"),
-                None => c.to_string(),
-            },
-            (None, None) => "(unspecified)".to_string(),
-        };
-        self.types.add(&kind, 1);
+        match (o.get(F::Action), o.get(F::Category), o.get(F::Type)) {
+            (Some(a), _, _) => {
+                self.types.add(a, 1);
+            }
+            (None, Some(c), Some(t)) => {
+                let mut kind = std::mem::take(&mut self.scratch);
+                kind.clear();
+                kind.push_str(c);
+                kind.push('/');
+                kind.push_str(t);
+                self.types.add(&kind, 1);
+                self.scratch = kind;
+            }
+            (None, Some(c), None) => {
+                self.types.add(c, 1);
+            }
+            (None, None, _) => {
+                self.types.add("(unspecified)", 1);
+            }
+        }
         for (i, &(f, _, _)) in TALKERS.iter().enumerate() {
             for v in o.all(f) {
                 self.talkers[i].add(v, 1);
