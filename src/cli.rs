@@ -69,8 +69,7 @@ Examples:
   logward parse --errors rej.ndjson auth.log | logward detect | logward report \\
       --rejects rej.ndjson --format html -o report.html     with parse's rejected lines
   logward report --format json --top 20 alerts.ndjson       aggregates for a dashboard
-  logward report --format csv --fields @timestamp,source.ip,user.name,event.outcome events.ndjson
-  logward report --format html --png-dir charts -o r.html   also each chart as PNG";
+  logward report --format csv --fields @timestamp,source.ip,user.name,event.outcome events.ndjson";
 
 const ANONYMIZE_EXAMPLES: &str = "\
 Reads ECS NDJSON (logward's or Filebeat's) and writes the same events, byte for byte, except
