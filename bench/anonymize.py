@@ -12,10 +12,9 @@ import random
 import subprocess
 import sys
 import tempfile
-import time
 
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-BIN = os.path.join(ROOT, "target/release/logward")
+from common import ROOT, BIN, timed
+
 
 MONTHS = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"]
 AGENTS = [
@@ -79,12 +78,6 @@ def make_events(n, folder):
     with open(events, "w") as out:
         subprocess.run([BIN, "parse", "-q", "--year", "2024", auth_path, access_path], check=True, stdout=out)
     return events
-
-
-def timed(cmd):
-    t0 = time.perf_counter()
-    subprocess.run(cmd, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    return time.perf_counter() - t0
 
 
 def main():

@@ -8,13 +8,10 @@ Usage: bench/detect.py [EVENTS] [THREADS]   (defaults 1000000, 1)
 """
 import os
 import random
-import resource
-import subprocess
 import sys
-import time
 
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-BIN = os.path.join(ROOT, "target/release/logward")
+from common import ROOT, BIN, timed
+
 SIGMA = os.path.join(ROOT, "../shared/data/sigma/rules")
 
 # Mostly ordinary traffic; about 2% of requests are attacks, as in a busy public site's logs.
@@ -49,12 +46,6 @@ def make_events(n, path):
                         '"url":{"original":"%s","path":"%s"},"user_agent":{"original":"%s"}}\n'
                         % (ts, rnd.choice(["GET", "GET", "GET", "POST"]), rnd.choice([200] * 12 + [404, 401, 403]), src,
                            p, p.split("?")[0], "sqlmap/1.7" if rnd.random() < 0.005 else rnd.choice(AGENTS)))
-
-
-def timed(cmd):
-    t0 = time.perf_counter()
-    subprocess.run(cmd, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    return time.perf_counter() - t0
 
 
 def peak_rss_mib(cmd):

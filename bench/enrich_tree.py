@@ -6,18 +6,9 @@ Usage: bench/enrich_tree.py [EVENTS]   (default 1000000)
 """
 import json
 import os
-import subprocess
 import sys
-import time
 
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-BIN = os.path.join(ROOT, "target/release/logward")
-
-
-def timed(cmd, path):
-    t0 = time.perf_counter()
-    subprocess.run(cmd + [path], check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    return time.perf_counter() - t0
+from common import ROOT, BIN, timed
 
 
 def main():
@@ -47,12 +38,12 @@ def main():
             f.write(json.dumps(ev) + "\n")
     pin = ["taskset", "-c", "0"]
     rows = [
-        ("enrich, 1 thread", timed(pin + [BIN, "enrich", "-q", "--threads", "1"], alerts)),
-        ("enrich, all cores", timed([BIN, "enrich", "-q"], alerts)),
-        ("jq -c . (alerts)", timed(pin + ["jq", "-c", "."], alerts)),
-        ("tree, 1 thread", timed(pin + [BIN, "tree", "-q", "--threads", "1", "--format", "ndjson"], procs)),
-        ("tree, all cores", timed([BIN, "tree", "-q", "--format", "ndjson"], procs)),
-        ("jq -c . (processes)", timed(pin + ["jq", "-c", "."], procs)),
+        ("enrich, 1 thread", timed(pin + [BIN, "enrich", "-q", "--threads", "1", alerts])),
+        ("enrich, all cores", timed([BIN, "enrich", "-q", alerts])),
+        ("jq -c . (alerts)", timed(pin + ["jq", "-c", ".", alerts])),
+        ("tree, 1 thread", timed(pin + [BIN, "tree", "-q", "--threads", "1", "--format", "ndjson", procs])),
+        ("tree, all cores", timed([BIN, "tree", "-q", "--format", "ndjson", procs])),
+        ("jq -c . (processes)", timed(pin + ["jq", "-c", ".", procs])),
     ]
     for name, t in rows:
         print(f"{name:<22} {n} events in {t:6.2f}s = {n / t:>10,.0f} events/s")

@@ -15,9 +15,7 @@ import subprocess
 import sys
 import time
 
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-DATA = os.path.join(ROOT, "../shared/data")
-BIN = os.path.join(ROOT, "target/release/logward")
+from common import ROOT, BIN, DATA
 
 
 def main():

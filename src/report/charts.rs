@@ -4,6 +4,7 @@
 use super::doc::Chart;
 use anyhow::{anyhow, Result};
 use plotters::coord::ranged1d::SegmentValue;
+use plotters::coord::Shift;
 use plotters::prelude::*;
 
 const WIDTH: u32 = 860;
@@ -39,11 +40,8 @@ fn bars(out: &mut String, title: &str, labels: &[String], series: &[(&str, Vec<u
     let totals: Vec<u64> = (0..labels.len()).map(|i| series.iter().map(|s| s.1[i]).sum()).collect();
     let max = totals.iter().copied().max().unwrap_or(0).max(1);
     let label_width = labels.iter().map(|l| l.chars().count().min(36)).max().unwrap_or(4) as u32 * 7 + 16;
-    let root = SVGBackend::with_string(out, (WIDTH, height)).into_drawing_area();
-    root.fill(&WHITE).map_err(err)?;
-    let mut chart = ChartBuilder::on(&root)
-        .caption(title, (FONT, 17))
-        .margin(10)
+    let root = canvas(out, height)?;
+    let mut chart = frame(&root, title)
         .x_label_area_size(24)
         .y_label_area_size(label_width.min(300))
         .build_cartesian_2d(0u64..max + max / 20 + 1, (0usize..n).into_segmented())
@@ -54,7 +52,7 @@ fn bars(out: &mut String, title: &str, labels: &[String], series: &[(&str, Vec<u
         .y_labels(n)
         // The first label goes on top: segment i shows label n-1-i.
         .y_label_formatter(&|v| match v {
-            SegmentValue::CenterOf(i) => labels.get(n - 1 - i).map(|l| clip(l, 36)).unwrap_or_default(),
+            SegmentValue::CenterOf(i) => labels.get(n - 1 - i).map(|l| label(l, 36)).unwrap_or_default(),
             _ => String::new(),
         })
         .x_label_formatter(&|v| v.to_string())
@@ -94,11 +92,8 @@ fn bars(out: &mut String, title: &str, labels: &[String], series: &[(&str, Vec<u
 fn histogram(out: &mut String, title: &str, x_label: &str, labels: &[String], counts: &[u64]) -> Result<()> {
     let n = labels.len().max(1);
     let max = counts.iter().copied().max().unwrap_or(0).max(1);
-    let root = SVGBackend::with_string(out, (WIDTH, 320)).into_drawing_area();
-    root.fill(&WHITE).map_err(err)?;
-    let mut chart = ChartBuilder::on(&root)
-        .caption(title, (FONT, 17))
-        .margin(10)
+    let root = canvas(out, 320)?;
+    let mut chart = frame(&root, title)
         .x_label_area_size(40)
         .y_label_area_size(56)
         .build_cartesian_2d((0usize..n).into_segmented(), 0u64..max + max / 10 + 1)
@@ -134,11 +129,8 @@ fn timeline(out: &mut String, title: &str, starts: &[String], series: &[(&str, V
     let events = &series[0].1;
     let max = events.iter().copied().max().unwrap_or(0).max(1);
     let max2 = series[1..].iter().flat_map(|s| s.1.iter().copied()).max().unwrap_or(0).max(1);
-    let root = SVGBackend::with_string(out, (WIDTH, 340)).into_drawing_area();
-    root.fill(&WHITE).map_err(err)?;
-    let mut chart = ChartBuilder::on(&root)
-        .caption(title, (FONT, 17))
-        .margin(10)
+    let root = canvas(out, 340)?;
+    let mut chart = frame(&root, title)
         .x_label_area_size(40)
         .y_label_area_size(56)
         .right_y_label_area_size(if series.len() > 1 { 56 } else { 0 })
@@ -198,12 +190,21 @@ fn legend<'a, DB: DrawingBackend + 'a, X: plotters::coord::ranged1d::Ranged, Y: 
         .map_err(err)
 }
 
-/// A label from log data: at most `max` characters, control characters (which XML cannot
-/// hold) replaced.
-fn clip(s: &str, max: usize) -> String {
-    let mut out: String = s.chars().take(max).map(|c| if c.is_control() { '\u{fffd}' } else { c }).collect();
-    if s.chars().nth(max).is_some() {
-        out.push('…');
-    }
-    out
+/// A white drawing area the chart's width and `height` high, drawn into `out`.
+fn canvas(out: &mut String, height: u32) -> Result<DrawingArea<SVGBackend<'_>, Shift>> {
+    let root = SVGBackend::with_string(out, (WIDTH, height)).into_drawing_area();
+    root.fill(&WHITE).map_err(err)?;
+    Ok(root)
+}
+
+/// The title and margin every chart has; the caller adds the axes.
+fn frame<'a, 'b, DB: DrawingBackend>(root: &'a DrawingArea<DB, Shift>, title: &'b str) -> ChartBuilder<'a, 'b, DB> {
+    let mut b = ChartBuilder::on(root);
+    b.caption(title, (FONT, 17)).margin(10);
+    b
+}
+
+/// A label from log data, clipped, with control characters (which XML cannot hold) replaced.
+fn label(s: &str, max: usize) -> String {
+    super::clip(s, max).replace(char::is_control, "\u{fffd}")
 }

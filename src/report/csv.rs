@@ -28,7 +28,6 @@ pub struct State {
     spool: Option<BufWriter<File>>,
     rows: u64,
     error: Option<std::io::Error>,
-    records: Records,
 }
 
 impl CsvExport {
@@ -71,7 +70,6 @@ impl Stage for CsvExport {
             spool,
             rows: 0,
             error: None,
-            records: Records::new(),
         })
     }
 
@@ -79,7 +77,7 @@ impl Stage for CsvExport {
         st.rows += 1;
         if st.spool.is_none() {
             if !st.header_written {
-                st.records.write(out, st.columns.iter().map(String::as_str));
+                write_record(out, st.columns.iter().map(String::as_str));
                 st.header_written = true;
             }
             let mut cells = vec![""; st.columns.len()];
@@ -88,7 +86,7 @@ impl Stage for CsvExport {
                     cells[i] = v;
                 }
             }
-            st.records.write(out, cells.into_iter());
+            write_record(out, cells.into_iter());
             return;
         }
         let mut buf = Vec::with_capacity(256);
@@ -111,14 +109,14 @@ impl Stage for CsvExport {
         }
     }
 
-    fn finish(&self, mut st: State, out: &mut dyn Write) -> Result<()> {
+    fn finish(&self, st: State, out: &mut dyn Write) -> Result<()> {
         if let Some(e) = st.error {
             return Err(e).context("cannot write CSV rows to the temporary file");
         }
         let Some(spool) = st.spool else {
             if !st.header_written {
                 let mut header = Vec::new();
-                st.records.write(&mut header, st.columns.iter().map(String::as_str));
+                write_record(&mut header, st.columns.iter().map(String::as_str));
                 out.write_all(&header)?;
             }
             return Ok(());
@@ -127,7 +125,7 @@ impl Stage for CsvExport {
         file.rewind()?;
         let mut r = BufReader::with_capacity(1 << 16, file);
         let mut line = Vec::with_capacity(1 << 12);
-        st.records.write(&mut line, st.columns.iter().map(String::as_str));
+        write_record(&mut line, st.columns.iter().map(String::as_str));
         let mut cells: Vec<String> = vec![String::new(); st.columns.len()];
         for _ in 0..st.rows {
             out.write_all(&line)?;
@@ -139,7 +137,7 @@ impl Stage for CsvExport {
                 r.read_exact(&mut v)?;
                 cells[i] = String::from_utf8(v).context("temporary CSV file damaged")?;
             }
-            st.records.write(&mut line, cells.iter().map(String::as_str));
+            write_record(&mut line, cells.iter().map(String::as_str));
         }
         out.write_all(&line)?;
         Ok(())
@@ -152,44 +150,35 @@ fn read_u32(r: &mut impl Read) -> Result<u32> {
     Ok(u32::from_le_bytes(b))
 }
 
-/// Writes CSV records: RFC 4180 quoting (a field holding a comma, quote or line break is
+/// Appends one CSV record: RFC 4180 quoting (a field holding a comma, quote or line break is
 /// quoted, quotes doubled), `\n` line ends. (The `csv` crate's writer cannot hand back its
 /// buffer per record without a copy per row, and this is all it would do here.)
-struct Records;
-
-impl Records {
-    fn new() -> Self {
-        Records
-    }
-
-    /// Appends one record to `out`.
-    fn write<'a>(&mut self, out: &mut Vec<u8>, cells: impl Iterator<Item = &'a str>) {
-        let (mut fields, mut last_empty) = (0, false);
-        for (i, cell) in cells.enumerate() {
-            if i > 0 {
-                out.push(b',');
-            }
-            if cell.bytes().any(|b| matches!(b, b',' | b'"' | b'\n' | b'\r')) {
-                out.push(b'"');
-                for b in cell.bytes() {
-                    if b == b'"' {
-                        out.push(b'"');
-                    }
-                    out.push(b);
+fn write_record<'a>(out: &mut Vec<u8>, cells: impl Iterator<Item = &'a str>) {
+    let (mut fields, mut last_empty) = (0, false);
+    for (i, cell) in cells.enumerate() {
+        if i > 0 {
+            out.push(b',');
+        }
+        if cell.bytes().any(|b| matches!(b, b',' | b'"' | b'\n' | b'\r')) {
+            out.push(b'"');
+            for b in cell.bytes() {
+                if b == b'"' {
+                    out.push(b'"');
                 }
-                out.push(b'"');
-            } else {
-                out.extend_from_slice(cell.as_bytes());
+                out.push(b);
             }
-            fields = i + 1;
-            last_empty = cell.is_empty();
+            out.push(b'"');
+        } else {
+            out.extend_from_slice(cell.as_bytes());
         }
-        if fields == 1 && last_empty {
-            // A record of one empty field would read back as a blank line.
-            out.extend_from_slice(b"\"\"");
-        }
-        out.push(b'\n');
+        fields = i + 1;
+        last_empty = cell.is_empty();
     }
+    if fields == 1 && last_empty {
+        // A record of one empty field would read back as a blank line.
+        out.extend_from_slice(b"\"\"");
+    }
+    out.push(b'\n');
 }
 
 /// Scalars become cells (null empty, strings unquoted); arrays become their JSON text.
@@ -224,10 +213,10 @@ mod tests {
         let want = [("a.b", "1"), ("a.c", "[1,\"x\"]"), ("d", ""), ("e", "t,\"q\"")];
         assert_eq!(cells, want.map(|(k, v)| (k.to_string(), v.to_string())));
         let mut line = Vec::new();
-        Records::new().write(&mut line, cells.iter().map(|c| c.1.as_str()));
+        write_record(&mut line, cells.iter().map(|c| c.1.as_str()));
         assert_eq!(String::from_utf8(line).unwrap(), "1,\"[1,\"\"x\"\"]\",,\"t,\"\"q\"\"\"\n");
         let mut line = Vec::new();
-        Records::new().write(&mut line, [""].into_iter());
+        write_record(&mut line, [""].into_iter());
         assert_eq!(line, b"\"\"\n");
     }
 }

@@ -2,7 +2,7 @@
 //! summary, so Markdown and HTML say the same things in the same order.
 
 use super::summary::*;
-use super::tally::duration;
+use super::tally::{duration, parse_time};
 
 pub enum Block {
     /// A section heading (`id` for HTML anchors).
@@ -76,8 +76,8 @@ fn overview(o: &Overview, d: &mut Vec<Block>) {
     if let (Some(f), Some(l)) = (&o.first, &o.last) {
         rows.push(vec!["First event".into(), f.clone()]);
         rows.push(vec!["Last event".into(), l.clone()]);
-        if let (Some(a), Some(b)) = (secs(f), secs(l)) {
-            rows.push(vec!["Time span".into(), duration(b - a)]);
+        if let (Some(a), Some(b)) = (parse_time(f), parse_time(l)) {
+            rows.push(vec!["Time span".into(), duration(b.secs - a.secs)]);
         }
     }
     rows.push(vec!["Rejected lines".into(), o.rejected_lines.to_string()]);
@@ -196,13 +196,12 @@ fn alerts(a: &Alerts, d: &mut Vec<Block>) {
 
 fn anomalies(a: &Anomalies, d: &mut Vec<Block>) {
     d.push(Block::Section { id: "anomalies", title: "Anomalies".into() });
-    let by_severity: Vec<String> = a.severities.rows.iter().map(|r| format!("{} {}", r.count, r.value)).collect();
     d.push(Block::Text(format!(
         "{} scored records, scores {:.4} to {:.4}; by severity: {}.{}",
         a.scored,
         a.score_min,
         a.score_max,
-        by_severity.join(", "),
+        inline(&a.severities),
         if a.sampled { " The histogram is drawn from a uniform sample of a million scores." } else { "" }
     )));
     d.push(Block::Chart(Chart::Histogram {
@@ -240,13 +239,13 @@ fn processes(p: &Processes, d: &mut Vec<Block>) {
         p.distinct
     )));
     if let Some(t) = &p.tree {
-        let flags: Vec<String> = t.flags.rows.iter().map(|r| format!("{} {}", r.count, r.value)).collect();
+        let flags = inline(&t.flags);
         d.push(Block::Text(format!(
             "Tree nodes from `logward tree`: {} nodes, {} roots, deepest at depth {}{}.",
             t.nodes,
             t.roots,
             t.max_depth,
-            if flags.is_empty() { String::new() } else { format!("; flagged: {}", flags.join(", ")) }
+            if flags.is_empty() { String::new() } else { format!("; flagged: {flags}") }
         )));
     }
     d.push(Block::Sub("Process names".into()));
@@ -298,13 +297,14 @@ fn counted_table(what: &'static str, c: &Counted) -> Block {
     Block::Table { head: vec![what, "Count", "Share"], rows, numeric: vec![false, true, true] }
 }
 
+/// `3 high, 1 low`: counts in running text.
+fn inline(c: &Counted) -> String {
+    c.rows.iter().map(|r| format!("{} {}", r.count, r.value)).collect::<Vec<_>>().join(", ")
+}
+
 fn percent(n: u64, total: u64) -> String {
     if total == 0 {
         return String::new();
     }
     format!("{:.1}%", n as f64 * 100.0 / total as f64)
-}
-
-fn secs(rfc3339: &str) -> Option<i64> {
-    crate::time::parse_iso(rfc3339.as_bytes(), &crate::time::Zone::Utc).map(|(t, _)| t.secs)
 }

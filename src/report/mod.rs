@@ -17,7 +17,7 @@ use crate::jsonscan::Scalar;
 use anyhow::{Context, Result};
 use obs::Obs;
 use std::cell::RefCell;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 use tally::Tally;
 
@@ -113,8 +113,16 @@ impl Stage for Reporter {
     }
 }
 
+/// At most `max` characters of a value from the logs, with `…` when cut.
+fn clip(s: &str, max: usize) -> String {
+    match s.char_indices().nth(max) {
+        Some((i, _)) => format!("{}…", &s[..i]),
+        None => s.to_string(),
+    }
+}
+
 /// Counts the lines of an `--errors` file (one JSON object per rejected line).
-fn read_rejects(path: &PathBuf, tally: &mut Tally) -> Result<()> {
+fn read_rejects(path: &Path, tally: &mut Tally) -> Result<()> {
     let text = std::fs::read_to_string(path).with_context(|| format!("cannot read --rejects file '{}'", path.display()))?;
     for (i, line) in text.lines().enumerate().filter(|(_, l)| !l.trim().is_empty()) {
         let r: Reject = serde_json::from_str(line).with_context(|| {

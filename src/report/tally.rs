@@ -352,7 +352,7 @@ impl Tally {
                     session: o.get(F::Session).map(str::to_string),
                     timestamp: ts.map(|t| t.to_rfc3339()),
                     template: o.get(F::TemplatePattern).or(o.get(F::TemplateId)).map(str::to_string),
-                    message: o.get(F::Message).map(|m| clip(m, 200)),
+                    message: o.get(F::Message).map(|m| super::clip(m, 200)),
                 },
             );
             self.worst.truncate(self.top);
@@ -435,7 +435,7 @@ impl Tally {
             .collect();
         let logins = (!self.logins.is_empty()).then(|| self.logins(top));
         let alerts = (self.alerts > 0).then(|| self.alerts_section(top));
-        let anomalies = (self.scored > 0).then(|| self.anomalies_section(top));
+        let anomalies = (self.scored > 0).then(|| self.anomalies_section());
         let processes = (self.process_events > 0).then(|| Processes {
             events: self.process_events,
             distinct: self.processes.len() as u64,
@@ -472,7 +472,7 @@ impl Tally {
         let (first, last) = (lo.div_euclid(width), hi.div_euclid(width));
         let mut out = vec![Bucket::default(); (last - first + 1) as usize];
         for (i, b) in out.iter_mut().enumerate() {
-            b.start = Timestamp { secs: (first + i as i64) * width, nanos: 0, frac_digits: 0 }.to_rfc3339();
+            b.start = rfc3339((first + i as i64) * width);
         }
         for (&k, c) in &self.buckets {
             let b = &mut out[((k * self.width).div_euclid(width) - first) as usize];
@@ -516,7 +516,7 @@ impl Tally {
     }
 
     fn alerts_section(&self, top: usize) -> Alerts {
-        let time = |s: Option<i64>| s.map(|secs| Timestamp { secs, nanos: 0, frac_digits: 0 }.to_rfc3339());
+        let time = |s: Option<i64>| s.map(rfc3339);
         let nonempty = |t: &TopK<()>| (!t.is_empty()).then(|| counted(t, top));
         Alerts {
             total: self.alerts,
@@ -542,7 +542,7 @@ impl Tally {
         }
     }
 
-    fn anomalies_section(&mut self, _top: usize) -> Anomalies {
+    fn anomalies_section(&mut self) -> Anomalies {
         const BINS: usize = 20;
         let (lo, hi) = (self.score_min, self.score_max);
         let step = if hi > lo { (hi - lo) / BINS as f64 } else { 1.0 };
@@ -636,8 +636,13 @@ fn counted(t: &TopK<()>, top: usize) -> Counted {
     }
 }
 
-fn parse_time(s: &str) -> Option<Timestamp> {
+/// An RFC 3339 timestamp, the whole string.
+pub(super) fn parse_time(s: &str) -> Option<Timestamp> {
     parse_iso(s.as_bytes(), &Zone::Utc).filter(|&(_, used)| used == s.len()).map(|(t, _)| t)
+}
+
+fn rfc3339(secs: i64) -> String {
+    Timestamp { secs, nanos: 0, frac_digits: 0 }.to_rfc3339()
 }
 
 fn min_opt(a: Option<i64>, b: Option<i64>) -> Option<i64> {
@@ -680,13 +685,6 @@ fn numbers_as_n(reason: &str) -> String {
     out
 }
 
-fn clip(s: &str, max: usize) -> String {
-    match s.char_indices().nth(max) {
-        Some((i, _)) => format!("{}…", &s[..i]),
-        None => s.to_string(),
-    }
-}
-
 /// `4m12s`, `2h`, `3d4h`: a short human duration.
 pub fn duration(secs: i64) -> String {
     let (d, h, m, s) = (secs / 86_400, secs % 86_400 / 3600, secs % 3600 / 60, secs % 60);
@@ -712,7 +710,7 @@ mod tests {
         let mut t = Tally::new(10);
         // 10,000 events one minute apart: more than MAX_BUCKETS seconds-wide buckets.
         for i in 0..10_000i64 {
-            let ts = Timestamp { secs: 1_700_000_000 + i * 60, nanos: 0, frac_digits: 0 }.to_rfc3339();
+            let ts = rfc3339(1_700_000_000 + i * 60);
             t.add(&obs(&format!(r#"{{"@timestamp":"{ts}","n":{i}}}"#)));
         }
         assert!(t.buckets.len() <= MAX_BUCKETS);
