@@ -6,12 +6,16 @@ CARGO ?= cargo
 BIN := target/release/logward
 DEMO := demo-out
 
-.PHONY: all build demo test docs bench bench-setup clean report-png
+.PHONY: all build setup demo test docs bench bench-setup clean report-png models
 
 all: build
 
 build:
 	$(CARGO) build --release
+
+# The ONNX Runtime library `logward score` loads (from PyPI's onnxruntime wheel).
+setup:
+	scripts/fetch-onnxruntime.sh
 
 # Parse every bundled sample (auth, syslog, web access, IIS, JSON, CSV exports, a custom
 # format) into one NDJSON file with rejected lines and the template table beside it;
@@ -20,7 +24,7 @@ build:
 # events and add ATT&CK names to the alerts;
 # draw a process tree from CSV exports; end with the report of the whole pipeline (HTML, and
 # Markdown on the terminal).
-demo: build
+demo: build setup
 	@mkdir -p $(DEMO)
 	$(BIN) parse --year 2023 --errors $(DEMO)/rejected.ndjson --templates-out $(DEMO)/templates.ndjson \
 		testdata/parse/auth.log testdata/parse/syslog.log testdata/parse/access.log \
@@ -58,7 +62,7 @@ report-png: demo
 		--screenshot=$(CURDIR)/$(DEMO)/report.png file://$(CURDIR)/$(DEMO)/report.html 2>/dev/null
 	@echo "--- $(DEMO)/report.png"
 
-test:
+test: setup
 	$(CARGO) test --release
 
 # Regenerate completions/ and man/ from the clap definitions.
@@ -78,6 +82,30 @@ bench: build
 	python3 bench/detect.py
 	python3 bench/anonymize.py
 	python3 bench/report.py
+
+# Retrain the shipped models (PyTorch on CPU, in models/.venv): hdfs on the first 80% of
+# DeepLog's hdfs_train; linux-auth on the synthetic baseline of models/auth_baseline.py.
+# Then bench/score.py evaluates them and writes the evaluation into their metadata.
+SHARED ?= ../shared/data
+MODEL_WORK := target/models
+models: build
+	test -x models/.venv/bin/python || python3 -m venv models/.venv
+	models/.venv/bin/pip install -q -r models/requirements.txt
+	@mkdir -p $(MODEL_WORK)
+	python3 models/deeplog_events.py $(SHARED)/deeplog-hdfs/hdfs_train train --to 0.8 > $(MODEL_WORK)/hdfs-train.ndjson
+	$(BIN) score --export-features $(MODEL_WORK)/hdfs-train.npz --session-field logward.session.id \
+		$(MODEL_WORK)/hdfs-train.ndjson
+	models/.venv/bin/python models/train.py $(MODEL_WORK)/hdfs-train.npz --name hdfs --out models \
+		--description "DeepLog's HDFS sessions (hdfs_train, first 80% in file order: 3,884 normal block sessions, keys 1-29 as template ids)"
+	python3 models/auth_baseline.py > $(MODEL_WORK)/auth-train.log
+	$(BIN) parse --year 2025 --templates-out models/linux-auth.templates.ndjson $(MODEL_WORK)/auth-train.log \
+		> $(MODEL_WORK)/auth-train.ndjson
+	$(BIN) score --export-features $(MODEL_WORK)/auth-train.npz --session-field host.name,process.pid \
+		$(MODEL_WORK)/auth-train.ndjson
+	models/.venv/bin/python models/train.py $(MODEL_WORK)/auth-train.npz --name linux-auth --out models \
+		--description "synthetic normal Linux auth/syslog activity from models/auth_baseline.py (seeded): see models/linux-auth.md"
+	$(CARGO) build --release
+	python3 bench/score.py --write-evaluation
 
 clean:
 	$(CARGO) clean

@@ -35,6 +35,9 @@ pub enum Command {
     /// Run Sigma detection and correlation rules (built-in pack and your own) over ECS events
     #[command(after_help = DETECT_EXAMPLES)]
     Detect(DetectArgs),
+    /// Give events and sessions anomaly scores from autoencoders trained on normal logs (ONNX Runtime)
+    #[command(after_help = SCORE_EXAMPLES)]
+    Score(ScoreArgs),
     /// Add MITRE ATT&CK names and ids, a threat type for alerts, GeoIP, IP-list tags and optional LLM explanations
     #[command(after_help = ENRICH_EXAMPLES)]
     Enrich(EnrichArgs),
@@ -285,6 +288,31 @@ pub struct ReportArgs {
     pub title: String,
 }
 
+const SCORE_EXAMPLES: &str = "\
+Each event is its template (logward.template.id, from parse) and its content (hashed message
+words weighted by TF-IDF, outcome, HTTP status, size, hour of day). The sequence model reads
+the window of the last --window templates of the event's session, up to and including its
+own (left-padded while the session is shorter), so every event is scored as it arrives and
+events stream out in input order. The single-event model reads the content alone.
+
+Each event gets logward.anomaly.score, .severity (none, low, medium, high, critical: at
+the 85th, 95th, 99th and 99.9th percentiles of the training error), .model, .session and
+.window (first and last positions in the session). With --emit sessions, one record per
+session comes out at the end instead: its highest score, including a last window closed by
+an end-of-session token, so sessions that stop early stand out.
+
+Models: hdfs (HDFS block sessions, logward.session.id) and linux-auth (Linux auth and syslog,
+host.name,process.pid), built in; or a model trained with models/train.py, given by path.
+Needs the ONNX Runtime library: scripts/fetch-onnxruntime.sh installs it (or set
+ORT_DYLIB_PATH). --export-features writes the training tensors (NumPy .npz) instead.
+
+Examples:
+  logward parse auth.log | logward score > scored.ndjson
+  logward score --model hdfs --emit sessions hdfs-events.ndjson
+  logward score --model models/mine.onnx --mode both --session-field user.name events.ndjson
+  logward parse auth.log | logward score | logward report --format html -o report.html
+  logward score --export-features train.npz --session-field host.name normal.ndjson";
+
 const ENRICH_EXAMPLES: &str = "\
 Events whose tags hold ATT&CK tags (attack.t1110.001, attack.credential-access, as Sigma rules
 write them) get threat.framework, threat.technique.id/name/reference,
@@ -303,6 +331,40 @@ Examples:
   logward enrich --ip-list tor=tor-exits.txt --ip-list internal=rfc1918.txt events.ndjson
   logward enrich --geoip GeoLite2-City.mmdb --geoip GeoLite2-ASN.mmdb events.ndjson
   LOGWARD_LLM_KEY=... logward enrich --llm http://localhost:8080/v1 --llm-model llama3 alerts.ndjson";
+
+#[derive(Debug, Args)]
+pub struct ScoreArgs {
+    #[command(flatten)]
+    pub common: CommonArgs,
+
+    /// A built-in model (hdfs, linux-auth) or a trained model's .onnx/.json path [default: linux-auth]
+    #[arg(short, long, value_name = "NAME|PATH")]
+    pub model: Option<String>,
+
+    /// Which model scores: the sequence one, the single-event one, or both fused
+    #[arg(long, value_enum, default_value = "sequence")]
+    pub mode: crate::score::Mode,
+
+    /// Write every event with its score, or one record per session at the end
+    #[arg(long, value_enum, default_value = "events")]
+    pub emit: crate::score::Emit,
+
+    /// Fields whose values key a session (comma-separated); default: the model's
+    #[arg(long, value_name = "FIELD,...", value_delimiter = ',')]
+    pub session_field: Vec<String>,
+
+    /// Events per window (the model's; with --export-features and no --model: default 8)
+    #[arg(long, value_name = "N")]
+    pub window: Option<usize>,
+
+    /// Score every Nth window of a session; events between carry the last window's score
+    #[arg(long, value_name = "N", default_value_t = 1, value_parser = clap::value_parser!(u64).range(1..))]
+    pub stride: u64,
+
+    /// Write the feature tensors (NumPy .npz) for training instead of scores
+    #[arg(long, value_name = "FILE")]
+    pub export_features: Option<PathBuf>,
+}
 
 #[derive(Debug, Args)]
 pub struct EnrichArgs {

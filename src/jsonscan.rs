@@ -21,7 +21,24 @@ const MAX_DEPTH: usize = 128;
 /// Scans `line`, which must hold exactly one JSON object; `classify` maps each scalar's
 /// path to a class. Errors name a byte position, never the content.
 pub fn scan(line: &str, classify: &mut dyn FnMut(&str) -> u16, out: &mut Vec<Scalar>) -> Result<(), String> {
-    let mut s = Scanner { text: line, b: line.as_bytes(), i: 0, path: String::with_capacity(128), classify, out };
+    scan_with_objects(line, classify, out, None)
+}
+
+/// A top-level field whose value is an object: its name and the byte offset just after the
+/// object's `{`, where a stage can insert a member without rewriting the line.
+pub struct TopObject {
+    pub name: String,
+    pub inside: usize,
+}
+
+/// [`scan`], also listing the top-level fields whose values are objects.
+pub fn scan_with_objects(
+    line: &str,
+    classify: &mut dyn FnMut(&str) -> u16,
+    out: &mut Vec<Scalar>,
+    objects: Option<&mut Vec<TopObject>>,
+) -> Result<(), String> {
+    let mut s = Scanner { text: line, b: line.as_bytes(), i: 0, path: String::with_capacity(128), classify, out, objects };
     s.ws();
     if s.peek() != Some(b'{') {
         return Err("not a JSON object (an event is one JSON object per line)".into());
@@ -41,6 +58,7 @@ struct Scanner<'a, 'c> {
     path: String,
     classify: &'c mut dyn FnMut(&str) -> u16,
     out: &'c mut Vec<Scalar>,
+    objects: Option<&'c mut Vec<TopObject>>,
 }
 
 impl Scanner<'_, '_> {
@@ -99,6 +117,12 @@ impl Scanner<'_, '_> {
                 self.path.push_str(&self.text[key]);
             }
             self.expect(b':', "':' after a field name")?;
+            if depth == 0 {
+                self.ws();
+                if let (Some(objects), Some(b'{')) = (self.objects.as_deref_mut(), self.b.get(self.i)) {
+                    objects.push(TopObject { name: self.path.clone(), inside: self.i + 1 });
+                }
+            }
             self.value(depth + 1)?;
             self.path.truncate(restore);
             self.ws();

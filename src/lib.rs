@@ -14,5 +14,6 @@ pub mod io;
 pub mod jsonscan;
 pub mod parse;
 pub mod report;
+pub mod score;
 pub mod time;
 pub mod tree;

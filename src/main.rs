@@ -1,9 +1,10 @@
 use anyhow::{Context, Result};
 use clap::Parser as _;
 use logward::anonymize::{fpe::Dir, key::Key, policy::Policy, values::Pseudonymizer, AnonymizeOptions, Anonymizer};
-use logward::cli::{AnonymizeArgs, Cli, CommonArgs, Command, DetectArgs, EnrichArgs, ParseArgs, ReportArgs, TreeArgs};
+use logward::cli::{AnonymizeArgs, Cli, CommonArgs, Command, DetectArgs, EnrichArgs, ParseArgs, ReportArgs, ScoreArgs, TreeArgs};
 use logward::detect::{mapping::Mapping, rules::{self, Override, RuleSet}, DetectOptions, Detector};
 use logward::report::{csv::CsvExport, ReportFormat, ReportOptions, Reporter};
+use logward::score::{export::ExportOptions, model::Model, FeatureExport, ScoreOptions, Scorer};
 use logward::tree::{Tree, TreeOptions};
 use logward::enrich::llm::{Llm, LlmOptions};
 use logward::enrich::{attack::Table, geoip::GeoDb, iplist::IpList, EnrichOptions, Enricher};
@@ -31,7 +32,41 @@ fn run(cli: Cli) -> Result<ExitCode> {
         Command::Detect(args) => detect(args),
         Command::Enrich(args) => enrich(args),
         Command::Tree(args) => tree(args),
+        Command::Score(args) => score(args),
         Command::Report(args) => report(args),
+    }
+}
+
+fn score(args: ScoreArgs) -> Result<ExitCode> {
+    let stride = args.stride as usize;
+    let fields = |default: &str| -> Vec<String> {
+        let given: Vec<String> = args.session_field.iter().map(|f| f.trim().to_string()).filter(|f| !f.is_empty()).collect();
+        if given.is_empty() { default.split(',').map(str::to_string).collect() } else { given }
+    };
+    if let Some(path) = &args.export_features {
+        // A model's vocabulary and weights when one is named, else learned from the data.
+        let model = args.model.as_deref().map(|m| Model::load(m, 1)).transpose()?;
+        let window = model.as_ref().map(|m| m.meta.window).or(args.window).unwrap_or(8);
+        check_window(args.window, window)?;
+        let session_fields = fields(model.as_ref().map_or("logward.session.id", |m| m.meta.session_field.as_str()));
+        let fixed = model.map(|m| (m.meta.vocabulary, m.meta.idf));
+        let stage = FeatureExport::new(ExportOptions { path: path.clone(), window, stride, session_fields, fixed, quiet: args.common.quiet });
+        return run_stage(&stage, "score", &args.common).map(exit_code);
+    }
+    let threads = if args.common.threads == 0 { num_cpus::get() } else { args.common.threads };
+    let model = Model::load(args.model.as_deref().unwrap_or("linux-auth"), threads)?;
+    check_window(args.window, model.meta.window)?;
+    let session_fields = fields(&model.meta.session_field);
+    let stage = Scorer::new(ScoreOptions { model, mode: args.mode, emit: args.emit, session_fields, stride, quiet: args.common.quiet })?;
+    run_stage(&stage, "score", &args.common).map(exit_code)
+}
+
+/// A `--window` that differs from the model's is a mistake, not a request.
+fn check_window(given: Option<usize>, model: usize) -> Result<()> {
+    match given {
+        Some(0) => anyhow::bail!("--window must be at least 1"),
+        Some(w) if w != model => anyhow::bail!("--window {w}: the model was trained on windows of {model} events"),
+        _ => Ok(()),
     }
 }
 

@@ -203,7 +203,10 @@ impl<S: Stage> Writer<'_, S> {
     }
 
     /// Writes `out.bytes[..end]`, running the ordered pass at each mark before `end`.
-    fn write_until(&mut self, out: StageOutput<S::Pending>, end: usize) -> Result<()> {
+    fn write_until(&mut self, mut out: StageOutput<S::Pending>, end: usize) -> Result<()> {
+        if !out.marks.is_empty() {
+            self.stage.prepare(&mut self.ordered, out.marks.iter_mut().map(|(_, p)| p).collect());
+        }
         let mut from = 0;
         for (at, pending) in out.marks {
             if at > end {

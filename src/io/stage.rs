@@ -59,6 +59,10 @@ pub trait Stage: Sync {
     /// The state of the ordered pass, created once per run.
     fn ordered(&self) -> anyhow::Result<Self::Ordered>;
 
+    /// Sees every mark of one chunk, in input order, before any of them is completed, so a
+    /// stage can do its ordered work in batches (one model call per chunk, say).
+    fn prepare(&self, _state: &mut Self::Ordered, _pending: Vec<&mut Self::Pending>) {}
+
     /// Completes one mark, in input order, writing the bytes that belong at it.
     fn complete(&self, _state: &mut Self::Ordered, _pending: Self::Pending, _out: &mut Vec<u8>) {}
 
