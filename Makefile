@@ -98,7 +98,8 @@ models: build
 	models/.venv/bin/python models/train.py $(MODEL_WORK)/hdfs-train.npz --name hdfs --out models \
 		--description "DeepLog's HDFS sessions (hdfs_train, first 80% in file order: 3,884 normal block sessions, keys 1-29 as template ids)"
 	python3 models/auth_baseline.py > $(MODEL_WORK)/auth-train.log
-	$(BIN) parse --year 2025 --templates-out models/linux-auth.templates.ndjson $(MODEL_WORK)/auth-train.log \
+	rm -f models/linux-auth.templates.json
+	$(BIN) parse --year 2025 --templates models/linux-auth.templates.json $(MODEL_WORK)/auth-train.log \
 		> $(MODEL_WORK)/auth-train.ndjson
 	$(BIN) score --export-features $(MODEL_WORK)/auth-train.npz --session-field host.name,process.pid \
 		$(MODEL_WORK)/auth-train.ndjson
