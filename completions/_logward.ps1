@@ -28,6 +28,7 @@ Register-ArgumentCompleter -Native -CommandName 'logward' -ScriptBlock {
             [CompletionResult]::new('parse', 'parse', [CompletionResultType]::ParameterValue, 'Parse raw log lines into ECS events (syslog/auth, web access, W3C, JSON, CSV, custom)')
             [CompletionResult]::new('anonymize', 'anonymize', [CompletionResultType]::ParameterValue, 'Replace personal data and secrets with keyed, consistent, format-preserving pseudonyms (and reverse them)')
             [CompletionResult]::new('detect', 'detect', [CompletionResultType]::ParameterValue, 'Run Sigma detection and correlation rules (built-in pack and your own) over ECS events')
+            [CompletionResult]::new('score', 'score', [CompletionResultType]::ParameterValue, 'Give events and sessions anomaly scores from autoencoders trained on normal logs (ONNX Runtime)')
             [CompletionResult]::new('enrich', 'enrich', [CompletionResultType]::ParameterValue, 'Add MITRE ATT&CK names and ids, a threat type for alerts, GeoIP, IP-list tags and optional LLM explanations')
             [CompletionResult]::new('tree', 'tree', [CompletionResultType]::ParameterValue, 'Build process trees from process events, with each process''s network, file, registry and DNS activity')
             [CompletionResult]::new('report', 'report', [CompletionResultType]::ParameterValue, 'Summarize events, alerts, scores and trees as Markdown, self-contained HTML with charts, CSV or JSON')
@@ -108,6 +109,28 @@ Register-ArgumentCompleter -Native -CommandName 'logward' -ScriptBlock {
             [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
             break
         }
+        'logward;score' {
+            [CompletionResult]::new('-o', '-o', [CompletionResultType]::ParameterName, 'Write output to FILE instead of stdout')
+            [CompletionResult]::new('--output', '--output', [CompletionResultType]::ParameterName, 'Write output to FILE instead of stdout')
+            [CompletionResult]::new('--errors', '--errors', [CompletionResultType]::ParameterName, 'Write every rejected line in full to FILE (NDJSON: file, line, reason, text)')
+            [CompletionResult]::new('--threads', '--threads', [CompletionResultType]::ParameterName, 'Worker threads (0 = one per core); output is identical for every value')
+            [CompletionResult]::new('--max-line-bytes', '--max-line-bytes', [CompletionResultType]::ParameterName, 'Lines longer than this many bytes are rejected instead of read into memory')
+            [CompletionResult]::new('-m', '-m', [CompletionResultType]::ParameterName, 'A built-in model (hdfs, linux-auth) or a trained model''s .onnx/.json path [default: linux-auth]')
+            [CompletionResult]::new('--model', '--model', [CompletionResultType]::ParameterName, 'A built-in model (hdfs, linux-auth) or a trained model''s .onnx/.json path [default: linux-auth]')
+            [CompletionResult]::new('--mode', '--mode', [CompletionResultType]::ParameterName, 'Which model scores: the sequence one, the single-event one, or both fused')
+            [CompletionResult]::new('--emit', '--emit', [CompletionResultType]::ParameterName, 'Write every event with its score, or one record per session at the end')
+            [CompletionResult]::new('--session-field', '--session-field', [CompletionResultType]::ParameterName, 'Fields whose values key a session (comma-separated); default: the model''s')
+            [CompletionResult]::new('--window', '--window', [CompletionResultType]::ParameterName, 'Events per window (the model''s; with --export-features and no --model: default 8)')
+            [CompletionResult]::new('--stride', '--stride', [CompletionResultType]::ParameterName, 'Score every Nth window of a session; events between carry the last window''s score')
+            [CompletionResult]::new('--export-features', '--export-features', [CompletionResultType]::ParameterName, 'Write the feature tensors (NumPy .npz) for training instead of scores')
+            [CompletionResult]::new('--strict', '--strict', [CompletionResultType]::ParameterName, 'Stop with exit status 1 at the first rejected line')
+            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'No summary line, no rejected-line messages, no progress bar on stderr')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'No summary line, no rejected-line messages, no progress bar on stderr')
+            [CompletionResult]::new('--rotated', '--rotated', [CompletionResultType]::ParameterName, 'Read rotated sets oldest first: x.log.3.gz x.log.2.gz x.log.1 x.log')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            break
+        }
         'logward;enrich' {
             [CompletionResult]::new('-o', '-o', [CompletionResultType]::ParameterName, 'Write output to FILE instead of stdout')
             [CompletionResult]::new('--output', '--output', [CompletionResultType]::ParameterName, 'Write output to FILE instead of stdout')
@@ -176,6 +199,7 @@ Register-ArgumentCompleter -Native -CommandName 'logward' -ScriptBlock {
             [CompletionResult]::new('parse', 'parse', [CompletionResultType]::ParameterValue, 'Parse raw log lines into ECS events (syslog/auth, web access, W3C, JSON, CSV, custom)')
             [CompletionResult]::new('anonymize', 'anonymize', [CompletionResultType]::ParameterValue, 'Replace personal data and secrets with keyed, consistent, format-preserving pseudonyms (and reverse them)')
             [CompletionResult]::new('detect', 'detect', [CompletionResultType]::ParameterValue, 'Run Sigma detection and correlation rules (built-in pack and your own) over ECS events')
+            [CompletionResult]::new('score', 'score', [CompletionResultType]::ParameterValue, 'Give events and sessions anomaly scores from autoencoders trained on normal logs (ONNX Runtime)')
             [CompletionResult]::new('enrich', 'enrich', [CompletionResultType]::ParameterValue, 'Add MITRE ATT&CK names and ids, a threat type for alerts, GeoIP, IP-list tags and optional LLM explanations')
             [CompletionResult]::new('tree', 'tree', [CompletionResultType]::ParameterValue, 'Build process trees from process events, with each process''s network, file, registry and DNS activity')
             [CompletionResult]::new('report', 'report', [CompletionResultType]::ParameterValue, 'Summarize events, alerts, scores and trees as Markdown, self-contained HTML with charts, CSV or JSON')
@@ -189,6 +213,9 @@ Register-ArgumentCompleter -Native -CommandName 'logward' -ScriptBlock {
             break
         }
         'logward;help;detect' {
+            break
+        }
+        'logward;help;score' {
             break
         }
         'logward;help;enrich' {

@@ -34,6 +34,9 @@ _logward() {
             logward,report)
                 cmd="logward__subcmd__report"
                 ;;
+            logward,score)
+                cmd="logward__subcmd__score"
+                ;;
             logward,tree)
                 cmd="logward__subcmd__tree"
                 ;;
@@ -55,6 +58,9 @@ _logward() {
             logward__subcmd__help,report)
                 cmd="logward__subcmd__help__subcmd__report"
                 ;;
+            logward__subcmd__help,score)
+                cmd="logward__subcmd__help__subcmd__score"
+                ;;
             logward__subcmd__help,tree)
                 cmd="logward__subcmd__help__subcmd__tree"
                 ;;
@@ -65,7 +71,7 @@ _logward() {
 
     case "${cmd}" in
         logward)
-            opts="-h -V --help --version parse anonymize detect enrich tree report help"
+            opts="-h -V --help --version parse anonymize detect score enrich tree report help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -265,7 +271,7 @@ _logward() {
             return 0
             ;;
         logward__subcmd__help)
-            opts="parse anonymize detect enrich tree report help"
+            opts="parse anonymize detect score enrich tree report help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -349,6 +355,20 @@ _logward() {
             return 0
             ;;
         logward__subcmd__help__subcmd__report)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        logward__subcmd__help__subcmd__score)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -510,6 +530,72 @@ _logward() {
                     return 0
                     ;;
                 --title)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        logward__subcmd__score)
+            opts="-o -q -m -h --output --errors --strict --threads --quiet --max-line-bytes --rotated --model --mode --emit --session-field --window --stride --export-features --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --output)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -o)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --errors)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --threads)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --max-line-bytes)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --model)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -m)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --mode)
+                    COMPREPLY=($(compgen -W "sequence single both" -- "${cur}"))
+                    return 0
+                    ;;
+                --emit)
+                    COMPREPLY=($(compgen -W "events sessions" -- "${cur}"))
+                    return 0
+                    ;;
+                --session-field)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --window)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --stride)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --export-features)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

@@ -25,6 +25,7 @@ set edit:completion:arg-completer[logward] = {|@words|
             cand parse 'Parse raw log lines into ECS events (syslog/auth, web access, W3C, JSON, CSV, custom)'
             cand anonymize 'Replace personal data and secrets with keyed, consistent, format-preserving pseudonyms (and reverse them)'
             cand detect 'Run Sigma detection and correlation rules (built-in pack and your own) over ECS events'
+            cand score 'Give events and sessions anomaly scores from autoencoders trained on normal logs (ONNX Runtime)'
             cand enrich 'Add MITRE ATT&CK names and ids, a threat type for alerts, GeoIP, IP-list tags and optional LLM explanations'
             cand tree 'Build process trees from process events, with each process''s network, file, registry and DNS activity'
             cand report 'Summarize events, alerts, scores and trees as Markdown, self-contained HTML with charts, CSV or JSON'
@@ -101,6 +102,27 @@ set edit:completion:arg-completer[logward] = {|@words|
             cand -h 'Print help (see more with ''--help'')'
             cand --help 'Print help (see more with ''--help'')'
         }
+        &'logward;score'= {
+            cand -o 'Write output to FILE instead of stdout'
+            cand --output 'Write output to FILE instead of stdout'
+            cand --errors 'Write every rejected line in full to FILE (NDJSON: file, line, reason, text)'
+            cand --threads 'Worker threads (0 = one per core); output is identical for every value'
+            cand --max-line-bytes 'Lines longer than this many bytes are rejected instead of read into memory'
+            cand -m 'A built-in model (hdfs, linux-auth) or a trained model''s .onnx/.json path [default: linux-auth]'
+            cand --model 'A built-in model (hdfs, linux-auth) or a trained model''s .onnx/.json path [default: linux-auth]'
+            cand --mode 'Which model scores: the sequence one, the single-event one, or both fused'
+            cand --emit 'Write every event with its score, or one record per session at the end'
+            cand --session-field 'Fields whose values key a session (comma-separated); default: the model''s'
+            cand --window 'Events per window (the model''s; with --export-features and no --model: default 8)'
+            cand --stride 'Score every Nth window of a session; events between carry the last window''s score'
+            cand --export-features 'Write the feature tensors (NumPy .npz) for training instead of scores'
+            cand --strict 'Stop with exit status 1 at the first rejected line'
+            cand -q 'No summary line, no rejected-line messages, no progress bar on stderr'
+            cand --quiet 'No summary line, no rejected-line messages, no progress bar on stderr'
+            cand --rotated 'Read rotated sets oldest first: x.log.3.gz x.log.2.gz x.log.1 x.log'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+        }
         &'logward;enrich'= {
             cand -o 'Write output to FILE instead of stdout'
             cand --output 'Write output to FILE instead of stdout'
@@ -166,6 +188,7 @@ set edit:completion:arg-completer[logward] = {|@words|
             cand parse 'Parse raw log lines into ECS events (syslog/auth, web access, W3C, JSON, CSV, custom)'
             cand anonymize 'Replace personal data and secrets with keyed, consistent, format-preserving pseudonyms (and reverse them)'
             cand detect 'Run Sigma detection and correlation rules (built-in pack and your own) over ECS events'
+            cand score 'Give events and sessions anomaly scores from autoencoders trained on normal logs (ONNX Runtime)'
             cand enrich 'Add MITRE ATT&CK names and ids, a threat type for alerts, GeoIP, IP-list tags and optional LLM explanations'
             cand tree 'Build process trees from process events, with each process''s network, file, registry and DNS activity'
             cand report 'Summarize events, alerts, scores and trees as Markdown, self-contained HTML with charts, CSV or JSON'
@@ -176,6 +199,8 @@ set edit:completion:arg-completer[logward] = {|@words|
         &'logward;help;anonymize'= {
         }
         &'logward;help;detect'= {
+        }
+        &'logward;help;score'= {
         }
         &'logward;help;enrich'= {
         }

@@ -29,6 +29,7 @@ complete -c logward -n "__fish_logward_needs_command" -s V -l version -d 'Print 
 complete -c logward -n "__fish_logward_needs_command" -f -a "parse" -d 'Parse raw log lines into ECS events (syslog/auth, web access, W3C, JSON, CSV, custom)'
 complete -c logward -n "__fish_logward_needs_command" -f -a "anonymize" -d 'Replace personal data and secrets with keyed, consistent, format-preserving pseudonyms (and reverse them)'
 complete -c logward -n "__fish_logward_needs_command" -f -a "detect" -d 'Run Sigma detection and correlation rules (built-in pack and your own) over ECS events'
+complete -c logward -n "__fish_logward_needs_command" -f -a "score" -d 'Give events and sessions anomaly scores from autoencoders trained on normal logs (ONNX Runtime)'
 complete -c logward -n "__fish_logward_needs_command" -f -a "enrich" -d 'Add MITRE ATT&CK names and ids, a threat type for alerts, GeoIP, IP-list tags and optional LLM explanations'
 complete -c logward -n "__fish_logward_needs_command" -f -a "tree" -d 'Build process trees from process events, with each process\'s network, file, registry and DNS activity'
 complete -c logward -n "__fish_logward_needs_command" -f -a "report" -d 'Summarize events, alerts, scores and trees as Markdown, self-contained HTML with charts, CSV or JSON'
@@ -96,6 +97,24 @@ complete -c logward -n "__fish_logward_using_subcommand detect" -l no-builtin -d
 complete -c logward -n "__fish_logward_using_subcommand detect" -l alerts-only -d 'Write only the alerts, not the input events'
 complete -c logward -n "__fish_logward_using_subcommand detect" -l list-rules -d 'Print the loaded rules (name, level, kind, threshold, logsource) and exit'
 complete -c logward -n "__fish_logward_using_subcommand detect" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c logward -n "__fish_logward_using_subcommand score" -s o -l output -d 'Write output to FILE instead of stdout' -r -F
+complete -c logward -n "__fish_logward_using_subcommand score" -l errors -d 'Write every rejected line in full to FILE (NDJSON: file, line, reason, text)' -r -F
+complete -c logward -n "__fish_logward_using_subcommand score" -l threads -d 'Worker threads (0 = one per core); output is identical for every value' -r
+complete -c logward -n "__fish_logward_using_subcommand score" -l max-line-bytes -d 'Lines longer than this many bytes are rejected instead of read into memory' -r
+complete -c logward -n "__fish_logward_using_subcommand score" -s m -l model -d 'A built-in model (hdfs, linux-auth) or a trained model\'s .onnx/.json path [default: linux-auth]' -r
+complete -c logward -n "__fish_logward_using_subcommand score" -l mode -d 'Which model scores: the sequence one, the single-event one, or both fused' -r -f -a "sequence\t'The sequence autoencoder over each event\'s window of templates'
+single\t'The single-event autoencoder over each event\'s content'
+both\t'Both, fused: the larger score in units of each model\'s `high` threshold'"
+complete -c logward -n "__fish_logward_using_subcommand score" -l emit -d 'Write every event with its score, or one record per session at the end' -r -f -a "events\t'Every event, with logward.anomaly added'
+sessions\t'One record per session at the end of the input'"
+complete -c logward -n "__fish_logward_using_subcommand score" -l session-field -d 'Fields whose values key a session (comma-separated); default: the model\'s' -r
+complete -c logward -n "__fish_logward_using_subcommand score" -l window -d 'Events per window (the model\'s; with --export-features and no --model: default 8)' -r
+complete -c logward -n "__fish_logward_using_subcommand score" -l stride -d 'Score every Nth window of a session; events between carry the last window\'s score' -r
+complete -c logward -n "__fish_logward_using_subcommand score" -l export-features -d 'Write the feature tensors (NumPy .npz) for training instead of scores' -r -F
+complete -c logward -n "__fish_logward_using_subcommand score" -l strict -d 'Stop with exit status 1 at the first rejected line'
+complete -c logward -n "__fish_logward_using_subcommand score" -s q -l quiet -d 'No summary line, no rejected-line messages, no progress bar on stderr'
+complete -c logward -n "__fish_logward_using_subcommand score" -l rotated -d 'Read rotated sets oldest first: x.log.3.gz x.log.2.gz x.log.1 x.log'
+complete -c logward -n "__fish_logward_using_subcommand score" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c logward -n "__fish_logward_using_subcommand enrich" -s o -l output -d 'Write output to FILE instead of stdout' -r -F
 complete -c logward -n "__fish_logward_using_subcommand enrich" -l errors -d 'Write every rejected line in full to FILE (NDJSON: file, line, reason, text)' -r -F
 complete -c logward -n "__fish_logward_using_subcommand enrich" -l threads -d 'Worker threads (0 = one per core); output is identical for every value' -r
@@ -146,10 +165,11 @@ complete -c logward -n "__fish_logward_using_subcommand report" -l strict -d 'St
 complete -c logward -n "__fish_logward_using_subcommand report" -s q -l quiet -d 'No summary line, no rejected-line messages, no progress bar on stderr'
 complete -c logward -n "__fish_logward_using_subcommand report" -l rotated -d 'Read rotated sets oldest first: x.log.3.gz x.log.2.gz x.log.1 x.log'
 complete -c logward -n "__fish_logward_using_subcommand report" -s h -l help -d 'Print help (see more with \'--help\')'
-complete -c logward -n "__fish_logward_using_subcommand help; and not __fish_seen_subcommand_from parse anonymize detect enrich tree report help" -f -a "parse" -d 'Parse raw log lines into ECS events (syslog/auth, web access, W3C, JSON, CSV, custom)'
-complete -c logward -n "__fish_logward_using_subcommand help; and not __fish_seen_subcommand_from parse anonymize detect enrich tree report help" -f -a "anonymize" -d 'Replace personal data and secrets with keyed, consistent, format-preserving pseudonyms (and reverse them)'
-complete -c logward -n "__fish_logward_using_subcommand help; and not __fish_seen_subcommand_from parse anonymize detect enrich tree report help" -f -a "detect" -d 'Run Sigma detection and correlation rules (built-in pack and your own) over ECS events'
-complete -c logward -n "__fish_logward_using_subcommand help; and not __fish_seen_subcommand_from parse anonymize detect enrich tree report help" -f -a "enrich" -d 'Add MITRE ATT&CK names and ids, a threat type for alerts, GeoIP, IP-list tags and optional LLM explanations'
-complete -c logward -n "__fish_logward_using_subcommand help; and not __fish_seen_subcommand_from parse anonymize detect enrich tree report help" -f -a "tree" -d 'Build process trees from process events, with each process\'s network, file, registry and DNS activity'
-complete -c logward -n "__fish_logward_using_subcommand help; and not __fish_seen_subcommand_from parse anonymize detect enrich tree report help" -f -a "report" -d 'Summarize events, alerts, scores and trees as Markdown, self-contained HTML with charts, CSV or JSON'
-complete -c logward -n "__fish_logward_using_subcommand help; and not __fish_seen_subcommand_from parse anonymize detect enrich tree report help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c logward -n "__fish_logward_using_subcommand help; and not __fish_seen_subcommand_from parse anonymize detect score enrich tree report help" -f -a "parse" -d 'Parse raw log lines into ECS events (syslog/auth, web access, W3C, JSON, CSV, custom)'
+complete -c logward -n "__fish_logward_using_subcommand help; and not __fish_seen_subcommand_from parse anonymize detect score enrich tree report help" -f -a "anonymize" -d 'Replace personal data and secrets with keyed, consistent, format-preserving pseudonyms (and reverse them)'
+complete -c logward -n "__fish_logward_using_subcommand help; and not __fish_seen_subcommand_from parse anonymize detect score enrich tree report help" -f -a "detect" -d 'Run Sigma detection and correlation rules (built-in pack and your own) over ECS events'
+complete -c logward -n "__fish_logward_using_subcommand help; and not __fish_seen_subcommand_from parse anonymize detect score enrich tree report help" -f -a "score" -d 'Give events and sessions anomaly scores from autoencoders trained on normal logs (ONNX Runtime)'
+complete -c logward -n "__fish_logward_using_subcommand help; and not __fish_seen_subcommand_from parse anonymize detect score enrich tree report help" -f -a "enrich" -d 'Add MITRE ATT&CK names and ids, a threat type for alerts, GeoIP, IP-list tags and optional LLM explanations'
+complete -c logward -n "__fish_logward_using_subcommand help; and not __fish_seen_subcommand_from parse anonymize detect score enrich tree report help" -f -a "tree" -d 'Build process trees from process events, with each process\'s network, file, registry and DNS activity'
+complete -c logward -n "__fish_logward_using_subcommand help; and not __fish_seen_subcommand_from parse anonymize detect score enrich tree report help" -f -a "report" -d 'Summarize events, alerts, scores and trees as Markdown, self-contained HTML with charts, CSV or JSON'
+complete -c logward -n "__fish_logward_using_subcommand help; and not __fish_seen_subcommand_from parse anonymize detect score enrich tree report help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
