@@ -18,15 +18,18 @@ setup:
 	scripts/fetch-onnxruntime.sh
 
 # Parse every bundled sample (auth, syslog, web access, IIS, JSON, CSV exports, a custom
-# format) into one NDJSON file with rejected lines and the template table beside it;
+# format) into one NDJSON file with rejected lines and the template table beside it (templates
+# matched against the linux-auth model's frozen state, so the model knows them);
 # add GeoIP (MaxMind's test databases) and IP-list tags while addresses are real; pseudonymize
 # with a demo key (risk report beside it); run the built-in Sigma rules on the pseudonymized
-# events and add ATT&CK names to the alerts;
+# events; score them with the linux-auth model; add ATT&CK names to the alerts;
 # draw a process tree from CSV exports; end with the report of the whole pipeline (HTML, and
 # Markdown on the terminal).
 demo: build setup
 	@mkdir -p $(DEMO)
+	cp models/linux-auth.templates.json $(DEMO)/templates-state.json
 	$(BIN) parse --year 2023 --errors $(DEMO)/rejected.ndjson --templates-out $(DEMO)/templates.ndjson \
+		--templates $(DEMO)/templates-state.json --templates-frozen \
 		testdata/parse/auth.log testdata/parse/syslog.log testdata/parse/access.log \
 		testdata/parse/iis.log testdata/parse/events.json testdata/parse/*.csv \
 		testdata/parse/unknown.txt > $(DEMO)/events.ndjson
@@ -36,14 +39,17 @@ demo: build setup
 	$(BIN) anonymize --key-file $(DEMO)/demo.key --risk-report $(DEMO)/risk.json \
 		$(DEMO)/located.ndjson > $(DEMO)/anonymized.ndjson
 	$(BIN) detect $(DEMO)/anonymized.ndjson > $(DEMO)/detected.ndjson
-	$(BIN) enrich $(DEMO)/detected.ndjson > $(DEMO)/enriched.ndjson
+	$(BIN) score $(DEMO)/detected.ndjson > $(DEMO)/scored.ndjson
+	$(BIN) enrich $(DEMO)/scored.ndjson > $(DEMO)/enriched.ndjson
 	@echo "--- alerts (rule: reason) in $(DEMO)/enriched.ndjson:"
 	@grep '"kind":"alert"' $(DEMO)/enriched.ndjson | grep -o '"reason":"[^"]*"' | head -12
 	@echo "--- events tagged ip_list:tor in $(DEMO)/enriched.ndjson: $$(grep -c ip_list:tor $(DEMO)/enriched.ndjson)"
+	@echo "--- most anomalous events (score, severity, message) in $(DEMO)/scored.ndjson:"
+	@$(BIN) report -q --format json $(DEMO)/scored.ndjson | python3 -c 'import json,sys; \
+		[print(" ", a.get("score"), a.get("severity"), (a.get("template") or "")[:90]) for a in json.load(sys.stdin)["anomalies"]["most_anomalous"][:6]]' 
 	@echo "--- events by dataset ($(DEMO)/events.ndjson):"
 	@grep -o '"dataset":"[^"]*"' $(DEMO)/events.ndjson | sort | uniq -c
-	@echo "--- most frequent templates ($(DEMO)/templates.ndjson):"
-	@head -3 $(DEMO)/templates.ndjson
+	@echo "--- templates: $$(grep -c '"template":{"id"' $(DEMO)/events.ndjson) events have one, $$(grep -c '"known":false' $(DEMO)/events.ndjson) of them outside the linux-auth model's frozen set ($(DEMO)/templates.ndjson)"
 	@echo "--- process tree of pid 15150 from the CSV exports in testdata/tree:"
 	$(BIN) parse -q --format csv testdata/tree/*.csv | $(BIN) tree -q --pid 15150 | tee $(DEMO)/tree.txt
 	@echo "--- rejected lines (file:line reason) are in $(DEMO)/rejected.ndjson"
