@@ -159,8 +159,11 @@ impl Scorer {
         event::write_str(session, out);
     }
 
-    /// Scores windows and contents in batches small enough to keep memory flat.
+    /// Runs the model on one batch, timing it for the summary.
     fn run(&self, st: &mut State, tokens: Vec<i64>, content: Vec<f32>) -> anyhow::Result<model::Scores> {
+        if tokens.is_empty() {
+            return Ok(model::Scores { sequence: Vec::new(), single: Vec::new() });
+        }
         let started = Instant::now();
         let scores = st.model.score(tokens, content)?;
         st.model_time += started.elapsed();
@@ -243,11 +246,11 @@ impl Stage for Scorer {
                     (close, if empty { "\"logward\":{\"anomaly\":" } else { ",\"logward\":{\"anomaly\":" }, "}")
                 }
             };
-            out.bytes.extend_from_slice(text[..at].as_bytes());
+            out.bytes.extend_from_slice(&text.as_bytes()[..at]);
             out.bytes.extend_from_slice(before.as_bytes());
             out.mark(item);
             out.bytes.extend_from_slice(after.as_bytes());
-            out.bytes.extend_from_slice(text[at..].as_bytes());
+            out.bytes.extend_from_slice(&text.as_bytes()[at..]);
         }
         out.bytes.push(b'\n');
         Outcome::Emitted
@@ -371,7 +374,7 @@ impl Scorer {
     fn score_session_ends(&self, st: &mut State) -> anyhow::Result<()> {
         const BATCH: usize = 4096;
         let window = st.model.meta.window;
-        let ids: Vec<usize> = (0..st.sessions.list.len()).filter(|&i| st.sessions.list[i].events > 0).collect();
+        let ids: Vec<usize> = (0..st.sessions.list.len()).filter(|&i| st.sessions.list[i].tokens > 0).collect();
         for part in ids.chunks(BATCH) {
             let mut tokens = Vec::with_capacity(part.len() * window);
             for &i in part {

@@ -62,7 +62,7 @@ impl Sessions {
         let s = &mut self.list[session];
         s.tokens += 1;
         let pos = s.tokens;
-        let scored = (pos - 1) % self.stride as u64 == 0;
+        let scored = (pos - 1).is_multiple_of(self.stride as u64);
         if scored {
             tokens.extend(std::iter::repeat_n(PAD, w - 1 - s.recent.len()));
             tokens.extend_from_slice(&s.recent);
