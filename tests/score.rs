@@ -279,3 +279,29 @@ fn export_features_writes_numpy_arrays_of_the_windows() {
     assert!(header.contains("'<U2'") && header.contains("'shape': (2,)"));
     assert_eq!(data, b"t\0\0\x001\0\0\0t\0\0\x002\0\0\0");
 }
+
+#[test]
+fn single_and_both_modes_score_content_and_fuse_the_two_models() {
+    let events = "{\"@timestamp\":\"2025-03-04T10:00:00Z\",\"message\":\"Accepted publickey for alice from 10.0.0.5 port 50000 ssh2\",\"event\":{\"outcome\":\"success\"},\"host\":{\"name\":\"h\"},\"process\":{\"pid\":7},\"user\":{\"name\":\"alice\"},\"source\":{\"ip\":\"10.0.0.5\"},\"logward\":{\"template\":{\"id\":\"590cdb6383941d69\"}}}\n\
+                  {\"@timestamp\":\"2025-03-04T03:00:00Z\",\"message\":\"kernel panic weird unheard words zebra quantum\",\"host\":{\"name\":\"h\"}}\n";
+    let run = |mode: &str| {
+        let out = logward().args(["score", "-q", "--mode", mode]).write_stdin(events).output().unwrap();
+        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+        ndjson(&out.stdout)
+    };
+    let single = run("single");
+    assert_eq!(single.len(), 2, "the single-event model needs no template");
+    let s: Vec<f64> = single.iter().map(|e| anomaly(e)["score"].as_f64().unwrap()).collect();
+    assert!(s[1] > s[0], "strange content scores higher: {s:?}");
+    assert!(anomaly(&single[0]).get("window").is_none());
+    let both = run("both");
+    let meta = meta("linux-auth");
+    let high = |model: &str| meta["thresholds"][model]["unit"][2].as_f64().unwrap();
+    let b0 = anomaly(&both[0])["score"].as_f64().unwrap();
+    let sequence = run("sequence");
+    let q0 = anomaly(&sequence[0])["score"].as_f64().unwrap();
+    let expected = (q0 / high("sequence")).max(s[0] / high("single"));
+    assert!((b0 - expected).abs() < 2e-3, "both = the larger score in units of each model's high threshold: {b0} vs {expected}");
+    assert!(anomaly(&both[1])["score"].as_f64().is_some(), "an event without a template is scored by the single-event model");
+    assert!(anomaly(&sequence[1]).is_null(), "and passes through unscored in sequence mode");
+}
