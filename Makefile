@@ -53,10 +53,10 @@ demo: build setup
 	@echo "--- process tree of pid 15150 from the CSV exports in testdata/tree:"
 	$(BIN) parse -q --format csv testdata/tree/*.csv | $(BIN) tree -q --pid 15150 | tee $(DEMO)/tree.txt
 	@echo "--- rejected lines (file:line reason) are in $(DEMO)/rejected.ndjson"
-	$(BIN) report -q --rejects $(DEMO)/rejected.ndjson --format html -o $(DEMO)/report.html \
+	$(BIN) report -q --rejects $(DEMO)/rejected.ndjson --format html -o $(DEMO)/report.html --png-dir $(DEMO)/charts \
 		--title "logward demo: bundled samples" $(DEMO)/enriched.ndjson
 	$(BIN) report -q --rejects $(DEMO)/rejected.ndjson --format json -o $(DEMO)/report.json $(DEMO)/enriched.ndjson
-	@echo "--- report overview (all of it: $(DEMO)/report.html, $(DEMO)/report.json):"
+	@echo "--- report overview (all of it: $(DEMO)/report.html, $(DEMO)/report.json, charts as PNG in $(DEMO)/charts):"
 	@$(BIN) report -q --rejects $(DEMO)/rejected.ndjson $(DEMO)/enriched.ndjson | sed -n '/^## Overview/,/^### By dataset/p' | head -14
 
 # Look at the demo report: headless Chromium renders it to a PNG (Debian's chromium package,

@@ -72,6 +72,7 @@ Examples:
   logward parse --errors rej.ndjson auth.log | logward detect | logward report \\
       --rejects rej.ndjson --format html -o report.html     with parse's rejected lines
   logward report --format json --top 20 alerts.ndjson       aggregates for a dashboard
+  logward report --png-dir charts/ events.ndjson            Markdown, and each chart as a PNG
   logward report --format csv --fields @timestamp,source.ip,user.name,event.outcome events.ndjson";
 
 const ANONYMIZE_EXAMPLES: &str = "\
@@ -286,6 +287,10 @@ pub struct ReportArgs {
     /// Title of the Markdown and HTML report
     #[arg(long, value_name = "TEXT", default_value = "logward report")]
     pub title: String,
+
+    /// Also write each chart as a PNG file in DIR (md, html or json; a built-in font, no browser)
+    #[arg(long, value_name = "DIR")]
+    pub png_dir: Option<PathBuf>,
 }
 
 const SCORE_EXAMPLES: &str = "\

@@ -74,11 +74,21 @@ fn report(args: ReportArgs) -> Result<ExitCode> {
     if !args.fields.is_empty() && args.format != ReportFormat::Csv {
         anyhow::bail!("--fields chooses CSV columns: use it with --format csv");
     }
+    if args.png_dir.is_some() && args.format == ReportFormat::Csv {
+        anyhow::bail!("--png-dir writes the report's charts: use it with --format md, html or json");
+    }
     if args.format == ReportFormat::Csv {
         let fields = args.fields.iter().map(|f| f.trim().to_string()).filter(|f| !f.is_empty()).collect();
         return run_stage(&CsvExport::new(fields), "report", &args.common).map(exit_code);
     }
-    let stage = Reporter::new(ReportOptions { format: args.format, top: args.top, rejects: args.rejects, title: args.title });
+    let stage = Reporter::new(ReportOptions {
+        format: args.format,
+        top: args.top,
+        rejects: args.rejects,
+        title: args.title,
+        png_dir: args.png_dir,
+        quiet: args.common.quiet,
+    });
     run_stage(&stage, "report", &args.common).map(exit_code)
 }
 

@@ -207,6 +207,29 @@ fn html_is_well_formed_and_holds_one_chart_per_plot() {
 }
 
 #[test]
+fn png_dir_holds_each_chart_of_the_report_as_a_drawn_png() {
+    let dir = tempfile::tempdir().unwrap();
+    let pngs = dir.path().join("charts");
+    let out = logward().args(["report", "--format", "json", "--png-dir"]).arg(&pngs).args(["--rejects", REJECTS, EVENTS]).output().unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("wrote 6 charts as PNG"));
+    let mut names: Vec<String> = std::fs::read_dir(&pngs).unwrap().map(|e| e.unwrap().file_name().into_string().unwrap()).collect();
+    names.sort();
+    assert_eq!(names, ["01-events-by-type.png", "02-events-per-1m.png", "03-attempts-of-the-top-users.png",
+        "04-users-by-number-of-attempts.png", "05-alerts-by-level.png", "06-anomaly-scores.png"]);
+    for name in &names {
+        let img = image::open(pngs.join(name)).unwrap().to_rgb8();
+        assert_eq!(img.width(), 860, "{name}");
+        let dark = img.pixels().filter(|p| p.0.iter().all(|&c| c < 80)).count();
+        let blue = img.pixels().filter(|p| p.0 == [52, 101, 164]).count();
+        assert!(dark > 500, "{name}: text and axes are drawn ({dark} dark pixels)");
+        assert!(blue > 100 || name.contains("alerts") || name.contains("attempts-of"), "{name}: bars are drawn");
+    }
+    let csv = logward().args(["report", "--format", "csv", "--png-dir"]).arg(&pngs).arg(EVENTS).output().unwrap();
+    assert_eq!(csv.status.code(), Some(2));
+}
+
+#[test]
 fn output_does_not_depend_on_threads() {
     let one = report(&["-q", "--format", "html", "--threads", "1", EVENTS], None).0;
     let four = report(&["-q", "--format", "html", "--threads", "4", EVENTS], None).0;

@@ -1,5 +1,7 @@
-//! Charts as SVG, drawn with plotters. Bars are drawn one by one in input order (not through
-//! plotters' `Histogram`, which iterates a hash map), so the SVG is byte-identical run to run.
+//! Charts drawn with plotters, as SVG for the HTML report and as PNG for `--png-dir`. Bars
+//! are drawn one by one in input order (not through plotters' `Histogram`, which iterates a
+//! hash map), so the output is byte-identical run to run. Text is laid out and (in PNGs)
+//! rendered with DejaVu Sans, compiled in: no system font, no browser.
 
 use super::doc::Chart;
 use anyhow::{anyhow, Result};
@@ -24,24 +26,56 @@ fn err<E: std::fmt::Debug>(e: E) -> anyhow::Error {
     anyhow!("chart drawing failed: {e:?}")
 }
 
+/// DejaVu Sans (Bitstream Vera license, assets/fonts/LICENSE).
+static DEJAVU_SANS: &[u8] = include_bytes!("../../assets/fonts/DejaVuSans.ttf");
+
+fn register_font() -> Result<()> {
+    static REGISTERED: std::sync::OnceLock<bool> = std::sync::OnceLock::new();
+    let ok = *REGISTERED.get_or_init(|| plotters::style::register_font(FONT, FontStyle::Normal, DEJAVU_SANS).is_ok());
+    if ok { Ok(()) } else { Err(anyhow!("the built-in chart font cannot be read")) }
+}
+
 pub fn svg(chart: &Chart) -> Result<String> {
+    register_font()?;
     let mut out = String::new();
-    match chart {
-        Chart::Bars { title, labels, series } => bars(&mut out, title, labels, series)?,
-        Chart::Histogram { title, x_label, labels, counts } => histogram(&mut out, title, x_label, labels, counts)?,
-        Chart::Timeline { title, starts, series } => timeline(&mut out, title, starts, series)?,
+    {
+        let root = SVGBackend::with_string(&mut out, (WIDTH, height(chart))).into_drawing_area();
+        draw(chart, &root)?;
     }
     Ok(out)
 }
 
-fn bars(out: &mut String, title: &str, labels: &[String], series: &[(&str, Vec<u64>)]) -> Result<()> {
+/// Writes the chart as a PNG file.
+pub fn png(chart: &Chart, path: &std::path::Path) -> Result<()> {
+    register_font()?;
+    let root = BitMapBackend::new(path, (WIDTH, height(chart))).into_drawing_area();
+    draw(chart, &root).map_err(|e| anyhow!("{}: {e}", path.display()))
+}
+
+fn height(chart: &Chart) -> u32 {
+    match chart {
+        Chart::Bars { labels, .. } => 70 + 26 * labels.len().max(1) as u32,
+        Chart::Histogram { .. } => 320,
+        Chart::Timeline { .. } => 340,
+    }
+}
+
+fn draw<DB: DrawingBackend>(chart: &Chart, root: &DrawingArea<DB, Shift>) -> Result<()> {
+    root.fill(&WHITE).map_err(err)?;
+    match chart {
+        Chart::Bars { title, labels, series } => bars(root, title, labels, series)?,
+        Chart::Histogram { title, x_label, labels, counts } => histogram(root, title, x_label, labels, counts)?,
+        Chart::Timeline { title, starts, series } => timeline(root, title, starts, series)?,
+    }
+    root.present().map_err(err)
+}
+
+fn bars<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, title: &str, labels: &[String], series: &[(&str, Vec<u64>)]) -> Result<()> {
     let n = labels.len().max(1);
-    let height = 70 + 26 * n as u32;
     let totals: Vec<u64> = (0..labels.len()).map(|i| series.iter().map(|s| s.1[i]).sum()).collect();
     let max = totals.iter().copied().max().unwrap_or(0).max(1);
     let label_width = labels.iter().map(|l| l.chars().count().min(36)).max().unwrap_or(4) as u32 * 7 + 16;
-    let root = canvas(out, height)?;
-    let mut chart = frame(&root, title)
+    let mut chart = frame(root, title)
         .x_label_area_size(24)
         .y_label_area_size(label_width.min(300))
         .build_cartesian_2d(0u64..max + max / 20 + 1, (0usize..n).into_segmented())
@@ -85,15 +119,13 @@ fn bars(out: &mut String, title: &str, labels: &[String], series: &[(&str, Vec<u
     if series.len() > 1 {
         legend(&mut chart)?;
     }
-    root.present().map_err(err)?;
     Ok(())
 }
 
-fn histogram(out: &mut String, title: &str, x_label: &str, labels: &[String], counts: &[u64]) -> Result<()> {
+fn histogram<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, title: &str, x_label: &str, labels: &[String], counts: &[u64]) -> Result<()> {
     let n = labels.len().max(1);
     let max = counts.iter().copied().max().unwrap_or(0).max(1);
-    let root = canvas(out, 320)?;
-    let mut chart = frame(&root, title)
+    let mut chart = frame(root, title)
         .x_label_area_size(40)
         .y_label_area_size(56)
         .build_cartesian_2d((0usize..n).into_segmented(), 0u64..max + max / 10 + 1)
@@ -120,17 +152,15 @@ fn histogram(out: &mut String, title: &str, x_label: &str, labels: &[String], co
             r
         }))
         .map_err(err)?;
-    root.present().map_err(err)?;
     Ok(())
 }
 
-fn timeline(out: &mut String, title: &str, starts: &[String], series: &[(&str, Vec<u64>)]) -> Result<()> {
+fn timeline<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, title: &str, starts: &[String], series: &[(&str, Vec<u64>)]) -> Result<()> {
     let n = starts.len().max(1);
     let events = &series[0].1;
     let max = events.iter().copied().max().unwrap_or(0).max(1);
     let max2 = series[1..].iter().flat_map(|s| s.1.iter().copied()).max().unwrap_or(0).max(1);
-    let root = canvas(out, 340)?;
-    let mut chart = frame(&root, title)
+    let mut chart = frame(root, title)
         .x_label_area_size(40)
         .y_label_area_size(56)
         .right_y_label_area_size(if series.len() > 1 { 56 } else { 0 })
@@ -173,7 +203,6 @@ fn timeline(out: &mut String, title: &str, starts: &[String], series: &[(&str, V
         }
     }
     legend(&mut chart)?;
-    root.present().map_err(err)?;
     Ok(())
 }
 
@@ -188,13 +217,6 @@ fn legend<'a, DB: DrawingBackend + 'a, X: plotters::coord::ranged1d::Ranged, Y: 
         .label_font((FONT, 12))
         .draw()
         .map_err(err)
-}
-
-/// A white drawing area the chart's width and `height` high, drawn into `out`.
-fn canvas(out: &mut String, height: u32) -> Result<DrawingArea<SVGBackend<'_>, Shift>> {
-    let root = SVGBackend::with_string(out, (WIDTH, height)).into_drawing_area();
-    root.fill(&WHITE).map_err(err)?;
-    Ok(root)
 }
 
 /// The title and margin every chart has; the caller adds the axes.

@@ -22,6 +22,14 @@ pub enum Chart {
     Timeline { title: String, starts: Vec<String>, series: Vec<(&'static str, Vec<u64>)> },
 }
 
+impl Chart {
+    pub fn title(&self) -> &str {
+        match self {
+            Chart::Bars { title, .. } | Chart::Histogram { title, .. } | Chart::Timeline { title, .. } => title,
+        }
+    }
+}
+
 pub fn build(s: &Summary) -> Vec<Block> {
     let mut d = Vec::new();
     overview(&s.overview, &mut d);

@@ -39,6 +39,9 @@ pub struct ReportOptions {
     pub top: usize,
     pub rejects: Vec<PathBuf>,
     pub title: String,
+    /// Also write each chart as a PNG file here.
+    pub png_dir: Option<PathBuf>,
+    pub quiet: bool,
 }
 
 pub struct Reporter {
@@ -109,8 +112,29 @@ impl Stage for Reporter {
             }
             ReportFormat::Csv => unreachable!("CSV is written by csv::CsvExport"),
         }
+        if let Some(dir) = &self.opts.png_dir {
+            let n = write_pngs(&summary, dir)?;
+            if !self.opts.quiet {
+                eprintln!("logward report: wrote {n} charts as PNG to {}", dir.display());
+            }
+        }
         Ok(())
     }
+}
+
+/// Writes every chart of the report as `NN-title.png` in `dir`; returns how many.
+fn write_pngs(summary: &summary::Summary, dir: &Path) -> Result<usize> {
+    std::fs::create_dir_all(dir).with_context(|| format!("cannot create --png-dir '{}'", dir.display()))?;
+    let mut n = 0;
+    for block in doc::build(summary) {
+        if let doc::Block::Chart(chart) = block {
+            n += 1;
+            let slug: String = chart.title().to_lowercase().chars().map(|c| if c.is_ascii_alphanumeric() { c } else { '-' }).collect();
+            let name = format!("{n:02}-{}.png", slug.split('-').filter(|w| !w.is_empty()).collect::<Vec<_>>().join("-"));
+            charts::png(&chart, &dir.join(name))?;
+        }
+    }
+    Ok(n)
 }
 
 /// At most `max` characters of a value from the logs, with `…` when cut.
