@@ -108,3 +108,25 @@ fn geoip_adds_geo_and_as_from_maxmind_databases() {
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("cannot open GeoIP database"));
 }
+
+#[test]
+fn events_nothing_applies_to_pass_through_byte_for_byte() {
+    let untouched = "{\"source.ip\" : \"203.0.113.9\", \"message\":\"caf\\u00e9\",\"n\":1.50}\n";
+    let alert = "{\"event\":{\"kind\":\"alert\"},\"tags\":[\"attack.t1110\"]}\n";
+    let empty_tags = "{\"event\":{\"kind\":\"alert\"},\"tags\":[]}\n";
+    let input = format!("{untouched}{alert}{empty_tags}not json\n");
+    let out = logward().args(["enrich", "-q"]).write_stdin(input.clone()).output().unwrap();
+    let text = String::from_utf8(out.stdout).unwrap();
+    let lines: Vec<&str> = text.lines().collect();
+    assert_eq!(lines.len(), 3, "the line that is not JSON is rejected");
+    assert_eq!(lines[0], untouched.trim_end(), "no tags, not an alert: the bytes as they came");
+    assert!(lines[1].contains("\"threat\":{"), "{}", lines[1]);
+    assert!(lines[2].contains("\"threat_type\":\"unknown\""), "an alert with an empty tag list still gets a threat type: {}", lines[2]);
+    // With an IP list, the address is looked up and the event rewritten when it matches.
+    let dir = tempfile::tempdir().unwrap();
+    let list = dir.path().join("l.txt");
+    std::fs::write(&list, "203.0.113.0/24\n").unwrap();
+    let out = logward().args(["enrich", "-q", "--ip-list"]).arg(format!("bad={}", list.display())).write_stdin(untouched).output().unwrap();
+    let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v["tags"], json!(["ip_list:bad"]));
+}

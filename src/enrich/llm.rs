@@ -65,6 +65,11 @@ impl Llm {
         }
     }
 
+    /// Whether every event is sent, not only alerts.
+    pub fn all_events(&self) -> bool {
+        self.opts.all_events
+    }
+
     /// Adds `logward.llm.*` to an alert (or any event with `all_events`).
     pub fn explain(&self, ev: &mut Value) {
         let is_alert = crate::event::get_str(ev, "event.kind") == Some("alert");

@@ -9,6 +9,7 @@ pub mod llm;
 pub mod threat;
 
 use crate::event;
+use crate::jsonscan;
 use crate::io::stage::Output;
 use crate::io::{LineRef, Outcome, Source, Stage};
 use attack::{Table, Tag};
@@ -35,6 +36,28 @@ pub struct Enricher {
 impl Enricher {
     pub fn new(opts: EnrichOptions) -> Enricher {
         Enricher { opts, resolved: AtomicU64::new(0), unknown: Mutex::new(BTreeMap::new()) }
+    }
+
+    /// Whether nothing would change the event: no tags, not an alert, and no address that
+    /// an IP list or GeoIP database would look up. Such events (most of a log) are checked
+    /// to be JSON objects and pass through byte for byte, without building a tree.
+    fn untouched(&self, line: &str) -> Result<bool, String> {
+        const KIND: u16 = 1;
+        const ADDRESS: u16 = 2;
+        // A `tags` key appears raw only as a key (quotes inside strings are escaped); any
+        // tags, even an empty list, take the long way.
+        if memchr::memmem::find(line.as_bytes(), b"\"tags\"").is_some() || self.opts.llm.as_ref().is_some_and(|l| l.all_events()) {
+            return Ok(false);
+        }
+        let looks_up = !self.opts.ip_lists.is_empty() || !self.opts.geoip.is_empty();
+        let mut classify = |path: &str| match path {
+            "event.kind" => KIND,
+            "source.ip" | "destination.ip" if looks_up => ADDRESS,
+            _ => 0,
+        };
+        let mut scalars = Vec::new();
+        jsonscan::scan(line, &mut classify, &mut scalars)?;
+        Ok(!scalars.iter().any(|s| s.class == ADDRESS || (s.class == KIND && &line[s.span.clone()] == "alert")))
     }
 
     /// Adds what is known about the event's tags and addresses.
@@ -265,6 +288,15 @@ impl Stage for Enricher {
     }
 
     fn process(&self, _file: &(), _seq: &(), _source: &Source, line: &LineRef<'_>, out: &mut Output<()>) -> Outcome {
+        match self.untouched(line.text) {
+            Ok(true) => {
+                out.bytes.extend_from_slice(line.text.trim_end().as_bytes());
+                out.bytes.push(b'\n');
+                return Outcome::Emitted;
+            }
+            Ok(false) => {}
+            Err(reason) => return Outcome::Rejected(reason),
+        }
         let mut ev = match event::read_event(line.text, "enrich") {
             Ok(v) => v,
             Err(reason) => return Outcome::Rejected(reason),
