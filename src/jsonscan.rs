@@ -235,7 +235,7 @@ impl Scanner<'_, '_> {
         let start = self.i;
         let mut escaped = false;
         loop {
-            let Some(n) = find_byte(&self.b[self.i..], b'a', |x| has_byte(x, b'"') | has_byte(x, b'\\')) else {
+            let Some(n) = quote_or_backslash(&self.b[self.i..]) else {
                 self.i = self.b.len();
                 return Err(self.err("a closing quote"));
             };
@@ -267,6 +267,18 @@ fn has_byte(x: u64, c: u8) -> u64 {
 /// High bit set in each byte below 0x20 (exact for the lowest such byte).
 fn has_control(x: u64) -> u64 {
     x.wrapping_sub(0x20 * ONES) & !x & HIGH
+}
+
+/// The first `"` or `\`: most keys and values end within eight bytes, checked at once;
+/// longer strings go to memchr's vector search.
+fn quote_or_backslash(b: &[u8]) -> Option<usize> {
+    let Some(head) = b.get(..8) else { return memchr::memchr2(b'"', b'\\', b) };
+    let x = u64::from_le_bytes(head.try_into().expect("8 bytes"));
+    let m = has_byte(x, b'"') | has_byte(x, b'\\');
+    if m != 0 {
+        return Some((m.trailing_zeros() / 8) as usize);
+    }
+    memchr::memchr2(b'"', b'\\', &b[8..]).map(|n| n + 8)
 }
 
 /// The first byte that `hits` flags, eight bytes at a time (SWAR); the tail is padded with

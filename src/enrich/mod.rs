@@ -55,7 +55,7 @@ impl Enricher {
             "source.ip" | "destination.ip" if looks_up => ADDRESS,
             _ => 0,
         };
-        let mut scalars = Vec::new();
+        let mut scalars = Vec::with_capacity(64);
         jsonscan::scan(line, &mut classify, &mut scalars)?;
         Ok(!scalars.iter().any(|s| s.class == ADDRESS || (s.class == KIND && &line[s.span.clone()] == "alert")))
     }
