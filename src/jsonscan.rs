@@ -372,6 +372,23 @@ pub fn encode_into(text: &str, out: &mut Vec<u8>) {
 
 #[cfg(test)]
 mod tests {
+
+    #[test]
+    fn the_first_quote_or_backslash_is_found_at_every_offset() {
+        for len in 0..40 {
+            for at in 0..len {
+                for c in [b'"', b'\\'] {
+                    let mut b = vec![b'x'; len];
+                    b[at] = c;
+                    if at + 1 < len {
+                        b[at + 1] = b'"';
+                    }
+                    assert_eq!(quote_or_backslash(&b), Some(at), "len {len} at {at}");
+                }
+            }
+            assert_eq!(quote_or_backslash(&vec![b'x'; len]), None);
+        }
+    }
     use super::*;
 
     fn paths(line: &str) -> Result<Vec<(String, String)>, String> {
