@@ -38,17 +38,32 @@ pub fn scan_with_objects(
     out: &mut Vec<Scalar>,
     objects: Option<&mut Vec<TopObject>>,
 ) -> Result<(), String> {
-    let mut s = Scanner { text: line, b: line.as_bytes(), i: 0, path: String::with_capacity(128), classify, out, objects };
-    s.ws();
-    if s.peek() != Some(b'{') {
-        return Err("not a JSON object (an event is one JSON object per line)".into());
+    let mut s = Scanner { text: line, b: line.as_bytes(), i: 0, path: String::with_capacity(128), classify, out, objects, collect: true };
+    s.whole_object()
+}
+
+/// Checks that `line` is exactly one JSON object, escapes included, collecting nothing
+/// (no paths are built): for stages that pass most lines through as they are.
+pub fn validate(line: &str) -> Result<(), String> {
+    let mut none = Vec::new();
+    let mut s = Scanner { text: line, b: line.as_bytes(), i: 0, path: String::new(), classify: &mut |_| 0, out: &mut none, objects: None, collect: false };
+    s.whole_object()
+}
+
+impl Scanner<'_, '_> {
+    /// The line must be one object and nothing else but white space.
+    fn whole_object(&mut self) -> Result<(), String> {
+        self.ws();
+        if self.peek() != Some(b'{') {
+            return Err("not a JSON object (an event is one JSON object per line)".into());
+        }
+        self.object(0)?;
+        self.ws();
+        if self.i != self.b.len() {
+            return Err(format!("unexpected text after the JSON object at byte {}", self.i + 1));
+        }
+        Ok(())
     }
-    s.object(0)?;
-    s.ws();
-    if s.i != s.b.len() {
-        return Err(format!("unexpected text after the JSON object at byte {}", s.i + 1));
-    }
-    Ok(())
 }
 
 struct Scanner<'a, 'c> {
@@ -59,6 +74,8 @@ struct Scanner<'a, 'c> {
     classify: &'c mut dyn FnMut(&str) -> u16,
     out: &'c mut Vec<Scalar>,
     objects: Option<&'c mut Vec<TopObject>>,
+    /// Build paths and collect scalars (else only validate).
+    collect: bool,
 }
 
 impl Scanner<'_, '_> {
@@ -106,15 +123,19 @@ impl Scanner<'_, '_> {
             }
             let (key, escaped) = self.string()?;
             let restore = self.path.len();
-            if !self.path.is_empty() {
-                self.path.push('.');
-            }
-            if escaped {
-                let decoded = decode(&self.b[key]).ok_or_else(|| self.err("a valid escape in a field name"))?;
-                self.path.push_str(&decoded);
-            } else {
-                // Quotes are ASCII, so the span lies on character boundaries.
-                self.path.push_str(&self.text[key]);
+            if self.collect {
+                if !self.path.is_empty() {
+                    self.path.push('.');
+                }
+                if escaped {
+                    let decoded = decode(&self.b[key]).ok_or_else(|| self.err("a valid escape in a field name"))?;
+                    self.path.push_str(&decoded);
+                } else {
+                    // Quotes are ASCII, so the span lies on character boundaries.
+                    self.path.push_str(&self.text[key]);
+                }
+            } else if escaped && !escapes_valid(&self.b[key]) {
+                return Err(self.err("a valid escape in a field name"));
             }
             self.expect(b':', "':' after a field name")?;
             if depth == 0 {
@@ -168,8 +189,12 @@ impl Scanner<'_, '_> {
             Some(b'[') => self.array(depth),
             Some(b'"') => {
                 let (span, escaped) = self.string()?;
-                let class = (self.classify)(&self.path);
-                self.out.push(Scalar { span, string: true, escaped, class });
+                if self.collect {
+                    let class = (self.classify)(&self.path);
+                    self.out.push(Scalar { span, string: true, escaped, class });
+                } else if escaped && !escapes_valid(&self.b[span]) {
+                    return Err(self.err("a valid escape in a string"));
+                }
                 Ok(())
             }
             Some(b't') => self.literal(b"true"),
@@ -178,8 +203,10 @@ impl Scanner<'_, '_> {
             Some(b'-' | b'0'..=b'9') => {
                 let start = self.i;
                 self.number()?;
-                let class = (self.classify)(&self.path);
-                self.out.push(Scalar { span: start..self.i, string: false, escaped: false, class });
+                if self.collect {
+                    let class = (self.classify)(&self.path);
+                    self.out.push(Scalar { span: start..self.i, string: false, escaped: false, class });
+                }
                 Ok(())
             }
             _ => Err(self.err("a value")),
@@ -267,6 +294,21 @@ fn has_byte(x: u64, c: u8) -> u64 {
 /// High bit set in each byte below 0x20 (exact for the lowest such byte).
 fn has_control(x: u64) -> u64 {
     x.wrapping_sub(0x20 * ONES) & !x & HIGH
+}
+
+/// Whether every backslash escape is one JSON allows (`\u` with four hex digits), without
+/// decoding.
+fn escapes_valid(raw: &[u8]) -> bool {
+    let mut i = 0;
+    while let Some(n) = memchr::memchr(b'\\', &raw[i..]) {
+        i += n + 1;
+        match raw.get(i) {
+            Some(b'"' | b'\\' | b'/' | b'b' | b'f' | b'n' | b'r' | b't') => i += 1,
+            Some(b'u') if raw.get(i + 1..i + 5).is_some_and(|h| h.iter().all(u8::is_ascii_hexdigit)) => i += 5,
+            _ => return false,
+        }
+    }
+    true
 }
 
 /// The first `"` or `\`: most keys and values end within eight bytes, checked at once;
@@ -372,6 +414,16 @@ pub fn encode_into(text: &str, out: &mut Vec<u8>) {
 
 #[cfg(test)]
 mod tests {
+
+    #[test]
+    fn validate_checks_structure_and_escapes_without_collecting() {
+        for ok in [r#"{"a":"x\"y\u00e9\n","b":[1,{"c":null}]}"#, " {} ", r#"{"k\t":1}"#] {
+            assert_eq!(validate(ok), Ok(()), "{ok}");
+        }
+        for bad in [r#"{"a":"\x"}"#, r#"{"a":"\u12"}"#, r#"{"\q":1}"#, "[1]", r#"{"a":1} x"#, r#"{"a":}"#, r#"{"a":"\"#] {
+            assert!(validate(bad).is_err(), "{bad}");
+        }
+    }
 
     #[test]
     fn the_first_quote_or_backslash_is_found_at_every_offset() {

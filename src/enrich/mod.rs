@@ -38,26 +38,20 @@ impl Enricher {
         Enricher { opts, resolved: AtomicU64::new(0), unknown: Mutex::new(BTreeMap::new()) }
     }
 
-    /// Whether nothing would change the event: no tags, not an alert, and no address that
-    /// an IP list or GeoIP database would look up. Such events (most of a log) are checked
-    /// to be JSON objects and pass through byte for byte, without building a tree.
+    /// Whether nothing would change the event: no `tags`, not an alert, and no address an IP
+    /// list or GeoIP database would look up. Keys and the value "alert" appear raw (with
+    /// unescaped quotes) only as themselves, so a byte search decides, erring towards the
+    /// long way. Such events (most of a log) are checked to be JSON objects and pass
+    /// through byte for byte, without building a tree.
     fn untouched(&self, line: &str) -> Result<bool, String> {
-        const KIND: u16 = 1;
-        const ADDRESS: u16 = 2;
-        // A `tags` key appears raw only as a key (quotes inside strings are escaped); any
-        // tags, even an empty list, take the long way.
-        if memchr::memmem::find(line.as_bytes(), b"\"tags\"").is_some() || self.opts.llm.as_ref().is_some_and(|l| l.all_events()) {
+        let has = |needle: &[u8]| memchr::memmem::find(line.as_bytes(), needle).is_some();
+        let looks_up = !self.opts.ip_lists.is_empty() || !self.opts.geoip.is_empty();
+        let all = self.opts.llm.as_ref().is_some_and(|l| l.all_events());
+        if all || has(b"\"tags\"") || has(b"\"alert\"") || (looks_up && (has(b"\"ip\"") || has(b".ip\""))) {
             return Ok(false);
         }
-        let looks_up = !self.opts.ip_lists.is_empty() || !self.opts.geoip.is_empty();
-        let mut classify = |path: &str| match path {
-            "event.kind" => KIND,
-            "source.ip" | "destination.ip" if looks_up => ADDRESS,
-            _ => 0,
-        };
-        let mut scalars = Vec::with_capacity(64);
-        jsonscan::scan(line, &mut classify, &mut scalars)?;
-        Ok(!scalars.iter().any(|s| s.class == ADDRESS || (s.class == KIND && &line[s.span.clone()] == "alert")))
+        jsonscan::validate(line)?;
+        Ok(true)
     }
 
     /// Adds what is known about the event's tags and addresses.
