@@ -64,7 +64,7 @@ demo: build setup
 report-png: demo
 	@command -v chromium >/dev/null || (apt-get update -q && apt-get install -y -q chromium) \
 		|| (sudo apt-get update -q && sudo apt-get install -y -q chromium)
-	chromium --headless --no-sandbox --disable-gpu --hide-scrollbars --window-size=1280,5200 \
+	chromium --headless --no-sandbox --disable-gpu --hide-scrollbars --window-size=1280,10000 \
 		--screenshot=$(CURDIR)/$(DEMO)/report.png file://$(CURDIR)/$(DEMO)/report.html 2>/dev/null
 	@echo "--- $(DEMO)/report.png"
 
