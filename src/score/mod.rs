@@ -34,6 +34,13 @@ pub enum Mode {
     Both,
 }
 
+impl Mode {
+    /// The name `--mode` takes.
+    fn name(self) -> String {
+        clap::ValueEnum::to_possible_value(&self).map(|v| v.get_name().to_string()).unwrap_or_default()
+    }
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
 pub enum Emit {
     /// Every event, with logward.anomaly added
@@ -106,8 +113,9 @@ impl Scorer {
             (Some(levels), _) => levels,
             (None, Mode::Sequence) => t.sequence,
             (None, mode) => anyhow::bail!(
-                "model '{}' has no single-event model (its training events had no content): use --mode sequence, not {mode:?}",
-                meta.name
+                "model '{}' has no single-event model (its training events had no content): use --mode sequence, not {}",
+                meta.name,
+                mode.name()
             ),
         };
         Ok(Scorer {
@@ -397,9 +405,9 @@ impl Scorer {
             SEVERITIES.iter().zip(st.by_severity).filter(|(_, n)| *n > 0).map(|(s, n)| format!("{s} {n}")).collect();
         let per_batch = st.model_time.as_secs_f64() * 1e3 / st.batches.max(1) as f64;
         eprintln!(
-            "logward score: model {} ({:?}, window {}): {} events in {} sessions, {} windows in {} batches ({per_batch:.2} ms per batch); {what} by severity: {}",
+            "logward score: model {} ({}, window {}): {} events in {} sessions, {} windows in {} batches ({per_batch:.2} ms per batch); {what} by severity: {}",
             self.name,
-            self.mode,
+            self.mode.name(),
             st.model.meta.window,
             st.events,
             st.sessions.list.len(),
