@@ -88,6 +88,7 @@ bench: build
 	python3 bench/detect.py
 	python3 bench/anonymize.py
 	python3 bench/report.py
+	python3 bench/score.py
 
 # Retrain the shipped models (PyTorch on CPU, in models/.venv): hdfs on the first 80% of
 # DeepLog's hdfs_train; linux-auth on the synthetic baseline of models/auth_baseline.py.
