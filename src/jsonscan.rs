@@ -3,6 +3,7 @@
 //! take their array's path), so the anonymizer can rewrite values in place and copy every
 //! other byte of the line as it was.
 
+use std::borrow::Cow;
 use std::ops::Range;
 
 #[derive(Debug, Clone)]
@@ -14,6 +15,19 @@ pub struct Scalar {
     pub escaped: bool,
     /// What `classify` said about the path.
     pub class: u16,
+}
+
+impl Scalar {
+    /// The value's text in `line`: borrowed, or decoded when it holds escapes (`None`: a
+    /// bad escape).
+    pub fn text<'a>(&self, line: &'a str) -> Option<Cow<'a, str>> {
+        let raw = &line[self.span.clone()];
+        if self.escaped {
+            decode(raw.as_bytes()).map(Cow::Owned)
+        } else {
+            Some(Cow::Borrowed(raw))
+        }
+    }
 }
 
 const MAX_DEPTH: usize = 128;

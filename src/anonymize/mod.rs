@@ -19,7 +19,6 @@ use crate::jsonscan::{self as json, Scalar};
 use policy::{secret_type, Category, SECRET_TYPES};
 use risk::{EventRisk, RiskState};
 use crate::fasthash::FastMap;
-use std::borrow::Cow;
 use std::cell::RefCell;
 use std::path::PathBuf;
 use values::{Ctx, Pseudonymizer};
@@ -122,8 +121,7 @@ impl Anonymizer {
                     if !s.string && cat != Category::NumericId {
                         continue;
                     }
-                    let raw = &line[s.span.clone()];
-                    let value: Cow<str> = if s.escaped { Cow::Owned(json::decode(raw.as_bytes()).unwrap_or_default()) } else { Cow::Borrowed(raw) };
+                    let value = s.text(line).unwrap_or_default();
                     new[i] = match secret {
                         Some(kind) => p.secret(dir, &value, kind, &mut ctx),
                         None => p.field(dir, cat, &value, &mut ctx),

@@ -142,12 +142,8 @@ impl Obs {
                 URL_PATH => F::Url,
                 c => FIELDS[c as usize - 1].1,
             };
-            let raw = &line[s.span.clone()];
             let start = obs.buf.len() as u32;
-            match s.escaped {
-                true => obs.buf.push_str(&jsonscan::decode(raw.as_bytes()).ok_or("invalid escape in a JSON string")?),
-                false => obs.buf.push_str(raw),
-            }
+            obs.buf.push_str(&s.text(line).ok_or("invalid escape in a JSON string")?);
             if obs.first[f as usize] == 0 && obs.vals.len() < u16::MAX as usize {
                 obs.first[f as usize] = obs.vals.len() as u16 + 1;
             }

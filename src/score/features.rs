@@ -103,11 +103,7 @@ pub fn extract(line: &str, session_fields: &[String]) -> Result<Scanned, String>
             c => &mut values[c as usize],
         };
         if slot.is_none() {
-            *slot = Some(if sc.escaped {
-                Cow::Owned(jsonscan::decode(&line.as_bytes()[sc.span.clone()]).unwrap_or_default())
-            } else {
-                Cow::Borrowed(&line[sc.span.clone()])
-            });
+            *slot = Some(sc.text(line).unwrap_or_default());
         }
     }
     let get = |c: u16| values[c as usize].as_deref();
