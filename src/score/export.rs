@@ -85,7 +85,7 @@ impl Stage for FeatureExport {
 
     fn ordered(&self) -> anyhow::Result<Rows> {
         let vocabulary = self.fixed.as_ref().map(|(v, _)| v.clone()).unwrap_or_default();
-        let vocab = vocabulary.iter().enumerate().map(|(i, t)| (t.clone(), FIRST_TEMPLATE + i as i64)).collect();
+        let vocab = features::token_ids(&vocabulary);
         Ok(Rows {
             sessions: Sessions::new(self.window, self.stride),
             vocab,
@@ -115,8 +115,7 @@ impl Stage for FeatureExport {
         for (d, x) in rows.df.iter_mut().zip(&f.content[..HASH_DIMS]) {
             *d += (*x > 0.0) as u64;
         }
-        let session = rows.sessions.id(f.session.as_deref().unwrap_or(""));
-        rows.sessions.list[session].events += 1;
+        let session = rows.sessions.enter(f.session.as_deref().unwrap_or(""));
         if rows.sessions.push(session, token, &mut rows.tokens) {
             rows.content.extend_from_slice(&f.content[..]);
             rows.session.push(session as i64);

@@ -5,7 +5,7 @@
 //! content vector: hashed message words weighted by TF-IDF, then a few numeric fields.
 //! Changing anything here changes what models see: bump [`FEATURE_VERSION`].
 
-use crate::fasthash::hash64;
+use crate::fasthash::{hash64, FastMap};
 use crate::jsonscan;
 use crate::time::{parse_iso, Zone};
 use std::borrow::Cow;
@@ -41,6 +41,11 @@ pub const PAD: i64 = 0;
 pub const UNKNOWN: i64 = 1;
 pub const END: i64 = 2;
 pub const FIRST_TEMPLATE: i64 = 3;
+
+/// Token ids of a vocabulary's templates.
+pub fn token_ids(vocabulary: &[String]) -> FastMap<String, i64> {
+    vocabulary.iter().enumerate().map(|(i, t)| (t.clone(), FIRST_TEMPLATE + i as i64)).collect()
+}
 
 /// Where the template id is read from.
 pub const TEMPLATE_FIELD: &str = "logward.template.id";

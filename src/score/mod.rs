@@ -287,8 +287,7 @@ impl Stage for Scorer {
         let mut plan = Vec::with_capacity(items.len());
         for it in items.iter_mut() {
             let f = &it.features;
-            let session = st.sessions.id(f.session.as_deref().unwrap_or(""));
-            st.sessions.list[session].events += 1;
+            let session = st.sessions.enter(f.session.as_deref().unwrap_or(""));
             st.events += 1;
             let mut fresh = false;
             let rows = tokens.len() / window;

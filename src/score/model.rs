@@ -1,12 +1,12 @@
 //! A trained model: its metadata (`<name>.json`), its ONNX graph (`<name>.onnx`) run by
 //! ONNX Runtime through `ort`, and the severity scale its thresholds define.
 
-use super::features::{CONTENT_DIMS, FEATURE_VERSION, FIRST_TEMPLATE, UNKNOWN};
+use super::features::{token_ids, CONTENT_DIMS, FEATURE_VERSION, UNKNOWN};
 use anyhow::{bail, Context, Result};
 use ort::session::Session;
 use ort::value::{Tensor, ValueType};
 use serde::Deserialize;
-use std::collections::HashMap;
+use crate::fasthash::FastMap;
 use std::path::{Path, PathBuf};
 
 /// Models compiled into the binary: (name, metadata, ONNX graph).
@@ -72,7 +72,7 @@ impl Scale {
 /// A loaded model, ready to score batches.
 pub struct Model {
     pub meta: Meta,
-    vocab: HashMap<String, i64>,
+    vocab: FastMap<String, i64>,
     session: Session,
     /// Keeps ONNX Runtime's environment alive as long as the session.
     _env: ort::environment::Environment,
@@ -99,7 +99,7 @@ impl Model {
             .and_then(|b| b.with_intra_threads(threads.max(1)).map_err(Into::into))
             .and_then(|mut b| b.commit_from_memory(&onnx))
             .with_context(|| format!("model '{spec}': ONNX Runtime cannot load the graph"))?;
-        let vocab = meta.vocabulary.iter().enumerate().map(|(i, t)| (t.clone(), FIRST_TEMPLATE + i as i64)).collect();
+        let vocab = token_ids(&meta.vocabulary);
         let model = Model { meta, vocab, session, _env: env };
         model.check_graph(spec)?;
         Ok(model)

@@ -35,16 +35,17 @@ impl Sessions {
         Sessions { window, stride: stride.max(1), index: FastMap::default(), list: Vec::new() }
     }
 
-    /// The session of a key, created at its first event.
-    pub fn id(&mut self, key: &str) -> usize {
+    /// Counts an event of the key's session (created at its first event) and returns it.
+    pub fn enter(&mut self, key: &str) -> usize {
         if let Some(&i) = self.index.get(key) {
+            self.list[i].events += 1;
             return i;
         }
         let i = self.list.len();
         self.list.push(Session {
             key: key.to_string(),
             recent: Vec::with_capacity(self.window - 1),
-            events: 0,
+            events: 1,
             tokens: 0,
             last_window: None,
             last_sequence: 0.0,
@@ -96,7 +97,7 @@ mod tests {
     #[test]
     fn windows_are_causal_left_padded_and_follow_the_stride() {
         let mut s = Sessions::new(3, 1);
-        let a = s.id("a");
+        let a = s.enter("a");
         let mut t = Vec::new();
         for tok in [10, 11, 12, 13] {
             s.push(a, tok, &mut t);
@@ -108,7 +109,7 @@ mod tests {
         assert_eq!(s.list[a].last_window, Some((2, 4)));
 
         let mut s = Sessions::new(3, 2);
-        let (a, b) = (s.id("a"), s.id("b"));
+        let (a, b) = (s.enter("a"), s.enter("b"));
         let mut t = Vec::new();
         let got: Vec<(bool, Option<(u64, u64)>)> =
             [(a, 5), (b, 6), (a, 7), (a, 8)].iter().map(|&(k, tok)| (s.push(k, tok, &mut t), s.list[k].last_window)).collect();
