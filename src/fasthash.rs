@@ -38,6 +38,59 @@ impl Hasher for FastHasher {
 }
 
 pub type FastMap<K, V> = HashMap<K, V, BuildHasherDefault<FastHasher>>;
+pub type FastSet<K> = std::collections::HashSet<K, BuildHasherDefault<FastHasher>>;
+
+/// A fixed set of field paths, each with a class, looked up by a hash of the length and
+/// three sampled bytes instead of every byte: callers classify each scalar of every event,
+/// millions a second, and most paths differ in length or in those bytes. A slot may hold
+/// several paths (then each is compared), so no set of paths can make it wrong.
+pub struct PathTable {
+    /// `entries[starts[s]..starts[s + 1]]` hash to slot `s`.
+    starts: Vec<u32>,
+    entries: Vec<(Box<[u8]>, u16)>,
+    multiplier: u32,
+    shift: u32,
+}
+
+impl PathTable {
+    pub fn new<'a>(paths: impl IntoIterator<Item = (&'a str, u16)>) -> PathTable {
+        let paths: Vec<(&str, u16)> = paths.into_iter().collect();
+        let bits = (paths.len() * 4).next_power_of_two().trailing_zeros().max(4);
+        let shift = 32 - bits;
+        // Of a few odd multipliers, the one leaving the fewest paths sharing a slot.
+        let crowding = |m: u32| {
+            let mut used = vec![false; 1 << bits];
+            paths.iter().filter(|(p, _)| std::mem::replace(&mut used[slot(p.as_bytes(), m, shift)], true)).count()
+        };
+        let multiplier = (0..64u32).map(|i| 0x9e37_79b1u32.wrapping_add(i.wrapping_mul(0x5851_f42e)) | 1).min_by_key(|&m| crowding(m)).expect("candidates");
+        let mut entries: Vec<(usize, Box<[u8]>, u16)> = paths.iter().map(|&(p, c)| (slot(p.as_bytes(), multiplier, shift), p.as_bytes().into(), c)).collect();
+        entries.sort_by_key(|e| e.0);
+        let mut starts = vec![0u32; (1 << bits) + 1];
+        for e in &entries {
+            starts[e.0 + 1] += 1;
+        }
+        for s in 1..starts.len() {
+            starts[s] += starts[s - 1];
+        }
+        PathTable { starts, entries: entries.into_iter().map(|(_, p, c)| (p, c)).collect(), multiplier, shift }
+    }
+
+    /// The class of `path`, or 0 when it is not in the table.
+    #[inline]
+    pub fn get(&self, path: &str) -> u16 {
+        let b = path.as_bytes();
+        let s = slot(b, self.multiplier, self.shift);
+        let range = self.starts[s] as usize..self.starts[s + 1] as usize;
+        self.entries[range].iter().find(|e| &*e.0 == b).map_or(0, |e| e.1)
+    }
+}
+
+#[inline]
+fn slot(b: &[u8], multiplier: u32, shift: u32) -> usize {
+    let Some(&last) = b.last() else { return 0 };
+    let x = b.len() as u32 | (last as u32) << 8 | (b[b.len() / 2] as u32) << 16 | (b[b.len() / 3] as u32) << 24;
+    (x.wrapping_mul(multiplier) >> shift) as usize
+}
 
 #[cfg(test)]
 mod tests {
@@ -52,6 +105,16 @@ mod tests {
         m.insert("a".into(), 1);
         assert_eq!(m.get("a"), Some(&1));
     }
-}
 
-pub type FastSet<K> = std::collections::HashSet<K, BuildHasherDefault<FastHasher>>;
+    #[test]
+    fn path_table_finds_its_paths_and_nothing_else() {
+        let names: Vec<String> = (0..200).map(|i| format!("field.{i}")).chain(["", "a", "source.ip", "source.iq"].map(String::from)).collect();
+        let t = PathTable::new(names.iter().enumerate().map(|(i, n)| (n.as_str(), i as u16 + 1)));
+        for (i, n) in names.iter().enumerate() {
+            assert_eq!(t.get(n), i as u16 + 1, "{n}");
+        }
+        for absent in ["field.200", "b", "source.id", "source.ip.x"] {
+            assert_eq!(t.get(absent), 0, "{absent}");
+        }
+    }
+}

@@ -2,7 +2,7 @@
 //! the line by the validating JSON scanner (nested or dotted keys alike), so workers do the
 //! parsing and the ordered pass only counts.
 
-use crate::fasthash::{hash64, FastMap};
+use crate::fasthash::{hash64, PathTable};
 use crate::jsonscan::{self, Scalar};
 use std::sync::OnceLock;
 
@@ -93,14 +93,10 @@ const FIELDS: &[(&str, F)] = &[
 /// `url.path` is read into the `Url` slot only when `url.original` is absent.
 const URL_PATH: u16 = 0xfff0;
 
-fn field_index() -> &'static FastMap<&'static str, u16> {
-    static INDEX: OnceLock<FastMap<&'static str, u16>> = OnceLock::new();
-    INDEX.get_or_init(|| {
-        // A class is a position in FIELDS, plus one (0 = not read).
-        let mut m: FastMap<&'static str, u16> = FIELDS.iter().enumerate().map(|(i, &(name, _))| (name, i as u16 + 1)).collect();
-        m.insert("url.path", URL_PATH);
-        m
-    })
+fn field_index() -> &'static PathTable {
+    static INDEX: OnceLock<PathTable> = OnceLock::new();
+    // A class is a position in FIELDS, plus one (0 = not read).
+    INDEX.get_or_init(|| PathTable::new(FIELDS.iter().enumerate().map(|(i, &(name, _))| (name, i as u16 + 1)).chain([("url.path", URL_PATH)])))
 }
 
 /// One event's values, in one buffer.
@@ -121,7 +117,7 @@ impl Obs {
     pub fn read(line: &str, file: u32, scratch: &mut Vec<Scalar>) -> Result<Obs, String> {
         let index = field_index();
         scratch.clear();
-        jsonscan::scan(line, &mut |path| index.get(path).copied().unwrap_or(0), scratch)?;
+        jsonscan::scan(line, &mut |path| index.get(path), scratch)?;
         let url_class = F::Url as u16 + 1;
         let (mut has_url, mut bytes, mut count) = (false, 0, 0);
         for s in scratch.iter().filter(|s| s.class != 0) {
