@@ -52,7 +52,15 @@ pub fn scan_with_objects(
     out: &mut Vec<Scalar>,
     objects: Option<&mut Vec<TopObject>>,
 ) -> Result<(), String> {
-    let mut s = Scanner { text: line, b: line.as_bytes(), i: 0, path: String::with_capacity(128), classify, out, objects, collect: true };
+    let mut s = Scanner { text: line, b: line.as_bytes(), i: 0, path: String::with_capacity(128), classify, out, objects, collect: true, leaves: false };
+    s.whole_object()
+}
+
+/// [`scan`] for flattening an event into columns: every leaf is listed, `true`, `false` and
+/// `null` included (as literals, not strings), and an array is one leaf spanning its whole
+/// JSON text rather than one scalar per element.
+pub fn scan_leaves(line: &str, classify: &mut dyn FnMut(&str) -> u16, out: &mut Vec<Scalar>) -> Result<(), String> {
+    let mut s = Scanner { text: line, b: line.as_bytes(), i: 0, path: String::with_capacity(128), classify, out, objects: None, collect: true, leaves: true };
     s.whole_object()
 }
 
@@ -60,7 +68,7 @@ pub fn scan_with_objects(
 /// (no paths are built): for stages that pass most lines through as they are.
 pub fn validate(line: &str) -> Result<(), String> {
     let mut none = Vec::new();
-    let mut s = Scanner { text: line, b: line.as_bytes(), i: 0, path: String::new(), classify: &mut |_| 0, out: &mut none, objects: None, collect: false };
+    let mut s = Scanner { text: line, b: line.as_bytes(), i: 0, path: String::new(), classify: &mut |_| 0, out: &mut none, objects: None, collect: false, leaves: false };
     s.whole_object()
 }
 
@@ -90,6 +98,8 @@ struct Scanner<'a, 'c> {
     objects: Option<&'c mut Vec<TopObject>>,
     /// Build paths and collect scalars (else only validate).
     collect: bool,
+    /// Collect literals too, and arrays whole ([`scan_leaves`]).
+    leaves: bool,
 }
 
 impl Scanner<'_, '_> {
@@ -200,6 +210,15 @@ impl Scanner<'_, '_> {
         self.ws();
         match self.peek() {
             Some(b'{') => self.object(depth),
+            Some(b'[') if self.leaves && self.collect => {
+                let start = self.i;
+                self.collect = false;
+                let inside = self.array(depth);
+                self.collect = true;
+                inside?;
+                self.push_leaf(start);
+                Ok(())
+            }
             Some(b'[') => self.array(depth),
             Some(b'"') => {
                 let (span, escaped) = self.string()?;
@@ -218,8 +237,7 @@ impl Scanner<'_, '_> {
                 let start = self.i;
                 self.number()?;
                 if self.collect {
-                    let class = (self.classify)(&self.path);
-                    self.out.push(Scalar { span: start..self.i, string: false, escaped: false, class });
+                    self.push_leaf(start);
                 }
                 Ok(())
             }
@@ -227,9 +245,18 @@ impl Scanner<'_, '_> {
         }
     }
 
+    /// Collects the value from `start` to the current position (not a string).
+    fn push_leaf(&mut self, start: usize) {
+        let class = (self.classify)(&self.path);
+        self.out.push(Scalar { span: start..self.i, string: false, escaped: false, class });
+    }
+
     fn literal(&mut self, word: &[u8]) -> Result<(), String> {
         if self.b[self.i..].starts_with(word) {
             self.i += word.len();
+            if self.leaves && self.collect {
+                self.push_leaf(self.i - word.len());
+            }
             Ok(())
         } else {
             Err(self.err("true, false or null"))
@@ -437,6 +464,17 @@ mod tests {
         for bad in [r#"{"a":"\x"}"#, r#"{"a":"\u12"}"#, r#"{"\q":1}"#, "[1]", r#"{"a":1} x"#, r#"{"a":}"#, r#"{"a":"\"#] {
             assert!(validate(bad).is_err(), "{bad}");
         }
+    }
+
+    #[test]
+    fn scan_leaves_lists_literals_and_whole_arrays() {
+        let line = r#"{"a":{"b":true,"c":[1,{"d":"x"}]},"e":null,"f":"g","h":[]}"#;
+        let mut paths = Vec::new();
+        let mut out = Vec::new();
+        scan_leaves(line, &mut |p| { paths.push(p.to_string()); 0 }, &mut out).unwrap();
+        let leaves: Vec<(&str, &str, bool)> = paths.iter().zip(&out).map(|(p, s)| (p.as_str(), &line[s.span.clone()], s.string)).collect();
+        assert_eq!(leaves, [("a.b", "true", false), ("a.c", r#"[1,{"d":"x"}]"#, false), ("e", "null", false), ("f", "g", true), ("h", "[]", false)]);
+        assert!(scan_leaves(r#"{"a":[1,}"#, &mut |_| 0, &mut out).is_err());
     }
 
     #[test]

@@ -3,17 +3,54 @@
 //! column (in order of first appearance), so rows are spooled to an anonymous temporary file
 //! until the last column is known, keeping memory bounded.
 
-use crate::event;
+use crate::fasthash::FastMap;
 use crate::io::stage::Output;
 use crate::io::{LineRef, Outcome, Source, Stage};
-use crate::fasthash::FastMap;
+use crate::jsonscan;
 use anyhow::{Context, Result};
-use serde_json::Value;
 use std::fs::File;
 use std::io::{BufReader, BufWriter, Read, Seek, Write};
 
-/// One event as (column, cell) pairs.
-pub struct Row(Vec<(String, String)>);
+/// One event as (column, cell) pairs: byte ranges of `text`, which holds every path and
+/// every cell of the event, so a row is two allocations however many fields it has.
+pub struct Row {
+    text: String,
+    cells: Vec<[u32; 4]>,
+}
+
+impl Row {
+    fn cells(&self) -> impl Iterator<Item = (&str, &str)> {
+        self.cells.iter().map(|&[a, b, c, d]| (&self.text[a as usize..b as usize], &self.text[c as usize..d as usize]))
+    }
+}
+
+/// Scalars become cells (null empty, strings unquoted, numbers as written); arrays become
+/// their JSON text.
+fn flatten(line: &str) -> Result<Row, String> {
+    let mut text = String::with_capacity(line.len() * 2);
+    let mut paths: Vec<(u32, u32)> = Vec::with_capacity(32);
+    let mut leaves = Vec::with_capacity(32);
+    jsonscan::scan_leaves(
+        line,
+        &mut |path| {
+            let start = text.len() as u32;
+            text.push_str(path);
+            paths.push((start, text.len() as u32));
+            0
+        },
+        &mut leaves,
+    )?;
+    let mut cells = Vec::with_capacity(leaves.len());
+    for (leaf, (a, b)) in leaves.iter().zip(paths) {
+        let value = leaf.text(line).ok_or("invalid escape in a JSON string")?;
+        let c = text.len() as u32;
+        if leaf.string || value != "null" {
+            text.push_str(&value);
+        }
+        cells.push([a, b, c, text.len() as u32]);
+    }
+    Ok(Row { text, cells })
+}
 
 pub struct CsvExport {
     fields: Vec<String>,
@@ -21,11 +58,13 @@ pub struct CsvExport {
 
 pub struct State {
     columns: Vec<String>,
-    index: FastMap<String, usize>,
+    index: FastMap<String, u32>,
     /// `--fields`: the header is written before the first row.
     header_written: bool,
     /// Without `--fields`: rows as (column, cell) pairs until the columns are known.
     spool: Option<BufWriter<File>>,
+    /// The spooled record being built (kept to reuse its allocation).
+    record: Vec<u8>,
     rows: u64,
     error: Option<std::io::Error>,
 }
@@ -47,11 +86,9 @@ impl Stage for CsvExport {
     }
 
     fn process(&self, _: &(), _: &(), _: &Source, line: &LineRef<'_>, out: &mut Output<Row>) -> Outcome {
-        match event::read_event(line.text, "report") {
-            Ok(v) => {
-                let mut cells = Vec::new();
-                flatten(&v, &mut String::new(), &mut cells);
-                out.mark(Row(cells));
+        match flatten(line.text) {
+            Ok(row) => {
+                out.mark(row);
                 Outcome::Emitted
             }
             Err(reason) => Outcome::Rejected(reason),
@@ -60,14 +97,15 @@ impl Stage for CsvExport {
 
     fn ordered(&self) -> Result<State> {
         let spool = match self.fields.is_empty() {
-            true => Some(BufWriter::new(tempfile::tempfile().context("cannot create a temporary file for CSV rows")?)),
+            true => Some(BufWriter::with_capacity(1 << 16, tempfile::tempfile().context("cannot create a temporary file for CSV rows")?)),
             false => None,
         };
         Ok(State {
             columns: self.fields.clone(),
-            index: self.fields.iter().enumerate().map(|(i, f)| (f.clone(), i)).collect(),
+            index: self.fields.iter().enumerate().map(|(i, f)| (f.clone(), i as u32)).collect(),
             header_written: false,
             spool,
+            record: Vec::new(),
             rows: 0,
             error: None,
         })
@@ -75,38 +113,41 @@ impl Stage for CsvExport {
 
     fn complete(&self, st: &mut State, row: Row, out: &mut Vec<u8>) {
         st.rows += 1;
-        if st.spool.is_none() {
+        let Some(spool) = st.spool.as_mut() else {
             if !st.header_written {
-                write_record(out, st.columns.iter().map(String::as_str));
+                write_record(out, st.columns.iter().map(String::as_bytes));
                 st.header_written = true;
             }
             let mut cells = vec![""; st.columns.len()];
-            for (k, v) in &row.0 {
+            for (k, v) in row.cells() {
                 if let Some(&i) = st.index.get(k) {
-                    cells[i] = v;
+                    cells[i as usize] = v;
                 }
             }
-            write_record(out, cells.into_iter());
+            write_record(out, cells.into_iter().map(str::as_bytes));
             return;
-        }
-        let mut buf = Vec::with_capacity(256);
-        buf.extend_from_slice(&(row.0.len() as u32).to_le_bytes());
-        for (k, v) in &row.0 {
+        };
+        // Spooled as: cell count, then per cell its column and its length and bytes.
+        let mut rec = std::mem::take(&mut st.record);
+        rec.clear();
+        rec.extend_from_slice(&(row.cells.len() as u32).to_le_bytes());
+        for (k, v) in row.cells() {
             let i = match st.index.get(k) {
                 Some(&i) => i,
                 None => {
-                    st.columns.push(k.clone());
-                    st.index.insert(k.clone(), st.columns.len() - 1);
-                    st.columns.len() - 1
+                    st.columns.push(k.to_string());
+                    st.index.insert(k.to_string(), st.columns.len() as u32 - 1);
+                    st.columns.len() as u32 - 1
                 }
             };
-            buf.extend_from_slice(&(i as u32).to_le_bytes());
-            buf.extend_from_slice(&(v.len() as u32).to_le_bytes());
-            buf.extend_from_slice(v.as_bytes());
+            rec.extend_from_slice(&i.to_le_bytes());
+            rec.extend_from_slice(&(v.len() as u32).to_le_bytes());
+            rec.extend_from_slice(v.as_bytes());
         }
-        if let (Some(spool), None) = (st.spool.as_mut(), &st.error) {
-            st.error = spool.write_all(&buf).err();
+        if st.error.is_none() {
+            st.error = spool.write_all(&rec).err();
         }
+        st.record = rec;
     }
 
     fn finish(&self, st: State, out: &mut dyn Write) -> Result<()> {
@@ -116,7 +157,7 @@ impl Stage for CsvExport {
         let Some(spool) = st.spool else {
             if !st.header_written {
                 let mut header = Vec::new();
-                write_record(&mut header, st.columns.iter().map(String::as_str));
+                write_record(&mut header, st.columns.iter().map(String::as_bytes));
                 out.write_all(&header)?;
             }
             return Ok(());
@@ -124,23 +165,39 @@ impl Stage for CsvExport {
         let mut file = spool.into_inner().map_err(|e| e.into_error()).context("cannot write CSV rows")?;
         file.rewind()?;
         let mut r = BufReader::with_capacity(1 << 16, file);
-        let mut line = Vec::with_capacity(1 << 12);
-        write_record(&mut line, st.columns.iter().map(String::as_str));
-        let mut cells: Vec<String> = vec![String::new(); st.columns.len()];
+        let mut line = Vec::with_capacity(1 << 16);
+        write_record(&mut line, st.columns.iter().map(String::as_bytes));
+        // One row's cell bytes, and each column's range in them (empty when absent).
+        let mut bytes = Vec::new();
+        let mut ranges = vec![0..0; st.columns.len()];
         for _ in 0..st.rows {
-            out.write_all(&line)?;
-            line.clear();
-            cells.iter_mut().for_each(String::clear);
+            if line.len() >= 1 << 15 {
+                out.write_all(&line)?;
+                line.clear();
+            }
+            bytes.clear();
+            ranges.iter_mut().for_each(|r| *r = 0..0);
             for _ in 0..read_u32(&mut r)? {
                 let i = read_u32(&mut r)? as usize;
-                let mut v = vec![0; read_u32(&mut r)? as usize];
-                r.read_exact(&mut v)?;
-                cells[i] = String::from_utf8(v).context("temporary CSV file damaged")?;
+                let len = read_u32(&mut r)? as usize;
+                let start = bytes.len();
+                bytes.resize(start + len, 0);
+                r.read_exact(&mut bytes[start..]).context("temporary CSV file ended early")?;
+                *ranges.get_mut(i).context("temporary CSV file damaged")? = start..start + len;
             }
-            write_record(&mut line, cells.iter().map(String::as_str));
+            write_record(&mut line, ranges.iter().map(|r| &bytes[r.clone()]));
         }
         out.write_all(&line)?;
         Ok(())
+    }
+}
+
+/// Short cells, most of them, are checked in place; long ones by memchr's vector search.
+fn needs_quotes(cell: &[u8]) -> bool {
+    let special = |b: &u8| matches!(b, b',' | b'"' | b'\n' | b'\r');
+    match cell.len() {
+        0..32 => cell.iter().any(special),
+        _ => memchr::memchr3(b',', b'"', b'\n', cell).is_some() || memchr::memchr(b'\r', cell).is_some(),
     }
 }
 
@@ -153,23 +210,24 @@ fn read_u32(r: &mut impl Read) -> Result<u32> {
 /// Appends one CSV record: RFC 4180 quoting (a field holding a comma, quote or line break is
 /// quoted, quotes doubled), `\n` line ends. (The `csv` crate's writer cannot hand back its
 /// buffer per record without a copy per row, and this is all it would do here.)
-fn write_record<'a>(out: &mut Vec<u8>, cells: impl Iterator<Item = &'a str>) {
+fn write_record<'a>(out: &mut Vec<u8>, cells: impl Iterator<Item = &'a [u8]>) {
     let (mut fields, mut last_empty) = (0, false);
     for (i, cell) in cells.enumerate() {
         if i > 0 {
             out.push(b',');
         }
-        if cell.bytes().any(|b| matches!(b, b',' | b'"' | b'\n' | b'\r')) {
+        if needs_quotes(cell) {
             out.push(b'"');
-            for b in cell.bytes() {
-                if b == b'"' {
-                    out.push(b'"');
-                }
-                out.push(b);
+            let mut rest = cell;
+            while let Some(q) = memchr::memchr(b'"', rest) {
+                out.extend_from_slice(&rest[..=q]);
+                out.push(b'"');
+                rest = &rest[q + 1..];
             }
+            out.extend_from_slice(rest);
             out.push(b'"');
         } else {
-            out.extend_from_slice(cell.as_bytes());
+            out.extend_from_slice(cell);
         }
         fields = i + 1;
         last_empty = cell.is_empty();
@@ -181,42 +239,20 @@ fn write_record<'a>(out: &mut Vec<u8>, cells: impl Iterator<Item = &'a str>) {
     out.push(b'\n');
 }
 
-/// Scalars become cells (null empty, strings unquoted); arrays become their JSON text.
-fn flatten(v: &Value, path: &mut String, out: &mut Vec<(String, String)>) {
-    match v {
-        Value::Object(map) => {
-            for (k, child) in map {
-                let len = path.len();
-                if !path.is_empty() {
-                    path.push('.');
-                }
-                path.push_str(k);
-                flatten(child, path, out);
-                path.truncate(len);
-            }
-        }
-        Value::Null => out.push((path.clone(), String::new())),
-        Value::String(s) => out.push((path.clone(), s.clone())),
-        other => out.push((path.clone(), other.to_string())),
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
 
     #[test]
     fn flattens_nested_objects_and_keeps_arrays_as_json() {
-        let v: Value = serde_json::from_str(r#"{"a":{"b":1,"c":[1,"x"]},"d":null,"e":"t,\"q\""}"#).unwrap();
-        let mut cells = Vec::new();
-        flatten(&v, &mut String::new(), &mut cells);
-        let want = [("a.b", "1"), ("a.c", "[1,\"x\"]"), ("d", ""), ("e", "t,\"q\"")];
-        assert_eq!(cells, want.map(|(k, v)| (k.to_string(), v.to_string())));
+        let row = flatten(r#"{"a":{"b":1.50,"c":[1,"x"]},"d":null,"e":"t,\"q\"","f":false}"#).unwrap();
+        let cells: Vec<(&str, &str)> = row.cells().collect();
+        assert_eq!(cells, [("a.b", "1.50"), ("a.c", "[1,\"x\"]"), ("d", ""), ("e", "t,\"q\""), ("f", "false")]);
         let mut line = Vec::new();
-        write_record(&mut line, cells.iter().map(|c| c.1.as_str()));
-        assert_eq!(String::from_utf8(line).unwrap(), "1,\"[1,\"\"x\"\"]\",,\"t,\"\"q\"\"\"\n");
+        write_record(&mut line, cells.iter().map(|c| c.1.as_bytes()));
+        assert_eq!(String::from_utf8(line).unwrap(), "1.50,\"[1,\"\"x\"\"]\",,\"t,\"\"q\"\"\",false\n");
         let mut line = Vec::new();
-        write_record(&mut line, [""].into_iter());
+        write_record(&mut line, [&b""[..]].into_iter());
         assert_eq!(line, b"\"\"\n");
     }
 }
