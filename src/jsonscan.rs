@@ -52,7 +52,7 @@ pub fn scan_with_objects(
     out: &mut Vec<Scalar>,
     objects: Option<&mut Vec<TopObject>>,
 ) -> Result<(), String> {
-    let mut s = Scanner { text: line, b: line.as_bytes(), i: 0, path: String::with_capacity(128), classify, out, objects, collect: true, leaves: false };
+    let mut s = Scanner::<true> { text: line, b: line.as_bytes(), i: 0, path: String::with_capacity(128), classify, out, objects, leaves: false };
     s.whole_object()
 }
 
@@ -60,19 +60,17 @@ pub fn scan_with_objects(
 /// `null` included (as literals, not strings), and an array is one leaf spanning its whole
 /// JSON text rather than one scalar per element.
 pub fn scan_leaves(line: &str, classify: &mut dyn FnMut(&str) -> u16, out: &mut Vec<Scalar>) -> Result<(), String> {
-    let mut s = Scanner { text: line, b: line.as_bytes(), i: 0, path: String::with_capacity(128), classify, out, objects: None, collect: true, leaves: true };
+    let mut s = Scanner::<true> { text: line, b: line.as_bytes(), i: 0, path: String::with_capacity(128), classify, out, objects: None, leaves: true };
     s.whole_object()
 }
 
 /// Checks that `line` is exactly one JSON object, escapes included, collecting nothing
 /// (no paths are built): for stages that pass most lines through as they are.
 pub fn validate(line: &str) -> Result<(), String> {
-    let mut none = Vec::new();
-    let mut s = Scanner { text: line, b: line.as_bytes(), i: 0, path: String::new(), classify: &mut |_| 0, out: &mut none, objects: None, collect: false, leaves: false };
-    s.whole_object()
+    validating(line, 0, |s| s.whole_object()).map(|_| ())
 }
 
-impl Scanner<'_, '_> {
+impl<const COLLECT: bool> Scanner<'_, '_, COLLECT> {
     /// The line must be one object and nothing else but white space.
     fn whole_object(&mut self) -> Result<(), String> {
         self.ws();
@@ -88,7 +86,9 @@ impl Scanner<'_, '_> {
     }
 }
 
-struct Scanner<'a, 'c> {
+/// `COLLECT`: build paths and collect scalars; else only validate (a separate copy of the
+/// code, without the work or the tests for it).
+struct Scanner<'a, 'c, const COLLECT: bool> {
     text: &'a str,
     b: &'a [u8],
     i: usize,
@@ -96,19 +96,27 @@ struct Scanner<'a, 'c> {
     classify: &'c mut dyn FnMut(&str) -> u16,
     out: &'c mut Vec<Scalar>,
     objects: Option<&'c mut Vec<TopObject>>,
-    /// Build paths and collect scalars (else only validate).
-    collect: bool,
     /// Collect literals too, and arrays whole ([`scan_leaves`]).
     leaves: bool,
 }
 
-impl Scanner<'_, '_> {
+/// Runs `f` on a validating scanner of `line` from byte `i`; returns where it stopped.
+fn validating(line: &str, i: usize, f: impl FnOnce(&mut Scanner<'_, '_, false>) -> Result<(), String>) -> Result<usize, String> {
+    let mut none = Vec::new();
+    let mut s = Scanner { text: line, b: line.as_bytes(), i, path: String::new(), classify: &mut |_| 0, out: &mut none, objects: None, leaves: false };
+    f(&mut s)?;
+    Ok(s.i)
+}
+
+impl<const COLLECT: bool> Scanner<'_, '_, COLLECT> {
     fn peek(&self) -> Option<u8> {
         self.b.get(self.i).copied()
     }
 
+    /// Compact NDJSON has no white space: one comparison passes over its absence.
+    #[inline(always)]
     fn ws(&mut self) {
-        while matches!(self.peek(), Some(b' ' | b'\t' | b'\r' | b'\n')) {
+        while self.b.get(self.i).is_some_and(|&c| c <= b' ' && matches!(c, b' ' | b'\t' | b'\r' | b'\n')) {
             self.i += 1;
         }
     }
@@ -146,8 +154,8 @@ impl Scanner<'_, '_> {
                 return Err(self.err("a field name in quotes"));
             }
             let (key, escaped) = self.string()?;
-            let restore = self.path.len();
-            if self.collect {
+            let restore = if COLLECT { self.path.len() } else { 0 };
+            if COLLECT {
                 if !self.path.is_empty() {
                     self.path.push('.');
                 }
@@ -158,18 +166,18 @@ impl Scanner<'_, '_> {
                     // Quotes are ASCII, so the span lies on character boundaries.
                     self.path.push_str(&self.text[key]);
                 }
-            } else if escaped && !escapes_valid(&self.b[key]) {
-                return Err(self.err("a valid escape in a field name"));
             }
             self.expect(b':', "':' after a field name")?;
-            if depth == 0 {
+            if COLLECT && depth == 0 {
                 self.ws();
                 if let (Some(objects), Some(b'{')) = (self.objects.as_deref_mut(), self.b.get(self.i)) {
                     objects.push(TopObject { name: self.path.clone(), inside: self.i + 1 });
                 }
             }
             self.value(depth + 1)?;
-            self.path.truncate(restore);
+            if COLLECT {
+                self.path.truncate(restore);
+            }
             self.ws();
             match self.peek() {
                 Some(b',') => self.i += 1,
@@ -210,23 +218,18 @@ impl Scanner<'_, '_> {
         self.ws();
         match self.peek() {
             Some(b'{') => self.object(depth),
-            Some(b'[') if self.leaves && self.collect => {
+            Some(b'[') if COLLECT && self.leaves => {
                 let start = self.i;
-                self.collect = false;
-                let inside = self.array(depth);
-                self.collect = true;
-                inside?;
+                self.i = validating(self.text, start, |s| s.array(depth))?;
                 self.push_leaf(start);
                 Ok(())
             }
             Some(b'[') => self.array(depth),
             Some(b'"') => {
                 let (span, escaped) = self.string()?;
-                if self.collect {
+                if COLLECT {
                     let class = (self.classify)(&self.path);
                     self.out.push(Scalar { span, string: true, escaped, class });
-                } else if escaped && !escapes_valid(&self.b[span]) {
-                    return Err(self.err("a valid escape in a string"));
                 }
                 Ok(())
             }
@@ -236,7 +239,7 @@ impl Scanner<'_, '_> {
             Some(b'-' | b'0'..=b'9') => {
                 let start = self.i;
                 self.number()?;
-                if self.collect {
+                if COLLECT {
                     self.push_leaf(start);
                 }
                 Ok(())
@@ -254,7 +257,7 @@ impl Scanner<'_, '_> {
     fn literal(&mut self, word: &[u8]) -> Result<(), String> {
         if self.b[self.i..].starts_with(word) {
             self.i += word.len();
-            if self.leaves && self.collect {
+            if COLLECT && self.leaves {
                 self.push_leaf(self.i - word.len());
             }
             Ok(())
@@ -295,8 +298,9 @@ impl Scanner<'_, '_> {
         Ok(())
     }
 
-    /// Returns the span inside the quotes and whether it holds escapes. Raw control
-    /// characters are let through (copied as they are), as most JSON readers of logs do.
+    /// Returns the span inside the quotes and whether it holds escapes, each checked to be
+    /// one JSON allows (`\u` with four hex digits) as it is passed. Raw control characters
+    /// are let through (copied as they are), as most JSON readers of logs do.
     #[inline(always)]
     fn string(&mut self) -> Result<(Range<usize>, bool), String> {
         self.i += 1; // '"'
@@ -314,10 +318,15 @@ impl Scanner<'_, '_> {
                 return Ok((span, escaped));
             }
             escaped = true;
-            self.i += 2;
-            if self.i > self.b.len() {
-                self.i = self.b.len();
-                return Err(self.err("an escape"));
+            let hex4 = |h: &[u8]| h.iter().all(u8::is_ascii_hexdigit);
+            match self.b.get(self.i + 1) {
+                Some(b'"' | b'\\' | b'/' | b'b' | b'f' | b'n' | b'r' | b't') => self.i += 2,
+                Some(b'u') if self.b.get(self.i + 2..self.i + 6).is_some_and(hex4) => self.i += 6,
+                Some(_) => return Err(self.err("a valid escape")),
+                None => {
+                    self.i = self.b.len();
+                    return Err(self.err("an escape"));
+                }
             }
         }
     }
@@ -337,31 +346,23 @@ fn has_control(x: u64) -> u64 {
     x.wrapping_sub(0x20 * ONES) & !x & HIGH
 }
 
-/// Whether every backslash escape is one JSON allows (`\u` with four hex digits), without
-/// decoding.
-fn escapes_valid(raw: &[u8]) -> bool {
-    let mut i = 0;
-    while let Some(n) = memchr::memchr(b'\\', &raw[i..]) {
-        i += n + 1;
-        match raw.get(i) {
-            Some(b'"' | b'\\' | b'/' | b'b' | b'f' | b'n' | b'r' | b't') => i += 1,
-            Some(b'u') if raw.get(i + 1..i + 5).is_some_and(|h| h.iter().all(u8::is_ascii_hexdigit)) => i += 5,
-            _ => return false,
+/// The first `"` or `\`: most keys and values end within 32 bytes, checked eight at a time
+/// in place; longer strings go to memchr's vector search, whose set-up costs more than
+/// that.
+fn quote_or_backslash(b: &[u8]) -> Option<usize> {
+    let mut at = 0;
+    while let Some(word) = b.get(at..at + 8) {
+        let x = u64::from_le_bytes(word.try_into().expect("8 bytes"));
+        let m = has_byte(x, b'"') | has_byte(x, b'\\');
+        if m != 0 {
+            return Some(at + (m.trailing_zeros() / 8) as usize);
+        }
+        at += 8;
+        if at == 32 {
+            break;
         }
     }
-    true
-}
-
-/// The first `"` or `\`: most keys and values end within eight bytes, checked at once;
-/// longer strings go to memchr's vector search.
-fn quote_or_backslash(b: &[u8]) -> Option<usize> {
-    let Some(head) = b.get(..8) else { return memchr::memchr2(b'"', b'\\', b) };
-    let x = u64::from_le_bytes(head.try_into().expect("8 bytes"));
-    let m = has_byte(x, b'"') | has_byte(x, b'\\');
-    if m != 0 {
-        return Some((m.trailing_zeros() / 8) as usize);
-    }
-    memchr::memchr2(b'"', b'\\', &b[8..]).map(|n| n + 8)
+    memchr::memchr2(b'"', b'\\', &b[at..]).map(|n| n + at)
 }
 
 /// The first byte that `hits` flags, eight bytes at a time (SWAR); the tail is padded with

@@ -14,10 +14,11 @@ use crate::io::stage::Output;
 use crate::io::{LineRef, Outcome, Source, Stage};
 use attack::{Table, Tag};
 use iplist::IpList;
+use memchr::memmem;
 use serde_json::{json, Map, Value};
 use std::collections::BTreeMap;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::Mutex;
+use std::sync::{LazyLock, Mutex};
 
 pub struct EnrichOptions {
     pub attack: Table,
@@ -44,10 +45,14 @@ impl Enricher {
     /// long way. Such events (most of a log) are checked to be JSON objects and pass
     /// through byte for byte, without building a tree.
     fn untouched(&self, line: &str) -> Result<bool, String> {
-        let has = |needle: &[u8]| memchr::memmem::find(line.as_bytes(), needle).is_some();
+        // Built once: building a searcher costs about as much as one search of a line.
+        static NEEDLES: LazyLock<[memmem::Finder<'static>; 4]> =
+            LazyLock::new(|| [&b"\"tags\""[..], b"\"alert\"", b"\"ip\"", b".ip\""].map(memmem::Finder::new));
+        let [tags, alert, ip, dotted_ip] = &*NEEDLES;
+        let has = |needle: &memmem::Finder| needle.find(line.as_bytes()).is_some();
         let looks_up = !self.opts.ip_lists.is_empty() || !self.opts.geoip.is_empty();
         let all = self.opts.llm.as_ref().is_some_and(|l| l.all_events());
-        if all || has(b"\"tags\"") || has(b"\"alert\"") || (looks_up && (has(b"\"ip\"") || has(b".ip\""))) {
+        if all || has(tags) || has(alert) || (looks_up && (has(ip) || has(dotted_ip))) {
             return Ok(false);
         }
         jsonscan::validate(line)?;
