@@ -38,11 +38,13 @@ pub fn scan(line: &str, classify: &mut dyn FnMut(&str) -> u16, out: &mut Vec<Sca
     scan_with_objects(line, classify, out, None)
 }
 
-/// A top-level field whose value is an object: its name and the byte offset just after the
-/// object's `{`, where a stage can insert a member without rewriting the line.
+/// A top-level field whose value is an object: its name, the byte offset just after the
+/// object's `{` and that of its closing `}`, where a stage can insert a member without
+/// rewriting the line.
 pub struct TopObject {
     pub name: String,
     pub inside: usize,
+    pub end: usize,
 }
 
 /// [`scan`], also listing the top-level fields whose values are objects.
@@ -168,13 +170,18 @@ impl<const COLLECT: bool> Scanner<'_, '_, COLLECT> {
                 }
             }
             self.expect(b':', "':' after a field name")?;
+            let mut top_object = false;
             if COLLECT && depth == 0 {
                 self.ws();
                 if let (Some(objects), Some(b'{')) = (self.objects.as_deref_mut(), self.b.get(self.i)) {
-                    objects.push(TopObject { name: self.path.clone(), inside: self.i + 1 });
+                    objects.push(TopObject { name: self.path.clone(), inside: self.i + 1, end: 0 });
+                    top_object = true;
                 }
             }
             self.value(depth + 1)?;
+            if let (true, Some(o)) = (top_object, self.objects.as_deref_mut().and_then(|o| o.last_mut())) {
+                o.end = self.i - 1;
+            }
             if COLLECT {
                 self.path.truncate(restore);
             }

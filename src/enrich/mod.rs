@@ -9,6 +9,7 @@ pub mod llm;
 pub mod threat;
 
 use crate::event;
+use crate::fasthash::FastMap;
 use crate::jsonscan;
 use crate::io::stage::Output;
 use crate::io::{LineRef, Outcome, Source, Stage};
@@ -18,7 +19,7 @@ use memchr::memmem;
 use serde_json::{json, Map, Value};
 use std::collections::BTreeMap;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{LazyLock, Mutex};
+use std::sync::{Arc, LazyLock, Mutex};
 
 pub struct EnrichOptions {
     pub attack: Table,
@@ -32,11 +33,50 @@ pub struct Enricher {
     opts: EnrichOptions,
     resolved: AtomicU64,
     unknown: Mutex<BTreeMap<String, u64>>,
+    /// What [`Self::attack_in_place`] adds for each (tags, kind, rule name): alerts of one
+    /// rule repeat the same few, and building them is most of the work.
+    additions: Mutex<FastMap<String, Arc<Additions>>>,
 }
+
+/// The ATT&CK fields added to an event, as JSON text, and the tag counts they bring.
+struct Additions {
+    /// `"threat":{..}`, or empty.
+    threat: Vec<u8>,
+    /// The new members of `logward` without braces (`"attack":{..},"threat_type":".."`).
+    logward: Vec<u8>,
+    counts: TagCounts,
+}
+
+/// Tags resolved and unknown tags of one event, for the summary line.
+#[derive(Clone, Default)]
+struct TagCounts {
+    resolved: u64,
+    unknown: Vec<String>,
+}
+
+/// Distinct (tags, kind, rule) entries kept before the cache starts over.
+const ADDITIONS_CAP: usize = 4096;
+
+/// What the in-place path reads: the fields [`Enricher::attack`] reads, and those it would
+/// have to merge with (`TAKEN`).
+const TAGS: u16 = 1;
+const KIND: u16 = 2;
+const RULE: u16 = 3;
+const TAKEN: u16 = 4;
 
 impl Enricher {
     pub fn new(opts: EnrichOptions) -> Enricher {
-        Enricher { opts, resolved: AtomicU64::new(0), unknown: Mutex::new(BTreeMap::new()) }
+        Enricher { opts, resolved: AtomicU64::new(0), unknown: Mutex::new(BTreeMap::new()), additions: Mutex::default() }
+    }
+
+    fn count(&self, c: &TagCounts) {
+        self.resolved.fetch_add(c.resolved, Ordering::Relaxed);
+        if !c.unknown.is_empty() {
+            let mut counts = self.unknown.lock().expect("unknown tag counts");
+            for u in &c.unknown {
+                *counts.entry(u.to_ascii_lowercase()).or_default() += 1;
+            }
+        }
     }
 
     /// Whether nothing would change the event: no `tags`, not an alert, and no address an IP
@@ -59,9 +99,121 @@ impl Enricher {
         Ok(true)
     }
 
+    /// ATT&CK fields without rebuilding the event: [`Self::attack`] runs on a small event
+    /// holding only what it reads (`tags`, `event.kind`, `rule.name`), and what it adds is
+    /// spliced in where the tree path would put it (`threat` and a new `logward` at the end
+    /// of the event, new members at the end of an existing `logward` object); every other
+    /// byte of the line stays as it was. Appends the line to `out` and returns true, or
+    /// returns false when the event already has fields this would have to merge with.
+    fn attack_in_place(&self, line: &str, out: &mut Vec<u8>) -> Result<bool, String> {
+        let mut classify = |p: &str| match p {
+            "tags" => TAGS,
+            "event.kind" => KIND,
+            "rule.name" => RULE,
+            "threat" | "logward" | "logward.threat_type" => TAKEN,
+            p if p.starts_with("threat.") || p.starts_with("logward.attack") => TAKEN,
+            _ => 0,
+        };
+        let (mut scalars, mut objects) = (Vec::with_capacity(32), Vec::new());
+        jsonscan::scan_with_objects(line, &mut classify, &mut scalars, Some(&mut objects))?;
+        let logward = objects.iter().find(|o| o.name == "logward");
+        let merges = |o: &jsonscan::TopObject| {
+            let inner = &line.as_bytes()[o.inside..o.end];
+            memmem::find(inner, b"\"attack\"").is_some() || memmem::find(inner, b"\"threat_type\"").is_some()
+        };
+        if scalars.iter().any(|s| s.class == TAKEN) || objects.iter().any(|o| o.name == "threat") || logward.is_some_and(merges) {
+            return Ok(false);
+        }
+        let mut key = String::new();
+        for class in [TAGS, KIND, RULE] {
+            for s in scalars.iter().filter(|s| s.class == class && s.string) {
+                key.push_str(&s.text(line).ok_or("invalid escape in a JSON string")?);
+                key.push('\0');
+            }
+            key.push('\x01');
+        }
+        if !scalars.iter().any(|s| s.class == TAGS && s.string) {
+            // No tags, or an empty or odd `tags` value: rare, and left to the tree path.
+            return Ok(false);
+        }
+        let cached = self.additions.lock().expect("additions").get(&key).cloned();
+        let add = match cached {
+            Some(add) => add,
+            None => {
+                let add = Arc::new(self.additions_for(line, &scalars));
+                let mut cache = self.additions.lock().expect("additions");
+                if cache.len() >= ADDITIONS_CAP {
+                    cache.clear();
+                }
+                cache.insert(key, add.clone());
+                add
+            }
+        };
+        self.count(&add.counts);
+        let close = line.len() - 1;
+        let mut at = 0;
+        if let (Some(o), false) = (logward, add.logward.is_empty()) {
+            out.extend_from_slice(&line.as_bytes()[..o.end]);
+            if !line[o.inside..o.end].trim().is_empty() {
+                out.push(b',');
+            }
+            out.extend_from_slice(&add.logward);
+            at = o.end;
+        }
+        // The line holds `tags`, so its object is not empty: each addition follows a comma.
+        out.extend_from_slice(&line.as_bytes()[at..close]);
+        if !add.threat.is_empty() {
+            out.push(b',');
+            out.extend_from_slice(&add.threat);
+        }
+        if logward.is_none() && !add.logward.is_empty() {
+            out.extend_from_slice(b",\"logward\":{");
+            out.extend_from_slice(&add.logward);
+            out.push(b'}');
+        }
+        out.push(b'}');
+        Ok(true)
+    }
+
+    /// Runs [`Self::attack`] on a small event holding only the fields it reads, and keeps
+    /// what it added as JSON text.
+    fn additions_for(&self, line: &str, scalars: &[jsonscan::Scalar]) -> Additions {
+        let mut mini = Map::new();
+        let mut tags = Vec::new();
+        for s in scalars.iter().filter(|s| s.class != 0 && s.string) {
+            let text = Value::String(s.text(line).unwrap_or_default().into_owned());
+            match s.class {
+                TAGS => tags.push(text),
+                KIND => drop(mini.insert("event".into(), json!({ "kind": text }))),
+                _ => drop(mini.insert("rule".into(), json!({ "name": text }))),
+            }
+        }
+        mini.insert("tags".into(), Value::Array(tags));
+        let mut mini = Value::Object(mini);
+        let counts = self.attack(&mut mini);
+        let member = |out: &mut Vec<u8>, k: &str, v: &Value| {
+            if !out.is_empty() {
+                out.push(b',');
+            }
+            serde_json::to_writer(&mut *out, k).expect("a key serializes");
+            out.push(b':');
+            serde_json::to_writer(&mut *out, v).expect("a Value always serializes");
+        };
+        let mut threat = Vec::new();
+        if let Some(v) = mini.get("threat") {
+            member(&mut threat, "threat", v);
+        }
+        let mut logward = Vec::new();
+        for (k, v) in mini.get("logward").and_then(Value::as_object).into_iter().flatten() {
+            member(&mut logward, k, v);
+        }
+        Additions { threat, logward, counts }
+    }
+
     /// Adds what is known about the event's tags and addresses.
     pub fn enrich(&self, ev: &mut Value) {
-        self.attack(ev);
+        let counts = self.attack(ev);
+        self.count(&counts);
         self.ip_lists(ev);
         self.geoip(ev);
         // Last, so the model sees the ATT&CK names, threat type and geography.
@@ -99,12 +251,14 @@ impl Enricher {
         }
     }
 
-    fn attack(&self, ev: &mut Value) {
+    /// Adds the ATT&CK fields and the threat type; returns the tag counts (not yet counted).
+    fn attack(&self, ev: &mut Value) -> TagCounts {
         let tags: Vec<String> = match event::get(ev, "tags") {
             Some(Value::Array(a)) => a.iter().filter_map(Value::as_str).map(str::to_string).collect(),
             Some(Value::String(s)) => vec![s.clone()],
-            _ => return,
+            _ => return TagCounts::default(),
         };
+        let mut resolved = 0;
         let table = &self.opts.attack;
         let mut techniques = Fields::default();
         let mut subtechniques = Fields::default();
@@ -127,7 +281,7 @@ impl Enricher {
                             None => break,
                         }
                     }
-                    self.resolved.fetch_add(1, Ordering::Relaxed);
+                    resolved += 1;
                     implied_tactics.extend(t.tactics.iter().cloned());
                     match t.id.split_once('.') {
                         Some((parent, _)) => {
@@ -140,7 +294,7 @@ impl Enricher {
                     }
                 }
                 Tag::Tactic(t) => {
-                    self.resolved.fetch_add(1, Ordering::Relaxed);
+                    resolved += 1;
                     explicit_tactics.push(t.shortname.clone());
                 }
                 Tag::Other => {}
@@ -172,10 +326,6 @@ impl Enricher {
             event::set(ev, "logward.attack.replaced", strings(&replaced));
         }
         if !unknown.is_empty() {
-            let mut counts = self.unknown.lock().expect("unknown tag counts");
-            for u in &unknown {
-                *counts.entry(u.to_ascii_lowercase()).or_default() += 1;
-            }
             event::set(ev, "logward.attack.unknown_tags", strings(&unknown));
         }
         if event::get_str(ev, "event.kind") == Some("alert") {
@@ -186,6 +336,7 @@ impl Enricher {
             let kind = threat::threat_type(&ids, &tactic_names, event::get_str(ev, "rule.name"));
             event::set(ev, "logward.threat_type", Value::String(kind.to_string()));
         }
+        TagCounts { resolved, unknown }
     }
 
     fn ip_lists(&self, ev: &mut Value) {
@@ -296,6 +447,16 @@ impl Stage for Enricher {
             Ok(false) => {}
             Err(reason) => return Outcome::Rejected(reason),
         }
+        if self.opts.ip_lists.is_empty() && self.opts.geoip.is_empty() && self.opts.llm.is_none() {
+            match self.attack_in_place(line.text.trim_end(), &mut out.bytes) {
+                Ok(true) => {
+                    out.bytes.push(b'\n');
+                    return Outcome::Emitted;
+                }
+                Ok(false) => {}
+                Err(reason) => return Outcome::Rejected(reason),
+            }
+        }
         let mut ev = match event::read_event(line.text, "enrich") {
             Ok(v) => v,
             Err(reason) => return Outcome::Rejected(reason),
@@ -334,5 +495,70 @@ impl Stage for Enricher {
             );
         }
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn enricher() -> Enricher {
+        Enricher::new(EnrichOptions { attack: Table::builtin(), ip_lists: Vec::new(), geoip: Vec::new(), llm: None, quiet: true })
+    }
+
+    /// The line as the tree path writes it.
+    fn rebuilt(e: &Enricher, line: &str) -> String {
+        let mut ev = event::read_event(line, "enrich").unwrap();
+        e.enrich(&mut ev);
+        serde_json::to_string(&ev).unwrap()
+    }
+
+    #[test]
+    fn in_place_gives_the_bytes_of_the_tree_path() {
+        let e = enricher();
+        for line in [
+            r#"{"event":{"kind":"alert"},"rule":{"name":"SSH brute force"},"tags":["attack.credential-access","attack.t1110.001"]}"#,
+            r#"{"event":{"kind":"alert"},"tags":["attack.stealth","attack.t1070.002"],"logward":{"detect":{"reason":"x"}},"z":1}"#,
+            r#"{"event":{"kind":"alert"},"tags":"attack.t1059","logward":{}}"#,
+            r#"{"event":{"kind":"event"},"tags":["attack.t1136.001","attack.g0016","other"],"user":{"name":"b\"q"}}"#,
+            r#"{"event":{"kind":"alert"},"rule":{"name":"n"},"tags":["cve.2021-44228"]}"#,
+        ] {
+            let mut out = Vec::new();
+            assert!(e.attack_in_place(line, &mut out).unwrap(), "{line}");
+            assert_eq!(String::from_utf8(out).unwrap(), rebuilt(&e, line), "{line}");
+        }
+    }
+
+    #[test]
+    fn in_place_keeps_other_bytes_and_leaves_merges_to_the_tree_path() {
+        let e = enricher();
+        let line = r#"{"event.kind":"alert", "n":1.50,"tags":["attack.t1110"]}"#;
+        let mut out = Vec::new();
+        assert!(e.attack_in_place(line, &mut out).unwrap());
+        let text = String::from_utf8(out).unwrap();
+        assert!(text.starts_with(r#"{"event.kind":"alert", "n":1.50,"tags":["attack.t1110"],"threat":{"#), "{text}");
+        assert_eq!(event::read_event(&text, "t").unwrap(), serde_json::from_str::<Value>(&rebuilt(&e, line)).unwrap());
+        for merge in [
+            r#"{"tags":["attack.t1110"],"threat":{}}"#,
+            r#"{"tags":["attack.t1110"],"threat.framework":"x"}"#,
+            r#"{"tags":["attack.t1110"],"logward":{"attack":{}}}"#,
+            r#"{"tags":["attack.t1110"],"logward":"x"}"#,
+            r#"{"event":{"kind":"alert"},"tags":[]}"#,
+        ] {
+            assert!(!e.attack_in_place(merge, &mut Vec::new()).unwrap(), "{merge}");
+        }
+        assert!(e.attack_in_place(r#"{"tags":["a"],}"#, &mut Vec::new()).is_err());
+    }
+
+    #[test]
+    fn cached_additions_still_count_their_tags() {
+        let e = enricher();
+        let line = r#"{"tags":["attack.t1110","attack.stealth"]}"#;
+        for _ in 0..3 {
+            assert!(e.attack_in_place(line, &mut Vec::new()).unwrap());
+        }
+        assert_eq!(e.resolved.load(Ordering::Relaxed), 3);
+        assert_eq!(e.unknown.lock().unwrap().get("attack.stealth"), Some(&3));
+        assert_eq!(e.additions.lock().unwrap().len(), 1);
     }
 }
