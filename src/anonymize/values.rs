@@ -84,7 +84,7 @@ pub struct Scanned {
 struct Cache {
     owner: u64,
     /// Per category and direction.
-    values: Vec<FastMap<Box<str>, Option<Box<str>>>>,
+    values: Vec<FastMap<Small, Option<Small>>>,
     /// Texts and URLs, per direction: see `CachedKind`.
     scans: [FastMap<Box<str>, Rc<Scanned>>; 4],
 }
@@ -101,6 +101,56 @@ impl Cache {
         })
     }
 }
+
+/// A string of up to 22 bytes kept in the map's own slot, a longer one on the heap: the
+/// caches hold up to hundreds of thousands of addresses and names, and following a pointer
+/// per lookup into that much memory is a cache miss each time.
+#[derive(Clone)]
+enum Small {
+    Inline { len: u8, bytes: [u8; 22] },
+    Heap(Box<str>),
+}
+
+impl Small {
+    fn new(s: &str) -> Small {
+        match s.len() {
+            len @ 0..=22 => {
+                let mut bytes = [0; 22];
+                bytes[..len].copy_from_slice(s.as_bytes());
+                Small::Inline { len: len as u8, bytes }
+            }
+            _ => Small::Heap(s.into()),
+        }
+    }
+
+    fn as_str(&self) -> &str {
+        match self {
+            Small::Inline { len, bytes } => std::str::from_utf8(&bytes[..*len as usize]).expect("copied from a str"),
+            Small::Heap(s) => s,
+        }
+    }
+}
+
+impl std::borrow::Borrow<str> for Small {
+    fn borrow(&self) -> &str {
+        self.as_str()
+    }
+}
+
+// Hashed and compared as the `str` it holds, as `Borrow` requires.
+impl std::hash::Hash for Small {
+    fn hash<H: std::hash::Hasher>(&self, h: &mut H) {
+        self.as_str().hash(h)
+    }
+}
+
+impl PartialEq for Small {
+    fn eq(&self, other: &Small) -> bool {
+        self.as_str() == other.as_str()
+    }
+}
+
+impl Eq for Small {}
 
 thread_local! {
     static CACHE: RefCell<Cache> = RefCell::new(Cache::default());
@@ -176,7 +226,7 @@ impl Pseudonymizer {
 
     fn cached(&self, dir: Dir, cat: Category, v: &str, compute: impl FnOnce(&Self) -> Option<String>) -> Option<String> {
         let slot = cat as usize * 2 + (dir == Dir::Decrypt) as usize;
-        if let Some(hit) = Cache::with(self.id, |c| c.values[slot].get(v).map(|o| o.as_deref().map(str::to_string))) {
+        if let Some(hit) = Cache::with(self.id, |c| c.values[slot].get(v).map(|o| o.as_ref().map(|s| s.as_str().to_string()))) {
             return hit;
         }
         let out = compute(self);
@@ -185,7 +235,7 @@ impl Pseudonymizer {
             if map.len() >= CACHE_LIMIT {
                 map.clear();
             }
-            map.insert(v.into(), out.as_deref().map(Into::into));
+            map.insert(Small::new(v), out.as_deref().map(Small::new));
         });
         out
     }
