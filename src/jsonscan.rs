@@ -170,17 +170,12 @@ impl<const COLLECT: bool> Scanner<'_, '_, COLLECT> {
                 }
             }
             self.expect(b':', "':' after a field name")?;
-            let mut top_object = false;
-            if COLLECT && depth == 0 {
-                self.ws();
-                if let (Some(objects), Some(b'{')) = (self.objects.as_deref_mut(), self.b.get(self.i)) {
-                    objects.push(TopObject { name: self.path.clone(), inside: self.i + 1, end: 0 });
-                    top_object = true;
-                }
-            }
+            self.ws();
+            let top_object = COLLECT && depth == 0 && self.objects.is_some() && self.peek() == Some(b'{');
+            let inside = self.i + 1;
             self.value(depth + 1)?;
-            if let (true, Some(o)) = (top_object, self.objects.as_deref_mut().and_then(|o| o.last_mut())) {
-                o.end = self.i - 1;
+            if let (true, Some(objects)) = (top_object, self.objects.as_deref_mut()) {
+                objects.push(TopObject { name: self.path.clone(), inside, end: self.i - 1 });
             }
             if COLLECT {
                 self.path.truncate(restore);

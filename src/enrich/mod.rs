@@ -124,6 +124,10 @@ impl Enricher {
         if scalars.iter().any(|s| s.class == TAKEN) || objects.iter().any(|o| o.name == "threat") || logward.is_some_and(merges) {
             return Ok(false);
         }
+        if !scalars.iter().any(|s| s.class == TAGS && s.string) {
+            // No tags, or an empty or odd `tags` value: rare, and left to the tree path.
+            return Ok(false);
+        }
         let mut key = String::new();
         for class in [TAGS, KIND, RULE] {
             for s in scalars.iter().filter(|s| s.class == class && s.string) {
@@ -131,10 +135,6 @@ impl Enricher {
                 key.push('\0');
             }
             key.push('\x01');
-        }
-        if !scalars.iter().any(|s| s.class == TAGS && s.string) {
-            // No tags, or an empty or odd `tags` value: rare, and left to the tree path.
-            return Ok(false);
         }
         let cached = self.additions.lock().expect("additions").get(&key).cloned();
         let add = match cached {
