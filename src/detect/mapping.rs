@@ -1,12 +1,12 @@
 //! Where Sigma's logsource taxonomy meets ECS: which events a rule runs on, and which ECS
 //! field each Sigma field name means. Declared once in `rules/detect/ecs-mapping.yml`.
 
-use super::alert::text_of;
-use crate::event;
+use super::view::View;
 use anyhow::{bail, Context, Result};
 use rsigma_parser::LogSource;
 use serde::Deserialize;
-use serde_json::{json, Value};
+use serde_json::json;
+use std::borrow::Cow;
 use std::collections::BTreeMap;
 
 const BUILTIN: &str = include_str!("../../rules/detect/ecs-mapping.yml");
@@ -50,12 +50,8 @@ pub struct Gate {
 }
 
 impl Gate {
-    pub fn matches(&self, ev: &Value) -> bool {
-        self.conditions.iter().all(|(field, patterns)| match event::get(ev, field) {
-            Some(Value::Array(items)) => items.iter().any(|v| value_matches(v, patterns)),
-            Some(v) => value_matches(v, patterns),
-            None => false,
-        })
+    pub fn matches(&self, ev: &View<'_>) -> bool {
+        self.conditions.iter().all(|(field, patterns)| ev.any_text(field, |text| patterns.iter().any(|p| wildcard_match(p, text))))
     }
 
     /// `event.category=web` style, for listings.
@@ -65,30 +61,19 @@ impl Gate {
     }
 }
 
-fn value_matches(v: &Value, patterns: &[String]) -> bool {
-    // Arrays are handled element by element by the caller; objects never match.
-    if v.is_array() {
-        return false;
-    }
-    text_of(v).is_some_and(|text| patterns.iter().any(|p| wildcard_match(p, &text)))
-}
-
-/// Case-insensitive match where `*` stands for any run of characters.
+/// Case-insensitive match where `*` stands for any run of characters; `pattern` is
+/// lowercase already.
 fn wildcard_match(pattern: &str, text: &str) -> bool {
-    let p = pattern.to_lowercase();
-    let t = text.to_lowercase();
-    let parts: Vec<&str> = p.split('*').collect();
-    if parts.len() == 1 {
-        return p == t;
-    }
-    let (first, last) = (parts[0], parts[parts.len() - 1]);
+    let t: Cow<'_, str> = if text.bytes().any(|b| b.is_ascii_uppercase() || !b.is_ascii()) { Cow::Owned(text.to_lowercase()) } else { Cow::Borrowed(text) };
+    let Some((first, rest)) = pattern.split_once('*') else { return pattern == t };
+    let (middle, last) = rest.rsplit_once('*').unwrap_or(("", rest));
     if !t.starts_with(first) || t.len() < first.len() + last.len() || !t.ends_with(last) {
         return false;
     }
-    let mut rest = &t[first.len()..t.len() - last.len()];
-    for mid in &parts[1..parts.len() - 1] {
-        match rest.find(mid) {
-            Some(i) => rest = &rest[i + mid.len()..],
+    let mut between = &t[first.len()..t.len() - last.len()];
+    for mid in middle.split('*').filter(|m| !m.is_empty()) {
+        match between.find(mid) {
+            Some(i) => between = &between[i + mid.len()..],
             None => return false,
         }
     }
@@ -133,7 +118,8 @@ impl Mapping {
                     v => yaml_scalar(&v).map(|s| vec![s]),
                 }
                 .with_context(|| format!("logsources[{i}].events.{field}"))?;
-                gate.conditions.push((field, values));
+                let values: Vec<String> = values;
+                gate.conditions.push((field, values.iter().map(|v| v.to_lowercase()).collect()));
             }
             entries.push(Entry { category, product, service, gate, fields: raw.fields, prefix: raw.prefix });
         }
@@ -231,14 +217,18 @@ mod tests {
     fn most_specific_gate_wins() {
         let m = Mapping::builtin();
         let sshd = m.gate(&ls(None, Some("linux"), Some("sshd"))).unwrap();
-        assert!(sshd.matches(&json!({"event": {"dataset": "system.auth"}, "process": {"name": "sshd"}})));
-        assert!(!sshd.matches(&json!({"event": {"dataset": "system.auth"}, "process": {"name": "sudo"}})));
+        fn event(line: &str) -> View<'_> {
+            View::parse(line).unwrap()
+        }
+        assert!(sshd.matches(&event(r#"{"event":{"dataset":"system.auth"},"process":{"name":"sshd"}}"#)));
+        assert!(!sshd.matches(&event(r#"{"event":{"dataset":"system.auth"},"process":{"name":"sudo"}}"#)));
         let linux = m.gate(&ls(None, Some("linux"), None)).unwrap();
-        assert!(linux.matches(&json!({"event": {"dataset": "system.syslog"}})));
+        assert!(linux.matches(&event(r#"{"event":{"dataset":"System.Syslog"}}"#)));
         // Process creation on Linux is about the event category, not the dataset.
         let proc = m.gate(&ls(Some("process_creation"), Some("linux"), None)).unwrap();
         assert_eq!(proc.describe(), "event.category=process event.type=start");
-        assert!(proc.matches(&json!({"event": {"category": ["process"], "type": ["start"]}})));
+        assert!(proc.matches(&event(r#"{"event":{"category":["process"],"type":["start"]}}"#)));
+        assert!(!proc.matches(&event(r#"{"event":{"category":["process"],"type":"end"}}"#)));
         assert!(m.gate(&ls(None, Some("windows"), Some("security"))).is_none());
     }
 

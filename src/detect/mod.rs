@@ -7,6 +7,7 @@
 
 pub mod alert;
 pub mod correlate;
+pub mod engine;
 pub mod mapping;
 pub mod rules;
 pub mod view;
@@ -16,8 +17,9 @@ use crate::io::stage::Output;
 use crate::io::{LineRef, Outcome, Source, Stage};
 use crate::time::{self, Zone};
 use correlate::{Correlator, Hit, Ref};
-use rules::{Feed, RuleSet, INDEX_ATTR};
+use rules::{Feed, RuleSet};
 use serde_json::Value;
+use view::View;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 
@@ -94,18 +96,19 @@ impl Detector {
     }
 
     /// Hits for the correlations fed by a match, and for those fed by them in turn.
-    fn collect_hits(&self, feeds: &[Feed], via: Option<usize>, ev: &Value, hits: &mut Vec<(Option<usize>, Hit)>, depth: usize) {
+    fn collect_hits(&self, feeds: &[Feed], via: Option<usize>, ev: &View<'_>, hits: &mut Vec<(Option<usize>, Hit)>, depth: usize) {
         let corrs = &self.opts.rules.corrs;
+        let text = |f: &str| ev.text(f).map(|t| Box::<str>::from(t.as_ref()));
         for feed in feeds {
             let c = &corrs[feed.corr];
             let fields = &c.fields[feed.step];
-            let key: Option<Box<[Box<str>]>> = fields.group.iter().map(|f| event::get(ev, f).and_then(alert::text_of).map(String::into_boxed_str)).collect();
+            let key: Option<Box<[Box<str>]>> = fields.group.iter().map(|f| text(f)).collect();
             let Some(key) = key else {
                 self.ungrouped.fetch_add(1, Ordering::Relaxed);
                 continue;
             };
-            let value = fields.value.as_deref().and_then(|f| event::get(ev, f)).and_then(alert::text_of).map(String::into_boxed_str);
-            let distinct = fields.distinct.iter().map(|f| event::get(ev, f).and_then(alert::text_of).map(String::into_boxed_str)).collect();
+            let value = fields.value.as_deref().and_then(text);
+            let distinct = fields.distinct.iter().map(|f| text(f)).collect();
             hits.push((via, Hit { corr: feed.corr, step: feed.step, key, value, distinct }));
             if depth < 8 {
                 self.collect_hits(&c.feeds, Some(feed.corr), ev, hits, depth + 1);
@@ -113,9 +116,8 @@ impl Detector {
         }
     }
 
-    fn event_ref(file: &Arc<str>, line: u64, ev: &Value) -> Ref {
-        let id = event::get(ev, "event.id").and_then(alert::text_of).map(String::into_boxed_str);
-        Ref { file: file.clone(), line, id }
+    fn event_ref(file: &Arc<str>, line: u64, ev: &View<'_>) -> Ref {
+        Ref { file: file.clone(), line, id: ev.text("event.id").map(|t| Box::from(t.as_ref())) }
     }
 }
 
@@ -135,17 +137,17 @@ impl Stage for Detector {
     }
 
     fn process(&self, file: &Arc<str>, _seq: &(), _source: &Source, line: &LineRef<'_>, out: &mut Output<Pending>) -> Outcome {
-        let ev = match event::read_event(line.text, "detect") {
+        let mut ev = match View::parse(line.text) {
             Ok(v) => v,
             Err(reason) => return Outcome::Rejected(reason),
         };
-        let ts = event::get_str(&ev, "@timestamp").and_then(|t| time::parse_iso(t.as_bytes(), &Zone::Utc)).map(|(t, _)| t.secs);
+        let ts = ev.get_str("@timestamp").and_then(|t| time::parse_iso(t.as_bytes(), &Zone::Utc)).map(|(t, _)| t.secs);
         let minute = ts.map(|t| self.opts.tz.minute_of_day(t));
-        let view = view::View::new(&ev, minute.map(|m| (m / 60, self.after_hours(m))));
+        ev.set_hour(minute.map(|m| (m / 60, self.after_hours(m))));
         let mut results = Vec::new();
-        for (gate, engine) in &self.opts.rules.engines {
-            if gate.as_ref().is_none_or(|g| g.matches(&ev)) {
-                results.extend(engine.evaluate(&view));
+        for engine in &self.opts.rules.engines {
+            if engine.gate.as_ref().is_none_or(|g| g.matches(&ev)) {
+                results.push(engine.matches(&ev));
             }
         }
         if !self.opts.alerts_only {
@@ -154,15 +156,12 @@ impl Stage for Detector {
         }
         let mut hits = Vec::new();
         let mut r = None;
-        for res in &results {
-            let Some(i) = res.header.custom_attributes.get(INDEX_ATTR).and_then(Value::as_u64) else { continue };
-            let rule = &self.opts.rules.rules[i as usize];
+        for m in results.iter().flat_map(|r| r.iter()) {
+            let rule = &self.opts.rules.rules[m.rule];
             let r = r.get_or_insert_with(|| Detector::event_ref(file, line.number, &ev));
             if rule.alert {
-                self.rule_alerts[i as usize].fetch_add(1, Ordering::Relaxed);
-                let matched: Vec<(String, Value)> =
-                    res.as_detection().map(|d| d.matched_fields.iter().map(|m| (m.field.clone(), m.value.clone())).collect()).unwrap_or_default();
-                alert::single(&rule.meta, &ev, &matched, r, minute, &mut out.bytes);
+                self.rule_alerts[m.rule].fetch_add(1, Ordering::Relaxed);
+                alert::single(&rule.meta, ev.tree(), &m.matched, r, minute, &mut out.bytes);
             }
             self.collect_hits(&rule.feeds, None, &ev, &mut hits, 0);
         }
@@ -172,8 +171,8 @@ impl Stage for Detector {
                     let r = r.expect("a rule matched");
                     let mut context = Value::Object(serde_json::Map::new());
                     for f in &self.context_fields {
-                        if let Some(v) = event::get(&ev, f) {
-                            event::set(&mut context, f, v.clone());
+                        if let Some(v) = ev.value(f) {
+                            event::set(&mut context, f, v);
                         }
                     }
                     out.mark(Pending { ts, r, hits, event: context });

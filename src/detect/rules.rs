@@ -1,6 +1,7 @@
 //! Loading Sigma rules: the built-in pack, user files and folders, field mapping,
 //! threshold overrides, and the links between correlations and the rules they count.
 
+use super::engine::RuleEngine;
 use super::mapping::{Gate, Mapping};
 use anyhow::{bail, Context, Result};
 use rsigma_eval::Engine;
@@ -164,8 +165,8 @@ impl Override {
 
 /// Everything `detect` runs: the compiled detection rules and the correlations.
 pub struct RuleSet {
-    /// Compiled detection rules, one engine per logsource gate (`None`: every event).
-    pub engines: Vec<(Option<Gate>, Engine)>,
+    /// Compiled detection rules, one engine per logsource gate.
+    pub engines: Vec<RuleEngine>,
     pub rules: Vec<Rule>,
     pub corrs: Vec<Corr>,
     /// Problems with individual files or rules (`FILE: problem`); those rules were skipped.
@@ -296,7 +297,7 @@ impl RuleSet {
                 let (file, r) = &sigma_rules[i];
                 problems.push(format!("{file}: rule '{}': {}", r.title, one_line(&e.to_string())));
             }
-            engines.push((gate, engine));
+            engines.push(RuleEngine::new(gate, engine));
         }
         for (file, f) in &mut filters {
             // Filters are compiled as written, so their Sigma field names are mapped here.
@@ -314,8 +315,8 @@ impl RuleSet {
                 }
             }
             let f = &*f;
-            for (k, (_, engine)) in engines.iter_mut().enumerate() {
-                if let Err(e) = engine.apply_filter(f) {
+            for (k, engine) in engines.iter_mut().enumerate() {
+                if let Err(e) = engine.engine_mut().apply_filter(f) {
                     if k == 0 {
                         problems.push(format!("{file}: filter '{}': {}", f.title, one_line(&e.to_string())));
                     }
@@ -323,6 +324,9 @@ impl RuleSet {
             }
         }
 
+        for engine in &mut engines {
+            engine.refresh_reads();
+        }
         let rules: Vec<Rule> = sigma_rules
             .iter()
             .zip(gates)

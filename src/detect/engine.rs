@@ -1,0 +1,369 @@
+//! Running one logsource's compiled rules on an event, remembering the outcome for
+//! events that agree on every field those rules read.
+//!
+//! Logs repeat themselves: the fields a rule pack tests (action, outcome, status, method,
+//! path, user agent, user) take far fewer combinations than there are events, and the
+//! Sigma engine costs more per event than everything else `detect` does. A rule's outcome
+//! is a function of the values it reads, so events with the same values get the same
+//! matches; each worker keeps a bounded table of recent outcomes, and stops consulting it
+//! while it rarely helps (logs where those values are mostly unique).
+
+use super::mapping::Gate;
+use super::rules::INDEX_ATTR;
+use super::view::View;
+use rsigma_eval::{CompiledDetection, CompiledMatcher, CompiledRule, Engine, Event, EventValue};
+use serde_json::Value;
+use std::cell::RefCell;
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
+
+/// Engines with no more rules than this try each one rather than asking the engine's
+/// rule index which could match: for a few rules, probing the index costs more than
+/// the rules themselves. Both give the same results in the same (rule) order.
+const DIRECT_RULES: usize = 16;
+/// Outcomes kept per engine and worker before the table starts over.
+const MEMO_ENTRIES: usize = 8192;
+/// Lookups per judgement of whether the table pays, and the share of hits it needs.
+const MEMO_WINDOW: u32 = 4096;
+const MEMO_MIN_HITS: u32 = MEMO_WINDOW / 4;
+/// Windows to go without the table after one where it did not pay.
+const MEMO_REST: u32 = 8;
+
+/// One matching rule: its index in the rule set and the fields it matched.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Match {
+    pub rule: usize,
+    pub matched: Vec<(String, Value)>,
+}
+
+/// What the rules of one engine read from an event.
+#[derive(Debug, PartialEq)]
+struct Reads {
+    fields: Vec<String>,
+    /// Keyword detections search the event's text.
+    keywords: bool,
+}
+
+pub struct RuleEngine {
+    pub gate: Option<Gate>,
+    engine: Engine,
+    /// `None` when a rule reads the event in a way not listed (field references,
+    /// placeholders, array scopes): its outcomes are never reused.
+    reads: Option<Reads>,
+    id: u64,
+}
+
+static NEXT_ID: AtomicU64 = AtomicU64::new(0);
+
+impl RuleEngine {
+    pub fn new(gate: Option<Gate>, engine: Engine) -> RuleEngine {
+        let reads = reads_of(engine.rules());
+        RuleEngine { gate, engine, reads, id: NEXT_ID.fetch_add(1, Ordering::Relaxed) }
+    }
+
+    pub fn engine_mut(&mut self) -> &mut Engine {
+        &mut self.engine
+    }
+
+    /// Reads are only known once filters are applied to the compiled rules.
+    pub fn refresh_reads(&mut self) {
+        self.reads = reads_of(self.engine.rules());
+    }
+
+    /// The rules of this engine that match `ev`.
+    pub fn matches(&self, ev: &View<'_>) -> Arc<[Match]> {
+        let Some(reads) = &self.reads else { return self.evaluate(ev) };
+        MEMO.with(|memo| {
+            let mut memo = memo.borrow_mut();
+            let table = memo.entry(self.id).or_default();
+            if table.resting > 0 {
+                table.count_rest();
+                return self.evaluate(ev);
+            }
+            let mut key = std::mem::take(&mut table.key);
+            key.clear();
+            if !outcome_key(reads, ev, &mut key) {
+                table.key = key;
+                return self.evaluate(ev);
+            }
+            table.lookups += 1;
+            let found = table.outcomes.get(key.as_slice()).cloned();
+            let result = match found {
+                Some(r) => {
+                    table.hits += 1;
+                    table.key = key;
+                    r
+                }
+                None => {
+                    let r = self.evaluate(ev);
+                    if table.outcomes.len() >= MEMO_ENTRIES {
+                        table.outcomes.clear();
+                    }
+                    table.outcomes.insert(key.into_boxed_slice(), r.clone());
+                    r
+                }
+            };
+            table.judge();
+            result
+        })
+    }
+
+    fn evaluate(&self, ev: &View<'_>) -> Arc<[Match]> {
+        let results = if self.engine.rule_count() <= DIRECT_RULES {
+            self.engine.rules().iter().filter_map(|r| rsigma_eval::evaluate_rule(r, ev)).collect()
+        } else {
+            self.engine.evaluate(ev)
+        };
+        results
+            .iter()
+            .filter_map(|res| {
+                let rule = res.header.custom_attributes.get(INDEX_ATTR).and_then(Value::as_u64)? as usize;
+                let matched = res.as_detection().map(|d| d.matched_fields.iter().map(|m| (m.field.clone(), m.value.clone())).collect()).unwrap_or_default();
+                Some(Match { rule, matched })
+            })
+            .collect()
+    }
+}
+
+#[derive(Default)]
+struct Table {
+    outcomes: HashMap<Box<[u8]>, Arc<[Match]>>,
+    /// Scratch for building keys.
+    key: Vec<u8>,
+    lookups: u32,
+    hits: u32,
+    /// Events left to evaluate without the table.
+    resting: u32,
+}
+
+impl Table {
+    fn judge(&mut self) {
+        if self.lookups < MEMO_WINDOW {
+            return;
+        }
+        if self.hits < MEMO_MIN_HITS {
+            self.resting = MEMO_WINDOW * MEMO_REST;
+            self.outcomes = HashMap::new();
+        }
+        self.lookups = 0;
+        self.hits = 0;
+    }
+
+    fn count_rest(&mut self) {
+        self.resting -= 1;
+    }
+}
+
+thread_local! {
+    /// Per worker thread, per engine (by id): remembered outcomes.
+    static MEMO: RefCell<HashMap<u64, Table>> = RefCell::new(HashMap::new());
+}
+
+/// Writes the values `reads` names into `key`, each tagged with its type and length so
+/// that different values never give the same key. False when the event cannot be keyed
+/// (an object-valued field, or keyword rules with no message to search).
+fn outcome_key(reads: &Reads, ev: &View<'_>, key: &mut Vec<u8>) -> bool {
+    for f in &reads.fields {
+        if !push_value(ev.get_field(f).as_ref(), key) {
+            return false;
+        }
+    }
+    if reads.keywords {
+        match ev.keyword_text() {
+            Some(t) => push_str(t, key),
+            None => return false,
+        }
+    }
+    true
+}
+
+fn push_str(s: &str, key: &mut Vec<u8>) {
+    key.push(1);
+    key.extend_from_slice(&(s.len() as u64).to_le_bytes());
+    key.extend_from_slice(s.as_bytes());
+}
+
+fn push_value(v: Option<&EventValue<'_>>, key: &mut Vec<u8>) -> bool {
+    match v {
+        None => key.push(0),
+        Some(EventValue::Str(s)) => push_str(s, key),
+        Some(EventValue::Int(i)) => {
+            key.push(2);
+            key.extend_from_slice(&i.to_le_bytes());
+        }
+        Some(EventValue::Float(f)) => {
+            key.push(3);
+            key.extend_from_slice(&f.to_bits().to_le_bytes());
+        }
+        Some(EventValue::Bool(b)) => key.push(4 + *b as u8),
+        Some(EventValue::Null) => key.push(6),
+        Some(EventValue::Array(items)) => {
+            key.push(7);
+            key.extend_from_slice(&(items.len() as u64).to_le_bytes());
+            return items.iter().all(|v| push_value(Some(v), key));
+        }
+        Some(EventValue::Map(_)) => return false,
+    }
+    true
+}
+
+/// Every field the rules read, or `None` when some rule reads more than its own fields.
+fn reads_of(rules: &[CompiledRule]) -> Option<Reads> {
+    let mut reads = Reads { fields: Vec::new(), keywords: false };
+    for r in rules {
+        for d in r.detections.values() {
+            if !detection_reads(d, &mut reads) {
+                return None;
+            }
+        }
+    }
+    reads.fields.sort();
+    reads.fields.dedup();
+    Some(reads)
+}
+
+fn detection_reads(d: &CompiledDetection, reads: &mut Reads) -> bool {
+    match d {
+        CompiledDetection::AllOf(items) => items.iter().all(|item| {
+            match &item.field {
+                Some(f) => reads.fields.push(f.clone()),
+                None => reads.keywords = true,
+            }
+            own_value_only(&item.matcher)
+        }),
+        CompiledDetection::AnyOf(ds) | CompiledDetection::And(ds) => ds.iter().all(|d| detection_reads(d, reads)),
+        CompiledDetection::Keywords(m) => {
+            reads.keywords = true;
+            own_value_only(m)
+        }
+        _ => false,
+    }
+}
+
+/// Whether a matcher looks at nothing but the value it is given.
+fn own_value_only(m: &CompiledMatcher) -> bool {
+    use CompiledMatcher as M;
+    match m {
+        M::Not(inner) => own_value_only(inner),
+        M::AnyOf(ms) | M::AllOf(ms) => ms.iter().all(own_value_only),
+        M::CaseInsensitiveGroup { children, .. } => children.iter().all(own_value_only),
+        M::Exact { .. }
+        | M::Contains { .. }
+        | M::StartsWith { .. }
+        | M::EndsWith { .. }
+        | M::Regex(_)
+        | M::AhoCorasickSet { .. }
+        | M::RegexSetMatch { .. }
+        | M::Cidr(_)
+        | M::NumericEq(_)
+        | M::NumericGt(_)
+        | M::NumericGte(_)
+        | M::NumericLt(_)
+        | M::NumericLte(_)
+        | M::Exists(_)
+        | M::Null
+        | M::BoolEq(_)
+        | M::TimestampPart { .. } => true,
+        _ => false,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn engine(yaml: &str) -> RuleEngine {
+        let c = rsigma_parser::parse_sigma_yaml(yaml).expect("rules parse");
+        let mut e = Engine::new();
+        for (i, mut r) in c.rules.into_iter().enumerate() {
+            r.custom_attributes.insert(INDEX_ATTR.into(), yaml_serde::Value::Number(i.into()));
+            e.add_rule(&r).expect("rule compiles");
+        }
+        RuleEngine::new(None, e)
+    }
+
+    const RULES: &str = r#"
+title: failed
+logsource: {product: linux}
+detection:
+  selection:
+    event.outcome: failure
+    user.name: root
+  condition: selection
+---
+title: status
+logsource: {product: linux}
+detection:
+  selection:
+    http.response.status_code: 401
+  condition: selection
+---
+title: keyword
+logsource: {product: linux}
+detection:
+  keywords:
+    - 'NOT in sudoers'
+  condition: keywords
+"#;
+
+    #[test]
+    fn reads_are_the_fields_and_text_the_rules_test() {
+        let e = engine(RULES);
+        let reads = e.reads.as_ref().expect("every rule reads only its own fields");
+        assert_eq!(reads.fields, ["event.outcome", "http.response.status_code", "user.name"]);
+        assert!(reads.keywords);
+        let fieldref = engine("title: r\nlogsource: {product: linux}\ndetection:\n  sel:\n    source.user|fieldref: user.name\n  condition: sel\n");
+        assert!(fieldref.reads.is_none(), "a field reference reads another field");
+    }
+
+    /// Remembered outcomes are the engine's own, event after event, even for values that
+    /// differ only in type (a string "401" against the number 401, null against absent).
+    #[test]
+    fn remembered_outcomes_equal_fresh_ones() {
+        let e = engine(RULES);
+        let lines = [
+            r#"{"event":{"outcome":"failure"},"user":{"name":"root"},"message":"x"}"#,
+            r#"{"event":{"outcome":"failure"},"user":{"name":"ROOT"},"message":"x"}"#,
+            r#"{"event":{"outcome":"failure"},"user":{"name":"bob"},"message":"x"}"#,
+            r#"{"http":{"response":{"status_code":401}},"message":"x"}"#,
+            r#"{"http":{"response":{"status_code":"401"}},"message":"x"}"#,
+            r#"{"http":{"response":{"status_code":"401 "}},"message":"x"}"#,
+            r#"{"http":{"response":{"status_code":null}},"message":"x"}"#,
+            r#"{"message":"x"}"#,
+            r#"{"message":"bob is NOT in sudoers"}"#,
+            r#"{"message":"bob is in sudoers"}"#,
+            r#"{"user":{"name":"root"}}"#,
+        ];
+        let fresh: Vec<Arc<[Match]>> = lines.iter().map(|l| e.evaluate(&View::parse(l).unwrap())).collect();
+        assert_eq!(fresh.iter().filter(|m| !m.is_empty()).count(), 5, "{fresh:?}");
+        for round in 0..3 {
+            for (l, want) in lines.iter().zip(&fresh) {
+                assert_eq!(&e.matches(&View::parse(l).unwrap()), want, "round {round}: {l}");
+            }
+        }
+        MEMO.with(|m| {
+            let m = m.borrow();
+            let t = &m[&e.id];
+            // Every line but the one without a message (keyword rules would search all
+            // of it) is remembered; later rounds find them.
+            assert_eq!(t.outcomes.len(), lines.len() - 1);
+            assert_eq!(t.hits, 2 * (lines.len() as u32 - 1));
+        });
+    }
+
+    #[test]
+    fn the_table_rests_when_values_rarely_repeat() {
+        let e = engine(RULES);
+        for i in 0..MEMO_WINDOW {
+            let line = format!(r#"{{"user":{{"name":"u{i}"}},"message":"m"}}"#);
+            e.matches(&View::parse(&line).unwrap());
+        }
+        MEMO.with(|m| {
+            let m = m.borrow();
+            let t = &m[&e.id];
+            assert_eq!(t.resting, MEMO_WINDOW * MEMO_REST);
+            assert!(t.outcomes.is_empty());
+        });
+    }
+}
