@@ -8,6 +8,7 @@
 
 use super::rules::{Corr, MAX_WINDOW};
 use rsigma_parser::CorrelationType;
+use std::collections::hash_map;
 use std::collections::{HashMap, VecDeque};
 use std::sync::Arc;
 
@@ -93,14 +94,16 @@ impl Correlator {
             self.sweep(corrs);
         }
         let c = &corrs[hit.corr];
-        let key = hit.key.clone();
-        let group = self.groups.entry((hit.corr, hit.key)).or_insert_with(|| Group { state: State::new(c), last_seen: ts });
+        let mut entry = match self.groups.entry((hit.corr, hit.key)) {
+            hash_map::Entry::Occupied(e) => e,
+            hash_map::Entry::Vacant(v) => v.insert_entry(Group { state: State::new(c), last_seen: ts }),
+        };
+        let group = entry.get_mut();
         group.last_seen = group.last_seen.max(ts);
         let fired = group.state.add(c, hit.step, ts, r, hit.value, hit.distinct);
         let (first, last, count, distinct, extra_distinct, refs, refs_omitted) = fired?;
         // Fired: start over, so the next alert needs a full new window.
-        let corr = hit.corr;
-        self.groups.remove(&(corr, key.clone()));
+        let ((corr, key), _) = entry.remove_entry();
         Some(Fired { corr, key, first, last, count, distinct, extra_distinct, refs, refs_omitted })
     }
 

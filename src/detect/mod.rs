@@ -12,7 +12,6 @@ pub mod mapping;
 pub mod rules;
 pub mod view;
 
-use crate::event;
 use crate::io::stage::Output;
 use crate::io::{LineRef, Outcome, Source, Stage};
 use crate::time::{self, Zone};
@@ -59,9 +58,6 @@ pub struct Detector {
     /// Events a correlation could not use: no parseable @timestamp, or a group-by field missing.
     untimed: AtomicU64,
     ungrouped: AtomicU64,
-    /// The event fields correlation alerts use (reason placeholders, @timestamp): the
-    /// ordered pass gets just these, not a copy of the event.
-    context_fields: Vec<String>,
 }
 
 /// What the ordered pass needs from one event: its time, where it is, and its hits.
@@ -70,23 +66,16 @@ pub struct Pending {
     r: Ref,
     /// Hits, each with the correlation that must fire on this event first (chained rules).
     hits: Vec<(Option<usize>, Hit)>,
-    /// The event's fields that a reason may mention.
-    event: Value,
+    /// The event's line, read again only if a correlation fires on it (its alert's
+    /// timestamp and reason come from the event).
+    line: Box<str>,
 }
 
 impl Detector {
     pub fn new(opts: DetectOptions) -> Detector {
         let rule_alerts = opts.rules.rules.iter().map(|_| AtomicU64::new(0)).collect();
         let corr_alerts = opts.rules.corrs.iter().map(|_| AtomicU64::new(0)).collect();
-        let mut context_fields = vec!["@timestamp".to_string()];
-        for c in &opts.rules.corrs {
-            for p in c.meta.reason.as_deref().map(rules::placeholders).unwrap_or_default() {
-                if p.contains('.') && !p.starts_with("distinct:") && !context_fields.iter().any(|f| f == p) {
-                    context_fields.push(p.to_string());
-                }
-            }
-        }
-        Detector { opts, rule_alerts, corr_alerts, untimed: AtomicU64::new(0), ungrouped: AtomicU64::new(0), context_fields }
+        Detector { opts, rule_alerts, corr_alerts, untimed: AtomicU64::new(0), ungrouped: AtomicU64::new(0) }
     }
 
     fn after_hours(&self, minute: u32) -> bool {
@@ -169,13 +158,7 @@ impl Stage for Detector {
             match ts {
                 Some(ts) => {
                     let r = r.expect("a rule matched");
-                    let mut context = Value::Object(serde_json::Map::new());
-                    for f in &self.context_fields {
-                        if let Some(v) = ev.value(f) {
-                            event::set(&mut context, f, v);
-                        }
-                    }
-                    out.mark(Pending { ts, r, hits, event: context });
+                    out.mark(Pending { ts, r, hits, line: line.text.into() });
                 }
                 None => {
                     self.untimed.fetch_add(1, Ordering::Relaxed);
@@ -188,27 +171,30 @@ impl Stage for Detector {
     fn complete(&self, state: &mut Correlator, p: Pending, out: &mut Vec<u8>) {
         let set = &self.opts.rules;
         let mut fired_here: Vec<usize> = Vec::new();
-        let mut done = vec![false; p.hits.len()];
+        let mut event: Option<Value> = None;
+        let mut waiting = p.hits;
         // Hits that need a correlation to fire first wait until it has (chained rules).
         loop {
-            let mut progress = false;
-            for (k, (via, hit)) in p.hits.iter().enumerate() {
-                if done[k] || via.is_some_and(|c| !fired_here.contains(&c)) {
+            let before = waiting.len();
+            let mut k = 0;
+            while k < waiting.len() {
+                if waiting[k].0.is_some_and(|c| !fired_here.contains(&c)) {
+                    k += 1;
                     continue;
                 }
-                done[k] = true;
-                progress = true;
-                if let Some(f) = state.add(&set.corrs, hit.clone(), p.ts, &p.r) {
+                let (_, hit) = waiting.remove(k);
+                if let Some(f) = state.add(&set.corrs, hit, p.ts, &p.r) {
                     fired_here.push(f.corr);
                     let corr = &set.corrs[f.corr];
                     if corr.alert {
                         self.corr_alerts[f.corr].fetch_add(1, Ordering::Relaxed);
                         let names = alert::step_names(corr, &set.rules, &set.corrs);
-                        alert::correlated(corr, &names, &f, &p.event, out);
+                        let ev = event.get_or_insert_with(|| View::parse(&p.line).map(View::into_tree).unwrap_or_default());
+                        alert::correlated(corr, &names, &f, ev, out);
                     }
                 }
             }
-            if !progress {
+            if waiting.len() == before {
                 break;
             }
         }

@@ -295,6 +295,11 @@ impl<'a> View<'a> {
         }
     }
 
+    pub fn into_tree(self) -> Value {
+        self.tree();
+        self.tree.into_inner().expect("just built")
+    }
+
     /// A string field's text (`None` for other types).
     pub fn get_str(&self, path: &str) -> Option<&str> {
         self.string_field(path).map(|s| self.scalar_text(&s))
