@@ -6,6 +6,7 @@ pub mod fpe;
 pub mod ip;
 pub mod key;
 pub mod names;
+pub mod pfx;
 pub mod policy;
 pub mod risk;
 pub mod shift;
