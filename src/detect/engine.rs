@@ -24,6 +24,9 @@ use std::sync::Arc;
 const DIRECT_RULES: usize = 16;
 /// Outcomes kept per engine and worker before the table starts over.
 const MEMO_ENTRIES: usize = 8192;
+/// Events whose values take more than this many bytes are not remembered, which bounds a
+/// table's memory (about 10 MB at most).
+const MEMO_KEY_MAX: usize = 512;
 /// Lookups per judgement of whether the table pays, and the share of hits it needs.
 const MEMO_WINDOW: u32 = 4096;
 const MEMO_MIN_HITS: u32 = MEMO_WINDOW / 4;
@@ -83,7 +86,7 @@ impl RuleEngine {
             }
             let mut key = std::mem::take(&mut table.key);
             key.clear();
-            if !outcome_key(reads, ev, &mut key) {
+            if !outcome_key(reads, ev, &mut key) || key.len() > MEMO_KEY_MAX {
                 table.key = key;
                 return self.evaluate(ev);
             }
@@ -350,6 +353,14 @@ detection:
             assert_eq!(t.outcomes.len(), lines.len() - 1);
             assert_eq!(t.hits, 2 * (lines.len() as u32 - 1));
         });
+    }
+
+    #[test]
+    fn long_values_are_not_remembered() {
+        let e = engine(RULES);
+        let line = format!(r#"{{"user":{{"name":"{}"}},"message":"m"}}"#, "x".repeat(MEMO_KEY_MAX));
+        assert!(e.matches(&View::parse(&line).unwrap()).is_empty());
+        MEMO.with(|m| assert!(m.borrow().get(&e.id).is_none_or(|t| t.outcomes.is_empty() && t.lookups == 0)));
     }
 
     #[test]
