@@ -1,7 +1,11 @@
-//! Keyed format-preserving permutations of digit strings: FF1 (NIST SP 800-38G, the `fpe`
-//! crate) where the domain is large enough for it (radix^len ≥ 10^6, as Revision 1 asks),
-//! and a keyed Feistel network with cycle walking below that (one-letter names, two-digit
-//! ids), where FF1 is not defined. Both are exact permutations, so both reverse.
+//! Keyed format-preserving permutations of digit strings: FF1 (NIST SP 800-38G) where the
+//! domain is large enough for it (radix^len ≥ 10^6, as Revision 1 asks), and a keyed
+//! Feistel network with cycle walking below that (one-letter names, two-digit ids), where
+//! FF1 is not defined. Both are exact permutations, so both reverse.
+//!
+//! FF1 runs here with 128-bit integers when each half of the string fits in 96 bits (names
+//! and ids up to about 40 characters), and through the `fpe` crate's big integers beyond:
+//! the same permutation (tested against the crate and NIST's sample), several times faster.
 
 use aes::cipher::{BlockCipherEncrypt, KeyInit};
 use aes::{Aes128, Aes256};
@@ -13,6 +17,8 @@ const FF1_MIN_DOMAIN: u64 = 1_000_000;
 
 pub struct Fpe {
     ff1: [FF1<Aes256>; 3],
+    /// FF1's cipher, for the 128-bit path.
+    aes: Aes256,
     /// The round function of the small-domain Feistel network.
     small: Aes128,
 }
@@ -26,7 +32,7 @@ pub enum Dir {
 impl Fpe {
     pub fn new(ff1_key: &[u8; 32], small_key: [u8; 32]) -> Fpe {
         let ff1 = RADIXES.map(|r| FF1::<Aes256>::new(ff1_key, r).expect("radix in range"));
-        Fpe { ff1, small: Aes128::new_from_slice(&small_key[..16]).expect("16-byte key") }
+        Fpe { ff1, aes: Aes256::new_from_slice(ff1_key).expect("32-byte key"), small: Aes128::new_from_slice(&small_key[..16]).expect("16-byte key") }
     }
 
     /// Permutes `digits` (each < `radix`) in place; `tweak` separates uses (user names vs
@@ -37,6 +43,9 @@ impl Fpe {
         }
         let domain = (radix as u64).checked_pow(digits.len() as u32).unwrap_or(u64::MAX);
         if domain >= FF1_MIN_DOMAIN {
+            if self.ff1_narrow(dir, radix, tweak, digits) {
+                return;
+            }
             let ff1 = &self.ff1[RADIXES.iter().position(|r| *r == radix).expect("known radix")];
             let input = FlexibleNumeralString::from(digits.to_vec());
             let output = match dir {
@@ -53,6 +62,77 @@ impl Fpe {
                 n /= radix as u64;
             }
         }
+    }
+
+    /// FF1 (SP 800-38G Algorithms 7 and 8) with the halves as 128-bit integers. False, with
+    /// `digits` untouched, when the longer half's numeral needs more than 96 bits: then
+    /// its byte string `NUM(B)` and the PRF output used would not fit.
+    fn ff1_narrow(&self, dir: Dir, radix: u32, tweak: &[u8], digits: &mut [u16]) -> bool {
+        let n = digits.len();
+        let (u, v) = (n / 2, n - n / 2);
+        let r = radix as u128;
+        let Some(rv) = r.checked_pow(v as u32).filter(|rv| *rv <= 1 << 96) else { return false };
+        let ru = r.pow(u as u32);
+        // ⌈v·log2(radix)⌉: the bit length of radix^v, less one when that is a power of two.
+        let bits = 128 - rv.leading_zeros() - rv.is_power_of_two() as u32;
+        let b = bits.div_ceil(8) as usize;
+        let d = 4 * b.div_ceil(4) + 4;
+        let t = tweak.len();
+        let mut p = [0u8; 16];
+        p[..3].copy_from_slice(&[1, 2, 1]);
+        p[3..6].copy_from_slice(&radix.to_be_bytes()[1..]);
+        p[6] = 10;
+        p[7] = u as u8;
+        p[8..12].copy_from_slice(&(n as u32).to_be_bytes());
+        p[12..16].copy_from_slice(&(t as u32).to_be_bytes());
+        let mut after_p = aes::Block::from(p);
+        self.aes.encrypt_block(&mut after_p);
+        let pad = (16 - (t + b + 1) % 16) % 16;
+        let mut q = Vec::with_capacity(t + pad + 1 + b);
+        // y for round i, with the other half's numeral `x` in Q.
+        let mut round_y = |i: u8, x: u128| -> u128 {
+            q.clear();
+            q.extend_from_slice(tweak);
+            q.resize(t + pad, 0);
+            q.push(i);
+            q.extend_from_slice(&x.to_be_bytes()[16 - b..]);
+            let mut r = after_p;
+            for chunk in q.chunks_exact(16) {
+                for (a, c) in r.iter_mut().zip(chunk) {
+                    *a ^= c;
+                }
+                self.aes.encrypt_block(&mut r);
+            }
+            // d ≤ 16 here, so S is R's first d bytes.
+            r[..d].iter().fold(0u128, |y, byte| y << 8 | *byte as u128)
+        };
+        let num = |ds: &[u16]| ds.iter().fold(0u128, |x, d| x * r + *d as u128);
+        let (mut a, mut bb) = (num(&digits[..u]), num(&digits[u..]));
+        let modulus = |i: u8| if i % 2 == 0 { ru } else { rv };
+        match dir {
+            Dir::Encrypt => {
+                for i in 0..10u8 {
+                    let m = modulus(i);
+                    let c = (a + round_y(i, bb) % m) % m;
+                    (a, bb) = (bb, c);
+                }
+            }
+            Dir::Decrypt => {
+                for i in (0..10u8).rev() {
+                    let m = modulus(i);
+                    let c = (bb + m - round_y(i, a) % m) % m;
+                    (a, bb) = (c, a);
+                }
+            }
+        }
+        let (left, right) = digits.split_at_mut(u);
+        for (half, mut x) in [(left, a), (right, bb)] {
+            for digit in half.iter_mut().rev() {
+                *digit = (x % r) as u16;
+                x /= r;
+            }
+        }
+        true
     }
 
     /// A permutation of `0..domain` (domain < 10^6): a balanced Feistel network over the
@@ -134,6 +214,44 @@ mod tests {
                 assert_eq!(digits, original);
             }
         }
+    }
+
+    /// The 128-bit path gives the `fpe` crate's permutation, both ways, on every length it
+    /// takes and for each radix, with and without tweaks of several lengths.
+    #[test]
+    fn narrow_ff1_agrees_with_the_crate() {
+        let fpe = fpe();
+        let mut x = 0x9e37_79b9_7f4a_7c15u64;
+        let mut checked = 0;
+        for radix in RADIXES {
+            for len in 1..=60usize {
+                for tweak in [&b""[..], b"user", b"a fifteen-byte!", b"sixteen bytes!!!", b"a tweak of twenty-two b"] {
+                    let digits: Vec<u16> = (0..len)
+                        .map(|_| {
+                            x ^= x << 13;
+                            x ^= x >> 7;
+                            x ^= x << 17;
+                            (x % radix as u64) as u16
+                        })
+                        .collect();
+                    if (radix as u64).checked_pow(len as u32).is_some_and(|d| d < FF1_MIN_DOMAIN) {
+                        continue;
+                    }
+                    let ff1 = &fpe.ff1[RADIXES.iter().position(|r| *r == radix).unwrap()];
+                    let want: Vec<u16> = ff1.encrypt(tweak, &FlexibleNumeralString::from(digits.clone())).unwrap().into();
+                    let mut ours = digits.clone();
+                    if !fpe.ff1_narrow(Dir::Encrypt, radix, tweak, &mut ours) {
+                        assert_eq!(ours, digits, "left as it was when not taken");
+                        continue;
+                    }
+                    assert_eq!(ours, want, "radix {radix}, length {len}, tweak {tweak:?}");
+                    assert!(fpe.ff1_narrow(Dir::Decrypt, radix, tweak, &mut ours));
+                    assert_eq!(ours, digits);
+                    checked += 1;
+                }
+            }
+        }
+        assert!(checked > 400, "{checked}");
     }
 
     #[test]
