@@ -141,10 +141,62 @@ pub fn scan(p: &Pseudonymizer, dir: Dir, text: &str, ctx: &mut Ctx) -> Option<St
     Some(out)
 }
 
+/// A whole-line text of the event already scanned, with where its pattern matches lie and
+/// the edits they asked for. An event's `message` is most often the end of its
+/// `event.original` after the syslog header: its edits are the original's past that point,
+/// when the point follows white space and no match spans it. The matches of a text's end
+/// are then the matches of the whole text there (white space ends a word as the start of a
+/// text does, and matches that do not reach back past a point are found the same from
+/// it), so this saves the second scan and changes nothing.
+pub struct Earlier {
+    text: String,
+    spans: Vec<(usize, usize)>,
+    edits: Vec<Edit>,
+}
+
+/// Texts shorter than this are scanned, not looked up.
+const EARLIER_MIN: usize = 16;
+
+/// The edits of `text` when it ends the earlier text at a point no match spans.
+fn from_earlier(ctx: &Ctx, text: &str) -> Option<Vec<Edit>> {
+    let e = ctx.earlier.as_ref()?;
+    if ctx.track || text.len() < EARLIER_MIN || e.text.len() <= text.len() || !e.text.ends_with(text) {
+        return None;
+    }
+    let at = e.text.len() - text.len();
+    if !e.text.as_bytes()[at - 1].is_ascii_whitespace() || e.spans.iter().any(|(s, t)| *s < at && *t > at) {
+        return None;
+    }
+    Some(e.edits.iter().filter(|(from, _, _)| *from >= at).map(|(from, to, new)| (from - at, to - at, new.clone())).collect())
+}
+
 /// The edits the patterns ask for (they depend on the text and the key alone).
 fn pattern_edits(p: &Pseudonymizer, dir: Dir, text: &str, ctx: &mut Ctx) -> Vec<Edit> {
+    let mut edits = match from_earlier(ctx, text) {
+        Some(edits) => edits,
+        None => {
+            let (edits, spans) = match_edits(p, dir, text, ctx);
+            // Risk tracking counts every value where it is found, so it scans every text.
+            if ctx.unique_text && !ctx.track && text.len() >= EARLIER_MIN {
+                ctx.earlier = Some(Earlier { text: text.to_string(), spans, edits: edits.clone() });
+            }
+            edits
+        }
+    };
+    if let Some((at, name)) = sudo_user(text) {
+        if let Some(new) = p.value(dir, Category::User, name, ctx) {
+            edits.push((at, at + name.len(), new));
+        }
+    }
+    edits
+}
+
+/// The regex's matches in `text`: the edits they ask for and their spans.
+fn match_edits(p: &Pseudonymizer, dir: Dir, text: &str, ctx: &mut Ctx) -> (Vec<Edit>, Vec<(usize, usize)>) {
     let mut edits: Vec<Edit> = Vec::new();
+    let mut spans = Vec::new();
     for m in p.patterns.re.find_iter(text.as_bytes()) {
+        spans.push((m.start(), m.end()));
         let (mut start, end) = (m.start(), m.end());
         let kind = PATTERNS[m.pattern().as_usize()].0;
         let b = text.as_bytes();
@@ -156,12 +208,7 @@ fn pattern_edits(p: &Pseudonymizer, dir: Dir, text: &str, ctx: &mut Ctx) -> Vec<
             edits.push((start + from, start + to, new));
         }
     }
-    if let Some((at, name)) = sudo_user(text) {
-        if let Some(new) = p.value(dir, Category::User, name, ctx) {
-            edits.push((at, at + name.len(), new));
-        }
-    }
-    edits
+    (edits, spans)
 }
 
 /// The replacement for one match: a byte range inside it and the new text.
@@ -286,6 +333,41 @@ mod tests {
             let kinds: Vec<Kind> = patterns.re.find_iter(text.as_bytes()).map(|m| PATTERNS[m.pattern().as_usize()].0).collect();
             assert!(kinds.contains(&kind), "{text}: {kinds:?}");
         }
+    }
+
+    /// A text that ends an earlier one gets, from the earlier scan, exactly the edits a
+    /// scan of its own gives, wherever it starts; matches that span its start (a user
+    /// name after "Failed password for") make it scan on its own.
+    #[test]
+    fn the_end_of_an_earlier_text_is_edited_as_if_scanned() {
+        use crate::anonymize::{key::Key, policy::Policy};
+        let p = Pseudonymizer::new(&Key::from_hex(&"cd".repeat(32)).unwrap(), "", Policy::builtin(), false, 0.0);
+        let lines = [
+            "Mar  1 00:00:01 bastion sshd[42661]: Failed password for sjones11960 from 145.129.218.243 port 59758 ssh2",
+            "Mar  1 00:00:00 bastion sshd[53413]: Invalid user jnguyen3507 from 81.45.42.99 port 56852",
+            "Aug  3 06:47:52 web01 sudo:    alice : TTY=pts/0 ; PWD=/home/alice ; USER=root ; COMMAND=/bin/ls",
+            "10.0.0.5 - bob [01/Mar/2024:10:00:00 +0000] \"GET /login?user=carol&token=abcdefghijklmnop HTTP/1.1\" 200 512 \"https://ref.example.org/a\" \"curl/8.4.0\"",
+            "host app: mysql --password hunter2 -h db.example.com; Authorization: Bearer abcdefgh12345678 mail bob@example.org card 4111 1111 1111 1111",
+            "kernel: eth0 hw 00:1a:2b:3c:4d:5e from fe80::1c2:3ff:fe44:5566%eth0 and 2001:db8::42 via 203.0.113.9 by alice(uid=1000) for user root",
+        ];
+        let mut reused = 0;
+        for line in lines {
+            for (at, _) in line.match_indices(' ') {
+                let tail = &line[at + 1..];
+                let fresh = pattern_edits(&p, Dir::Encrypt, tail, &mut Ctx { unique_text: true, ..Ctx::default() });
+                let mut ctx = Ctx { unique_text: true, ..Ctx::default() };
+                pattern_edits(&p, Dir::Encrypt, line, &mut ctx);
+                assert!(ctx.earlier.is_some());
+                reused += from_earlier(&ctx, tail).is_some() as usize;
+                assert_eq!(pattern_edits(&p, Dir::Encrypt, tail, &mut ctx), fresh, "{tail}");
+            }
+        }
+        assert!(reused > 50, "{reused}");
+        // "Failed password for" + the name: the name's text scans on its own.
+        let line = lines[0];
+        let mut ctx = Ctx { unique_text: true, ..Ctx::default() };
+        pattern_edits(&p, Dir::Encrypt, line, &mut ctx);
+        assert!(from_earlier(&ctx, &line[line.find("sjones").unwrap()..]).is_none());
     }
 
     #[test]

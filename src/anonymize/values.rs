@@ -39,6 +39,8 @@ pub struct Ctx {
     pub track: bool,
     /// The event's year (from its time fields), for year-less syslog dates in text.
     pub year: Option<i32>,
+    /// The pattern matches of the event's last whole-line text (see `text::Earlier`).
+    pub(super) earlier: Option<text::Earlier>,
 }
 
 impl Ctx {
