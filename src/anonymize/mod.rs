@@ -53,6 +53,10 @@ struct Scratch {
     new: Vec<Option<String>>,
     owner: u64,
     classes: FastMap<Box<str>, u16>,
+    /// The previous line's paths and classes, in order: lines from one source list the
+    /// same fields in the same order, and comparing with the path at the same position
+    /// is cheaper than hashing it.
+    previous: Vec<(Box<str>, u16)>,
 }
 
 thread_local! {
@@ -79,30 +83,47 @@ impl Anonymizer {
     fn rewrite(&self, line: &str, out: &mut Vec<u8>, risk: Option<&mut EventRisk>) -> Result<(), String> {
         SCRATCH.with(|cell| {
             let mut scratch = cell.borrow_mut();
-            let Scratch { scalars, new, owner, classes } = &mut *scratch;
+            let Scratch { scalars, new, owner, classes, previous } = &mut *scratch;
             if *owner != self.opts.pseudonymizer.id() {
                 *owner = self.opts.pseudonymizer.id();
                 classes.clear();
+                previous.clear();
             }
             scalars.clear();
             let mut paths: Vec<String> = Vec::new();
             let track = risk.is_some();
+            let mut at = 0;
             let mut classify = |path: &str| {
                 if track {
                     paths.push(path.to_string());
                 }
-                match classes.get(path) {
-                    Some(c) => *c,
-                    None => {
-                        let c = self.class_of(path);
-                        if classes.len() < 100_000 {
-                            classes.insert(path.into(), c);
+                let class = match previous.get(at) {
+                    Some((p, c)) if **p == *path => *c,
+                    _ => {
+                        let c = match classes.get(path) {
+                            Some(c) => *c,
+                            None => {
+                                let c = self.class_of(path);
+                                if classes.len() < 100_000 {
+                                    classes.insert(path.into(), c);
+                                }
+                                c
+                            }
+                        };
+                        if at < previous.len() {
+                            previous[at] = (path.into(), c);
+                        } else {
+                            previous.push((path.into(), c));
                         }
                         c
                     }
-                }
+                };
+                at += 1;
+                class
             };
-            json::scan(line, &mut classify, scalars)?;
+            let scanned = json::scan(line, &mut classify, scalars);
+            previous.truncate(at);
+            scanned?;
             let p = &self.opts.pseudonymizer;
             let dir = self.opts.dir;
             let mut ctx = Ctx { track, ..Ctx::default() };
