@@ -18,10 +18,6 @@ use std::collections::HashMap;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 
-/// Engines with no more rules than this try each one rather than asking the engine's
-/// rule index which could match: for a few rules, probing the index costs more than
-/// the rules themselves. Both give the same results in the same (rule) order.
-const DIRECT_RULES: usize = 16;
 /// Outcomes kept per engine and worker before the table starts over.
 const MEMO_ENTRIES: usize = 8192;
 /// Events whose values take more than this many bytes are not remembered, which bounds a
@@ -113,12 +109,8 @@ impl RuleEngine {
     }
 
     fn evaluate(&self, ev: &View<'_>) -> Arc<[Match]> {
-        let results = if self.engine.rule_count() <= DIRECT_RULES {
-            self.engine.rules().iter().filter_map(|r| rsigma_eval::evaluate_rule(r, ev)).collect()
-        } else {
-            self.engine.evaluate(ev)
-        };
-        results
+        self.engine
+            .evaluate(ev)
             .iter()
             .filter_map(|res| {
                 let rule = res.header.custom_attributes.get(INDEX_ATTR).and_then(Value::as_u64)? as usize;
