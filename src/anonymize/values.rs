@@ -125,30 +125,35 @@ impl Small {
         }
     }
 
-    fn as_str(&self) -> &str {
+    fn bytes(&self) -> &[u8] {
         match self {
-            Small::Inline { len, bytes } => std::str::from_utf8(&bytes[..*len as usize]).expect("copied from a str"),
-            Small::Heap(s) => s,
+            Small::Inline { len, bytes } => &bytes[..*len as usize],
+            Small::Heap(s) => s.as_bytes(),
         }
     }
-}
 
-impl std::borrow::Borrow<str> for Small {
-    fn borrow(&self) -> &str {
-        self.as_str()
+    fn to_string(&self) -> String {
+        String::from_utf8(self.bytes().to_vec()).expect("copied from a str")
     }
 }
 
-// Hashed and compared as the `str` it holds, as `Borrow` requires.
+// Looked up, hashed and compared as bytes, as `Borrow` requires: comparing keys this way
+// needs no UTF-8 check of the stored copy.
+impl std::borrow::Borrow<[u8]> for Small {
+    fn borrow(&self) -> &[u8] {
+        self.bytes()
+    }
+}
+
 impl std::hash::Hash for Small {
     fn hash<H: std::hash::Hasher>(&self, h: &mut H) {
-        self.as_str().hash(h)
+        self.bytes().hash(h)
     }
 }
 
 impl PartialEq for Small {
     fn eq(&self, other: &Small) -> bool {
-        self.as_str() == other.as_str()
+        self.bytes() == other.bytes()
     }
 }
 
@@ -228,7 +233,7 @@ impl Pseudonymizer {
 
     fn cached(&self, dir: Dir, cat: Category, v: &str, compute: impl FnOnce(&Self) -> Option<String>) -> Option<String> {
         let slot = cat as usize * 2 + (dir == Dir::Decrypt) as usize;
-        if let Some(hit) = Cache::with(self.id, |c| c.values[slot].get(v).map(|o| o.as_ref().map(|s| s.as_str().to_string()))) {
+        if let Some(hit) = Cache::with(self.id, |c| c.values[slot].get(v.as_bytes()).map(|o| o.as_ref().map(Small::to_string))) {
             return hit;
         }
         let out = compute(self);
