@@ -61,15 +61,6 @@ impl RuleEngine {
         RuleEngine { gate, engine, reads, id: NEXT_ID.fetch_add(1, Ordering::Relaxed) }
     }
 
-    pub fn engine_mut(&mut self) -> &mut Engine {
-        &mut self.engine
-    }
-
-    /// Reads are only known once filters are applied to the compiled rules.
-    pub fn refresh_reads(&mut self) {
-        self.reads = reads_of(self.engine.rules());
-    }
-
     /// The rules of this engine that match `ev`.
     pub fn matches(&self, ev: &View<'_>) -> Arc<[Match]> {
         let Some(reads) = &self.reads else { return self.evaluate(ev) };

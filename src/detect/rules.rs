@@ -297,7 +297,7 @@ impl RuleSet {
                 let (file, r) = &sigma_rules[i];
                 problems.push(format!("{file}: rule '{}': {}", r.title, one_line(&e.to_string())));
             }
-            engines.push(RuleEngine::new(gate, engine));
+            engines.push((gate, engine));
         }
         for (file, f) in &mut filters {
             // Filters are compiled as written, so their Sigma field names are mapped here.
@@ -315,8 +315,8 @@ impl RuleSet {
                 }
             }
             let f = &*f;
-            for (k, engine) in engines.iter_mut().enumerate() {
-                if let Err(e) = engine.engine_mut().apply_filter(f) {
+            for (k, (_, engine)) in engines.iter_mut().enumerate() {
+                if let Err(e) = engine.apply_filter(f) {
                     if k == 0 {
                         problems.push(format!("{file}: filter '{}': {}", f.title, one_line(&e.to_string())));
                     }
@@ -324,9 +324,8 @@ impl RuleSet {
             }
         }
 
-        for engine in &mut engines {
-            engine.refresh_reads();
-        }
+        // What each engine's rules read is known once filters are applied.
+        let engines = engines.into_iter().map(|(gate, engine)| RuleEngine::new(gate, engine)).collect();
         let rules: Vec<Rule> = sigma_rules
             .iter()
             .zip(gates)

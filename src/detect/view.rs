@@ -310,15 +310,6 @@ impl<'a> View<'a> {
         self.text.as_ref().map(|s| self.scalar_text(s))
     }
 
-    /// A field's value as JSON, objects included.
-    pub fn value(&self, path: &str) -> Option<Value> {
-        match self.field(path) {
-            Some(f) => Some(self.leaf_json(&f.leaf)),
-            None if self.is_object(path) => event::get(self.tree(), path).cloned(),
-            None => None,
-        }
-    }
-
     /// A field's value as text, as `alert::text_of` writes it (arrays joined by commas;
     /// `None` for null and objects).
     pub fn text(&self, path: &str) -> Option<Cow<'_, str>> {
@@ -541,7 +532,6 @@ mod tests {
         ];
         for p in paths {
             assert_eq!(v.get_field(p), event::get(&tree, p).map(EventValue::from), "get_field {p}");
-            assert_eq!(v.value(p).as_ref(), event::get(&tree, p), "value {p}");
             assert_eq!(v.text(p).map(Cow::into_owned), event::get(&tree, p).and_then(super::super::alert::text_of), "text {p}");
             assert_eq!(v.get_str(p), event::get_str(&tree, p), "get_str {p}");
         }
