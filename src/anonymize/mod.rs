@@ -53,11 +53,13 @@ struct Scratch {
     new: Vec<Option<String>>,
     owner: u64,
     classes: FastMap<Box<str>, u16>,
-    /// The previous line's paths and classes, in order: lines from one source list the
-    /// same fields in the same order, and comparing with the path at the same position
-    /// is cheaper than hashing it.
-    previous: Vec<(Box<str>, u16)>,
+    /// Recent paths and their classes, one per slot of a cheap hash of the path: an
+    /// event's few dozen paths are found here without hashing every byte or allocating,
+    /// whatever order and mix of shapes the lines come in.
+    recent: Vec<(String, u16)>,
 }
+
+const RECENT_SLOTS: usize = 256;
 
 thread_local! {
     static SCRATCH: RefCell<Scratch> = RefCell::new(Scratch::default());
@@ -83,46 +85,39 @@ impl Anonymizer {
     fn rewrite(&self, line: &str, out: &mut Vec<u8>, risk: Option<&mut EventRisk>) -> Result<(), String> {
         SCRATCH.with(|cell| {
             let mut scratch = cell.borrow_mut();
-            let Scratch { scalars, new, owner, classes, previous } = &mut *scratch;
+            let Scratch { scalars, new, owner, classes, recent } = &mut *scratch;
             if *owner != self.opts.pseudonymizer.id() {
                 *owner = self.opts.pseudonymizer.id();
                 classes.clear();
-                previous.clear();
+                *recent = vec![(String::new(), 0); RECENT_SLOTS];
             }
             scalars.clear();
             let mut paths: Vec<String> = Vec::new();
             let track = risk.is_some();
-            let mut at = 0;
             let mut classify = |path: &str| {
                 if track {
                     paths.push(path.to_string());
                 }
-                let class = match previous.get(at) {
-                    Some((p, c)) if **p == *path => *c,
-                    _ => {
-                        let c = match classes.get(path) {
-                            Some(c) => *c,
-                            None => {
-                                let c = self.class_of(path);
-                                if classes.len() < 100_000 {
-                                    classes.insert(path.into(), c);
-                                }
-                                c
-                            }
-                        };
-                        if at < previous.len() {
-                            previous[at] = (path.into(), c);
-                        } else {
-                            previous.push((path.into(), c));
+                let slot = &mut recent[(crate::fasthash::path_hash(path.as_bytes()) >> 56) as usize];
+                if slot.0 == path && !path.is_empty() {
+                    return slot.1;
+                }
+                let class = match classes.get(path) {
+                    Some(c) => *c,
+                    None => {
+                        let c = self.class_of(path);
+                        if classes.len() < 100_000 {
+                            classes.insert(path.into(), c);
                         }
                         c
                     }
                 };
-                at += 1;
+                slot.0.clear();
+                slot.0.push_str(path);
+                slot.1 = class;
                 class
             };
             let scanned = json::scan(line, &mut classify, scalars);
-            previous.truncate(at);
             scanned?;
             let p = &self.opts.pseudonymizer;
             let dir = self.opts.dir;

@@ -3,6 +3,7 @@
 //! look at the message only. A JSON tree is built only when something asks for one (an
 //! alert, an object-valued field), so most events never allocate one.
 
+use crate::fasthash::path_hash;
 use crate::{event, jsonscan};
 use rsigma_eval::{Event, EventValue};
 use serde_json::{Map, Value};
@@ -368,22 +369,6 @@ impl<'a> View<'a> {
         }
         false
     }
-}
-
-/// A path's hash for the table, from its length and its first and last eight bytes: one
-/// multiplication, since rules ask for a dozen paths per event. Paths that share those
-/// bytes share a hash, which costs a comparison, never a wrong answer.
-fn path_hash(p: &[u8]) -> u64 {
-    let n = p.len();
-    let (a, b) = if n >= 8 {
-        (u64::from_le_bytes(p[..8].try_into().expect("8 bytes")), u64::from_le_bytes(p[n - 8..].try_into().expect("8 bytes")))
-    } else if n >= 4 {
-        (u32::from_le_bytes(p[..4].try_into().expect("4 bytes")) as u64, u32::from_le_bytes(p[n - 4..].try_into().expect("4 bytes")) as u64)
-    } else {
-        (p.iter().fold(0u64, |x, &c| x << 8 | c as u64), 0)
-    };
-    // The table takes the top six bits, which the multiplication mixes best.
-    (a ^ b.rotate_left(29) ^ (n as u64) << 56).wrapping_mul(0x9e37_79b9_7f4a_7c15)
 }
 
 /// `true`, `false`, `null` or a number, by its first byte.
