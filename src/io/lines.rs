@@ -8,7 +8,7 @@ use super::input::{self, Source};
 use super::stage::Stage;
 use anyhow::Result;
 use std::io::{self, Read};
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 
 /// How much of an over-long line is kept for the rejected-line record.
 pub const REJECT_PREFIX_BYTES: usize = 4096;
@@ -43,9 +43,45 @@ pub fn line_bytes(buf: &[u8], start: usize, end: usize) -> &[u8] {
     b.strip_suffix(b"\r").unwrap_or(b)
 }
 
+/// Buffers of chunks already written, handed back for the next ones: memory already
+/// mapped costs no page faults, and a buffer of the right size is never regrown.
+pub struct BufferPool {
+    spare: Mutex<Vec<Vec<u8>>>,
+    /// At most this many are kept (about as many as a run has in flight at once).
+    limit: usize,
+}
+
+/// Buffers larger than this (after an unusually long line) go back to the allocator.
+const POOLED_MAX_BYTES: usize = 16 << 20;
+
+impl BufferPool {
+    pub fn new(limit: usize) -> BufferPool {
+        BufferPool { spare: Mutex::new(Vec::new()), limit }
+    }
+
+    /// An empty buffer with room for at least `capacity` bytes.
+    pub fn take(&self, capacity: usize) -> Vec<u8> {
+        let mut buf = self.spare.lock().expect("buffer pool").pop().unwrap_or_default();
+        buf.clear();
+        buf.reserve(capacity);
+        buf
+    }
+
+    pub fn give(&self, buf: Vec<u8>) {
+        let mut spare = self.spare.lock().expect("buffer pool");
+        if spare.len() < self.limit && buf.capacity() <= POOLED_MAX_BYTES {
+            spare.push(buf);
+        }
+    }
+}
+
+/// Room for a chunk's lines, the read that completes it, and a partial line.
+const CHUNK_CAPACITY: usize = CHUNK_BYTES + READ_SIZE * 2;
+
 /// Reads sources one after another and yields chunks.
 pub struct ChunkReader<'s, S: Stage> {
     stage: &'s S,
+    buffers: &'s BufferPool,
     sources: std::vec::IntoIter<Source>,
     max_line: usize,
     cur: Option<Open<S>>,
@@ -69,8 +105,9 @@ struct Open<S: Stage> {
 }
 
 impl<'s, S: Stage> ChunkReader<'s, S> {
-    pub fn new(stage: &'s S, sources: Vec<Source>, max_line: usize) -> Self {
-        ChunkReader { stage, sources: sources.into_iter(), max_line: max_line.max(1), cur: None }
+    /// Chunk buffers come from `buffers`; give them back there once processed.
+    pub fn new(stage: &'s S, sources: Vec<Source>, max_line: usize, buffers: &'s BufferPool) -> Self {
+        ChunkReader { stage, buffers, sources: sources.into_iter(), max_line: max_line.max(1), cur: None }
     }
 
     /// The next chunk, or `None` when every source is exhausted. Errors are fatal (a file
@@ -85,7 +122,7 @@ impl<'s, S: Stage> ChunkReader<'s, S> {
                     reader,
                     live,
                     file: None,
-                    buf: Vec::with_capacity(READ_SIZE * 2),
+                    buf: self.buffers.take(CHUNK_CAPACITY),
                     line_start: 0,
                     scanned: 0,
                     items: Vec::new(),
@@ -147,7 +184,7 @@ impl<'s, S: Stage> ChunkReader<'s, S> {
         let cut = cur.line_start;
         let rest = cur.buf[cut..].to_vec();
         cur.buf.truncate(cut);
-        let buf = std::mem::replace(&mut cur.buf, Vec::with_capacity(READ_SIZE * 2));
+        let buf = std::mem::replace(&mut cur.buf, self.buffers.take(CHUNK_CAPACITY));
         cur.buf.extend_from_slice(&rest);
         cur.scanned -= cut;
         cur.line_start = 0;

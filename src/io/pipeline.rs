@@ -2,7 +2,7 @@
 //! main thread writes results in input order, so output bytes do not depend on N.
 
 use super::input::Source;
-use super::lines::{line_bytes, Chunk, ChunkReader, Item};
+use super::lines::{line_bytes, BufferPool, Chunk, ChunkReader, Item};
 use super::output::Output;
 use super::sink::{Counts, Reject, RejectSink};
 use super::stage::{LineRef, Outcome, Output as StageOutput, Stage};
@@ -57,18 +57,21 @@ pub fn run<S: Stage>(stage: &S, command: &str, sources: Vec<Source>, opts: &RunO
     let mut sink = RejectSink::new(opts.errors.as_deref(), opts.quiet)?;
     let progress = Progress::new(opts.quiet);
     let workers = worker_count(opts.threads);
-    let mut reader = ChunkReader::new(stage, sources, opts.max_line_bytes);
+    // About the chunks in flight at once (see `run_parallel`), each with its output.
+    let pools = Pools { input: BufferPool::new(workers * 3 + 2), output: BufferPool::new(workers * 3 + 2) };
+    let mut reader = ChunkReader::new(stage, sources, opts.max_line_bytes, &pools.input);
     let ordered = stage.ordered()?;
-    let mut writer = Writer { stage, ordered, insert: Vec::new(), output: &mut output, sink: &mut sink, strict: opts.strict, progress, failed: false };
+    let mut writer =
+        Writer { stage, ordered, insert: Vec::new(), output: &mut output, sink: &mut sink, strict: opts.strict, progress, failed: false, pool: &pools.output };
 
     if workers <= 1 {
         while let Some(chunk) = reader.next_chunk()? {
-            if !writer.take(process_chunk(stage, chunk))? {
+            if !writer.take(process_chunk(stage, chunk, &pools))? {
                 break;
             }
         }
     } else {
-        run_parallel(stage, reader, workers, &mut writer)?;
+        run_parallel(stage, reader, workers, &mut writer, &pools)?;
     }
     let failed = writer.failed;
     writer.progress.finish();
@@ -82,7 +85,13 @@ pub fn run<S: Stage>(stage: &S, command: &str, sources: Vec<Source>, opts: &RunO
     Ok(RunSummary { counts: sink.counts, strict_failed: failed })
 }
 
-fn run_parallel<S: Stage>(stage: &S, mut reader: ChunkReader<'_, S>, workers: usize, writer: &mut Writer<'_, S>) -> Result<()> {
+/// Where chunk buffers (input lines) and their outputs go back once used.
+struct Pools {
+    input: BufferPool,
+    output: BufferPool,
+}
+
+fn run_parallel<S: Stage>(stage: &S, mut reader: ChunkReader<'_, S>, workers: usize, writer: &mut Writer<'_, S>, pools: &Pools) -> Result<()> {
     let stop = AtomicBool::new(false);
     // At most `window` chunks are between the reader and the output at any time (queued,
     // being processed, or waiting to be written in order), so memory stays bounded even
@@ -118,7 +127,7 @@ fn run_parallel<S: Stage>(stage: &S, mut reader: ChunkReader<'_, S>, workers: us
             scope.spawn(move || loop {
                 let next = chunk_rx.lock().expect("chunk queue").recv();
                 let Ok((n, chunk)) = next else { break };
-                if res_tx.send((n, process_chunk(stage, chunk))).is_err() {
+                if res_tx.send((n, process_chunk(stage, chunk, pools))).is_err() {
                     break;
                 }
             });
@@ -169,6 +178,7 @@ struct Writer<'a, S: Stage> {
     strict: bool,
     progress: Progress,
     failed: bool,
+    pool: &'a BufferPool,
 }
 
 impl<S: Stage> Writer<'_, S> {
@@ -218,14 +228,16 @@ impl<S: Stage> Writer<'_, S> {
             self.output.write(&self.insert)?;
             from = at;
         }
-        self.output.write(&out.bytes[from..end])
+        self.output.write(&out.bytes[from..end])?;
+        self.pool.give(out.bytes);
+        Ok(())
     }
 }
 
 /// Processes every line of a chunk in order.
-fn process_chunk<S: Stage>(stage: &S, chunk: Chunk<S>) -> ChunkResult<S::Pending> {
+fn process_chunk<S: Stage>(stage: &S, chunk: Chunk<S>, pools: &Pools) -> ChunkResult<S::Pending> {
     let mut seq = chunk.state;
-    let mut out = StageOutput::with_capacity(chunk.buf.len() * 3);
+    let mut out = StageOutput { bytes: pools.output.take(chunk.buf.len() * 3), marks: Vec::new() };
     // Stages that mark every line (whole-input stages) would otherwise regrow this.
     out.marks.reserve(chunk.items.len());
     let mut rejects = Vec::new();
@@ -279,6 +291,7 @@ fn process_chunk<S: Stage>(stage: &S, chunk: Chunk<S>) -> ChunkResult<S::Pending
             rejects.push((r, out.bytes.len(), counts));
         }
     }
+    pools.input.give(chunk.buf);
     ChunkResult { out, rejects, counts, flush: chunk.flush }
 }
 

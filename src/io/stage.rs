@@ -88,10 +88,6 @@ pub struct Output<P> {
 }
 
 impl<P> Output<P> {
-    pub fn with_capacity(n: usize) -> Self {
-        Output { bytes: Vec::with_capacity(n), marks: Vec::new() }
-    }
-
     /// Asks the ordered pass to insert bytes at the current end of the output.
     pub fn mark(&mut self, pending: P) {
         self.marks.push((self.bytes.len(), pending));
