@@ -57,6 +57,8 @@ struct Scratch {
     /// event's few dozen paths are found here without hashing every byte or allocating,
     /// whatever order and mix of shapes the lines come in.
     recent: Vec<(String, u16)>,
+    /// The event's context, kept between events for its memory.
+    ctx: Ctx,
 }
 
 const RECENT_SLOTS: usize = 256;
@@ -85,7 +87,7 @@ impl Anonymizer {
     fn rewrite(&self, line: &str, out: &mut Vec<u8>, risk: Option<&mut EventRisk>) -> Result<(), String> {
         SCRATCH.with(|cell| {
             let mut scratch = cell.borrow_mut();
-            let Scratch { scalars, new, owner, classes, recent } = &mut *scratch;
+            let Scratch { scalars, new, owner, classes, recent, ctx } = &mut *scratch;
             if *owner != self.opts.pseudonymizer.id() {
                 *owner = self.opts.pseudonymizer.id();
                 classes.clear();
@@ -121,7 +123,7 @@ impl Anonymizer {
             scanned?;
             let p = &self.opts.pseudonymizer;
             let dir = self.opts.dir;
-            let mut ctx = Ctx { track, ..Ctx::default() };
+            ctx.reset(track);
             new.clear();
             new.resize(scalars.len(), None);
             // Structured values first, so free text knows the event's user and host names.
@@ -140,8 +142,8 @@ impl Anonymizer {
                     }
                     let value = s.text(line).unwrap_or_default();
                     new[i] = match secret {
-                        Some(kind) => p.secret(dir, &value, kind, &mut ctx),
-                        None => p.field(dir, cat, &value, &mut ctx),
+                        Some(kind) => p.secret(dir, &value, kind, ctx),
+                        None => p.field(dir, cat, &value, ctx),
                     };
                 }
             }
@@ -169,7 +171,7 @@ impl Anonymizer {
                     .collect();
                 risk.quasi = self.quasi_key(line, scalars, new, &paths);
                 risk.fields = paths.into_iter().zip(scalars.iter()).map(|(path, s)| (path, class_category(s.class))).collect();
-                risk.found = ctx.found;
+                risk.found = std::mem::take(&mut ctx.found);
             }
             out.push(b'\n');
             Ok(())

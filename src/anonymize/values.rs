@@ -31,7 +31,7 @@ pub struct Pseudonymizer {
 #[derive(Default)]
 pub struct Ctx {
     /// Names from structured fields, with their pseudonyms, looked for in free text.
-    pub known: Vec<(Rc<str>, Rc<str>)>,
+    known: Vec<(Small, Small)>,
     /// The text being scanned is a whole line or message, unlikely to repeat: not cached.
     pub unique_text: bool,
     /// With `track`: each original that was replaced, by category.
@@ -45,15 +45,25 @@ pub struct Ctx {
 
 impl Ctx {
     fn learn(&mut self, from: &str, to: &str) {
-        if from.len() >= 3 && from != to && !self.known.iter().any(|(f, _)| &**f == from) {
-            self.known.push((from.into(), to.into()));
+        if from.len() >= 3 && from != to && !self.known.iter().any(|(f, _)| f.bytes() == from.as_bytes()) {
+            self.known.push((Small::new(from), Small::new(to)));
         }
     }
 
-    fn relearn(&mut self, from: &Rc<str>, to: &Rc<str>) {
+    fn relearn(&mut self, from: &Small, to: &Small) {
         if !self.known.iter().any(|(f, _)| f == from) {
             self.known.push((from.clone(), to.clone()));
         }
+    }
+
+    /// Empties the context for the next event, keeping its memory.
+    pub fn reset(&mut self, track: bool) {
+        self.known.clear();
+        self.unique_text = false;
+        self.found.clear();
+        self.track = track;
+        self.year = None;
+        self.earlier = None;
     }
 
     fn record(&mut self, cat: Category, original: &str) {
@@ -79,7 +89,7 @@ const CACHED_URL_MAX: usize = 512;
 pub struct Scanned {
     pub edits: Vec<text::Edit>,
     found: Vec<(Category, String)>,
-    known: Vec<(Rc<str>, Rc<str>)>,
+    known: Vec<(Small, Small)>,
 }
 
 #[derive(Default)]
@@ -130,6 +140,10 @@ impl Small {
             Small::Inline { len, bytes } => &bytes[..*len as usize],
             Small::Heap(s) => s.as_bytes(),
         }
+    }
+
+    fn as_str(&self) -> &str {
+        std::str::from_utf8(self.bytes()).expect("copied from a str")
     }
 
     fn to_string(&self) -> String {
@@ -215,6 +229,10 @@ impl Pseudonymizer {
             Category::Url => return self.url(dir, v, ctx),
             Category::Secret => return self.secret(dir, v, "secret", ctx),
             Category::Time => return self.time(dir, v, ctx),
+            // An address in a host field (`source.address`) shares the address cache.
+            Category::Host | Category::Domain if looks_like_ip(v) && parse_ip(v).is_some() => {
+                self.cached(dir, Category::Ip, v, |s| s.atomic(dir, Category::Ip, v))
+            }
             _ => self.cached(dir, cat, v, |s| s.atomic(dir, cat, v)),
         };
         match out {
@@ -254,7 +272,7 @@ impl Pseudonymizer {
         let scanned = match Cache::with(self.id, |c| c.scans[slot].get(t).cloned()) {
             Some(hit) => hit,
             None => {
-                let mut fresh = Ctx { track: true, year: ctx.year, ..Ctx::default() };
+                let mut fresh = Ctx { track: ctx.track, year: ctx.year, ..Ctx::default() };
                 let edits = compute(&mut fresh);
                 let scanned = Rc::new(Scanned { edits, found: fresh.found, known: fresh.known });
                 Cache::with(self.id, |c| {
@@ -516,7 +534,7 @@ impl Pseudonymizer {
         let bytes = text.as_bytes();
         let mut edits: Vec<(usize, usize, &str)> = Vec::new();
         for (from, to) in &ctx.known {
-            let needle = from.as_bytes();
+            let needle = from.bytes();
             for at in memchr::memchr_iter(needle[0], bytes) {
                 let end = at + needle.len();
                 if !bytes[at..].starts_with(needle) || !text::is_token(bytes, at, end) {
@@ -526,7 +544,7 @@ impl Pseudonymizer {
                 if taken.iter().any(|(s, e, _)| overlaps(*s, *e)) || edits.iter().any(|(s, e, _)| overlaps(*s, *e)) {
                     continue;
                 }
-                edits.push((at, end, &**to));
+                edits.push((at, end, to.as_str()));
             }
         }
         edits
@@ -536,6 +554,11 @@ impl Pseudonymizer {
 /// Letters, digits, dots, dashes and underscores: the shape of a host or domain name.
 fn is_host_name(v: &str) -> bool {
     v.bytes().all(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'-' | b'_'))
+}
+
+/// Whether `v` might be an address (worth a parse): it starts with a digit or holds `:`.
+fn looks_like_ip(v: &str) -> bool {
+    v.as_bytes().first().is_some_and(u8::is_ascii_digit) || v.contains(':')
 }
 
 /// An address with an optional `%zone`, or `[v6]`.
