@@ -399,7 +399,7 @@ fn next_special(b: &[u8]) -> Option<usize> {
 pub fn decode(raw: &[u8]) -> Option<String> {
     let mut out = Vec::with_capacity(raw.len());
     let mut i = 0;
-    while let Some(n) = raw[i..].iter().position(|&c| c == b'\\') {
+    while let Some(n) = memchr::memchr(b'\\', &raw[i..]) {
         out.extend_from_slice(&raw[i..i + n]);
         i += n + 1;
         let c = *raw.get(i)?;
