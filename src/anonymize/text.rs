@@ -335,6 +335,13 @@ mod tests {
         }
     }
 
+    /// The context of a whole-line text.
+    fn unique_text() -> Ctx {
+        let mut ctx = Ctx::default();
+        ctx.unique_text = true;
+        ctx
+    }
+
     /// A text that ends an earlier one gets, from the earlier scan, exactly the edits a
     /// scan of its own gives, wherever it starts; matches that span its start (a user
     /// name after "Failed password for") make it scan on its own.
@@ -354,8 +361,8 @@ mod tests {
         for line in lines {
             for (at, _) in line.match_indices(' ') {
                 let tail = &line[at + 1..];
-                let fresh = pattern_edits(&p, Dir::Encrypt, tail, &mut Ctx { unique_text: true, ..Ctx::default() });
-                let mut ctx = Ctx { unique_text: true, ..Ctx::default() };
+                let fresh = pattern_edits(&p, Dir::Encrypt, tail, &mut unique_text());
+                let mut ctx = unique_text();
                 pattern_edits(&p, Dir::Encrypt, line, &mut ctx);
                 assert!(ctx.earlier.is_some());
                 reused += from_earlier(&ctx, tail).is_some() as usize;
@@ -365,7 +372,7 @@ mod tests {
         assert!(reused > 50, "{reused}");
         // "Failed password for" + the name: the name's text scans on its own.
         let line = lines[0];
-        let mut ctx = Ctx { unique_text: true, ..Ctx::default() };
+        let mut ctx = unique_text();
         pattern_edits(&p, Dir::Encrypt, line, &mut ctx);
         assert!(from_earlier(&ctx, &line[line.find("sjones").unwrap()..]).is_none());
     }
