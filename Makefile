@@ -69,6 +69,8 @@ report-png: demo
 	@echo "--- $(DEMO)/report.png"
 
 test: setup
+	$(CARGO) fmt --check
+	$(CARGO) clippy --release --all-targets -- -D warnings
 	$(CARGO) test --release
 
 # Regenerate completions/ and man/ from the clap definitions.

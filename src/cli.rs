@@ -212,8 +212,12 @@ pub struct DetectArgs {
     pub alerts_only: bool,
 
     /// Change a correlation's threshold or window without editing its file; repeatable
-    #[arg(long = "set", value_name = "RULE.KEY=VALUE", long_help = "Change a correlation's threshold or window without editing its file, \
-        e.g. ssh_brute_force.count=20 or web_auth_denied_burst.timespan=10m (RULE is the rule's name or id; KEY is count or timespan); repeatable")]
+    #[arg(
+        long = "set",
+        value_name = "RULE.KEY=VALUE",
+        long_help = "Change a correlation's threshold or window without editing its file, \
+        e.g. ssh_brute_force.count=20 or web_auth_denied_burst.timespan=10m (RULE is the rule's name or id; KEY is count or timespan); repeatable"
+    )]
     pub set: Vec<String>,
 
     /// Working hours for logward.after_hours (rules about logins and writes outside them)

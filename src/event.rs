@@ -278,7 +278,12 @@ impl Plan {
 
 /// Writes the fields (`idx`: key order, one per key) as nested objects in one pass: a field
 /// closes the objects its key does not share with the previous key and opens the new ones.
-fn write_object<'f, 'a>(all: &'f [Field<'a>], idx: &[(u128, u16)], out: &mut Vec<u8>, mut value: impl FnMut(&'f Field<'a>, &mut Vec<u8>)) {
+fn write_object<'f, 'a>(
+    all: &'f [Field<'a>],
+    idx: &[(u128, u16)],
+    out: &mut Vec<u8>,
+    mut value: impl FnMut(&'f Field<'a>, &mut Vec<u8>),
+) {
     const MAX_DEPTH: usize = 16;
     // Open object path as byte ranges of `open_key`; bit d of `written`: something was
     // written at depth d; `leaves`: (depth, name) of leaves in the open objects, consulted
@@ -644,8 +649,15 @@ mod tests {
 
     #[test]
     fn escapes_match_serde_json() {
-        for s in ["", "plain ascii text that is long enough", "tab\there", "quote\"back\\slash",
-                  "ctl\u{1}\u{1f}\u{8}\u{c}", "unicode é ü 日本 \u{7f}", "12345678\"12345678\n"] {
+        for s in [
+            "",
+            "plain ascii text that is long enough",
+            "tab\there",
+            "quote\"back\\slash",
+            "ctl\u{1}\u{1f}\u{8}\u{c}",
+            "unicode é ü 日本 \u{7f}",
+            "12345678\"12345678\n",
+        ] {
             let mut out = Vec::new();
             write_str(s, &mut out);
             let back: String = serde_json::from_slice(&out).unwrap();

@@ -31,9 +31,15 @@ fn mix(mut h: u64, b: &[u8]) -> u64 {
 pub fn path_hash(p: &[u8]) -> u64 {
     let n = p.len();
     let (a, b) = if n >= 8 {
-        (u64::from_le_bytes(p[..8].try_into().expect("8 bytes")), u64::from_le_bytes(p[n - 8..].try_into().expect("8 bytes")))
+        (
+            u64::from_le_bytes(p[..8].try_into().expect("8 bytes")),
+            u64::from_le_bytes(p[n - 8..].try_into().expect("8 bytes")),
+        )
     } else if n >= 4 {
-        (u32::from_le_bytes(p[..4].try_into().expect("4 bytes")) as u64, u32::from_le_bytes(p[n - 4..].try_into().expect("4 bytes")) as u64)
+        (
+            u32::from_le_bytes(p[..4].try_into().expect("4 bytes")) as u64,
+            u32::from_le_bytes(p[n - 4..].try_into().expect("4 bytes")) as u64,
+        )
     } else {
         (p.iter().fold(0u64, |x, &c| x << 8 | c as u64), 0)
     };
@@ -78,8 +84,12 @@ impl PathTable {
             let mut used = vec![false; 1 << bits];
             paths.iter().filter(|(p, _)| std::mem::replace(&mut used[slot(p.as_bytes(), m, shift)], true)).count()
         };
-        let multiplier = (0..64u32).map(|i| 0x9e37_79b1u32.wrapping_add(i.wrapping_mul(0x5851_f42e)) | 1).min_by_key(|&m| crowding(m)).expect("candidates");
-        let mut entries: Vec<(usize, Box<[u8]>, u16)> = paths.iter().map(|&(p, c)| (slot(p.as_bytes(), multiplier, shift), p.as_bytes().into(), c)).collect();
+        let multiplier = (0..64u32)
+            .map(|i| 0x9e37_79b1u32.wrapping_add(i.wrapping_mul(0x5851_f42e)) | 1)
+            .min_by_key(|&m| crowding(m))
+            .expect("candidates");
+        let mut entries: Vec<(usize, Box<[u8]>, u16)> =
+            paths.iter().map(|&(p, c)| (slot(p.as_bytes(), multiplier, shift), p.as_bytes().into(), c)).collect();
         entries.sort_by_key(|e| e.0);
         let mut starts = vec![0u32; (1 << bits) + 1];
         for e in &entries {
@@ -124,7 +134,10 @@ mod tests {
 
     #[test]
     fn path_table_finds_its_paths_and_nothing_else() {
-        let names: Vec<String> = (0..200).map(|i| format!("field.{i}")).chain(["", "a", "source.ip", "source.iq"].map(String::from)).collect();
+        let names: Vec<String> = (0..200)
+            .map(|i| format!("field.{i}"))
+            .chain(["", "a", "source.ip", "source.iq"].map(String::from))
+            .collect();
         let t = PathTable::new(names.iter().enumerate().map(|(i, n)| (n.as_str(), i as u16 + 1)));
         for (i, n) in names.iter().enumerate() {
             assert_eq!(t.get(n), i as u16 + 1, "{n}");

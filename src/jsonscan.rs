@@ -54,7 +54,16 @@ pub fn scan_with_objects(
     out: &mut Vec<Scalar>,
     objects: Option<&mut Vec<TopObject>>,
 ) -> Result<(), String> {
-    let mut s = Scanner::<true> { text: line, b: line.as_bytes(), i: 0, path: String::with_capacity(128), classify, out, objects, leaves: false };
+    let mut s = Scanner::<true> {
+        text: line,
+        b: line.as_bytes(),
+        i: 0,
+        path: String::with_capacity(128),
+        classify,
+        out,
+        objects,
+        leaves: false,
+    };
     s.whole_object()
 }
 
@@ -62,7 +71,16 @@ pub fn scan_with_objects(
 /// `null` included (as literals, not strings), and an array is one leaf spanning its whole
 /// JSON text rather than one scalar per element.
 pub fn scan_leaves(line: &str, classify: &mut dyn FnMut(&str) -> u16, out: &mut Vec<Scalar>) -> Result<(), String> {
-    let mut s = Scanner::<true> { text: line, b: line.as_bytes(), i: 0, path: String::with_capacity(128), classify, out, objects: None, leaves: true };
+    let mut s = Scanner::<true> {
+        text: line,
+        b: line.as_bytes(),
+        i: 0,
+        path: String::with_capacity(128),
+        classify,
+        out,
+        objects: None,
+        leaves: true,
+    };
     s.whole_object()
 }
 
@@ -103,9 +121,22 @@ struct Scanner<'a, 'c, const COLLECT: bool> {
 }
 
 /// Runs `f` on a validating scanner of `line` from byte `i`; returns where it stopped.
-fn validating(line: &str, i: usize, f: impl FnOnce(&mut Scanner<'_, '_, false>) -> Result<(), String>) -> Result<usize, String> {
+fn validating(
+    line: &str,
+    i: usize,
+    f: impl FnOnce(&mut Scanner<'_, '_, false>) -> Result<(), String>,
+) -> Result<usize, String> {
     let mut none = Vec::new();
-    let mut s = Scanner { text: line, b: line.as_bytes(), i, path: String::new(), classify: &mut |_| 0, out: &mut none, objects: None, leaves: false };
+    let mut s = Scanner {
+        text: line,
+        b: line.as_bytes(),
+        i,
+        path: String::new(),
+        classify: &mut |_| 0,
+        out: &mut none,
+        objects: None,
+        leaves: false,
+    };
     f(&mut s)?;
     Ok(s.i)
 }
@@ -413,7 +444,9 @@ pub fn decode(raw: &[u8]) -> Option<String> {
             b't' => out.push(b'\t'),
             b'u' => {
                 let hex = |at: usize| {
-                    raw.get(at..at + 4).and_then(|h| std::str::from_utf8(h).ok()).and_then(|h| u32::from_str_radix(h, 16).ok())
+                    raw.get(at..at + 4)
+                        .and_then(|h| std::str::from_utf8(h).ok())
+                        .and_then(|h| u32::from_str_radix(h, 16).ok())
                 };
                 let mut code = hex(i)?;
                 i += 4;
@@ -464,7 +497,8 @@ mod tests {
         for ok in [r#"{"a":"x\"y\u00e9\n","b":[1,{"c":null}]}"#, " {} ", r#"{"k\t":1}"#] {
             assert_eq!(validate(ok), Ok(()), "{ok}");
         }
-        for bad in [r#"{"a":"\x"}"#, r#"{"a":"\u12"}"#, r#"{"\q":1}"#, "[1]", r#"{"a":1} x"#, r#"{"a":}"#, r#"{"a":"\"#] {
+        for bad in [r#"{"a":"\x"}"#, r#"{"a":"\u12"}"#, r#"{"\q":1}"#, "[1]", r#"{"a":1} x"#, r#"{"a":}"#, r#"{"a":"\"#]
+        {
             assert!(validate(bad).is_err(), "{bad}");
         }
     }
@@ -474,9 +508,27 @@ mod tests {
         let line = r#"{"a":{"b":true,"c":[1,{"d":"x"}]},"e":null,"f":"g","h":[]}"#;
         let mut paths = Vec::new();
         let mut out = Vec::new();
-        scan_leaves(line, &mut |p| { paths.push(p.to_string()); 0 }, &mut out).unwrap();
-        let leaves: Vec<(&str, &str, bool)> = paths.iter().zip(&out).map(|(p, s)| (p.as_str(), &line[s.span.clone()], s.string)).collect();
-        assert_eq!(leaves, [("a.b", "true", false), ("a.c", r#"[1,{"d":"x"}]"#, false), ("e", "null", false), ("f", "g", true), ("h", "[]", false)]);
+        scan_leaves(
+            line,
+            &mut |p| {
+                paths.push(p.to_string());
+                0
+            },
+            &mut out,
+        )
+        .unwrap();
+        let leaves: Vec<(&str, &str, bool)> =
+            paths.iter().zip(&out).map(|(p, s)| (p.as_str(), &line[s.span.clone()], s.string)).collect();
+        assert_eq!(
+            leaves,
+            [
+                ("a.b", "true", false),
+                ("a.c", r#"[1,{"d":"x"}]"#, false),
+                ("e", "null", false),
+                ("f", "g", true),
+                ("h", "[]", false)
+            ]
+        );
         assert!(scan_leaves(r#"{"a":[1,}"#, &mut |_| 0, &mut out).is_err());
     }
 
@@ -543,7 +595,16 @@ mod tests {
 
     #[test]
     fn errors_give_positions_not_content() {
-        for bad in ["secret text", r#"{"a":"secret"#, r#"{"a":secret}"#, r#"{"a":1}{"#, "[1,2]", r#"{"a":-}"#, r#"{"a" "b"}"#, r#"{"a":"x\"#] {
+        for bad in [
+            "secret text",
+            r#"{"a":"secret"#,
+            r#"{"a":secret}"#,
+            r#"{"a":1}{"#,
+            "[1,2]",
+            r#"{"a":-}"#,
+            r#"{"a" "b"}"#,
+            r#"{"a":"x\"#,
+        ] {
             let e = paths(bad).unwrap_err();
             assert!(!e.contains("secret"), "{e}");
         }

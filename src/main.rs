@@ -1,16 +1,24 @@
 use anyhow::{Context, Result};
 use clap::Parser as _;
 use logward::anonymize::{fpe::Dir, key::Key, policy::Policy, values::Pseudonymizer, AnonymizeOptions, Anonymizer};
-use logward::cli::{AnonymizeArgs, Cli, CommonArgs, Command, DetectArgs, EnrichArgs, ParseArgs, ReportArgs, ScoreArgs, TreeArgs};
-use logward::detect::{mapping::Mapping, rules::{self, Override, RuleSet}, DetectOptions, Detector};
-use logward::report::{csv::CsvExport, ReportFormat, ReportOptions, Reporter};
-use logward::score::{export::ExportOptions, model::Model, FeatureExport, ScoreOptions, Scorer};
-use logward::tree::{Tree, TreeOptions};
+use logward::cli::{
+    AnonymizeArgs, Cli, Command, CommonArgs, DetectArgs, EnrichArgs, ParseArgs, ReportArgs, ScoreArgs, TreeArgs,
+};
+use logward::detect::{
+    mapping::Mapping,
+    rules::{self, Override, RuleSet},
+    DetectOptions, Detector,
+};
 use logward::enrich::llm::{Llm, LlmOptions};
 use logward::enrich::{attack::Table, geoip::GeoDb, iplist::IpList, EnrichOptions, Enricher};
 use logward::io::{self, output::is_pipe_closed, RunSummary, Stage};
-use logward::parse::{lineformat::LineFormat, mask::MaskSet, template::MinerOptions, ParseOptions, Parser, TemplateOptions};
+use logward::parse::{
+    lineformat::LineFormat, mask::MaskSet, template::MinerOptions, ParseOptions, Parser, TemplateOptions,
+};
+use logward::report::{csv::CsvExport, ReportFormat, ReportOptions, Reporter};
+use logward::score::{export::ExportOptions, model::Model, FeatureExport, ScoreOptions, Scorer};
 use logward::time::Zone;
+use logward::tree::{Tree, TreeOptions};
 use std::process::ExitCode;
 
 // Every stage builds and drops small strings and maps per event; glibc's allocator spent
@@ -45,8 +53,13 @@ fn run(cli: Cli) -> Result<ExitCode> {
 fn score(args: ScoreArgs) -> Result<ExitCode> {
     let stride = args.stride as usize;
     let fields = |default: &str| -> Vec<String> {
-        let given: Vec<String> = args.session_field.iter().map(|f| f.trim().to_string()).filter(|f| !f.is_empty()).collect();
-        if given.is_empty() { default.split(',').map(str::to_string).collect() } else { given }
+        let given: Vec<String> =
+            args.session_field.iter().map(|f| f.trim().to_string()).filter(|f| !f.is_empty()).collect();
+        if given.is_empty() {
+            default.split(',').map(str::to_string).collect()
+        } else {
+            given
+        }
     };
     if let Some(path) = &args.export_features {
         // A model's vocabulary and weights when one is named, else learned from the data.
@@ -55,14 +68,28 @@ fn score(args: ScoreArgs) -> Result<ExitCode> {
         check_window(args.window, window)?;
         let session_fields = fields(model.as_ref().map_or("logward.session.id", |m| m.meta.session_field.as_str()));
         let fixed = model.map(|m| (m.meta.vocabulary, m.meta.idf));
-        let stage = FeatureExport::new(ExportOptions { path: path.clone(), window, stride, session_fields, fixed, quiet: args.common.quiet });
+        let stage = FeatureExport::new(ExportOptions {
+            path: path.clone(),
+            window,
+            stride,
+            session_fields,
+            fixed,
+            quiet: args.common.quiet,
+        });
         return run_stage(&stage, "score", &args.common).map(exit_code);
     }
     let threads = if args.common.threads == 0 { num_cpus::get() } else { args.common.threads };
     let model = Model::load(args.model.as_deref().unwrap_or("linux-auth"), threads)?;
     check_window(args.window, model.meta.window)?;
     let session_fields = fields(&model.meta.session_field);
-    let stage = Scorer::new(ScoreOptions { model, mode: args.mode, emit: args.emit, session_fields, stride, quiet: args.common.quiet })?;
+    let stage = Scorer::new(ScoreOptions {
+        model,
+        mode: args.mode,
+        emit: args.emit,
+        session_fields,
+        stride,
+        quiet: args.common.quiet,
+    })?;
     run_stage(&stage, "score", &args.common).map(exit_code)
 }
 
@@ -112,7 +139,10 @@ fn tree(args: TreeArgs) -> Result<ExitCode> {
 fn anonymize(args: AnonymizeArgs) -> Result<ExitCode> {
     if let Some(path) = &args.new_key {
         Key::create(path)?;
-        eprintln!("logward anonymize: new key written to '{}' (mode 0600); keep it secret and backed up", path.display());
+        eprintln!(
+            "logward anonymize: new key written to '{}' (mode 0600); keep it secret and backed up",
+            path.display()
+        );
         return Ok(ExitCode::SUCCESS);
     }
     if !(0.0..=86_400.0 * 7.0).contains(&args.jitter) {
@@ -206,11 +236,8 @@ fn enrich(args: EnrichArgs) -> Result<ExitCode> {
 fn parse(args: ParseArgs) -> Result<ExitCode> {
     let tz = Zone::parse(&args.tz).context("--tz")?;
     let line_format = args.line_format.as_deref().map(LineFormat::compile).transpose()?;
-    let maps = args
-        .maps
-        .iter()
-        .map(|m| pair(m, "--map", "COLUMN=FIELD", "proc=process.name"))
-        .collect::<Result<Vec<_>>>()?;
+    let maps =
+        args.maps.iter().map(|m| pair(m, "--map", "COLUMN=FIELD", "proc=process.name")).collect::<Result<Vec<_>>>()?;
     let templates = if args.no_templates {
         None
     } else {
@@ -226,7 +253,8 @@ fn parse(args: ParseArgs) -> Result<ExitCode> {
             },
         })
     };
-    let opts = ParseOptions { format: args.format, year: args.year, tz, line_format, maps, dataset: args.dataset, templates };
+    let opts =
+        ParseOptions { format: args.format, year: args.year, tz, line_format, maps, dataset: args.dataset, templates };
     run_stage(&Parser::new(opts), "parse", &args.common).map(exit_code)
 }
 

@@ -6,7 +6,6 @@ use anyhow::{bail, Result};
 use chrono::{LocalResult, NaiveDate, TimeZone};
 use std::fmt::Write as _;
 
-
 /// An instant with the fractional precision it was written with.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 pub struct Timestamp {
@@ -96,9 +95,9 @@ impl Zone {
         }
         match t.parse::<chrono_tz::Tz>() {
             Ok(tz) => Ok(Zone::Named(tz)),
-            Err(_) => bail!(
-                "unknown time zone '{s}': use UTC, an offset like +02:00, or an IANA name like Europe/Berlin"
-            ),
+            Err(_) => {
+                bail!("unknown time zone '{s}': use UTC, an offset like +02:00, or an IANA name like Europe/Berlin")
+            }
         }
     }
 
@@ -196,9 +195,7 @@ pub fn month_from_abbr(b: &[u8]) -> Option<u32> {
 fn is_weekday_abbr(b: &[u8]) -> bool {
     b.len() >= 3
         && [b"mon", b"tue", b"wed", b"thu", b"fri", b"sat", b"sun"].iter().any(|d| {
-            d[0] == b[0].to_ascii_lowercase()
-                && d[1] == b[1].to_ascii_lowercase()
-                && d[2] == b[2].to_ascii_lowercase()
+            d[0] == b[0].to_ascii_lowercase() && d[1] == b[1].to_ascii_lowercase() && d[2] == b[2].to_ascii_lowercase()
         })
 }
 
@@ -305,9 +302,12 @@ pub fn parse_iso(b: &[u8], zone: &Zone) -> Option<(Timestamp, usize)> {
     Some((finish(zone, (y, mo, d), t, (nanos, fd), offset)?, used))
 }
 
+/// Hours, minutes and seconds of a time of day.
+pub type Hms = (u32, u32, u32);
+
 /// Classic syslog `Feb  9 21:19:40` (no year; also the unpadded `Feb 9 21:19:40` some
 /// systems write): (month, day, h, m, s, bytes used).
-pub fn parse_bsd(b: &[u8]) -> Option<(u32, u32, (u32, u32, u32), usize)> {
+pub fn parse_bsd(b: &[u8]) -> Option<(u32, u32, Hms, usize)> {
     if b.len() < 14 || b[3] != b' ' {
         return None;
     }

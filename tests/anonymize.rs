@@ -32,7 +32,8 @@ fn run_ok(args: &[&str]) -> Vec<u8> {
 /// Whether `needle` occurs with no letter, digit or `_` on either side.
 fn has_token(hay: &str, needle: &str) -> bool {
     let word = |c: Option<char>| c.is_some_and(|c| c.is_alphanumeric() || c == '_');
-    hay.match_indices(needle).any(|(at, _)| !word(hay[..at].chars().last()) && !word(hay[at + needle.len()..].chars().next()))
+    hay.match_indices(needle)
+        .any(|(at, _)| !word(hay[..at].chars().last()) && !word(hay[at + needle.len()..].chars().next()))
 }
 
 fn planted() -> Vec<String> {
@@ -66,7 +67,13 @@ fn no_planted_value_survives_and_every_category_is_replaced() {
     let out = String::from_utf8(run_ok(&args.iter().map(String::as_str).collect::<Vec<_>>())).unwrap();
     let left: Vec<String> = planted().into_iter().filter(|v| has_token(&out, v)).collect();
     assert!(left.is_empty(), "originals left in the output: {left:?}");
-    for marker in ["[REDACTED:password]", "[REDACTED:token]", "[REDACTED:authorization]", "[REDACTED:aws-access-key]", "[REDACTED:session]"] {
+    for marker in [
+        "[REDACTED:password]",
+        "[REDACTED:token]",
+        "[REDACTED:authorization]",
+        "[REDACTED:aws-access-key]",
+        "[REDACTED:session]",
+    ] {
         assert!(out.contains(marker), "{marker} missing");
     }
     // Kept by the policy: system accounts, loopback, non-personal values.
@@ -156,7 +163,16 @@ fn reveal_restores_the_input_byte_for_byte() {
     let path = dir.path().join("anon.ndjson");
     std::fs::write(&path, &anon).unwrap();
     let back = String::from_utf8(run_ok(&["-q", "--reveal", path.to_str().unwrap()])).unwrap();
-    for value in ["jane.doe@contoso-mail.com", "ws-jane01.corp.contoso.net", "00:1A:2B:3C:4D:5E", "4539148803436467", "/users/mkowalski/profile", "DESKTOP-7F3K2L", "fe80::1c2:3ff:fe44:5566%eth0", "C:\\\\Users\\\\jdoe\\\\Desktop"] {
+    for value in [
+        "jane.doe@contoso-mail.com",
+        "ws-jane01.corp.contoso.net",
+        "00:1A:2B:3C:4D:5E",
+        "4539148803436467",
+        "/users/mkowalski/profile",
+        "DESKTOP-7F3K2L",
+        "fe80::1c2:3ff:fe44:5566%eth0",
+        "C:\\\\Users\\\\jdoe\\\\Desktop",
+    ] {
         assert!(back.contains(value), "{value} not restored");
     }
     assert!(back.contains("--password=[REDACTED:password]") && !back.contains("Winter2024!"), "secrets are one-way");
@@ -167,7 +183,9 @@ fn reveal_restores_the_input_byte_for_byte() {
 }
 
 fn assert_matches_exactly(actual: &[u8], expected: &[u8], what: &str) {
-    for (n, (x, y)) in String::from_utf8_lossy(actual).lines().zip(String::from_utf8_lossy(expected).lines()).enumerate() {
+    for (n, (x, y)) in
+        String::from_utf8_lossy(actual).lines().zip(String::from_utf8_lossy(expected).lines()).enumerate()
+    {
         assert_eq!(x, y, "{what}: line {} differs after --reveal", n + 1);
     }
     assert_eq!(actual, expected, "{what}");
@@ -178,7 +196,11 @@ fn bad_lines_are_rejected_without_showing_their_content() {
     let dir = tempfile::tempdir().unwrap();
     let input = dir.path().join("mixed.ndjson");
     let errors = dir.path().join("errors.ndjson");
-    std::fs::write(&input, "{\"user\":{\"name\":\"alice\"}}\nFailed password for secretuser from 1.2.3.4\n{\"user\":\"trunc\n").unwrap();
+    std::fs::write(
+        &input,
+        "{\"user\":{\"name\":\"alice\"}}\nFailed password for secretuser from 1.2.3.4\n{\"user\":\"trunc\n",
+    )
+    .unwrap();
     let out = anonymize(&["--errors", errors.to_str().unwrap(), input.to_str().unwrap()]);
     assert!(out.status.success());
     let stderr = String::from_utf8_lossy(&out.stderr);
@@ -201,7 +223,8 @@ fn keys_are_required_checked_and_never_shown() {
     assert!(String::from_utf8_lossy(&no_key.stderr).contains("no key"), "{}", String::from_utf8_lossy(&no_key.stderr));
     assert!(no_key.stdout.is_empty());
 
-    let short = logward().env("LOGWARD_KEY", "abcdef0123").args(["anonymize", input.to_str().unwrap()]).output().unwrap();
+    let short =
+        logward().env("LOGWARD_KEY", "abcdef0123").args(["anonymize", input.to_str().unwrap()]).output().unwrap();
     let msg = String::from_utf8_lossy(&short.stderr);
     assert_eq!(short.status.code(), Some(2));
     assert!(msg.contains("10 digits") && !msg.contains("abcdef0123"), "{msg}");
@@ -221,7 +244,11 @@ fn keys_are_required_checked_and_never_shown() {
     assert_eq!(again.status.code(), Some(2), "an existing key must not be overwritten");
     assert_eq!(std::fs::read_to_string(&key).unwrap(), text);
 
-    let with_file = logward().env_remove("LOGWARD_KEY").args(["anonymize", "-q", "--key-file", key.to_str().unwrap(), input.to_str().unwrap()]).output().unwrap();
+    let with_file = logward()
+        .env_remove("LOGWARD_KEY")
+        .args(["anonymize", "-q", "--key-file", key.to_str().unwrap(), input.to_str().unwrap()])
+        .output()
+        .unwrap();
     assert!(with_file.status.success());
     let stderr = String::from_utf8_lossy(&with_file.stderr);
     assert!(!stderr.contains("readable by others") && !stderr.contains(text.trim()), "{stderr}");
@@ -230,11 +257,16 @@ fn keys_are_required_checked_and_never_shown() {
     {
         use std::os::unix::fs::PermissionsExt;
         std::fs::set_permissions(&key, std::fs::Permissions::from_mode(0o644)).unwrap();
-        let shared = logward().env_remove("LOGWARD_KEY").args(["anonymize", "-q", "--key-file", key.to_str().unwrap(), input.to_str().unwrap()]).output().unwrap();
+        let shared = logward()
+            .env_remove("LOGWARD_KEY")
+            .args(["anonymize", "-q", "--key-file", key.to_str().unwrap(), input.to_str().unwrap()])
+            .output()
+            .unwrap();
         assert!(shared.status.success());
         assert!(String::from_utf8_lossy(&shared.stderr).contains("readable by others"));
     }
-    let missing = logward().args(["anonymize", "--key-file", "/nonexistent/k", input.to_str().unwrap()]).output().unwrap();
+    let missing =
+        logward().args(["anonymize", "--key-file", "/nonexistent/k", input.to_str().unwrap()]).output().unwrap();
     assert_eq!(missing.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&missing.stderr).contains("cannot read key file"));
     // Different keys, different pseudonyms.
@@ -246,7 +278,8 @@ fn keys_are_required_checked_and_never_shown() {
 fn risk_report_counts_what_the_output_shows() {
     let dir = tempfile::tempdir().unwrap();
     let report = dir.path().join("risk.json");
-    let args: Vec<String> = ["--risk-report".to_string(), report.display().to_string()].into_iter().chain(inputs()).collect();
+    let args: Vec<String> =
+        ["--risk-report".to_string(), report.display().to_string()].into_iter().chain(inputs()).collect();
     let out = anonymize(&args.iter().map(String::as_str).collect::<Vec<_>>());
     assert!(out.status.success());
     let stderr = String::from_utf8_lossy(&out.stderr);
@@ -269,7 +302,9 @@ fn risk_report_counts_what_the_output_shows() {
     for e in &events {
         let ip = e["source"]["ip"].as_str().map(|s| match s.parse::<std::net::IpAddr>() {
             Ok(std::net::IpAddr::V4(a)) => format!("{}/24", std::net::Ipv4Addr::from(u32::from(a) & !0xff)),
-            Ok(std::net::IpAddr::V6(a)) => format!("{}/48", std::net::Ipv6Addr::from(u128::from(a) & !((1u128 << 80) - 1))),
+            Ok(std::net::IpAddr::V6(a)) => {
+                format!("{}/48", std::net::Ipv6Addr::from(u128::from(a) & !((1u128 << 80) - 1)))
+            }
             Err(_) => s.to_string(),
         });
         let ua = e["user_agent"]["original"].as_str().map(str::to_string);
@@ -285,7 +320,12 @@ fn risk_report_counts_what_the_output_shows() {
     assert_eq!(s["equivalence_classes"], classes.len());
     assert_eq!(s["unique_events"], unique);
     assert_eq!(s["smallest_k"], *classes.values().min().unwrap());
-    let replaced: BTreeMap<String, u64> = r["categories"].as_object().unwrap().iter().map(|(k, v)| (k.clone(), v["replaced"].as_u64().unwrap())).collect();
+    let replaced: BTreeMap<String, u64> = r["categories"]
+        .as_object()
+        .unwrap()
+        .iter()
+        .map(|(k, v)| (k.clone(), v["replaced"].as_u64().unwrap()))
+        .collect();
     assert!(stderr.contains(&format!("{:>9} replaced", replaced["ip"])), "{stderr}");
 }
 
@@ -293,8 +333,18 @@ fn risk_report_counts_what_the_output_shows() {
 fn a_custom_policy_changes_what_is_replaced() {
     let dir = tempfile::tempdir().unwrap();
     let policy = dir.path().join("policy.yml");
-    std::fs::write(&policy, "fields:\n  user: [user.name]\nnot_personal: [message]\nscan_other_strings: false\nkeep:\n  users: [jdoe]\n").unwrap();
-    let out = String::from_utf8(run_ok(&["-q", "--policy", policy.to_str().unwrap(), data("events.ndjson").to_str().unwrap()])).unwrap();
+    std::fs::write(
+        &policy,
+        "fields:\n  user: [user.name]\nnot_personal: [message]\nscan_other_strings: false\nkeep:\n  users: [jdoe]\n",
+    )
+    .unwrap();
+    let out = String::from_utf8(run_ok(&[
+        "-q",
+        "--policy",
+        policy.to_str().unwrap(),
+        data("events.ndjson").to_str().unwrap(),
+    ]))
+    .unwrap();
     assert!(out.contains("\"name\":\"jdoe\""), "kept by the custom allowlist");
     assert!(out.contains("81.2.69.142"), "IPs are not in this policy");
     let bad = dir.path().join("bad.yml");
@@ -307,10 +357,12 @@ fn a_custom_policy_changes_what_is_replaced() {
 #[test]
 fn detection_still_works_on_anonymized_events() {
     let anon = run_ok(&["-q", data("auth.ndjson").to_str().unwrap(), data("access.ndjson").to_str().unwrap()]);
-    let plain_input = [std::fs::read(data("auth.ndjson")).unwrap(), std::fs::read(data("access.ndjson")).unwrap()].concat();
+    let plain_input =
+        [std::fs::read(data("auth.ndjson")).unwrap(), std::fs::read(data("access.ndjson")).unwrap()].concat();
     let rules = |input: Vec<u8>| -> Vec<String> {
         let out = logward().args(["detect", "-q", "--alerts-only"]).write_stdin(input).output().unwrap();
-        let mut r: Vec<String> = ndjson(&out.stdout).iter().map(|e| e["rule"]["name"].as_str().unwrap().to_string()).collect();
+        let mut r: Vec<String> =
+            ndjson(&out.stdout).iter().map(|e| e["rule"]["name"].as_str().unwrap().to_string()).collect();
         r.sort();
         r
     };
@@ -351,9 +403,18 @@ fn the_whole_output_is_searched_for_leaks_when_it_is_a_file() {
     let report = dir.path().join("risk.json");
     let out = dir.path().join("out.ndjson");
     let run = |input: &std::path::Path| {
-        let o = anonymize(&["--risk-report", report.to_str().unwrap(), "-o", out.to_str().unwrap(), input.to_str().unwrap()]);
+        let o = anonymize(&[
+            "--risk-report",
+            report.to_str().unwrap(),
+            "-o",
+            out.to_str().unwrap(),
+            input.to_str().unwrap(),
+        ]);
         assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
-        (serde_json::from_str::<Value>(&std::fs::read_to_string(&report).unwrap()).unwrap(), String::from_utf8_lossy(&o.stderr).to_string())
+        (
+            serde_json::from_str::<Value>(&std::fs::read_to_string(&report).unwrap()).unwrap(),
+            String::from_utf8_lossy(&o.stderr).to_string(),
+        )
     };
     let (clean, stderr) = run(&data("events.ndjson"));
     assert_eq!(clean["residual_leaks"]["total"], 0);

@@ -30,7 +30,11 @@ fn builtin_table_is_generated_from_the_stix_bundle() {
         std::fs::write(&path, &json).unwrap();
         return;
     }
-    assert_eq!(std::fs::read_to_string(&path).unwrap(), json, "stale table: LOGWARD_BLESS=1 cargo test --test attack_table");
+    assert_eq!(
+        std::fs::read_to_string(&path).unwrap(),
+        json,
+        "stale table: LOGWARD_BLESS=1 cargo test --test attack_table"
+    );
     assert_eq!(Table::builtin(), table);
 }
 
@@ -44,7 +48,11 @@ fn names_and_ids_match_the_stix_objects() {
         if o["revoked"].as_bool() == Some(true) || o["x_mitre_deprecated"].as_bool() == Some(true) {
             continue;
         }
-        let Some(r) = o["external_references"].as_array().and_then(|a| a.iter().find(|r| r["source_name"] == "mitre-attack")) else { continue };
+        let Some(r) =
+            o["external_references"].as_array().and_then(|a| a.iter().find(|r| r["source_name"] == "mitre-attack"))
+        else {
+            continue;
+        };
         let id = r["external_id"].as_str().unwrap();
         match o["type"].as_str() {
             Some("attack-pattern") => {

@@ -128,7 +128,10 @@ fn user_rules_with_filters_chains_and_temporal_correlations() {
     // on the crontab event, for the host where both happened.
     assert_eq!(rules_fired(&out), ["curl_pipe_shell", "crontab_edit", "download_then_cron"]);
     let err = String::from_utf8_lossy(&out.stderr);
-    assert!(err.contains("rules/broken.yml: rule 'Broken condition': invalid regex pattern") && err.contains("(skipped)"), "{err}");
+    assert!(
+        err.contains("rules/broken.yml: rule 'Broken condition': invalid regex pattern") && err.contains("(skipped)"),
+        "{err}"
+    );
     assert!(!err.contains('\n') || err.lines().all(|l| l.starts_with("logward")), "one line per problem: {err}");
 }
 
@@ -148,10 +151,20 @@ fn thresholds_and_hours_change_without_editing_rules() {
     // 3 failures are not a brute force at the default threshold of 8, but are at 3.
     let fired = rules_fired(&detect(&["--alerts-only", "cases/ssh_success_after_failures.positive.ndjson"]));
     assert!(!fired.contains(&"ssh_brute_force".to_string()));
-    let fired = rules_fired(&detect(&["--alerts-only", "--set", "ssh_brute_force.count=3", "cases/ssh_success_after_failures.positive.ndjson"]));
+    let fired = rules_fired(&detect(&[
+        "--alerts-only",
+        "--set",
+        "ssh_brute_force.count=3",
+        "cases/ssh_success_after_failures.positive.ndjson",
+    ]));
     assert!(fired.contains(&"ssh_brute_force".to_string()), "{fired:?}");
     // 8 failures over 14 minutes: too slow for 10m, enough for 15m.
-    let fired = rules_fired(&detect(&["--alerts-only", "--set", "ssh_brute_force.timespan=15m", "cases/ssh_brute_force.negative.ndjson"]));
+    let fired = rules_fired(&detect(&[
+        "--alerts-only",
+        "--set",
+        "ssh_brute_force.timespan=15m",
+        "cases/ssh_brute_force.negative.ndjson",
+    ]));
     assert!(fired.contains(&"ssh_brute_force".to_string()), "{fired:?}");
     let out = detect(&["--set", "no_such_rule.count=3"]);
     assert_eq!(out.status.code(), Some(2));
@@ -194,13 +207,15 @@ fn every_sigmahq_rule_loads_and_runs_on_the_shared_logs() {
         return;
     }
     let sigma = sigma.to_string_lossy().to_string();
-    let list = logward().args(["detect", "--strict", "--no-builtin", "--rules", &sigma, "--list-rules"]).output().unwrap();
+    let list =
+        logward().args(["detect", "--strict", "--no-builtin", "--rules", &sigma, "--list-rules"]).output().unwrap();
     assert!(list.status.success(), "{}", String::from_utf8_lossy(&list.stderr));
     let files = walk_yml(&root().join("../shared/data/sigma/rules"));
     assert_eq!(String::from_utf8_lossy(&list.stdout).lines().count() - 1, files, "one rule per file, none skipped");
     for input in ["../shared/data/access/apache_combined_10k.log", "../shared/data/loghub-2k/OpenSSH/OpenSSH_2k.log"] {
         let parsed = logward().current_dir(root()).args(["parse", "-q", input]).output().unwrap();
-        let out = logward().args(["detect", "--rules", &sigma, "--alerts-only"]).write_stdin(parsed.stdout).output().unwrap();
+        let out =
+            logward().args(["detect", "--rules", &sigma, "--alerts-only"]).write_stdin(parsed.stdout).output().unwrap();
         assert!(out.status.success(), "{input}: {}", String::from_utf8_lossy(&out.stderr));
         assert!(!rules_fired(&out).is_empty(), "{input}: no alerts at all");
     }

@@ -9,7 +9,14 @@ use serde_json::{json, Value};
 fn alerts_get_attack_names_threat_types_and_ip_list_tags() {
     let out = logward()
         .current_dir(root())
-        .args(["enrich", "--ip-list", "tor=testdata/enrich/tor.txt", "--errors", "/dev/null", "testdata/enrich/alerts.ndjson"])
+        .args([
+            "enrich",
+            "--ip-list",
+            "tor=testdata/enrich/tor.txt",
+            "--errors",
+            "/dev/null",
+            "testdata/enrich/alerts.ndjson",
+        ])
         .output()
         .unwrap();
     assert!(out.status.success());
@@ -89,7 +96,13 @@ fn geoip_adds_geo_and_as_from_maxmind_databases() {
     let input = "{\"source\":{\"ip\":\"81.2.69.142\"},\"destination\":{\"ip\":\"89.160.20.112\"}}\n{\"source\":{\"ip\":\"10.0.0.1\"}}\n";
     let out = logward()
         .current_dir(root())
-        .args(["enrich", "--geoip", "testdata/geoip/GeoIP2-City-Test.mmdb", "--geoip", "testdata/geoip/GeoLite2-ASN-Test.mmdb"])
+        .args([
+            "enrich",
+            "--geoip",
+            "testdata/geoip/GeoIP2-City-Test.mmdb",
+            "--geoip",
+            "testdata/geoip/GeoLite2-ASN-Test.mmdb",
+        ])
         .write_stdin(input)
         .output()
         .unwrap();
@@ -121,12 +134,21 @@ fn events_nothing_applies_to_pass_through_byte_for_byte() {
     assert_eq!(lines.len(), 3, "the line that is not JSON is rejected");
     assert_eq!(lines[0], untouched.trim_end(), "no tags, not an alert: the bytes as they came");
     assert!(lines[1].contains("\"threat\":{"), "{}", lines[1]);
-    assert!(lines[2].contains("\"threat_type\":\"unknown\""), "an alert with an empty tag list still gets a threat type: {}", lines[2]);
+    assert!(
+        lines[2].contains("\"threat_type\":\"unknown\""),
+        "an alert with an empty tag list still gets a threat type: {}",
+        lines[2]
+    );
     // With an IP list, the address is looked up and the event rewritten when it matches.
     let dir = tempfile::tempdir().unwrap();
     let list = dir.path().join("l.txt");
     std::fs::write(&list, "203.0.113.0/24\n").unwrap();
-    let out = logward().args(["enrich", "-q", "--ip-list"]).arg(format!("bad={}", list.display())).write_stdin(untouched).output().unwrap();
+    let out = logward()
+        .args(["enrich", "-q", "--ip-list"])
+        .arg(format!("bad={}", list.display()))
+        .write_stdin(untouched)
+        .output()
+        .unwrap();
     let v: Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(v["tags"], json!(["ip_list:bad"]));
 }

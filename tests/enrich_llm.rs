@@ -55,7 +55,8 @@ fn serve(
 }
 
 fn answer() -> String {
-    let content = r#"{"severity":"high","threat_type":"brute_force","explanation":"Many failed logins from one address."}"#;
+    let content =
+        r#"{"severity":"high","threat_type":"brute_force","explanation":"Many failed logins from one address."}"#;
     serde_json::json!({"choices": [{"message": {"role": "assistant", "content": content}}]}).to_string()
 }
 

@@ -63,13 +63,19 @@ fn missing_input_and_unmatched_glob_are_usage_errors() {
 #[test]
 fn rotated_sets_are_read_oldest_first() {
     let dir = tempfile::tempdir().unwrap();
-    let line = |d: u32| format!("Jan {d:2} 10:00:00 h sshd[1]: Failed password for root from 203.0.113.{d} port 22 ssh2\n");
+    let line =
+        |d: u32| format!("Jan {d:2} 10:00:00 h sshd[1]: Failed password for root from 203.0.113.{d} port 22 ssh2\n");
     std::fs::write(dir.path().join("auth.log"), line(4)).unwrap();
     std::fs::write(dir.path().join("auth.log.1"), line(3)).unwrap();
     std::fs::write(dir.path().join("auth.log.2.gz"), gzip(line(2).as_bytes())).unwrap();
     std::fs::write(dir.path().join("auth.log.10.gz"), gzip(line(1).as_bytes())).unwrap();
-    let out = logward().args(["parse", "--rotated", "--year", "2024"]).arg(format!("{}/auth.log*", dir.path().display())).output().unwrap();
-    let ips: Vec<String> = ndjson(&out.stdout).iter().map(|e| e["source"]["ip"].as_str().unwrap().to_string()).collect();
+    let out = logward()
+        .args(["parse", "--rotated", "--year", "2024"])
+        .arg(format!("{}/auth.log*", dir.path().display()))
+        .output()
+        .unwrap();
+    let ips: Vec<String> =
+        ndjson(&out.stdout).iter().map(|e| e["source"]["ip"].as_str().unwrap().to_string()).collect();
     assert_eq!(ips, ["203.0.113.1", "203.0.113.2", "203.0.113.3", "203.0.113.4"]);
 }
 
@@ -92,7 +98,11 @@ fn bad_input_is_rejected_clearly_and_accounted() {
     let mut data = Vec::new();
     data.extend_from_slice(AUTH.as_bytes()); // 1 ok
     data.extend_from_slice(b"\x00\x01\x02\x7fELF\x02\x01\x01\x00\x00\x00\n"); // 2 binary
-    data.extend_from_slice("Dec 31 23:58:04 bastion sshd[1]: Failed password for jos\u{e9} from 192.0.2.9 port 1 ssh2\n".replace('\u{e9}', "\u{1}").as_bytes()); // 3 ok (one control char)
+    data.extend_from_slice(
+        "Dec 31 23:58:04 bastion sshd[1]: Failed password for jos\u{e9} from 192.0.2.9 port 1 ssh2\n"
+            .replace('\u{e9}', "\u{1}")
+            .as_bytes(),
+    ); // 3 ok (one control char)
     data.extend_from_slice(b"Dec 31 23:58:05 bastion sshd[1]: Invalid user caf\xe9 from 192.0.2.10\r\n"); // 4 invalid UTF-8 + CRLF
     data.extend_from_slice(&vec![b'A'; 10 * 1024 * 1024]); // 5 a 10 MB line
     data.push(b'\n');
@@ -109,7 +119,8 @@ fn bad_input_is_rejected_clearly_and_accounted() {
     assert_eq!(evs[2]["user"]["name"], "caf\u{fffd}");
     assert_eq!(evs[2]["tags"][0], "invalid_utf8");
     assert!(!evs[2]["event"]["original"].as_str().unwrap().ends_with('\r'));
-    let recs: Vec<serde_json::Value> = std::fs::read_to_string(&errors).unwrap().lines().map(|l| serde_json::from_str(l).unwrap()).collect();
+    let recs: Vec<serde_json::Value> =
+        std::fs::read_to_string(&errors).unwrap().lines().map(|l| serde_json::from_str(l).unwrap()).collect();
     assert_eq!(recs.len(), 2);
     assert_eq!(recs[0]["line"], 2);
     assert!(recs[0]["reason"].as_str().unwrap().contains("binary"));
@@ -173,7 +184,7 @@ fn strict_stops_at_first_rejection_with_status_1() {
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains("<stdin>:1") && err.contains("--strict"), "{err}");
     // Lines before the rejection are written.
-    let input = format!("{{\"a\":1}}\n[]\n{{\"b\":2}}\n");
+    let input = "{\"a\":1}\n[]\n{\"b\":2}\n".to_string();
     let out = logward().args(["parse", "--strict", "--threads", "3"]).write_stdin(input).output().unwrap();
     assert_eq!(out.status.code(), Some(1));
     assert_eq!(ndjson(&out.stdout).len(), 1);
@@ -187,8 +198,18 @@ fn output_is_identical_for_every_thread_count() {
     for i in 0..60_000u32 {
         let (day, hour) = if i < 30_000 { ("Dec 31", 23) } else { ("Jan  1", 0) };
         match i % 4 {
-            0 => data.push_str(&format!("{day} {hour:02}:{:02}:{:02} h sshd[{i}]: Failed password for u{i} from 10.0.{}.{} port {i} ssh2\n", i / 60 % 60, i % 60, i / 256 % 256, i % 256)),
-            1 => data.push_str(&format!("{day} {hour:02}:{:02}:{:02} h sudo: u{i} : TTY=pts/0 ; PWD=/ ; USER=root ; COMMAND=/bin/id {i}\n", i / 60 % 60, i % 60)),
+            0 => data.push_str(&format!(
+                "{day} {hour:02}:{:02}:{:02} h sshd[{i}]: Failed password for u{i} from 10.0.{}.{} port {i} ssh2\n",
+                i / 60 % 60,
+                i % 60,
+                i / 256 % 256,
+                i % 256
+            )),
+            1 => data.push_str(&format!(
+                "{day} {hour:02}:{:02}:{:02} h sudo: u{i} : TTY=pts/0 ; PWD=/ ; USER=root ; COMMAND=/bin/id {i}\n",
+                i / 60 % 60,
+                i % 60
+            )),
             2 => data.push_str("\x00garbage\n"),
             _ => data.push_str(&format!("{day} {hour:02}:00:00 h kernel: message number {i}\n")),
         }
@@ -270,7 +291,12 @@ fn live_input_is_flushed_when_it_stalls() {
 fn output_file_and_quiet() {
     let dir = tempfile::tempdir().unwrap();
     let out_file = dir.path().join("events.ndjson");
-    let out = logward().args(["parse", "--quiet", "--year", "2023", "-o"]).arg(&out_file).write_stdin(format!("{AUTH}\x00bad\n")).output().unwrap();
+    let out = logward()
+        .args(["parse", "--quiet", "--year", "2023", "-o"])
+        .arg(&out_file)
+        .write_stdin(format!("{AUTH}\x00bad\n"))
+        .output()
+        .unwrap();
     assert!(out.status.success());
     assert!(out.stdout.is_empty());
     assert!(out.stderr.is_empty(), "{}", String::from_utf8_lossy(&out.stderr));

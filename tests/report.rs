@@ -64,7 +64,12 @@ fn count_by(events: &[&Value], path: &str) -> BTreeMap<String, u64> {
 }
 
 fn rows(counted: &Value) -> BTreeMap<String, u64> {
-    counted["rows"].as_array().unwrap().iter().map(|r| (r["value"].as_str().unwrap().to_string(), r["count"].as_u64().unwrap())).collect()
+    counted["rows"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| (r["value"].as_str().unwrap().to_string(), r["count"].as_u64().unwrap()))
+        .collect()
 }
 
 #[test]
@@ -98,14 +103,20 @@ fn numbers_equal_counts_computed_from_the_input() {
 
     let auth: Vec<&Value> = events
         .iter()
-        .filter(|e| field(e, "event.category").and_then(Value::as_array).is_some_and(|c| c.iter().any(|c| c == "authentication")))
+        .filter(|e| {
+            field(e, "event.category")
+                .and_then(Value::as_array)
+                .is_some_and(|c| c.iter().any(|c| c == "authentication"))
+        })
         .copied()
         .collect();
-    let outcome = |o: &str| auth.iter().filter(|e| field(e, "event.outcome").and_then(Value::as_str) == Some(o)).count() as u64;
+    let outcome =
+        |o: &str| auth.iter().filter(|e| field(e, "event.outcome").and_then(Value::as_str) == Some(o)).count() as u64;
     let l = &r["logins"];
     assert_eq!((l["failures"].as_u64(), l["successes"].as_u64()), (Some(outcome("failure")), Some(outcome("success"))));
     let root_row = l["top_users"].as_array().unwrap().iter().find(|u| u["user"] == "root").unwrap();
-    let root_auth: Vec<&&Value> = auth.iter().filter(|e| field(e, "user.name").and_then(Value::as_str) == Some("root")).collect();
+    let root_auth: Vec<&&Value> =
+        auth.iter().filter(|e| field(e, "user.name").and_then(Value::as_str) == Some("root")).collect();
     assert_eq!(root_row["attempts"], root_auth.len() as u64);
     let per_user = count_by(&auth, "user.name");
     let ones = per_user.values().filter(|&&n| n == 1).count() as u64;
@@ -114,7 +125,12 @@ fn numbers_equal_counts_computed_from_the_input() {
 
     let a = &r["alerts"];
     assert_eq!(a["total"], alerts.len() as u64);
-    let by_rule: BTreeMap<String, u64> = a["rules"].as_array().unwrap().iter().map(|r| (r["id"].as_str().unwrap().to_string(), r["count"].as_u64().unwrap())).collect();
+    let by_rule: BTreeMap<String, u64> = a["rules"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| (r["id"].as_str().unwrap().to_string(), r["count"].as_u64().unwrap()))
+        .collect();
     assert_eq!(by_rule, count_by(&alerts, "rule.id"));
     assert_eq!(rows(&a["levels"]), count_by(&alerts, "logward.detect.level"));
     assert_eq!(rows(&a["tactics"]).values().sum::<u64>(), 2);
@@ -122,17 +138,29 @@ fn numbers_equal_counts_computed_from_the_input() {
     let scored: Vec<&Value> = all.iter().filter(|e| field(e, "logward.anomaly.score").is_some()).copied().collect();
     let an = &r["anomalies"];
     assert_eq!(an["scored"], scored.len() as u64);
-    assert_eq!(an["histogram"].as_array().unwrap().iter().map(|b| b["count"].as_u64().unwrap()).sum::<u64>(), scored.len() as u64);
-    let max = scored.iter().map(|e| field(e, "logward.anomaly.score").unwrap().as_f64().unwrap()).fold(f64::MIN, f64::max);
+    assert_eq!(
+        an["histogram"].as_array().unwrap().iter().map(|b| b["count"].as_u64().unwrap()).sum::<u64>(),
+        scored.len() as u64
+    );
+    let max =
+        scored.iter().map(|e| field(e, "logward.anomaly.score").unwrap().as_f64().unwrap()).fold(f64::MIN, f64::max);
     assert_eq!(an["most_anomalous"][0]["score"].as_f64(), Some(max));
     assert_eq!(an["most_anomalous"][0]["template"], "Receiving block <*> step 2");
 
     let p = &r["processes"];
-    assert_eq!(rows(&p["parent_child"]), BTreeMap::from([("explorer.exe → powershell.exe".into(), 1), ("powershell.exe → cmd.exe".into(), 1)]));
+    assert_eq!(
+        rows(&p["parent_child"]),
+        BTreeMap::from([("explorer.exe → powershell.exe".into(), 1), ("powershell.exe → cmd.exe".into(), 1)])
+    );
 
     let q = &r["data_quality"];
-    let finding = |name: &str| q["findings"].as_array().unwrap().iter().find(|f| f["finding"] == name).map(|f| f["count"].as_u64().unwrap());
-    assert_eq!(finding("events without @timestamp"), Some(all.iter().filter(|e| field(e, "@timestamp").is_none()).count() as u64));
+    let finding = |name: &str| {
+        q["findings"].as_array().unwrap().iter().find(|f| f["finding"] == name).map(|f| f["count"].as_u64().unwrap())
+    };
+    assert_eq!(
+        finding("events without @timestamp"),
+        Some(all.iter().filter(|e| field(e, "@timestamp").is_none()).count() as u64)
+    );
     let lines: Vec<&str> = std::fs::read_to_string(root().join(EVENTS)).unwrap().leak().lines().collect();
     let distinct: std::collections::HashSet<&&str> = lines.iter().collect();
     assert_eq!(finding("duplicate events"), Some((lines.len() - distinct.len()) as u64));
@@ -156,9 +184,17 @@ fn each_section_appears_only_with_its_data() {
     let base = r#"{"@timestamp":"2024-01-01T00:00:00Z","event":{"dataset":"t","action":"a"}}"#;
     let sections = [
         ("top_talkers", "## Top talkers", r#"{"@timestamp":"2024-01-01T00:00:01Z","source":{"ip":"192.0.2.1"}}"#),
-        ("logins", "## Login attempts", r#"{"@timestamp":"2024-01-01T00:00:01Z","event":{"category":["authentication"],"outcome":"failure"}}"#),
+        (
+            "logins",
+            "## Login attempts",
+            r#"{"@timestamp":"2024-01-01T00:00:01Z","event":{"category":["authentication"],"outcome":"failure"}}"#,
+        ),
         ("alerts", "## Alerts", r#"{"@timestamp":"2024-01-01T00:00:01Z","event":{"kind":"alert"},"rule":{"id":"x"}}"#),
-        ("anomalies", "## Anomalies", r#"{"@timestamp":"2024-01-01T00:00:01Z","logward":{"anomaly":{"score":0.5,"severity":"low"}}}"#),
+        (
+            "anomalies",
+            "## Anomalies",
+            r#"{"@timestamp":"2024-01-01T00:00:01Z","logward":{"anomaly":{"score":0.5,"severity":"low"}}}"#,
+        ),
         ("processes", "## Processes", r#"{"@timestamp":"2024-01-01T00:00:01Z","process":{"pid":4}}"#),
         ("data_quality", "## Data quality", r#"{"event":{"dataset":"t"}}"#),
     ];
@@ -189,8 +225,11 @@ fn html_is_well_formed_and_holds_one_chart_per_plot() {
     let path = dir.path().join("r.html");
     report(&["-q", "--format", "html", "-o", path.to_str().unwrap(), "--rejects", REJECTS, EVENTS], None);
     let html = std::fs::read_to_string(&path).unwrap();
-    let doc = roxmltree::Document::parse_with_options(&html, roxmltree::ParsingOptions { allow_dtd: true, ..Default::default() })
-        .expect("the HTML is well-formed XML");
+    let doc = roxmltree::Document::parse_with_options(
+        &html,
+        roxmltree::ParsingOptions { allow_dtd: true, ..Default::default() },
+    )
+    .expect("the HTML is well-formed XML");
     let named = |n: &str| doc.descendants().filter(|d| d.tag_name().name() == n).count();
     // Event types, timeline, logins (top users, attempts per user), alert levels, score histogram.
     assert_eq!(named("svg"), 6);
@@ -202,7 +241,8 @@ fn html_is_well_formed_and_holds_one_chart_per_plot() {
     let hostile = "{\"@timestamp\":\"2024-01-01T00:00:00Z\",\"user\":{\"name\":\"<b>x</b>&\\u0001\"},\"event\":{\"category\":[\"authentication\"],\"outcome\":\"failure\"}}\n";
     let (out, _) = report(&["-q", "--format", "html"], Some(hostile));
     let html = String::from_utf8(out).unwrap();
-    roxmltree::Document::parse_with_options(&html, roxmltree::ParsingOptions { allow_dtd: true, ..Default::default() }).unwrap();
+    roxmltree::Document::parse_with_options(&html, roxmltree::ParsingOptions { allow_dtd: true, ..Default::default() })
+        .unwrap();
     assert!(html.contains("&lt;b&gt;x&lt;/b&gt;&amp;"));
 }
 
@@ -210,13 +250,28 @@ fn html_is_well_formed_and_holds_one_chart_per_plot() {
 fn png_dir_holds_each_chart_of_the_report_as_a_drawn_png() {
     let dir = tempfile::tempdir().unwrap();
     let pngs = dir.path().join("charts");
-    let out = logward().args(["report", "--format", "json", "--png-dir"]).arg(&pngs).args(["--rejects", REJECTS, EVENTS]).output().unwrap();
+    let out = logward()
+        .args(["report", "--format", "json", "--png-dir"])
+        .arg(&pngs)
+        .args(["--rejects", REJECTS, EVENTS])
+        .output()
+        .unwrap();
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     assert!(String::from_utf8_lossy(&out.stderr).contains("wrote 6 charts as PNG"));
-    let mut names: Vec<String> = std::fs::read_dir(&pngs).unwrap().map(|e| e.unwrap().file_name().into_string().unwrap()).collect();
+    let mut names: Vec<String> =
+        std::fs::read_dir(&pngs).unwrap().map(|e| e.unwrap().file_name().into_string().unwrap()).collect();
     names.sort();
-    assert_eq!(names, ["01-events-by-type.png", "02-events-per-1m.png", "03-attempts-of-the-top-users.png",
-        "04-users-by-number-of-attempts.png", "05-alerts-by-level.png", "06-anomaly-scores.png"]);
+    assert_eq!(
+        names,
+        [
+            "01-events-by-type.png",
+            "02-events-per-1m.png",
+            "03-attempts-of-the-top-users.png",
+            "04-users-by-number-of-attempts.png",
+            "05-alerts-by-level.png",
+            "06-anomaly-scores.png"
+        ]
+    );
     for name in &names {
         let img = image::open(pngs.join(name)).unwrap().to_rgb8();
         assert_eq!(img.width(), 860, "{name}");
@@ -271,7 +326,9 @@ fn csv_round_trips_through_a_csv_reader() {
     let header: Vec<String> = reader.headers().unwrap().iter().map(str::to_string).collect();
     let got: Vec<BTreeMap<String, String>> = reader
         .records()
-        .map(|r| header.iter().cloned().zip(r.unwrap().iter().map(str::to_string)).filter(|(_, v)| !v.is_empty()).collect())
+        .map(|r| {
+            header.iter().cloned().zip(r.unwrap().iter().map(str::to_string)).filter(|(_, v)| !v.is_empty()).collect()
+        })
         .collect();
     let want: Vec<BTreeMap<String, String>> = input_events()
         .iter()
@@ -289,7 +346,8 @@ fn csv_round_trips_through_a_csv_reader() {
     assert_eq!(header[0], "@timestamp");
 
     // Chosen columns, in the order given, a header even without rows.
-    let (out, _) = report(&["-q", "--format", "csv", "--fields", "user.name,@timestamp", "--fields", "source.ip", EVENTS], None);
+    let (out, _) =
+        report(&["-q", "--format", "csv", "--fields", "user.name,@timestamp", "--fields", "source.ip", EVENTS], None);
     let text = String::from_utf8(out).unwrap();
     let mut lines = text.lines();
     assert_eq!(lines.next(), Some("user.name,@timestamp,source.ip"));

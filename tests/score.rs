@@ -20,7 +20,9 @@ fn hdfs() -> std::path::PathBuf {
 
 #[test]
 fn scores_are_deterministic_across_runs_and_threads() {
-    let run = |threads: &str| logward().args(["score", "-q", "--model", "hdfs", "--threads", threads]).arg(hdfs()).output().unwrap();
+    let run = |threads: &str| {
+        logward().args(["score", "-q", "--model", "hdfs", "--threads", threads]).arg(hdfs()).output().unwrap()
+    };
     let one = run("1");
     assert!(one.status.success(), "{}", String::from_utf8_lossy(&one.stderr));
     assert_eq!(one.stdout, run("1").stdout);
@@ -76,7 +78,15 @@ fn sessions_that_stop_early_or_hold_unknown_templates_are_flagged() {
     let high = |s: &str| s == "high" || s == "critical";
     for (key, sev, events) in &severity {
         assert_eq!(key.starts_with("blk-normal"), !high(sev), "{key}: {sev}");
-        assert_eq!(*events, match *key { "blk-normal-1" | "blk-normal-3" => 19, "blk-normal-2" => 13, "blk-short" => 3, _ => 16 });
+        assert_eq!(
+            *events,
+            match *key {
+                "blk-normal-1" | "blk-normal-3" => 19,
+                "blk-normal-2" => 13,
+                "blk-short" => 3,
+                _ => 16,
+            }
+        );
     }
     assert_eq!(severity.len(), 5);
     assert!(sessions.iter().all(|s| s["event"]["dataset"] == "logward.session"));
@@ -85,7 +95,8 @@ fn sessions_that_stop_early_or_hold_unknown_templates_are_flagged() {
 #[test]
 fn the_anomaly_object_is_added_and_every_other_byte_kept() {
     let input = std::fs::read_to_string(root().join("testdata/score/mixed.ndjson")).unwrap();
-    let out = logward().args(["score", "--model", "hdfs"]).arg(root().join("testdata/score/mixed.ndjson")).output().unwrap();
+    let out =
+        logward().args(["score", "--model", "hdfs"]).arg(root().join("testdata/score/mixed.ndjson")).output().unwrap();
     assert!(out.status.success());
     assert_accounted(&out.stderr, 7);
     let text = String::from_utf8(out.stdout).unwrap();
@@ -131,7 +142,10 @@ fn the_default_auth_model_flags_attacks_and_not_routine_logins() {
     let out = logward().args(["score", "-q"]).write_stdin(parsed.stdout).output().unwrap();
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     let by_message = |needle: &str| -> String {
-        let ev = ndjson(&out.stdout).into_iter().find(|e| e["message"].as_str().is_some_and(|m| m.contains(needle))).unwrap();
+        let ev = ndjson(&out.stdout)
+            .into_iter()
+            .find(|e| e["message"].as_str().is_some_and(|m| m.contains(needle)))
+            .unwrap();
         anomaly(&ev)["severity"].as_str().unwrap().to_string()
     };
     assert_eq!(by_message("Invalid user admin"), "critical");
@@ -160,7 +174,8 @@ fn the_onnx_graph_and_its_metadata_must_agree() {
     let no_model = |b: &[u8]| String::from_utf8_lossy(b).replace("\"model\":\"hdfs\"", "");
     assert_eq!(no_model(&ok.stdout), no_model(&shipped.stdout), "a model loaded by path scores like the built-in one");
 
-    let cases: [(&str, &dyn Fn(&mut Value), &str); 4] = [
+    type Edit<'a> = &'a dyn Fn(&mut Value);
+    let cases: [(&str, Edit, &str); 4] = [
         ("vocab", &|m| m["vocabulary"].as_array_mut().unwrap().push("extra".into()), "different training runs"),
         ("window", &|m| m["window"] = 6.into(), "'tokens' input is not [batch, 6]"),
         ("version", &|m| m["feature_version"] = 99.into(), "features version 99"),
@@ -205,7 +220,12 @@ fn a_missing_onnx_runtime_is_one_line_saying_how_to_install_it() {
     assert_eq!(err.lines().count(), 1, "{err}");
     assert!(err.contains("needs the ONNX Runtime library") && err.contains("scripts/fetch-onnxruntime.sh"), "{err}");
     // Every other stage works without it.
-    let parse = logward().args(["parse", "-q"]).arg(root().join("testdata/parse/auth.log")).env("ORT_DYLIB_PATH", "/nonexistent").output().unwrap();
+    let parse = logward()
+        .args(["parse", "-q"])
+        .arg(root().join("testdata/parse/auth.log"))
+        .env("ORT_DYLIB_PATH", "/nonexistent")
+        .output()
+        .unwrap();
     assert!(parse.status.success());
 }
 
@@ -257,13 +277,29 @@ fn export_features_writes_numpy_arrays_of_the_windows() {
                  {\"logward\":{\"session\":{\"id\":\"b\"},\"template\":{\"id\":\"t2\"}}}\n\
                  {\"logward\":{\"session\":{\"id\":\"a\"},\"template\":{\"id\":\"t2\"}},\"message\":\"hello world\"}\n\
                  {\"message\":\"no template\"}\n";
-    let out = logward().args(["score", "--window", "3", "--export-features"]).arg(&path).write_stdin(input).output().unwrap();
+    let out =
+        logward().args(["score", "--window", "3", "--export-features"]).arg(&path).write_stdin(input).output().unwrap();
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     assert!(out.stdout.is_empty());
-    assert!(String::from_utf8_lossy(&out.stderr).contains("wrote 5 windows (3 events, 2 sessions, 2 templates, window 3)"));
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("wrote 5 windows (3 events, 2 sessions, 2 templates, window 3)")
+    );
     let entries = unzip(&std::fs::read(&path).unwrap());
     let names: Vec<&str> = entries.iter().map(|(n, _)| n.as_str()).collect();
-    assert_eq!(names, ["tokens.npy", "content.npy", "session.npy", "end.npy", "vocabulary.npy", "idf.npy", "window.npy", "feature_version.npy", "session_field.npy"]);
+    assert_eq!(
+        names,
+        [
+            "tokens.npy",
+            "content.npy",
+            "session.npy",
+            "end.npy",
+            "vocabulary.npy",
+            "idf.npy",
+            "window.npy",
+            "feature_version.npy",
+            "session_field.npy"
+        ]
+    );
     let (header, data) = npy(&entries[0].1);
     assert!(header.contains("'descr': '<i8'") && header.contains("'shape': (5, 3)"), "{header}");
     let tokens: Vec<i64> = data.chunks(8).map(|c| i64::from_le_bytes(c.try_into().unwrap())).collect();
@@ -301,7 +337,13 @@ fn single_and_both_modes_score_content_and_fuse_the_two_models() {
     let sequence = run("sequence");
     let q0 = anomaly(&sequence[0])["score"].as_f64().unwrap();
     let expected = (q0 / high("sequence")).max(s[0] / high("single"));
-    assert!((b0 - expected).abs() < 2e-3, "both = the larger score in units of each model's high threshold: {b0} vs {expected}");
-    assert!(anomaly(&both[1])["score"].as_f64().is_some(), "an event without a template is scored by the single-event model");
+    assert!(
+        (b0 - expected).abs() < 2e-3,
+        "both = the larger score in units of each model's high threshold: {b0} vs {expected}"
+    );
+    assert!(
+        anomaly(&both[1])["score"].as_f64().is_some(),
+        "an event without a template is scored by the single-event model"
+    );
     assert!(anomaly(&sequence[1]).is_null(), "and passes through unscored in sequence mode");
 }

@@ -13,7 +13,10 @@ fn shared() -> Option<PathBuf> {
     if p.is_dir() {
         return Some(p);
     }
-    assert!(std::env::var_os("LOGWARD_SKIP_SHARED").is_some(), "../shared/data is missing (set LOGWARD_SKIP_SHARED=1 to skip)");
+    assert!(
+        std::env::var_os("LOGWARD_SKIP_SHARED").is_some(),
+        "../shared/data is missing (set LOGWARD_SKIP_SHARED=1 to skip)"
+    );
     None
 }
 
@@ -130,7 +133,9 @@ fn known_difference(fb_field: &str, fb: &Value, ours: Option<&Value>) -> bool {
     }
     match fb_field {
         // Filebeat lower-cased methods for a while ("get").
-        "http.request.method" => ours.and_then(Value::as_str).is_some_and(|o| fb.as_str().is_some_and(|f| f.eq_ignore_ascii_case(o))),
+        "http.request.method" => {
+            ours.and_then(Value::as_str).is_some_and(|o| fb.as_str().is_some_and(|f| f.eq_ignore_ascii_case(o)))
+        }
         // Filebeat's user.name for "session opened for user root by vagrant" is the target;
         // we report the actor in user.name and the target in user.effective.name.
         "user.name" => ours.is_some(),
@@ -164,8 +169,10 @@ fn fields_agree_with_filebeat_expected_documents() {
         // The Filebeat harness reads zone-less times in a fixed zone: do the same.
         let tz = docs.iter().find_map(|d| d.get("event.timezone").and_then(Value::as_str)).unwrap_or("UTC").to_string();
         let (evs, _) = parse_file(&log, &["--tz", &tz]);
-        let by_original: BTreeMap<String, &Value> =
-            evs.iter().map(|e| (get(e, "event.original").and_then(Value::as_str).unwrap_or("").to_string(), e)).collect();
+        let by_original: BTreeMap<String, &Value> = evs
+            .iter()
+            .map(|e| (get(e, "event.original").and_then(Value::as_str).unwrap_or("").to_string(), e))
+            .collect();
         let lines: Vec<&str> = std::str::from_utf8(&raw).unwrap().lines().collect();
         for doc in docs {
             let Some(offset) = doc.get("log.offset").and_then(Value::as_u64) else { continue };
@@ -200,7 +207,11 @@ fn fields_agree_with_filebeat_expected_documents() {
                 let ms = |t: &str| chrono::DateTime::parse_from_rfc3339(t).unwrap().timestamp_millis();
                 let ours_t = get(ours, "@timestamp").and_then(Value::as_str).map(ms);
                 if ours_t != Some(ms(ts)) {
-                    mismatches.entry("@timestamp".into()).or_default().push(format!("{}: {ts} vs {:?}", log.display(), get(ours, "@timestamp")));
+                    mismatches.entry("@timestamp".into()).or_default().push(format!(
+                        "{}: {ts} vs {:?}",
+                        log.display(),
+                        get(ours, "@timestamp")
+                    ));
                 }
             }
         }

@@ -14,7 +14,8 @@ fn template(e: &Value) -> (&str, &str) {
 }
 
 fn parse(args: &[&str], input: &Path) -> std::process::Output {
-    let out = logward().current_dir(root()).arg("parse").arg("--year").arg("2024").args(args).arg(input).output().unwrap();
+    let out =
+        logward().current_dir(root()).arg("parse").arg("--year").arg("2024").args(args).arg(input).output().unwrap();
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     out
 }
@@ -25,10 +26,17 @@ fn template_table_has_the_expected_patterns() {
     let table = dir.path().join("table.ndjson");
     let out = parse(&["--templates-out", table.to_str().unwrap()], Path::new(SSHD));
     assert_matches_file(&std::fs::read(&table).unwrap(), &root().join("testdata/templates/expected-table.ndjson"));
-    let patterns: Vec<String> = std::fs::read_to_string(&table).unwrap().lines().map(|l| serde_json::from_str::<Value>(l).unwrap()["pattern"].as_str().unwrap().to_string()).collect();
+    let patterns: Vec<String> = std::fs::read_to_string(&table)
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str::<Value>(l).unwrap()["pattern"].as_str().unwrap().to_string())
+        .collect();
     assert!(patterns.contains(&"Failed password for <*> from <*> port <*> <*>".to_string()));
     assert!(patterns.contains(&"Invalid user <*> from <*>".to_string()));
-    assert!(patterns.contains(&"cupsd startup succeeded".to_string()) && patterns.contains(&"cupsd shutdown succeeded".to_string()));
+    assert!(
+        patterns.contains(&"cupsd startup succeeded".to_string())
+            && patterns.contains(&"cupsd shutdown succeeded".to_string())
+    );
     assert!(patterns.contains(&"Failed none for invalid user ftp from <*> port <*> <*>".to_string()));
     // Every event carries an id that is the hash of its pattern.
     for e in ndjson(&out.stdout) {
@@ -87,7 +95,11 @@ fn state_file_round_trip_and_frozen_mode() {
     assert_eq!(std::fs::read(&state).unwrap(), before);
     // Frozen without a state file is an error, not a silent empty set.
     let missing = dir.path().join("missing.json");
-    let out = logward().args(["parse", "--templates", missing.to_str().unwrap(), "--templates-frozen"]).arg(root().join(SSHD)).output().unwrap();
+    let out = logward()
+        .args(["parse", "--templates", missing.to_str().unwrap(), "--templates-frozen"])
+        .arg(root().join(SSHD))
+        .output()
+        .unwrap();
     assert_eq!(out.status.code(), Some(2));
 }
 

@@ -8,7 +8,16 @@ use serde_json::{json, Value};
 fn csv_events() -> Vec<u8> {
     let out = logward()
         .current_dir(root())
-        .args(["parse", "-q", "--format", "csv", "testdata/tree/process_events.csv", "testdata/tree/network_events.csv", "testdata/tree/file_events.csv", "testdata/tree/registry_events.csv"])
+        .args([
+            "parse",
+            "-q",
+            "--format",
+            "csv",
+            "testdata/tree/process_events.csv",
+            "testdata/tree/network_events.csv",
+            "testdata/tree/file_events.csv",
+            "testdata/tree/registry_events.csv",
+        ])
         .output()
         .unwrap();
     assert!(out.status.success());
@@ -18,25 +27,48 @@ fn csv_events() -> Vec<u8> {
 #[test]
 fn csv_exports_to_tree_in_every_format() {
     let events = csv_events();
-    for (format, file) in [("text", "expected-15150.txt"), ("md", "expected-15150.md"), ("ndjson", "expected-15150.ndjson"), ("dot", "expected-15150.dot")] {
-        let out = logward().args(["tree", "--pid", "15150", "--format", format]).write_stdin(events.clone()).output().unwrap();
+    for (format, file) in [
+        ("text", "expected-15150.txt"),
+        ("md", "expected-15150.md"),
+        ("ndjson", "expected-15150.ndjson"),
+        ("dot", "expected-15150.dot"),
+    ] {
+        let out = logward()
+            .args(["tree", "--pid", "15150", "--format", format])
+            .write_stdin(events.clone())
+            .output()
+            .unwrap();
         assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
         assert_matches_file(&out.stdout, &root().join("testdata/tree").join(file));
     }
-    let out = logward().args(["tree", "--pid", "15150", "--format", "ndjson"]).write_stdin(events.clone()).output().unwrap();
+    let out =
+        logward().args(["tree", "--pid", "15150", "--format", "ndjson"]).write_stdin(events.clone()).output().unwrap();
     let nodes: Vec<Value> = ndjson(&out.stdout);
     let names: Vec<&str> = nodes.iter().map(|n| n["process"]["name"].as_str().unwrap()).collect();
     assert_eq!(names, ["powershell.exe", "cmd.exe", "whoami.exe", "rundll32.exe"]);
     assert_eq!(nodes[2]["logward"]["tree"]["path"], json!([15150, 15160, 15161]));
     assert_eq!(nodes[0]["logward"]["tree"]["activity"]["connections"], json!({"198.51.100.7:443": 2}));
-    assert_eq!(nodes[3]["logward"]["tree"]["activity"]["registry"], json!({"HKCU\\Software\\Microsoft\\Windows\\CurrentVersion\\Run\\updater": 1}));
+    assert_eq!(
+        nodes[3]["logward"]["tree"]["activity"]["registry"],
+        json!({"HKCU\\Software\\Microsoft\\Windows\\CurrentVersion\\Run\\updater": 1})
+    );
     // --depth and --name
-    let out = logward().args(["tree", "--name", "POWERSHELL.EXE", "--depth", "1", "--format", "ndjson"]).write_stdin(events).output().unwrap();
+    let out = logward()
+        .args(["tree", "--name", "POWERSHELL.EXE", "--depth", "1", "--format", "ndjson"])
+        .write_stdin(events)
+        .output()
+        .unwrap();
     assert_eq!(ndjson(&out.stdout).len(), 3);
 }
 
 fn edge_nodes(args: &[&str]) -> (Vec<Value>, String) {
-    let out = logward().current_dir(root()).args(["tree", "--format", "ndjson"]).args(args).arg("testdata/tree/edge_cases.ndjson").output().unwrap();
+    let out = logward()
+        .current_dir(root())
+        .args(["tree", "--format", "ndjson"])
+        .args(args)
+        .arg("testdata/tree/edge_cases.ndjson")
+        .output()
+        .unwrap();
     assert!(out.status.success());
     let nodes = ndjson(&out.stdout);
     (nodes, String::from_utf8_lossy(&out.stderr).into_owned())

@@ -36,13 +36,13 @@ const V4_CLASSES: &[([u8; 4], u32)] = &[
 ];
 
 const V6_CLASSES: &[(u128, u32)] = &[
-    (0, 128),                                          // ::
-    (1, 128),                                          // ::1
-    (0x0064_ff9b << 96, 96),                           // NAT64
-    (0x2001_0db8 << 96, 32),                           // documentation
-    (0xfc00 << 112, 7),                                // unique local
-    (0xfe80 << 112, 10),                               // link-local: interface ids change
-    (0xff00 << 112, 8),                                // multicast
+    (0, 128),                // ::
+    (1, 128),                // ::1
+    (0x0064_ff9b << 96, 96), // NAT64
+    (0x2001_0db8 << 96, 32), // documentation
+    (0xfc00 << 112, 7),      // unique local
+    (0xfe80 << 112, 10),     // link-local: interface ids change
+    (0xff00 << 112, 8),      // multicast
 ];
 
 impl IpCipher {
@@ -135,11 +135,7 @@ fn v4_class(ip: Ipv4Addr) -> Option<u32> {
 
 fn v6_class(ip: Ipv6Addr) -> Option<u32> {
     let x = u128::from(ip);
-    V6_CLASSES
-        .iter()
-        .filter(|(net, bits)| x & (!0u128 << (128 - bits)) == *net)
-        .map(|(_, bits)| *bits)
-        .max()
+    V6_CLASSES.iter().filter(|(net, bits)| x & (!0u128 << (128 - bits)) == *net).map(|(_, bits)| *bits).max()
 }
 
 #[cfg(test)]
@@ -150,9 +146,22 @@ mod tests {
     fn classes_are_kept_and_everything_reverses() {
         let c = IpCipher::new([9; 32]);
         let cases = [
-            "10.1.2.3", "192.168.1.20", "172.16.5.4", "127.0.0.53", "169.254.1.1", "224.0.0.251", "192.0.2.7",
-            "203.0.113.9", "8.8.8.8", "24.5.0.80", "fe80::1c2:3ff:fe44:5566", "fd00::1", "2001:db8::42",
-            "2a00:1450:4001::200e", "ff02::fb", "::ffff:10.0.0.1",
+            "10.1.2.3",
+            "192.168.1.20",
+            "172.16.5.4",
+            "127.0.0.53",
+            "169.254.1.1",
+            "224.0.0.251",
+            "192.0.2.7",
+            "203.0.113.9",
+            "8.8.8.8",
+            "24.5.0.80",
+            "fe80::1c2:3ff:fe44:5566",
+            "fd00::1",
+            "2001:db8::42",
+            "2a00:1450:4001::200e",
+            "ff02::fb",
+            "::ffff:10.0.0.1",
         ];
         for s in cases {
             let ip: IpAddr = s.parse().unwrap();

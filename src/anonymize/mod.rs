@@ -13,13 +13,13 @@ pub mod shift;
 pub mod text;
 pub mod values;
 
+use crate::fasthash::FastMap;
 use crate::io::stage::Output;
 use crate::io::{LineRef, Outcome, Source, Stage};
-use fpe::Dir;
 use crate::jsonscan::{self as json, Scalar};
+use fpe::Dir;
 use policy::{secret_type, Category, SECRET_TYPES};
 use risk::{EventRisk, RiskState};
-use crate::fasthash::FastMap;
 use std::cell::RefCell;
 use std::path::PathBuf;
 use values::{Ctx, Pseudonymizer};
@@ -170,7 +170,8 @@ impl Anonymizer {
                     .map(|(cat, _)| *cat)
                     .collect();
                 risk.quasi = self.quasi_key(line, scalars, new, &paths);
-                risk.fields = paths.into_iter().zip(scalars.iter()).map(|(path, s)| (path, class_category(s.class))).collect();
+                risk.fields =
+                    paths.into_iter().zip(scalars.iter()).map(|(path, s)| (path, class_category(s.class))).collect();
                 risk.found = std::mem::take(&mut ctx.found);
             }
             out.push(b'\n');
@@ -184,9 +185,10 @@ impl Anonymizer {
         let mut any = false;
         for q in &self.opts.pseudonymizer.policy.quasi_identifiers {
             let (field, modifier) = q.split_once('/').unwrap_or((q, ""));
-            let value = paths.iter().position(|p| p == field).map(|i| {
-                new[i].clone().unwrap_or_else(|| line[scalars[i].span.clone()].to_string())
-            });
+            let value = paths
+                .iter()
+                .position(|p| p == field)
+                .map(|i| new[i].clone().unwrap_or_else(|| line[scalars[i].span.clone()].to_string()));
             let v = value.map(|v| generalize(&v, modifier));
             any |= v.is_some();
             key.push_str(v.as_deref().unwrap_or("\u{0}"));
@@ -241,7 +243,8 @@ impl Anonymizer {
         let quasi = &self.opts.pseudonymizer.policy.quasi_identifiers;
         let report = state.report(quasi, &self.opts.domain, &self.opts.pseudonymizer.time);
         let text = serde_json::to_string_pretty(&report)? + "\n";
-        std::fs::write(path, text).map_err(|e| anyhow::anyhow!("cannot write risk report '{}': {e}", path.display()))?;
+        std::fs::write(path, text)
+            .map_err(|e| anyhow::anyhow!("cannot write risk report '{}': {e}", path.display()))?;
         if !self.opts.quiet {
             eprint!("{}", state.summary(quasi));
         }
@@ -259,7 +262,14 @@ impl Stage for Anonymizer {
         ((), ())
     }
 
-    fn process(&self, _file: &(), _seq: &(), _source: &Source, line: &LineRef<'_>, out: &mut Output<EventRisk>) -> Outcome {
+    fn process(
+        &self,
+        _file: &(),
+        _seq: &(),
+        _source: &Source,
+        line: &LineRef<'_>,
+        out: &mut Output<EventRisk>,
+    ) -> Outcome {
         let mut risk = self.opts.risk_report.is_some().then(EventRisk::default);
         match self.rewrite(line.text, &mut out.bytes, risk.as_mut()) {
             Ok(()) => {

@@ -158,7 +158,10 @@ impl Names<'_> {
 fn escape_positions(bytes: &[u8]) -> impl Fn(usize) -> bool + '_ {
     move |i| {
         let escaped = |p: usize| {
-            bytes[p] == b'%' && bytes.len() > p + 2 && bytes[p + 1].is_ascii_hexdigit() && bytes[p + 2].is_ascii_hexdigit()
+            bytes[p] == b'%'
+                && bytes.len() > p + 2
+                && bytes[p + 1].is_ascii_hexdigit()
+                && bytes[p + 2].is_ascii_hexdigit()
         };
         (i >= 1 && escaped(i - 1)) || (i >= 2 && escaped(i - 2))
     }

@@ -46,7 +46,10 @@ impl Pfx {
     /// `key`: 32 bytes, two AES-128 keys; the draft requires the halves to differ.
     pub fn new(key: &[u8; 32]) -> Pfx {
         debug_assert!(key[..16] != key[16..], "ipcrypt-pfx key halves must differ");
-        Pfx { k1: Aes128::new_from_slice(&key[..16]).expect("16 bytes"), k2: Aes128::new_from_slice(&key[16..]).expect("16 bytes") }
+        Pfx {
+            k1: Aes128::new_from_slice(&key[..16]).expect("16 bytes"),
+            k2: Aes128::new_from_slice(&key[16..]).expect("16 bytes"),
+        }
     }
 
     /// The low bit of the pseudorandom function on one padded prefix.

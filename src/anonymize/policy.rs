@@ -3,9 +3,9 @@
 //! time and quasi-identifier settings.
 
 use super::names::Keep;
+use crate::fasthash::FastMap;
 use anyhow::{bail, Context, Result};
 use serde::Deserialize;
-use crate::fasthash::FastMap;
 use std::collections::{BTreeMap, HashSet};
 
 pub const BUILTIN: &str = include_str!("../../rules/anonymize/policy.yml");
@@ -78,9 +78,12 @@ impl Category {
     /// The sensitivity class the risk report gives fields of this category.
     pub fn sensitivity(self) -> &'static str {
         match self {
-            Category::User | Category::Email | Category::Person | Category::NumericId | Category::Card | Category::Mac => {
-                "direct identifier"
-            }
+            Category::User
+            | Category::Email
+            | Category::Person
+            | Category::NumericId
+            | Category::Card
+            | Category::Mac => "direct identifier",
             Category::Ip | Category::Host | Category::Domain | Category::Url | Category::Time => "quasi-identifier",
             Category::Secret => "sensitive (secret)",
             Category::Text => "free text (scanned)",

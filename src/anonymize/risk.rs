@@ -85,7 +85,8 @@ impl RiskState {
         let mut w = WholeOutput { occurrences: BTreeMap::new(), distinct: 0, examples: 0 };
         if !patterns.is_empty() {
             let ac = aho_corasick::AhoCorasick::new(&patterns)?;
-            let text = std::fs::read(path).map_err(|e| anyhow::anyhow!("cannot read '{}' back for the leak check: {e}", path.display()))?;
+            let text = std::fs::read(path)
+                .map_err(|e| anyhow::anyhow!("cannot read '{}' back for the leak check: {e}", path.display()))?;
             let mut seen = std::collections::HashSet::new();
             for m in ac.find_overlapping_iter(&text) {
                 if super::text::is_token(&text, m.start(), m.end()) {
@@ -123,7 +124,9 @@ impl RiskState {
             .fields
             .iter()
             .map(|(path, (cat, n))| {
-                let class = if quasi_identifiers.iter().any(|q| q.split('/').next() == Some(path.as_str())) && *cat == Category::Keep {
+                let class = if quasi_identifiers.iter().any(|q| q.split('/').next() == Some(path.as_str()))
+                    && *cat == Category::Keep
+                {
                     "quasi-identifier"
                 } else {
                     cat.sensitivity()
@@ -181,7 +184,11 @@ impl RiskState {
                 self.distinct.get(cat).map_or(0, |d| d.len())
             ));
         }
-        let scope = if self.whole_output.is_some() { "searched in each event and in the whole output file" } else { "searched in each event; in the whole output too with -o FILE" };
+        let scope = if self.whole_output.is_some() {
+            "searched in each event and in the whole output file"
+        } else {
+            "searched in each event; in the whole output too with -o FILE"
+        };
         s.push_str(&format!("  residual leaks: {} ({scope})\n", self.leak_count()));
         if self.events_with_quasi > 0 {
             let unique = self.quasi.values().filter(|n| **n == 1).count();

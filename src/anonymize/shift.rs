@@ -65,8 +65,13 @@ impl TimeShift {
             let t = self.moved(dir, date.and_hms_opt(0, 0, 0)?)?;
             return Some(format!("{}{}", t.format("%Y-%m-%d"), &v[10..]));
         }
-        let hms: Vec<u32> = [&v[11..13], &v[14..16], &v[17..19]].iter().map(|p| p.parse().ok()).collect::<Option<_>>()?;
-        let digits = if matches!(b.get(19), Some(b'.' | b',')) { b[20..].iter().take_while(|c| c.is_ascii_digit()).count().min(9) } else { 0 };
+        let hms: Vec<u32> =
+            [&v[11..13], &v[14..16], &v[17..19]].iter().map(|p| p.parse().ok()).collect::<Option<_>>()?;
+        let digits = if matches!(b.get(19), Some(b'.' | b',')) {
+            b[20..].iter().take_while(|c| c.is_ascii_digit()).count().min(9)
+        } else {
+            0
+        };
         let nanos = if digits > 0 { format!("{:0<9}", &v[20..20 + digits]).parse().ok()? } else { 0 };
         let t = self.moved(dir, date.and_hms_nano_opt(hms[0], hms[1], hms[2], nanos)?)?;
         let end = if digits > 0 { 20 + digits } else { 19 };
@@ -139,17 +144,24 @@ mod tests {
         let s = TimeShift::new(-2, 0.0, [1; 32]);
         let line = r#"Aug  3 06:47:52 host sshd[1]: at 2014-08-03T06:47:52Z; 1.2.3.4 - - [03/Aug/2014:06:47:52 +0000] "GET /""#;
         let out = s.text(Dir::Encrypt, line, Some(2014)).unwrap();
-        assert_eq!(out, r#"Jul 20 06:47:52 host sshd[1]: at 2014-07-20T06:47:52Z; 1.2.3.4 - - [20/Jul/2014:06:47:52 +0000] "GET /""#);
+        assert_eq!(
+            out,
+            r#"Jul 20 06:47:52 host sshd[1]: at 2014-07-20T06:47:52Z; 1.2.3.4 - - [20/Jul/2014:06:47:52 +0000] "GET /""#
+        );
         assert_eq!(s.text(Dir::Decrypt, &out, Some(2014)).unwrap(), line);
         assert_eq!(s.text(Dir::Encrypt, "no dates here 12:00", None), None);
-        assert_eq!(s.iso(Dir::Encrypt, "2014-08-03T06:47:52.123456+02:00").unwrap(), "2014-07-20T06:47:52.123456+02:00");
+        assert_eq!(
+            s.iso(Dir::Encrypt, "2014-08-03T06:47:52.123456+02:00").unwrap(),
+            "2014-07-20T06:47:52.123456+02:00"
+        );
         assert_eq!(s.iso(Dir::Encrypt, "2014-08-03").unwrap(), "2014-07-20");
     }
 
     #[test]
     fn jitter_is_bounded_keyed_and_keeps_order() {
         let s = TimeShift::new(0, 30.0, [7; 32]);
-        let start = NaiveDate::from_ymd_opt(2024, 3, 1).unwrap().and_hms_opt(0, 0, 0).unwrap().and_utc().timestamp_millis();
+        let start =
+            NaiveDate::from_ymd_opt(2024, 3, 1).unwrap().and_hms_opt(0, 0, 0).unwrap().and_utc().timestamp_millis();
         let mut last = i64::MIN;
         let mut moved = 0;
         for i in 0..200_000 {

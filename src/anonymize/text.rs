@@ -66,8 +66,8 @@ const PATTERNS: &[(Kind, &str)] = &[
 /// `client.java`) is taken for a file wherever it stands, so the decision never depends
 /// on the surrounding text.
 const NOT_DOMAINS: &[&str] = &[
-    "so", "py", "sh", "pl", "md", "rs", "pm", "ps", "cc", "zip", "mov", "sql", "gz", "ko", "service", "java", "mk", "no",
-    "cs", "ts", "pdf", "doc", "txt", "bak", "tmp", "lock", "mp", "mp4", "cab", "exe", "dll", "bat", "cmd", "app",
+    "so", "py", "sh", "pl", "md", "rs", "pm", "ps", "cc", "zip", "mov", "sql", "gz", "ko", "service", "java", "mk",
+    "no", "cs", "ts", "pdf", "doc", "txt", "bak", "tmp", "lock", "mp", "mp4", "cab", "exe", "dll", "bat", "cmd", "app",
 ];
 
 /// The compiled patterns; the user-directory pattern comes from the policy's
@@ -83,7 +83,8 @@ impl Patterns {
             r"(?:/(?:{})/|/~|[A-Za-z]:\\+[Uu]sers\\+)[A-Za-z0-9._$-]*[A-Za-z0-9_$]",
             if parents.is_empty() { "home".to_string() } else { parents.join("|") }
         );
-        let patterns: Vec<&str> = PATTERNS.iter().map(|(kind, p)| if *kind == Kind::HomePath { home.as_str() } else { *p }).collect();
+        let patterns: Vec<&str> =
+            PATTERNS.iter().map(|(kind, p)| if *kind == Kind::HomePath { home.as_str() } else { *p }).collect();
         // The lazy DFA of 17 patterns outgrows the default 2 MB cache and would rebuild
         // states on every line; 64 MB holds it.
         let re = Regex::builder()
@@ -125,7 +126,8 @@ pub fn scan(p: &Pseudonymizer, dir: Dir, text: &str, ctx: &mut Ctx) -> Option<St
     if patterns.is_empty() && known.is_empty() {
         return None;
     }
-    let mut edits: Vec<(usize, usize, &str)> = patterns.iter().map(|(f, t, n)| (*f, *t, n.as_str())).chain(known).collect();
+    let mut edits: Vec<(usize, usize, &str)> =
+        patterns.iter().map(|(f, t, n)| (*f, *t, n.as_str())).chain(known).collect();
     edits.sort_by_key(|e| e.0);
     let mut out = String::with_capacity(text.len() + 16);
     let mut at = 0;
@@ -167,7 +169,13 @@ fn from_earlier(ctx: &Ctx, text: &str) -> Option<Vec<Edit>> {
     if !e.text.as_bytes()[at - 1].is_ascii_whitespace() || e.spans.iter().any(|(s, t)| *s < at && *t > at) {
         return None;
     }
-    Some(e.edits.iter().filter(|(from, _, _)| *from >= at).map(|(from, to, new)| (from - at, to - at, new.clone())).collect())
+    Some(
+        e.edits
+            .iter()
+            .filter(|(from, _, _)| *from >= at)
+            .map(|(from, to, new)| (from - at, to - at, new.clone()))
+            .collect(),
+    )
 }
 
 /// The edits the patterns ask for (they depend on the text and the key alone).
@@ -200,7 +208,12 @@ fn match_edits(p: &Pseudonymizer, dir: Dir, text: &str, ctx: &mut Ctx) -> (Vec<E
         let (mut start, end) = (m.start(), m.end());
         let kind = PATTERNS[m.pattern().as_usize()].0;
         let b = text.as_bytes();
-        if kind == Kind::Domain && start > 0 && b[start - 1] == b'%' && end > start + 2 && b[start..start + 2].iter().all(u8::is_ascii_hexdigit) {
+        if kind == Kind::Domain
+            && start > 0
+            && b[start - 1] == b'%'
+            && end > start + 2
+            && b[start..start + 2].iter().all(u8::is_ascii_hexdigit)
+        {
             start += 2; // %60www.example.com: the escape's digits are not part of the name
         }
         let found = &text[start..end];
@@ -262,7 +275,8 @@ fn replace(p: &Pseudonymizer, dir: Dir, kind: Kind, m: &str, ctx: &mut Ctx) -> O
             let mut name = m;
             loop {
                 let last = name.rsplit('.').next().unwrap_or(name);
-                let file_like = NOT_DOMAINS.contains(&last.to_ascii_lowercase().as_str()) && name.split('.').count() < 3;
+                let file_like =
+                    NOT_DOMAINS.contains(&last.to_ascii_lowercase().as_str()) && name.split('.').count() < 3;
                 if !file_like && super::names::has_public_suffix(name) {
                     return p.value(dir, Category::Domain, name, ctx).filter(|n| n != name).map(|n| (0, name.len(), n));
                 }
@@ -279,7 +293,8 @@ fn replace(p: &Pseudonymizer, dir: Dir, kind: Kind, m: &str, ctx: &mut Ctx) -> O
 /// on a side where it begins or ends with one.
 pub fn is_token(hay: &[u8], start: usize, end: usize) -> bool {
     let word = |b: u8| b.is_ascii_alphanumeric() || b == b'_';
-    (start == 0 || !word(hay[start - 1]) || !word(hay[start])) && (end == hay.len() || !word(hay[end]) || !word(hay[end - 1]))
+    (start == 0 || !word(hay[start - 1]) || !word(hay[start]))
+        && (end == hay.len() || !word(hay[end]) || !word(hay[end - 1]))
 }
 
 /// sudo writes the invoking user first: "  alice : TTY=pts/0 ; PWD=... ; USER=root ; COMMAND=...",
@@ -294,8 +309,11 @@ pub fn sudo_user(text: &str) -> Option<(usize, &str)> {
     let offset = text.len() - trimmed.len();
     let (name, rest) = trimmed.split_once(" : ")?;
     let follows = ["TTY=", "user NOT in sudoers", "command not allowed", "a password is required"];
-    let is_name = !name.is_empty() && name.bytes().all(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'_' | b'-' | b'$'));
-    let attempts = rest.split_once(" incorrect password").is_some_and(|(n, _)| !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit()));
+    let is_name =
+        !name.is_empty() && name.bytes().all(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'_' | b'-' | b'$'));
+    let attempts = rest
+        .split_once(" incorrect password")
+        .is_some_and(|(n, _)| !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit()));
     (is_name && (attempts || follows.iter().any(|f| rest.starts_with(f)))).then_some((offset, name))
 }
 
@@ -330,7 +348,8 @@ mod tests {
             ("resolve mail.example.co.uk", Kind::Domain),
         ];
         for (text, kind) in cases {
-            let kinds: Vec<Kind> = patterns.re.find_iter(text.as_bytes()).map(|m| PATTERNS[m.pattern().as_usize()].0).collect();
+            let kinds: Vec<Kind> =
+                patterns.re.find_iter(text.as_bytes()).map(|m| PATTERNS[m.pattern().as_usize()].0).collect();
             assert!(kinds.contains(&kind), "{text}: {kinds:?}");
         }
     }
@@ -380,13 +399,20 @@ mod tests {
     #[test]
     fn clock_times_are_not_address_candidates() {
         let patterns = Patterns::new(&[]);
-        let kinds: Vec<Kind> = patterns.re.find_iter(b"Dec 31 23:58:01 host sshd[1]: at 12:00:01.5").map(|m| PATTERNS[m.pattern().as_usize()].0).collect();
+        let kinds: Vec<Kind> = patterns
+            .re
+            .find_iter(b"Dec 31 23:58:01 host sshd[1]: at 12:00:01.5")
+            .map(|m| PATTERNS[m.pattern().as_usize()].0)
+            .collect();
         assert!(!kinds.contains(&Kind::Ipv6), "{kinds:?}");
     }
 
     #[test]
     fn sudo_lines_name_their_user() {
-        assert_eq!(sudo_user("  alice : TTY=pts/0 ; PWD=/home/alice ; USER=root ; COMMAND=/bin/ls"), Some((2, "alice")));
+        assert_eq!(
+            sudo_user("  alice : TTY=pts/0 ; PWD=/home/alice ; USER=root ; COMMAND=/bin/ls"),
+            Some((2, "alice"))
+        );
         assert_eq!(sudo_user("bob : user NOT in sudoers ; TTY=pts/1"), Some((0, "bob")));
         assert_eq!(sudo_user("carol : 3 incorrect password attempts ; TTY=pts/0"), Some((0, "carol")));
         assert_eq!(sudo_user("Connection closed : by peer"), None);

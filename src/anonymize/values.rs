@@ -107,7 +107,11 @@ impl Cache {
         CACHE.with(|c| {
             let mut c = c.borrow_mut();
             if c.owner != owner {
-                *c = Cache { owner, values: (0..Category::ALL.len() * 2).map(|_| FastMap::default()).collect(), ..Cache::default() };
+                *c = Cache {
+                    owner,
+                    values: (0..Category::ALL.len() * 2).map(|_| FastMap::default()).collect(),
+                    ..Cache::default()
+                };
             }
             f(&mut c)
         })
@@ -146,7 +150,7 @@ impl Small {
         std::str::from_utf8(self.bytes()).expect("copied from a str")
     }
 
-    fn to_string(&self) -> String {
+    fn to_owned_string(&self) -> String {
         String::from_utf8(self.bytes().to_vec()).expect("copied from a str")
     }
 }
@@ -212,7 +216,10 @@ impl Pseudonymizer {
     /// have that category's shape (`"1.2.3.4, 5.6.7.8"` in an IP field), a scan as text.
     pub fn field(&self, dir: Dir, cat: Category, v: &str, ctx: &mut Ctx) -> Option<String> {
         let out = self.value(dir, cat, v, ctx);
-        if out.is_none() && !matches!(cat, Category::User | Category::Person | Category::Text) && !self.recognized(cat, v) {
+        if out.is_none()
+            && !matches!(cat, Category::User | Category::Person | Category::Text)
+            && !self.recognized(cat, v)
+        {
             return self.text(dir, v, ctx);
         }
         out
@@ -249,9 +256,17 @@ impl Pseudonymizer {
         }
     }
 
-    fn cached(&self, dir: Dir, cat: Category, v: &str, compute: impl FnOnce(&Self) -> Option<String>) -> Option<String> {
+    fn cached(
+        &self,
+        dir: Dir,
+        cat: Category,
+        v: &str,
+        compute: impl FnOnce(&Self) -> Option<String>,
+    ) -> Option<String> {
         let slot = cat as usize * 2 + (dir == Dir::Decrypt) as usize;
-        if let Some(hit) = Cache::with(self.id, |c| c.values[slot].get(v.as_bytes()).map(|o| o.as_ref().map(Small::to_string))) {
+        if let Some(hit) =
+            Cache::with(self.id, |c| c.values[slot].get(v.as_bytes()).map(|o| o.as_ref().map(Small::to_owned_string)))
+        {
             return hit;
         }
         let out = compute(self);
@@ -267,7 +282,14 @@ impl Pseudonymizer {
 
     /// The edits of a short text or URL, computed once per thread and replayed into `ctx`
     /// (names for later texts, originals for the risk report).
-    pub fn cached_scan(&self, kind: Scan, dir: Dir, t: &str, ctx: &mut Ctx, compute: impl FnOnce(&mut Ctx) -> Vec<text::Edit>) -> Rc<Scanned> {
+    pub fn cached_scan(
+        &self,
+        kind: Scan,
+        dir: Dir,
+        t: &str,
+        ctx: &mut Ctx,
+        compute: impl FnOnce(&mut Ctx) -> Vec<text::Edit>,
+    ) -> Rc<Scanned> {
         let slot = kind as usize * 2 + (dir == Dir::Decrypt) as usize;
         let scanned = match Cache::with(self.id, |c| c.scans[slot].get(t).cloned()) {
             Some(hit) => hit,
@@ -323,7 +345,9 @@ impl Pseudonymizer {
             Category::Host => names.host(v),
             Category::User => names.user(v),
             Category::Person => names.person(v),
-            Category::NumericId if v.parse::<u64>().is_ok_and(|n| n < self.policy.keep.numeric_ids_below) => return None,
+            Category::NumericId if v.parse::<u64>().is_ok_and(|n| n < self.policy.keep.numeric_ids_below) => {
+                return None
+            }
             Category::NumericId => self.numeric_id(dir, v),
             Category::Card => self.card(dir, v)?,
             _ => return None,
@@ -419,7 +443,9 @@ impl Pseudonymizer {
         if u.len() > CACHED_URL_MAX {
             return parts(ctx);
         }
-        let scanned = self.cached_scan(Scan::Url, dir, u, ctx, |ctx| parts(ctx).map(|new| vec![(0, u.len(), new)]).unwrap_or_default());
+        let scanned = self.cached_scan(Scan::Url, dir, u, ctx, |ctx| {
+            parts(ctx).map(|new| vec![(0, u.len(), new)]).unwrap_or_default()
+        });
         scanned.edits.first().map(|(_, _, new)| new.clone())
     }
 
@@ -486,7 +512,10 @@ impl Pseudonymizer {
         };
         // A host behind percent-escapes (`http://%60www.example.com`): the escapes stay.
         let mut escapes = 0;
-        while host.len() > escapes + 3 && host.as_bytes()[escapes] == b'%' && host.as_bytes()[escapes + 1..escapes + 3].iter().all(u8::is_ascii_hexdigit) {
+        while host.len() > escapes + 3
+            && host.as_bytes()[escapes] == b'%'
+            && host.as_bytes()[escapes + 1..escapes + 3].iter().all(u8::is_ascii_hexdigit)
+        {
             escapes += 3;
         }
         let (escaped, host) = host.split_at(escapes);
@@ -511,7 +540,8 @@ impl Pseudonymizer {
                 self.secret(dir, v, secret_type(&key), ctx)
             } else if self.policy.identifying_params.contains(&key) {
                 if v.contains('@') || v.contains("%40") {
-                    self.value(dir, Category::Email, &v.replace("%40", "@"), ctx).map(|e| e.replace('@', if v.contains("%40") { "%40" } else { "@" }))
+                    self.value(dir, Category::Email, &v.replace("%40", "@"), ctx)
+                        .map(|e| e.replace('@', if v.contains("%40") { "%40" } else { "@" }))
                 } else {
                     let new = self.names(dir).query_value(v);
                     if new != v && dir == Dir::Encrypt {
@@ -591,7 +621,10 @@ fn card_digits(v: &str) -> Option<Vec<usize>> {
     }
     let digits: Vec<u8> = positions.iter().map(|&i| v.as_bytes()[i] - b'0').collect();
     let prefix2 = digits[0] * 10 + digits[1];
-    let network = digits[0] == 4 || (51..=55).contains(&prefix2) || (22..=27).contains(&prefix2) || matches!(prefix2, 34 | 35 | 36 | 37 | 38 | 60 | 62 | 64 | 65);
+    let network = digits[0] == 4
+        || (51..=55).contains(&prefix2)
+        || (22..=27).contains(&prefix2)
+        || matches!(prefix2, 34 | 35 | 36 | 37 | 38 | 60 | 62 | 64 | 65);
     (network && luhn_check_digit(&digits[..digits.len() - 1]) == digits[digits.len() - 1]).then_some(positions)
 }
 
@@ -604,7 +637,11 @@ fn luhn_check_digit(body: &[u8]) -> u8 {
             let d = d as u32;
             if i % 2 == 0 {
                 let x = d * 2;
-                if x > 9 { x - 9 } else { x }
+                if x > 9 {
+                    x - 9
+                } else {
+                    x
+                }
             } else {
                 d
             }
@@ -650,7 +687,12 @@ mod tests {
         let u = "https://alice:hunter2@shop.example.co.uk:8443/home/alice/cart?email=alice%40mail.org&q=1%27%20UNION%20SELECT&token=abc";
         let out = p.url(Dir::Encrypt, u, &mut ctx).unwrap();
         assert!(!out.contains("alice") && !out.contains("hunter2") && !out.contains("token=abc"), "{out}");
-        assert!(out.contains("[REDACTED:password]@") && out.contains(".co.uk:8443/home/") && out.contains("q=1%27%20UNION%20SELECT"), "{out}");
+        assert!(
+            out.contains("[REDACTED:password]@")
+                && out.contains(".co.uk:8443/home/")
+                && out.contains("q=1%27%20UNION%20SELECT"),
+            "{out}"
+        );
         let back = p.url(Dir::Decrypt, &out, &mut Ctx::default()).unwrap();
         assert_eq!(back, u.replace("hunter2", "[REDACTED:password]").replace("token=abc", "token=[REDACTED:token]"));
     }

@@ -3,10 +3,10 @@
 use super::correlate::{Fired, Ref};
 use super::rules::{placeholders, Corr, Meta, Target};
 use crate::event::{self, FlatEvent, Val};
-use std::borrow::Cow;
 use crate::time::Timestamp;
 use rsigma_parser::{CorrelationType, Level};
 use serde_json::{json, Map, Value};
+use std::borrow::Cow;
 
 /// Fields copied from the matching event into a single-event alert, so it can be acted
 /// on without the event.
@@ -153,7 +153,14 @@ fn refs_json(refs: &[Ref]) -> Value {
 }
 
 /// An alert for one event matching a detection rule.
-pub fn single(meta: &Meta, ev: &Value, matched: &[(String, Value)], r: &Ref, minute_of_day: Option<u32>, out: &mut Vec<u8>) {
+pub fn single(
+    meta: &Meta,
+    ev: &Value,
+    matched: &[(String, Value)],
+    r: &Ref,
+    minute_of_day: Option<u32>,
+    out: &mut Vec<u8>,
+) {
     let ts = event::get(ev, "@timestamp");
     let mut a = head(meta, ts);
     if let Some(t) = ts {
@@ -168,8 +175,13 @@ pub fn single(meta: &Meta, ev: &Value, matched: &[(String, Value)], r: &Ref, min
     let reason = match &meta.reason {
         Some(t) => fill(t, meta, ev, &Vars { hour: minute_of_day, ..Vars::default() }),
         None => {
-            let shown: Vec<String> = matched.iter().take(4).map(|(f, v)| format!("{f}={}", text_of(v).unwrap_or_default())).collect();
-            if shown.is_empty() { format!("matched '{}'", meta.title) } else { format!("matched '{}': {}", meta.title, shown.join(", ")) }
+            let shown: Vec<String> =
+                matched.iter().take(4).map(|(f, v)| format!("{f}={}", text_of(v).unwrap_or_default())).collect();
+            if shown.is_empty() {
+                format!("matched '{}'", meta.title)
+            } else {
+                format!("matched '{}': {}", meta.title, shown.join(", "))
+            }
         }
     };
     a.set("logward.detect.reason", reason);
@@ -197,7 +209,8 @@ pub fn correlated(corr: &Corr, step_names: &[String], fired: &Fired, ev: &Value,
         group.push((&ecs.group[i], v));
         group.push((&corr.group_by[i], v));
     }
-    let extra: Vec<(&str, u64)> = ecs.distinct.iter().map(String::as_str).zip(fired.extra_distinct.iter().copied()).collect();
+    let extra: Vec<(&str, u64)> =
+        ecs.distinct.iter().map(String::as_str).zip(fired.extra_distinct.iter().copied()).collect();
     let vars = Vars {
         count: Some(fired.count),
         distinct: fired.distinct,
@@ -241,7 +254,9 @@ fn default_reason(corr: &Corr, step_names: &[String], fired: &Fired, group: &[(&
             corr.timespan_text
         ),
         CorrelationType::Temporal => format!("all of '{}'{who} within {took}", step_names.join("', '")),
-        CorrelationType::TemporalOrdered => format!("'{}' in that order{who} within {took}", step_names.join("' then '")),
+        CorrelationType::TemporalOrdered => {
+            format!("'{}' in that order{who} within {took}", step_names.join("' then '"))
+        }
         _ => format!(
             "{} events of '{}'{who} in {took} (condition {} within {})",
             fired.count,

@@ -69,8 +69,11 @@ struct Group {
     last_seen: i64,
 }
 
+/// A correlation (by index) and the values of its group-by fields.
+type GroupKey = (usize, Box<[Box<str>]>);
+
 pub struct Correlator {
-    groups: HashMap<(usize, Box<[Box<str>]>), Group>,
+    groups: HashMap<GroupKey, Group>,
     /// The latest event time seen (the sweep's notion of "now").
     watermark: i64,
     hits_since_sweep: u64,
@@ -83,7 +86,13 @@ const SWEEP_EVERY: u64 = 16_384;
 
 impl Correlator {
     pub fn new(max_groups: usize) -> Correlator {
-        Correlator { groups: HashMap::new(), watermark: i64::MIN, hits_since_sweep: 0, max_groups: max_groups.max(1), evicted: 0 }
+        Correlator {
+            groups: HashMap::new(),
+            watermark: i64::MIN,
+            hits_since_sweep: 0,
+            max_groups: max_groups.max(1),
+            evicted: 0,
+        }
     }
 
     /// Adds one hit at event time `ts`; returns what fired.
@@ -185,7 +194,8 @@ impl State {
                 let n_extra = entries.front().map_or(0, |e| e.distinct.len());
                 let extra_distinct = (0..n_extra)
                     .map(|k| {
-                        let mut seen: Vec<&str> = entries.iter().filter_map(|e| e.distinct.get(k).and_then(|v| v.as_deref())).collect();
+                        let mut seen: Vec<&str> =
+                            entries.iter().filter_map(|e| e.distinct.get(k).and_then(|v| v.as_deref())).collect();
                         seen.sort_unstable();
                         seen.dedup();
                         seen.len() as u64

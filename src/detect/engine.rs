@@ -105,7 +105,10 @@ impl RuleEngine {
             .iter()
             .filter_map(|res| {
                 let rule = res.header.custom_attributes.get(INDEX_ATTR).and_then(Value::as_u64)? as usize;
-                let matched = res.as_detection().map(|d| d.matched_fields.iter().map(|m| (m.field.clone(), m.value.clone())).collect()).unwrap_or_default();
+                let matched = res
+                    .as_detection()
+                    .map(|d| d.matched_fields.iter().map(|m| (m.field.clone(), m.value.clone())).collect())
+                    .unwrap_or_default();
                 Some(Match { rule, matched })
             })
             .collect()

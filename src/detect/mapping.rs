@@ -51,7 +51,9 @@ pub struct Gate {
 
 impl Gate {
     pub fn matches(&self, ev: &View<'_>) -> bool {
-        self.conditions.iter().all(|(field, patterns)| ev.any_text(field, |text| patterns.iter().any(|p| wildcard_match(p, text))))
+        self.conditions
+            .iter()
+            .all(|(field, patterns)| ev.any_text(field, |text| patterns.iter().any(|p| wildcard_match(p, text))))
     }
 
     /// `event.category=web` style, for listings.
@@ -64,7 +66,11 @@ impl Gate {
 /// Case-insensitive match where `*` stands for any run of characters; `pattern` is
 /// lowercase already.
 fn wildcard_match(pattern: &str, text: &str) -> bool {
-    let t: Cow<'_, str> = if text.bytes().any(|b| b.is_ascii_uppercase() || !b.is_ascii()) { Cow::Owned(text.to_lowercase()) } else { Cow::Borrowed(text) };
+    let t: Cow<'_, str> = if text.bytes().any(|b| b.is_ascii_uppercase() || !b.is_ascii()) {
+        Cow::Owned(text.to_lowercase())
+    } else {
+        Cow::Borrowed(text)
+    };
     let Some((first, rest)) = pattern.split_once('*') else { return pattern == t };
     let (middle, last) = rest.rsplit_once('*').unwrap_or(("", rest));
     if !t.starts_with(first) || t.len() < first.len() + last.len() || !t.ends_with(last) {
@@ -95,7 +101,8 @@ impl Mapping {
     }
 
     pub fn load(path: &std::path::Path) -> Result<Mapping> {
-        let text = std::fs::read_to_string(path).with_context(|| format!("cannot read mapping '{}'", path.display()))?;
+        let text =
+            std::fs::read_to_string(path).with_context(|| format!("cannot read mapping '{}'", path.display()))?;
         Mapping::parse(&text).with_context(|| format!("mapping '{}'", path.display()))
     }
 
@@ -129,7 +136,9 @@ impl Mapping {
     /// How many of the entry's keys the rule's logsource has; `None` when one differs.
     fn fit(entry: &Entry, ls: &LogSource) -> Option<usize> {
         let mut n = 0;
-        for (want, have) in [(&entry.category, &ls.category), (&entry.product, &ls.product), (&entry.service, &ls.service)] {
+        for (want, have) in
+            [(&entry.category, &ls.category), (&entry.product, &ls.product), (&entry.service, &ls.service)]
+        {
             if let Some(w) = want {
                 match have {
                     Some(h) if h.eq_ignore_ascii_case(w) => n += 1,

@@ -18,9 +18,9 @@ use crate::time::{self, Zone};
 use correlate::{Correlator, Hit, Ref};
 use rules::{Feed, RuleSet};
 use serde_json::Value;
-use view::View;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
+use view::View;
 
 pub struct DetectOptions {
     pub rules: RuleSet,
@@ -85,7 +85,14 @@ impl Detector {
     }
 
     /// Hits for the correlations fed by a match, and for those fed by them in turn.
-    fn collect_hits(&self, feeds: &[Feed], via: Option<usize>, ev: &View<'_>, hits: &mut Vec<(Option<usize>, Hit)>, depth: usize) {
+    fn collect_hits(
+        &self,
+        feeds: &[Feed],
+        via: Option<usize>,
+        ev: &View<'_>,
+        hits: &mut Vec<(Option<usize>, Hit)>,
+        depth: usize,
+    ) {
         let corrs = &self.opts.rules.corrs;
         let text = |f: &str| ev.text(f).map(|t| Box::<str>::from(t.as_ref()));
         for feed in feeds {
@@ -125,7 +132,14 @@ impl Stage for Detector {
         Ok(Correlator::new(self.opts.max_groups))
     }
 
-    fn process(&self, file: &Arc<str>, _seq: &(), _source: &Source, line: &LineRef<'_>, out: &mut Output<Pending>) -> Outcome {
+    fn process(
+        &self,
+        file: &Arc<str>,
+        _seq: &(),
+        _source: &Source,
+        line: &LineRef<'_>,
+        out: &mut Output<Pending>,
+    ) -> Outcome {
         let mut ev = match View::parse(line.text) {
             Ok(v) => v,
             Err(reason) => return Outcome::Rejected(reason),
@@ -189,7 +203,8 @@ impl Stage for Detector {
                     if corr.alert {
                         self.corr_alerts[f.corr].fetch_add(1, Ordering::Relaxed);
                         let names = alert::step_names(corr, &set.rules, &set.corrs);
-                        let ev = event.get_or_insert_with(|| View::parse(&p.line).map(View::into_tree).unwrap_or_default());
+                        let ev =
+                            event.get_or_insert_with(|| View::parse(&p.line).map(View::into_tree).unwrap_or_default());
                         alert::correlated(corr, &names, &f, ev, out);
                     }
                 }
@@ -240,7 +255,7 @@ impl Stage for Detector {
 pub fn list_rules(set: &RuleSet) -> String {
     use std::fmt::Write as _;
     let mut out = String::new();
-    let _ = writeln!(out, "{:<30} {:<13} {:<6} {:<26} {}", "RULE", "LEVEL", "ALERTS", "KIND", "RUNS ON / SOURCE");
+    let _ = writeln!(out, "{:<30} {:<13} {:<6} {:<26} RUNS ON / SOURCE", "RULE", "LEVEL", "ALERTS", "KIND");
     for r in &set.rules {
         let on = r.gate.as_ref().map_or("all events".to_string(), |g| g.describe());
         let _ = writeln!(

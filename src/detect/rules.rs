@@ -154,8 +154,12 @@ pub struct Override {
 
 impl Override {
     pub fn parse(spec: &str) -> Result<Override> {
-        let (lhs, value) = spec.split_once('=').with_context(|| format!("--set '{spec}': write it as RULE.KEY=VALUE, e.g. ssh_brute_force.count=12"))?;
-        let (rule, key) = lhs.rsplit_once('.').with_context(|| format!("--set '{spec}': write it as RULE.KEY=VALUE, e.g. ssh_brute_force.count=12"))?;
+        let (lhs, value) = spec
+            .split_once('=')
+            .with_context(|| format!("--set '{spec}': write it as RULE.KEY=VALUE, e.g. ssh_brute_force.count=12"))?;
+        let (rule, key) = lhs
+            .rsplit_once('.')
+            .with_context(|| format!("--set '{spec}': write it as RULE.KEY=VALUE, e.g. ssh_brute_force.count=12"))?;
         if !matches!(key, "count" | "timespan") {
             bail!("--set '{spec}': unknown setting '{key}' (settable: count, timespan)");
         }
@@ -192,7 +196,8 @@ pub fn read_rule_files(paths: &[PathBuf]) -> Result<Vec<(String, String)>> {
     files
         .into_iter()
         .map(|f| {
-            let text = std::fs::read_to_string(&f).with_context(|| format!("cannot read rule file '{}'", f.display()))?;
+            let text =
+                std::fs::read_to_string(&f).with_context(|| format!("cannot read rule file '{}'", f.display()))?;
             Ok((f.display().to_string(), text))
         })
         .collect()
@@ -210,6 +215,8 @@ fn walk(dir: &Path, out: &mut Vec<PathBuf>) -> std::io::Result<()> {
     Ok(())
 }
 
+// rsigma's detection and correlation rules carry these fields but share no type for them.
+#[allow(clippy::too_many_arguments)]
 fn meta_of(
     file: &str,
     title: &str,
@@ -309,7 +316,11 @@ impl RuleSet {
             // The engine finds filter targets by id or title; Sigma also allows the name.
             if let rsigma_parser::FilterRuleTarget::Specific(refs) = &mut f.rules {
                 for r in refs.iter_mut() {
-                    if let Some(id) = sigma_rules.iter().find(|(_, rule)| rule.name.as_deref() == Some(r.as_str())).and_then(|(_, rule)| rule.id.clone()) {
+                    if let Some(id) = sigma_rules
+                        .iter()
+                        .find(|(_, rule)| rule.name.as_deref() == Some(r.as_str()))
+                        .and_then(|(_, rule)| rule.id.clone())
+                    {
                         *r = id;
                     }
                 }
@@ -330,7 +341,17 @@ impl RuleSet {
             .iter()
             .zip(gates)
             .map(|((file, r), gate)| Rule {
-                meta: meta_of(file, &r.title, &r.id, &r.name, &r.description, r.level, &r.tags, &r.falsepositives, &r.custom_attributes),
+                meta: meta_of(
+                    file,
+                    &r.title,
+                    &r.id,
+                    &r.name,
+                    &r.description,
+                    r.level,
+                    &r.tags,
+                    &r.falsepositives,
+                    &r.custom_attributes,
+                ),
                 logsource: r.logsource.clone(),
                 gate,
                 alert: true,
@@ -346,7 +367,19 @@ impl RuleSet {
     fn link(&mut self, sigma_corrs: &[(String, CorrelationRule)], compiled: &[bool], mapping: &Mapping) {
         let corr_meta: Vec<Meta> = sigma_corrs
             .iter()
-            .map(|(file, c)| meta_of(file, &c.title, &c.id, &c.name, &c.description, c.level, &c.tags, &c.falsepositives, &c.custom_attributes))
+            .map(|(file, c)| {
+                meta_of(
+                    file,
+                    &c.title,
+                    &c.id,
+                    &c.name,
+                    &c.description,
+                    c.level,
+                    &c.tags,
+                    &c.falsepositives,
+                    &c.custom_attributes,
+                )
+            })
             .collect();
         let rules = &self.rules;
         let resolve = |reference: &str| -> Option<Target> {
@@ -392,7 +425,10 @@ impl RuleSet {
                 });
                 if broken {
                     let (file, c) = &sigma_corrs[j];
-                    self.problems.push(format!("{file}: correlation '{}': refers to a correlation that did not load or refers back to it", c.title));
+                    self.problems.push(format!(
+                        "{file}: correlation '{}': refers to a correlation that did not load or refers back to it",
+                        c.title
+                    ));
                     steps[j] = None;
                     changed = true;
                 }
@@ -421,7 +457,9 @@ impl RuleSet {
                 })
                 .collect();
             let (predicates, value_field) = match &c.condition {
-                CorrelationCondition::Threshold { predicates, field, .. } => (predicates.clone(), field.as_ref().and_then(|f| f.first().cloned())),
+                CorrelationCondition::Threshold { predicates, field, .. } => {
+                    (predicates.clone(), field.as_ref().and_then(|f| f.first().cloned()))
+                }
                 _ => (Vec::new(), None),
             };
             let distinct: Vec<String> = meta
@@ -480,7 +518,8 @@ impl RuleSet {
             self.corrs[k].feeds.push(feed);
         }
         // Sigma: rules a correlation refers to stay silent unless it says `generate: true`.
-        let generates: Vec<bool> = sigma_corrs.iter().enumerate().filter(|(j, _)| steps[*j].is_some()).map(|(_, (_, c))| c.generate).collect();
+        let generates: Vec<bool> =
+            sigma_corrs.iter().enumerate().filter(|(j, _)| steps[*j].is_some()).map(|(_, (_, c))| c.generate).collect();
         for r in &mut self.rules {
             if !r.feeds.is_empty() {
                 r.alert = r.feeds.iter().any(|f| generates[f.corr]);
@@ -502,7 +541,10 @@ impl RuleSet {
             if let Some(r) = self.rules.iter().find(|r| r.meta.answers_to(&reference)) {
                 return r.logsource.clone();
             }
-            match sigma_corrs.iter().find(|(_, c)| c.name.as_deref() == Some(&reference) || c.id.as_deref() == Some(&reference)) {
+            match sigma_corrs
+                .iter()
+                .find(|(_, c)| c.name.as_deref() == Some(&reference) || c.id.as_deref() == Some(&reference))
+            {
                 Some((_, c)) if !c.rules.is_empty() => reference = c.rules[0].clone(),
                 _ => break,
             }
@@ -554,8 +596,16 @@ fn reaches(steps: &[Option<Vec<Target>>], from: usize, target: usize) -> bool {
 /// What logward's correlation engine does not do, as a problem to report.
 fn check_supported(c: &CorrelationRule) -> Option<String> {
     match c.correlation_type {
-        CorrelationType::EventCount | CorrelationType::ValueCount | CorrelationType::Temporal | CorrelationType::TemporalOrdered => {}
-        other => return Some(format!("correlation type '{}' is not supported (event_count, value_count, temporal, temporal_ordered are)", other.as_str())),
+        CorrelationType::EventCount
+        | CorrelationType::ValueCount
+        | CorrelationType::Temporal
+        | CorrelationType::TemporalOrdered => {}
+        other => {
+            return Some(format!(
+                "correlation type '{}' is not supported (event_count, value_count, temporal, temporal_ordered are)",
+                other.as_str()
+            ))
+        }
     }
     if c.window != WindowMode::Sliding {
         return Some(format!("window '{}' is not supported (sliding windows only)", c.window.as_str()));
@@ -570,9 +620,14 @@ fn check_supported(c: &CorrelationRule) -> Option<String> {
         if matches!(c.correlation_type, CorrelationType::EventCount | CorrelationType::ValueCount) {
             // A condition with no lower bound ("fewer than 5") can only be judged when the
             // window closes, which a stream processor that emits as it reads does not do.
-            let lower = predicates.iter().any(|(op, v)| matches!(op, ConditionOperator::Gt | ConditionOperator::Gte) || (*op == ConditionOperator::Eq && *v > 0));
+            let lower = predicates.iter().any(|(op, v)| {
+                matches!(op, ConditionOperator::Gt | ConditionOperator::Gte) || (*op == ConditionOperator::Eq && *v > 0)
+            });
             if !lower {
-                return Some("a count condition needs a lower bound (gt, gte or eq); 'fewer than' conditions are not supported".into());
+                return Some(
+                    "a count condition needs a lower bound (gt, gte or eq); 'fewer than' conditions are not supported"
+                        .into(),
+                );
             }
         }
         if c.correlation_type == CorrelationType::ValueCount && field.as_ref().is_none_or(|f| f.is_empty()) {
@@ -584,25 +639,39 @@ fn check_supported(c: &CorrelationRule) -> Option<String> {
 
 fn apply_overrides(corrs: &mut [(String, CorrelationRule)], overrides: &[Override]) -> Result<()> {
     for o in overrides {
-        let Some((_, c)) = corrs.iter_mut().find(|(_, c)| c.name.as_deref() == Some(&o.rule) || c.id.as_deref() == Some(&o.rule)) else {
+        let Some((_, c)) =
+            corrs.iter_mut().find(|(_, c)| c.name.as_deref() == Some(&o.rule) || c.id.as_deref() == Some(&o.rule))
+        else {
             let names: Vec<&str> = corrs.iter().filter_map(|(_, c)| c.name.as_deref()).collect();
-            bail!("--set {}.{}: no correlation rule named '{}' (correlations: {})", o.rule, o.key, o.rule, names.join(", "));
+            bail!(
+                "--set {}.{}: no correlation rule named '{}' (correlations: {})",
+                o.rule,
+                o.key,
+                o.rule,
+                names.join(", ")
+            );
         };
         match o.key.as_str() {
             "count" => {
-                let n: u64 = o.value.parse().with_context(|| format!("--set {}.count={}: not a whole number", o.rule, o.value))?;
+                let n: u64 = o
+                    .value
+                    .parse()
+                    .with_context(|| format!("--set {}.count={}: not a whole number", o.rule, o.value))?;
                 let CorrelationCondition::Threshold { predicates, .. } = &mut c.condition else {
                     bail!("--set {}.count: the rule has no count condition", o.rule);
                 };
                 // The lower bound is the threshold users mean.
-                match predicates.iter_mut().find(|(op, _)| matches!(op, ConditionOperator::Gte | ConditionOperator::Gt | ConditionOperator::Eq)) {
+                match predicates.iter_mut().find(|(op, _)| {
+                    matches!(op, ConditionOperator::Gte | ConditionOperator::Gt | ConditionOperator::Eq)
+                }) {
                     Some(p) => p.1 = n,
                     None => bail!("--set {}.count: the rule has no lower bound to change", o.rule),
                 }
             }
             "timespan" => {
-                c.timespan = Timespan::parse(&o.value)
-                    .map_err(|e| anyhow::anyhow!("--set {}.timespan={}: {e} (write e.g. 90s, 10m, 2h, 1d)", o.rule, o.value))?;
+                c.timespan = Timespan::parse(&o.value).map_err(|e| {
+                    anyhow::anyhow!("--set {}.timespan={}: {e} (write e.g. 90s, 10m, 2h, 1d)", o.rule, o.value)
+                })?;
             }
             _ => unreachable!("checked by Override::parse"),
         }

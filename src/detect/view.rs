@@ -130,8 +130,9 @@ impl<'a> View<'a> {
         if !escaped {
             return Ok(Scalar { span, kind: Kind::Str });
         }
-        let text = jsonscan::decode(&self.line.as_bytes()[span.clone()])
-            .ok_or_else(|| format!("invalid JSON: a string at byte {} holds an escape that is not a character", span.start))?;
+        let text = jsonscan::decode(&self.line.as_bytes()[span.clone()]).ok_or_else(|| {
+            format!("invalid JSON: a string at byte {} holds an escape that is not a character", span.start)
+        })?;
         self.decoded.push(text);
         Ok(Scalar { span, kind: Kind::Decoded(self.decoded.len() - 1) })
     }
@@ -345,10 +346,9 @@ impl<'a> View<'a> {
             Leaf::One(s) => scalar(s, &mut pred),
             Leaf::Array(r) => self.elems[r.clone()].iter().any(|s| scalar(s, &mut pred)),
             Leaf::Nested(i) => match &self.nested[*i] {
-                Value::Array(items) => items
-                    .iter()
-                    .filter(|v| !v.is_array())
-                    .any(|v| super::alert::text_of(v).is_some_and(|t| pred(&t))),
+                Value::Array(items) => {
+                    items.iter().filter(|v| !v.is_array()).any(|v| super::alert::text_of(v).is_some_and(|t| pred(&t)))
+                }
                 _ => false,
             },
         }
@@ -396,7 +396,10 @@ fn number(lit: &str) -> EventValue<'static> {
 /// An integer literal that serde_json would write back exactly as it is.
 fn plain_integer(lit: &str) -> bool {
     let digits = lit.strip_prefix('-').unwrap_or(lit);
-    !digits.is_empty() && digits.len() <= 18 && digits.bytes().all(|b| b.is_ascii_digit()) && (digits == "0" && lit == "0" || !digits.starts_with('0'))
+    !digits.is_empty()
+        && digits.len() <= 18
+        && digits.bytes().all(|b| b.is_ascii_digit())
+        && (digits == "0" && lit == "0" || !digits.starts_with('0'))
 }
 
 fn json_strings(v: &Value, visit: &mut dyn FnMut(&str) -> bool) -> bool {
@@ -418,7 +421,9 @@ impl Event for View<'_> {
         match self.field(path) {
             Some(f) => Some(match &f.leaf {
                 Leaf::One(s) => self.scalar_value(s),
-                Leaf::Array(r) => EventValue::Array(self.elems[r.clone()].iter().map(|s| self.scalar_value(s)).collect()),
+                Leaf::Array(r) => {
+                    EventValue::Array(self.elems[r.clone()].iter().map(|s| self.scalar_value(s)).collect())
+                }
                 Leaf::Nested(i) => EventValue::from(&self.nested[*i]),
             }),
             None if self.is_object(path) => event::get(self.tree(), path).map(EventValue::from),
@@ -511,13 +516,36 @@ mod tests {
         let tree = event::read_event(line, "detect").unwrap();
         let v = View::parse(line).unwrap();
         let paths = [
-            "@timestamp", "source.ip", "source", "event.category", "event.code", "event.ratio", "event.big", "event.ok",
-            "event.gone", "event", "message", "threat", "threat.technique", "user", "user.name", "user.id", "n", "e", "mixed",
-            "missing", "event.missing", "use",
+            "@timestamp",
+            "source.ip",
+            "source",
+            "event.category",
+            "event.code",
+            "event.ratio",
+            "event.big",
+            "event.ok",
+            "event.gone",
+            "event",
+            "message",
+            "threat",
+            "threat.technique",
+            "user",
+            "user.name",
+            "user.id",
+            "n",
+            "e",
+            "mixed",
+            "missing",
+            "event.missing",
+            "use",
         ];
         for p in paths {
             assert_eq!(v.get_field(p), event::get(&tree, p).map(EventValue::from), "get_field {p}");
-            assert_eq!(v.text(p).map(Cow::into_owned), event::get(&tree, p).and_then(super::super::alert::text_of), "text {p}");
+            assert_eq!(
+                v.text(p).map(Cow::into_owned),
+                event::get(&tree, p).and_then(super::super::alert::text_of),
+                "text {p}"
+            );
             assert_eq!(v.get_str(p), event::get_str(&tree, p), "get_str {p}");
         }
         assert_eq!(v.tree(), &tree);

@@ -153,7 +153,10 @@ impl Table {
                 None => Tag::Unknown,
             };
         }
-        if b.len() >= 2 && matches!(b[0].to_ascii_lowercase(), b'g' | b's' | b'c') && b[1..].iter().all(u8::is_ascii_digit) {
+        if b.len() >= 2
+            && matches!(b[0].to_ascii_lowercase(), b'g' | b's' | b'c')
+            && b[1..].iter().all(u8::is_ascii_digit)
+        {
             return Tag::Other;
         }
         let same = |short: &str| {

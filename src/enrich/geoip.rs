@@ -12,6 +12,9 @@ pub struct GeoDb {
     pub name: String,
 }
 
+/// A JSON object (an ECS `geo` or `as` object).
+type Object = Map<String, Value>;
+
 impl GeoDb {
     pub fn open(path: &Path) -> Result<GeoDb> {
         let reader = maxminddb::Reader::open_readfile(path)
@@ -21,7 +24,7 @@ impl GeoDb {
     }
 
     /// ECS `geo` and `as` objects for an address, when the database knows it.
-    pub fn lookup(&self, ip: IpAddr) -> (Option<Map<String, Value>>, Option<Map<String, Value>>) {
+    pub fn lookup(&self, ip: IpAddr) -> (Option<Object>, Option<Object>) {
         let record: Option<Value> = self.reader.lookup(ip).ok().and_then(|r| r.decode::<Value>().ok().flatten());
         let Some(r) = record else { return (None, None) };
         (geo_fields(&r), as_fields(&r))

@@ -20,7 +20,8 @@ fn to_u128(ip: IpAddr) -> u128 {
 
 impl IpList {
     pub fn load(name: &str, path: &Path) -> Result<IpList> {
-        let text = std::fs::read_to_string(path).with_context(|| format!("cannot read IP list '{}'", path.display()))?;
+        let text =
+            std::fs::read_to_string(path).with_context(|| format!("cannot read IP list '{}'", path.display()))?;
         IpList::parse(name, &text).with_context(|| format!("IP list '{}'", path.display()))
     }
 
@@ -35,10 +36,15 @@ impl IpList {
                 Some((a, b)) => (a, Some(b)),
                 None => (entry, None),
             };
-            let ip: IpAddr = addr.parse().with_context(|| format!("line {}: '{entry}' is not an IP address or CIDR", n + 1))?;
+            let ip: IpAddr =
+                addr.parse().with_context(|| format!("line {}: '{entry}' is not an IP address or CIDR", n + 1))?;
             let max = if ip.is_ipv4() { 32 } else { 128 };
             let prefix: u32 = match bits {
-                Some(b) => b.parse().ok().filter(|p| *p <= max).with_context(|| format!("line {}: bad prefix length in '{entry}'", n + 1))?,
+                Some(b) => b
+                    .parse()
+                    .ok()
+                    .filter(|p| *p <= max)
+                    .with_context(|| format!("line {}: bad prefix length in '{entry}'", n + 1))?,
                 None => max,
             };
             let prefix = prefix + if ip.is_ipv4() { 96 } else { 0 };
@@ -74,7 +80,11 @@ mod tests {
 
     #[test]
     fn cidrs_and_addresses() {
-        let l = IpList::parse("t", "# tor exits\n192.0.2.0/24\n198.51.100.7\n2001:db8::/32 # docs\n10.0.0.0/8\n10.1.0.0/16\n").unwrap();
+        let l = IpList::parse(
+            "t",
+            "# tor exits\n192.0.2.0/24\n198.51.100.7\n2001:db8::/32 # docs\n10.0.0.0/8\n10.1.0.0/16\n",
+        )
+        .unwrap();
         for ip in ["192.0.2.1", "192.0.2.255", "198.51.100.7", "2001:db8::1", "10.200.1.1"] {
             assert!(l.contains(ip.parse().unwrap()), "{ip}");
         }

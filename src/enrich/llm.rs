@@ -26,12 +26,15 @@ pub struct LlmOptions {
     pub all_events: bool,
 }
 
+/// The fields an answer adds to an event.
+type Explanation = Map<String, Value>;
+
 pub struct Llm {
     opts: LlmOptions,
     endpoint: String,
     agent: ureq::Agent,
     slots: (Mutex<usize>, Condvar),
-    cache: Mutex<HashMap<[u8; 32], Option<Map<String, Value>>>>,
+    cache: Mutex<HashMap<[u8; 32], Option<Explanation>>>,
     pub calls: AtomicU64,
     pub failures: AtomicU64,
     pub cached: AtomicU64,

@@ -10,9 +10,9 @@ pub mod threat;
 
 use crate::event;
 use crate::fasthash::FastMap;
-use crate::jsonscan;
 use crate::io::stage::Output;
 use crate::io::{LineRef, Outcome, Source, Stage};
+use crate::jsonscan;
 use attack::{Table, Tag};
 use iplist::IpList;
 use memchr::memmem;
@@ -66,7 +66,12 @@ const TAKEN: u16 = 4;
 
 impl Enricher {
     pub fn new(opts: EnrichOptions) -> Enricher {
-        Enricher { opts, resolved: AtomicU64::new(0), unknown: Mutex::new(BTreeMap::new()), additions: Mutex::default() }
+        Enricher {
+            opts,
+            resolved: AtomicU64::new(0),
+            unknown: Mutex::new(BTreeMap::new()),
+            additions: Mutex::default(),
+        }
     }
 
     fn count(&self, c: &TagCounts) {
@@ -121,7 +126,10 @@ impl Enricher {
             let inner = &line.as_bytes()[o.inside..o.end];
             memmem::find(inner, b"\"attack\"").is_some() || memmem::find(inner, b"\"threat_type\"").is_some()
         };
-        if scalars.iter().any(|s| s.class == TAKEN) || objects.iter().any(|o| o.name == "threat") || logward.is_some_and(merges) {
+        if scalars.iter().any(|s| s.class == TAKEN)
+            || objects.iter().any(|o| o.name == "threat")
+            || logward.is_some_and(merges)
+        {
             return Ok(false);
         }
         if !scalars.iter().any(|s| s.class == TAGS && s.string) {
@@ -229,7 +237,10 @@ impl Enricher {
             return;
         }
         for side in ["source", "destination"] {
-            let Some(ip) = event::get_str(ev, &format!("{side}.ip")).and_then(|s| s.parse::<std::net::IpAddr>().ok()) else { continue };
+            let Some(ip) = event::get_str(ev, &format!("{side}.ip")).and_then(|s| s.parse::<std::net::IpAddr>().ok())
+            else {
+                continue;
+            };
             let mut geo = Map::new();
             let mut asn = Map::new();
             for db in &self.opts.geoip {
@@ -331,7 +342,11 @@ impl Enricher {
         if event::get_str(ev, "event.kind") == Some("alert") {
             let mut tactic_names: Vec<String> = chosen.clone();
             // Unknown tactic tags (ATT&CK v19's stealth, defense-impairment) still say something.
-            tactic_names.extend(unknown.iter().filter_map(|u| u.to_ascii_lowercase().strip_prefix("attack.").map(|s| s.replace('_', "-"))));
+            tactic_names.extend(
+                unknown
+                    .iter()
+                    .filter_map(|u| u.to_ascii_lowercase().strip_prefix("attack.").map(|s| s.replace('_', "-"))),
+            );
             let ids: Vec<String> = techniques.ids.iter().chain(&subtechniques.ids).cloned().collect();
             let kind = threat::threat_type(&ids, &tactic_names, event::get_str(ev, "rule.name"));
             event::set(ev, "logward.threat_type", Value::String(kind.to_string()));
@@ -503,7 +518,13 @@ mod tests {
     use super::*;
 
     fn enricher() -> Enricher {
-        Enricher::new(EnrichOptions { attack: Table::builtin(), ip_lists: Vec::new(), geoip: Vec::new(), llm: None, quiet: true })
+        Enricher::new(EnrichOptions {
+            attack: Table::builtin(),
+            ip_lists: Vec::new(),
+            geoip: Vec::new(),
+            llm: None,
+            quiet: true,
+        })
     }
 
     /// The line as the tree path writes it.

@@ -210,14 +210,7 @@ impl<'s, S: Stage> ChunkReader<'s, S> {
                 stage.advance(file, seq, line_bytes(&buf, *start, *end));
             }
         }
-        Some(Chunk {
-            source: cur.source.clone(),
-            file: file.clone(),
-            state,
-            buf,
-            items,
-            flush: paused || cur.done,
-        })
+        Some(Chunk { source: cur.source.clone(), file: file.clone(), state, buf, items, flush: paused || cur.done })
     }
 }
 
@@ -233,7 +226,8 @@ impl<S: Stage> Open<S> {
                         let len = len + (nl - self.line_start) as u64;
                         self.items.push(Item::TooLong { number, len, prefix });
                     } else if nl - self.line_start > max_line {
-                        let prefix = self.buf[self.line_start..self.line_start + REJECT_PREFIX_BYTES.min(max_line)].to_vec();
+                        let prefix =
+                            self.buf[self.line_start..self.line_start + REJECT_PREFIX_BYTES.min(max_line)].to_vec();
                         let len = (nl - self.line_start) as u64;
                         self.items.push(Item::TooLong { number: self.next_number, len, prefix });
                     } else {

@@ -63,5 +63,7 @@ impl Write for Output {
 
 /// True when the error (or its cause) is a closed output pipe.
 pub fn is_pipe_closed(e: &anyhow::Error) -> bool {
-    e.chain().any(|c| c.is::<PipeClosed>() || c.downcast_ref::<io::Error>().is_some_and(|io| io.kind() == io::ErrorKind::BrokenPipe))
+    e.chain().any(|c| {
+        c.is::<PipeClosed>() || c.downcast_ref::<io::Error>().is_some_and(|io| io.kind() == io::ErrorKind::BrokenPipe)
+    })
 }

@@ -61,8 +61,17 @@ pub fn run<S: Stage>(stage: &S, command: &str, sources: Vec<Source>, opts: &RunO
     let pools = Pools { input: BufferPool::new(workers * 3 + 2), output: BufferPool::new(workers * 3 + 2) };
     let mut reader = ChunkReader::new(stage, sources, opts.max_line_bytes, &pools.input);
     let ordered = stage.ordered()?;
-    let mut writer =
-        Writer { stage, ordered, insert: Vec::new(), output: &mut output, sink: &mut sink, strict: opts.strict, progress, failed: false, pool: &pools.output };
+    let mut writer = Writer {
+        stage,
+        ordered,
+        insert: Vec::new(),
+        output: &mut output,
+        sink: &mut sink,
+        strict: opts.strict,
+        progress,
+        failed: false,
+        pool: &pools.output,
+    };
 
     if workers <= 1 {
         while let Some(chunk) = reader.next_chunk()? {
@@ -91,7 +100,13 @@ struct Pools {
     output: BufferPool,
 }
 
-fn run_parallel<S: Stage>(stage: &S, mut reader: ChunkReader<'_, S>, workers: usize, writer: &mut Writer<'_, S>, pools: &Pools) -> Result<()> {
+fn run_parallel<S: Stage>(
+    stage: &S,
+    mut reader: ChunkReader<'_, S>,
+    workers: usize,
+    writer: &mut Writer<'_, S>,
+    pools: &Pools,
+) -> Result<()> {
     let stop = AtomicBool::new(false);
     // At most `window` chunks are between the reader and the output at any time (queued,
     // being processed, or waiting to be written in order), so memory stays bounded even

@@ -22,7 +22,7 @@ fn combined<'a>(line: &'a str, zone: &Zone, ev: &mut FlatEvent<'a>) -> Option<()
     if b.get(close + 1) != Some(&b' ') {
         return None;
     }
-    let ts = time::parse_clf(line[open + 2..close].as_bytes(), zone)?;
+    let ts = time::parse_clf(&line.as_bytes()[open + 2..close], zone)?;
     let head = &line[..open];
     // head = [vhost] ["x-forwarded-for list"] client ident user
     let (head, user) = head.rsplit_once(' ')?;
@@ -73,7 +73,12 @@ fn combined<'a>(line: &'a str, zone: &Zone, ev: &mut FlatEvent<'a>) -> Option<()
         }
     }
     if !t.is_empty() {
-        let extra: Vec<Cow<'a, str>> = t.split(' ').map(|s| s.trim_matches('"')).filter(|s| !s.is_empty() && *s != "-").map(Cow::Borrowed).collect();
+        let extra: Vec<Cow<'a, str>> = t
+            .split(' ')
+            .map(|s| s.trim_matches('"'))
+            .filter(|s| !s.is_empty() && *s != "-")
+            .map(Cow::Borrowed)
+            .collect();
         if !extra.is_empty() {
             ev.set("logward.access.extra", Val::Strs(extra));
         }
@@ -84,7 +89,7 @@ fn combined<'a>(line: &'a str, zone: &Zone, ev: &mut FlatEvent<'a>) -> Option<()
 /// Apache `ssl_request_log`: `[time] client TLSv1.2 CIPHER "request" bytes`.
 fn ssl_request<'a>(line: &'a str, zone: &Zone, ev: &mut FlatEvent<'a>) -> Option<()> {
     let close = line.find("] ")?;
-    let ts = time::parse_clf(line[1..close].as_bytes(), zone)?;
+    let ts = time::parse_clf(&line.as_bytes()[1..close], zone)?;
     let mut c = line[close + 2..].splitn(4, ' ');
     let client = c.next()?;
     let proto = c.next()?;
@@ -169,7 +174,9 @@ fn split_head(head: &str) -> Option<(Option<&str>, Vec<&str>)> {
 
 fn is_public(ip: &IpAddr) -> bool {
     match ip {
-        IpAddr::V4(v4) => !(v4.is_private() || v4.is_loopback() || v4.is_link_local() || v4.is_unspecified() || v4.is_broadcast()),
+        IpAddr::V4(v4) => {
+            !(v4.is_private() || v4.is_loopback() || v4.is_link_local() || v4.is_unspecified() || v4.is_broadcast())
+        }
         IpAddr::V6(v6) => {
             let first = v6.segments()[0];
             !(v6.is_loopback() || v6.is_unspecified() || (first & 0xfe00) == 0xfc00 || (first & 0xffc0) == 0xfe80)
@@ -211,7 +218,9 @@ pub fn set_endpoint<'a>(s: &'a str, fields: [&'static str; 3], ev: &mut FlatEven
     let s = s.trim();
     let (host, port) = match s.rsplit_once(':') {
         // One colon only (or a bracketed IPv6): a bare IPv6 address has no port.
-        Some((h, p)) if !p.is_empty() && p.bytes().all(|b| b.is_ascii_digit()) && (!h.contains(':') || h.ends_with(']')) => {
+        Some((h, p))
+            if !p.is_empty() && p.bytes().all(|b| b.is_ascii_digit()) && (!h.contains(':') || h.ends_with(']')) =>
+        {
             (h.trim_start_matches('[').trim_end_matches(']'), p.parse::<i64>().ok())
         }
         _ => (s, None),
@@ -301,7 +310,9 @@ mod tests {
 
     #[test]
     fn combined_line() {
-        let v = run(r#"83.149.9.216 - - [17/May/2015:10:05:03 +0000] "GET /a/b.png?x=1 HTTP/1.1" 200 203023 "http://semicomplete.com/" "Mozilla/5.0 (X11)""#);
+        let v = run(
+            r#"83.149.9.216 - - [17/May/2015:10:05:03 +0000] "GET /a/b.png?x=1 HTTP/1.1" 200 203023 "http://semicomplete.com/" "Mozilla/5.0 (X11)""#,
+        );
         assert_eq!(v["@timestamp"], "2015-05-17T10:05:03Z");
         assert_eq!(v["url"], json!({"original": "/a/b.png?x=1", "path": "/a/b.png", "query": "x=1"}));
         assert_eq!(v["http"]["response"], json!({"status_code": 200, "body": {"bytes": 203023}}));
@@ -312,7 +323,9 @@ mod tests {
 
     #[test]
     fn vhost_list_extra_and_common() {
-        let v = run(r#"example.com:80 10.0.0.2 - bob [10/Oct/2000:13:55:36 -0700] "POST /login HTTP/1.0" 401 - "-" "curl/8" 0.012 0.010"#);
+        let v = run(
+            r#"example.com:80 10.0.0.2 - bob [10/Oct/2000:13:55:36 -0700] "POST /login HTTP/1.0" 401 - "-" "curl/8" 0.012 0.010"#,
+        );
         assert_eq!(v["destination"], json!({"domain": "example.com", "port": 80}));
         assert_eq!(v["source"]["ip"], "10.0.0.2");
         assert_eq!(v["user"]["name"], "bob");
@@ -323,7 +336,9 @@ mod tests {
         let v = run(r#"example.com 10.0.0.2, 81.2.69.143 - - [10/Oct/2000:13:55:36 +0000] "GET / HTTP/1.1" 200 12"#);
         assert_eq!(v["source"]["ip"], "81.2.69.143");
         assert_eq!(v["destination"]["domain"], "example.com");
-        let v = run(r#"example.com:80 "10.5.102.222, 199.96.1.1" 10.2.1.185 - - [10/Oct/2000:13:55:36 +0000] "GET / HTTP/1.1" 200 12"#);
+        let v = run(
+            r#"example.com:80 "10.5.102.222, 199.96.1.1" 10.2.1.185 - - [10/Oct/2000:13:55:36 +0000] "GET / HTTP/1.1" 200 12"#,
+        );
         assert_eq!(v["source"]["ip"], "199.96.1.1");
         assert_eq!(v["logward"]["access"]["remote_ip_list"], json!(["10.5.102.222", "199.96.1.1", "10.2.1.185"]));
         let v = run(r#"::1 - - [26/Dec/2016:16:16:28 +0200] "-" 408 -"#);

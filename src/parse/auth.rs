@@ -7,9 +7,35 @@ use std::net::IpAddr;
 
 /// Programs whose lines belong to `system.auth` even when the message is not one we map.
 const AUTH_PROGRAMS: &[&str] = &[
-    "sshd", "sudo", "su", "login", "useradd", "usermod", "userdel", "groupadd", "groupmod", "groupdel",
-    "passwd", "chpasswd", "chage", "chfn", "chsh", "gpasswd", "newusers", "systemd-logind", "cron", "CRON", "crond",
-    "polkitd", "pam", "unix_chkpwd", "gdm-password", "sshd-session", "doas", "pkexec", "dbus-daemon-launch-helper",
+    "sshd",
+    "sudo",
+    "su",
+    "login",
+    "useradd",
+    "usermod",
+    "userdel",
+    "groupadd",
+    "groupmod",
+    "groupdel",
+    "passwd",
+    "chpasswd",
+    "chage",
+    "chfn",
+    "chsh",
+    "gpasswd",
+    "newusers",
+    "systemd-logind",
+    "cron",
+    "CRON",
+    "crond",
+    "polkitd",
+    "pam",
+    "unix_chkpwd",
+    "gdm-password",
+    "sshd-session",
+    "doas",
+    "pkexec",
+    "dbus-daemon-launch-helper",
 ];
 
 pub fn is_auth_program(program: &str) -> bool {
@@ -50,7 +76,13 @@ struct Auth<'e, 'a> {
 }
 
 impl<'a> Auth<'_, 'a> {
-    fn kind(&mut self, action: &'static str, category: &'static [&'static str], typ: &'static [&'static str], outcome: Option<&'static str>) {
+    fn kind(
+        &mut self,
+        action: &'static str,
+        category: &'static [&'static str],
+        typ: &'static [&'static str],
+        outcome: Option<&'static str>,
+    ) {
         self.ev.set("event.action", action);
         self.ev.set("event.category", Val::Keywords(category));
         self.ev.set("event.type", Val::Keywords(typ));
@@ -91,20 +123,19 @@ impl<'a> Auth<'_, 'a> {
 pub fn classify<'a>(program: &str, msg: &'a str, ev: &mut FlatEvent<'a>) -> bool {
     let base = program.split(['(', '[']).next().unwrap_or(program);
     let mut a = Auth { ev };
-    let found = match base {
+
+    match base {
         "sshd" | "sshd-session" => sshd(msg, &mut a).is_some() || pam(msg, &mut a).is_some(),
         "sudo" => sudo(msg, &mut a).is_some() || pam(msg, &mut a).is_some(),
         "su" => su(msg, &mut a).is_some() || pam(msg, &mut a).is_some(),
-        "useradd" | "usermod" | "userdel" | "groupadd" | "groupmod" | "groupdel" | "gpasswd" | "newusers" | "chfn" | "chsh" => {
-            accounts(msg, &mut a).is_some()
-        }
+        "useradd" | "usermod" | "userdel" | "groupadd" | "groupmod" | "groupdel" | "gpasswd" | "newusers" | "chfn"
+        | "chsh" => accounts(msg, &mut a).is_some(),
         "passwd" | "chpasswd" | "chage" => passwd(msg, &mut a).is_some() || pam(msg, &mut a).is_some(),
         "systemd-logind" => logind(msg, &mut a).is_some(),
         "cron" | "CRON" | "crond" => cron(msg, &mut a).is_some() || pam(msg, &mut a).is_some(),
         "login" => login(msg, &mut a).is_some() || pam(msg, &mut a).is_some(),
         _ => pam(msg, &mut a).is_some(),
-    };
-    found
+    }
 }
 
 /// The common tail of sshd messages: `[invalid user ]USER from ADDR[ port N]`.
@@ -265,7 +296,8 @@ fn pam<'a>(msg: &'a str, a: &mut Auth<'_, 'a>) -> Option<()> {
     };
     if body.starts_with("authentication failure;") || body.contains(" more authentication failure") {
         a.kind("authentication_failure", &["authentication"], &["info"], Some("failure"));
-        if let Some(n) = body.strip_prefix("PAM ").and_then(|r| r.split(' ').next()).and_then(|n| n.parse::<i64>().ok()) {
+        if let Some(n) = body.strip_prefix("PAM ").and_then(|r| r.split(' ').next()).and_then(|n| n.parse::<i64>().ok())
+        {
             a.ev.set("logward.auth.repeated", n);
         }
         for kv in body.split([' ', ';']) {
@@ -283,7 +315,8 @@ fn pam<'a>(msg: &'a str, a: &mut Auth<'_, 'a>) -> Option<()> {
         let target = c.word()?;
         a.kind("session_opened", &["session"], &["start"], Some("success"));
         // "by alice(uid=1000)": alice opened a session as the target user.
-        let by = c.lit("by ").and_then(|_| c.word()).map(|b| b.split('(').next().unwrap_or(b)).filter(|b| !b.is_empty());
+        let by =
+            c.lit("by ").and_then(|_| c.word()).map(|b| b.split('(').next().unwrap_or(b)).filter(|b| !b.is_empty());
         match by {
             Some(by) if by != target => {
                 a.user("user.name", by);
@@ -446,7 +479,11 @@ fn accounts<'a>(msg: &'a str, a: &mut Auth<'_, 'a>) -> Option<()> {
         a.ev.set("group.name", quoted(msg)?);
         return Some(());
     }
-    if msg.starts_with("changed user '") || msg.starts_with("change user '") || msg.starts_with("lock user '") || msg.starts_with("unlock user '") {
+    if msg.starts_with("changed user '")
+        || msg.starts_with("change user '")
+        || msg.starts_with("lock user '")
+        || msg.starts_with("unlock user '")
+    {
         a.kind("user_modified", &["iam"], &["user", "change"], Some("success"));
         a.user("user.name", quoted(msg)?);
         return Some(());
@@ -456,7 +493,8 @@ fn accounts<'a>(msg: &'a str, a: &mut Auth<'_, 'a>) -> Option<()> {
 
 fn passwd<'a>(msg: &'a str, a: &mut Auth<'_, 'a>) -> Option<()> {
     let mut c = Cur(msg);
-    if c.lit("password for '").is_some() && msg.ends_with("changed by 'root'") || msg.contains("password changed for ") {
+    if c.lit("password for '").is_some() && msg.ends_with("changed by 'root'") || msg.contains("password changed for ")
+    {
         a.kind("password_changed", &["iam"], &["user", "change"], Some("success"));
         let user = quoted(msg).or_else(|| msg.split("password changed for ").nth(1))?;
         a.user("user.target.name", user.trim());
@@ -553,17 +591,24 @@ mod tests {
 
     #[test]
     fn sudo_variants() {
-        let v = run("sudo", "  tsg : user NOT in sudoers ; TTY=pts/1 ; PWD=/home/vagrant ; USER=root ; COMMAND=/bin/ls");
+        let v =
+            run("sudo", "  tsg : user NOT in sudoers ; TTY=pts/1 ; PWD=/home/vagrant ; USER=root ; COMMAND=/bin/ls");
         assert_eq!(v["event"]["action"], "sudo_not_in_sudoers");
         assert_eq!(v["user"], json!({"name": "tsg", "effective": {"name": "root"}}));
-        let v = run("sudo", "alice : 3 incorrect password attempts ; TTY=pts/0 ; PWD=/home/alice ; USER=root ; COMMAND=/usr/bin/id");
+        let v = run(
+            "sudo",
+            "alice : 3 incorrect password attempts ; TTY=pts/0 ; PWD=/home/alice ; USER=root ; COMMAND=/usr/bin/id",
+        );
         assert_eq!(v["event"]["action"], "sudo_failure");
         assert_eq!(v["logward"]["sudo"]["command"], "/usr/bin/id");
     }
 
     #[test]
     fn pam_rhost_and_user() {
-        let v = run("sshd(pam_unix)", "authentication failure; logname= uid=0 euid=0 tty=NODEVssh ruser= rhost=218.188.2.4  user=root");
+        let v = run(
+            "sshd(pam_unix)",
+            "authentication failure; logname= uid=0 euid=0 tty=NODEVssh ruser= rhost=218.188.2.4  user=root",
+        );
         assert_eq!(v["source"]["ip"], "218.188.2.4");
         assert_eq!(v["user"]["name"], "root");
         let v = run("sshd", "PAM 2 more authentication failures; logname= uid=0 euid=0 tty=ssh ruser= rhost=host.example.com  user=root");

@@ -21,7 +21,22 @@ enum Kind {
 
 /// The built-in alias table: normalized column name → (ECS field, kind).
 const ALIASES: &[(&[&str], &str, Kind)] = &[
-    (&["timestamp", "time", "datetime", "date_time", "event_time", "eventtime", "ts", "utctime", "time_created", "created_at"], "@timestamp", Kind::Time),
+    (
+        &[
+            "timestamp",
+            "time",
+            "datetime",
+            "date_time",
+            "event_time",
+            "eventtime",
+            "ts",
+            "utctime",
+            "time_created",
+            "created_at",
+        ],
+        "@timestamp",
+        Kind::Time,
+    ),
     (&["process_id", "pid", "processid"], "process.pid", Kind::Int),
     (&["parent_process_id", "ppid", "parent_pid", "parentprocessid"], "process.parent.pid", Kind::Int),
     (&["process_name", "process", "proc_name", "name_of_process"], "process.name", Kind::Str),
@@ -34,8 +49,16 @@ const ALIASES: &[(&[&str], &str, Kind)] = &[
     (&["parent_entity_id", "parent_process_guid", "parentprocessguid"], "process.parent.entity_id", Kind::Str),
     (&["user", "user_name", "username", "account", "account_name", "login"], "user.name", Kind::Str),
     (&["user_id", "userid", "uid"], "user.id", Kind::UserId),
-    (&["src_ip", "source_ip", "source_address", "client_ip", "srcip", "src_addr", "c_ip", "ip", "ip_address"], "source.ip", Kind::Ip),
-    (&["dst_ip", "destination_ip", "dest_ip", "dstip", "dst_addr", "remote_ip", "destination_address"], "destination.ip", Kind::Ip),
+    (
+        &["src_ip", "source_ip", "source_address", "client_ip", "srcip", "src_addr", "c_ip", "ip", "ip_address"],
+        "source.ip",
+        Kind::Ip,
+    ),
+    (
+        &["dst_ip", "destination_ip", "dest_ip", "dstip", "dst_addr", "remote_ip", "destination_address"],
+        "destination.ip",
+        Kind::Ip,
+    ),
     (&["src_port", "source_port", "sport", "srcport", "client_port"], "source.port", Kind::Int),
     (&["dst_port", "destination_port", "dest_port", "dport", "dstport", "remote_port"], "destination.port", Kind::Int),
     (&["protocol", "proto", "transport"], "network.transport", Kind::Str),
@@ -45,7 +68,11 @@ const ALIASES: &[(&[&str], &str, Kind)] = &[
     (&["file_path", "filepath", "target_filename", "path", "file"], "file.path", Kind::Str),
     (&["file_name", "filename"], "file.name", Kind::Str),
     (&["sha256", "file_hash", "hash_sha256"], "file.hash.sha256", Kind::Str),
-    (&["registry_key", "registry_path", "reg_key", "key_path", "targetobject", "target_object"], "registry.path", Kind::Str),
+    (
+        &["registry_key", "registry_path", "reg_key", "key_path", "targetobject", "target_object"],
+        "registry.path",
+        Kind::Str,
+    ),
     (&["registry_value", "value_name", "reg_value"], "registry.value", Kind::Str),
     (&["registry_data", "value_data", "details"], "registry.data.strings", Kind::Str),
     (&["event_type", "eventtype", "type", "category"], "logward.csv.event_type", Kind::Str),
@@ -140,7 +167,9 @@ fn kind_of(field: &str) -> Kind {
     match field {
         "@timestamp" => Kind::Time,
         "event.outcome" => Kind::Outcome,
-        f if f.ends_with(".pid") || f.ends_with(".port") || f.ends_with("status_code") || f.ends_with(".bytes") => Kind::Int,
+        f if f.ends_with(".pid") || f.ends_with(".port") || f.ends_with("status_code") || f.ends_with(".bytes") => {
+            Kind::Int
+        }
         f if f.ends_with(".ip") => Kind::Ip,
         _ => Kind::Str,
     }
@@ -194,9 +223,12 @@ pub fn parse(line: &str, header: &Header, zone: &Zone, year: i32, ev: &mut FlatE
         if v.is_empty() {
             continue;
         }
-        let keep_raw = |ev: &mut FlatEvent<'_>| ev.set(format!("logward.csv.{}", normalize_name(&col.name)), v.to_string());
+        let keep_raw =
+            |ev: &mut FlatEvent<'_>| ev.set(format!("logward.csv.{}", normalize_name(&col.name)), v.to_string());
         match col.kind {
-            Kind::Str if col.target == "registry.data.strings" => ev.set(col.target.clone(), Val::Strs(vec![Cow::Owned(v.to_string())])),
+            Kind::Str if col.target == "registry.data.strings" => {
+                ev.set(col.target.clone(), Val::Strs(vec![Cow::Owned(v.to_string())]))
+            }
             Kind::Str => ev.set(col.target.clone(), v.to_string()),
             Kind::Int => match v.parse::<i64>() {
                 Ok(n) => ev.set(col.target.clone(), n),
@@ -236,7 +268,9 @@ pub fn parse(line: &str, header: &Header, zone: &Zone, year: i32, ev: &mut FlatE
 
 fn outcome(v: &str) -> Option<&'static str> {
     match v.to_ascii_lowercase().as_str() {
-        "true" | "1" | "yes" | "y" | "success" | "succeeded" | "successful" | "ok" | "allowed" | "allow" => Some("success"),
+        "true" | "1" | "yes" | "y" | "success" | "succeeded" | "successful" | "ok" | "allowed" | "allow" => {
+            Some("success")
+        }
         "false" | "0" | "no" | "n" | "failure" | "failed" | "fail" | "denied" | "deny" | "blocked" => Some("failure"),
         "unknown" => Some("unknown"),
         _ => None,
@@ -265,12 +299,16 @@ fn categorize(ev: &mut FlatEvent<'_>) {
     } else if has(ev, "file.path") || has(ev, "file.name") {
         "file"
     } else if has(ev, "destination.ip") || has(ev, "destination.port") || has(ev, "dns.question.name") {
-        if ["login", "logon", "auth", "ssh"].iter().any(|w| action.contains(w)) || (has(ev, "event.outcome") && has(ev, "user.name") && !has(ev, "process.pid")) {
+        if ["login", "logon", "auth", "ssh"].iter().any(|w| action.contains(w))
+            || (has(ev, "event.outcome") && has(ev, "user.name") && !has(ev, "process.pid"))
+        {
             "authentication"
         } else {
             "network"
         }
-    } else if ["login", "logon", "auth"].iter().any(|w| words.contains(w)) || (has(ev, "event.outcome") && has(ev, "user.name")) {
+    } else if ["login", "logon", "auth"].iter().any(|w| words.contains(w))
+        || (has(ev, "event.outcome") && has(ev, "user.name"))
+    {
         "authentication"
     } else if has(ev, "process.pid") || has(ev, "process.name") || has(ev, "process.command_line") {
         "process"

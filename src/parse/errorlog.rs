@@ -97,7 +97,11 @@ mod tests {
         assert_eq!(v["log"]["level"], "error");
         assert_eq!(v["process"]["thread"]["id"], 4328636416i64);
         let mut ev = FlatEvent::new();
-        assert!(apache("[Mon Dec 26 16:22:00 2016] [error] [client 192.168.33.1] File does not exist", &Zone::Utc, &mut ev));
+        assert!(apache(
+            "[Mon Dec 26 16:22:00 2016] [error] [client 192.168.33.1] File does not exist",
+            &Zone::Utc,
+            &mut ev
+        ));
         assert_eq!(ev.to_value()["source"]["ip"], "192.168.33.1");
     }
 

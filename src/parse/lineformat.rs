@@ -118,7 +118,12 @@ mod tests {
 
         let f = LineFormat::compile(r"<Month> <Date> <Time> <Level> <Component>(\[<PID>\])?: <Content>").unwrap();
         let mut ev = FlatEvent::new();
-        assert!(f.parse("Jun 14 15:16:01 combo sshd(pam_unix)[19939]: check pass; user unknown", &Zone::Utc, 2005, &mut ev));
+        assert!(f.parse(
+            "Jun 14 15:16:01 combo sshd(pam_unix)[19939]: check pass; user unknown",
+            &Zone::Utc,
+            2005,
+            &mut ev
+        ));
         let v = ev.to_value();
         assert_eq!(v["@timestamp"], "2005-06-14T15:16:01Z");
         assert_eq!(v["log"]["logger"], "sshd(pam_unix)");

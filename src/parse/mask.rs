@@ -22,7 +22,17 @@ pub struct MaskSet {
 
 impl Default for MaskSet {
     fn default() -> Self {
-        MaskSet { ip: true, number: true, hex: true, path: true, uuid: true, blockid: true, url: true, digits: true, date: true }
+        MaskSet {
+            ip: true,
+            number: true,
+            hex: true,
+            path: true,
+            uuid: true,
+            blockid: true,
+            url: true,
+            digits: true,
+            date: true,
+        }
     }
 }
 
@@ -38,7 +48,17 @@ impl MaskSet {
         }
         let only_removals = spec.split(',').all(|c| c.trim().starts_with('-'));
         if !only_removals {
-            set = MaskSet { ip: false, number: false, hex: false, path: false, uuid: false, blockid: false, url: false, digits: false, date: false };
+            set = MaskSet {
+                ip: false,
+                number: false,
+                hex: false,
+                path: false,
+                uuid: false,
+                blockid: false,
+                url: false,
+                digits: false,
+                date: false,
+            };
         }
         if spec == "none" {
             return Ok(set);
@@ -90,13 +110,32 @@ pub fn mask_into(message: &str, set: &MaskSet, out: &mut String) {
 fn is_unit(t: &str) -> bool {
     matches!(
         t,
-        "B" | "KB" | "MB" | "GB" | "TB" | "KiB" | "MiB" | "GiB" | "TiB" | "bytes" | "ms" | "us" | "ns" | "s" | "sec" | "secs" | "seconds" | "%"
+        "B" | "KB"
+            | "MB"
+            | "GB"
+            | "TB"
+            | "KiB"
+            | "MiB"
+            | "GiB"
+            | "TiB"
+            | "bytes"
+            | "ms"
+            | "us"
+            | "ns"
+            | "s"
+            | "sec"
+            | "secs"
+            | "seconds"
+            | "%"
     )
 }
 
 #[inline]
 fn is_edge(b: u8) -> bool {
-    matches!(b, b'(' | b')' | b'[' | b']' | b'{' | b'}' | b'<' | b'>' | b'"' | b'\'' | b',' | b';' | b'.' | b':' | b'!' | b'?')
+    matches!(
+        b,
+        b'(' | b')' | b'[' | b']' | b'{' | b'}' | b'<' | b'>' | b'"' | b'\'' | b',' | b';' | b'.' | b':' | b'!' | b'?'
+    )
 }
 
 fn mask_token(token: &str, set: &MaskSet, out: &mut String) {
@@ -212,7 +251,9 @@ fn looks_like_ip(s: &str) -> bool {
 
 fn looks_like_number(s: &str) -> bool {
     let t = s.trim_start_matches(['-', '+']);
-    !t.is_empty() && t.bytes().all(|c| c.is_ascii_digit() || c == b'.' || c == b',') && t.bytes().any(|c| c.is_ascii_digit())
+    !t.is_empty()
+        && t.bytes().all(|c| c.is_ascii_digit() || c == b'.' || c == b',')
+        && t.bytes().any(|c| c.is_ascii_digit())
 }
 
 fn looks_like_hex(s: &str) -> bool {
@@ -224,7 +265,10 @@ fn looks_like_hex(s: &str) -> bool {
 }
 
 fn looks_like_uuid(s: &str) -> bool {
-    s.len() == 36 && s.bytes().enumerate().all(|(i, c)| if [8, 13, 18, 23].contains(&i) { c == b'-' } else { c.is_ascii_hexdigit() })
+    s.len() == 36
+        && s.bytes()
+            .enumerate()
+            .all(|(i, c)| if [8, 13, 18, 23].contains(&i) { c == b'-' } else { c.is_ascii_hexdigit() })
 }
 
 fn looks_like_path(s: &str) -> bool {
@@ -244,13 +288,22 @@ mod tests {
 
     #[test]
     fn masks_obvious_variables() {
-        assert_eq!(m("Failed password for root from 203.0.113.9 port 41234 ssh2"), "Failed password for root from <*> port <*> <*>");
+        assert_eq!(
+            m("Failed password for root from 203.0.113.9 port 41234 ssh2"),
+            "Failed password for root from <*> port <*> <*>"
+        );
         assert_eq!(m("session opened for user root by (uid=0)"), "session opened for user root by (uid=<*>)");
-        assert_eq!(m("Received block blk_-6952295868487656571 of size 67108864 from /10.251.39.64"), "Received block <*> of size <*> from <*>");
+        assert_eq!(
+            m("Received block blk_-6952295868487656571 of size 67108864 from /10.251.39.64"),
+            "Received block <*> of size <*> from <*>"
+        );
         assert_eq!(m("open /var/log/x.log failed: 0x1f"), "open <*> failed: <*>");
         assert_eq!(m("id 123e4567-e89b-12d3-a456-426614174000 done."), "id <*> done.");
         assert_eq!(m("  spaced   out  "), "spaced out");
-        assert_eq!(m("connection from 1.2.3.4 () at Sun Jul 17 15:09:17 2005"), "connection from <*> (<*>) at <*> <*> <*> <*> <*>");
+        assert_eq!(
+            m("connection from 1.2.3.4 () at Sun Jul 17 15:09:17 2005"),
+            "connection from <*> (<*>) at <*> <*> <*> <*> <*>"
+        );
         assert_eq!(m("may be Mayday"), "may be Mayday");
         assert_eq!(m("Thursday September Wed Failed"), "<*> <*> <*> Failed");
         assert_eq!(m("(estimated size 16.0 KB, free 3 B)"), "(estimated size <*> <*>, free <*> <*>)");
@@ -268,6 +321,14 @@ mod tests {
         mask_into("from 10.0.0.1 port 22", &set, &mut out);
         assert_eq!(out, "from <*> port 22");
         assert!(MaskSet::parse("bogus").is_err());
-        assert_eq!(MaskSet::parse("none").unwrap(), MaskSet::parse("ip").map(|mut s| { s.ip = false; s }).unwrap());
+        assert_eq!(
+            MaskSet::parse("none").unwrap(),
+            MaskSet::parse("ip")
+                .map(|mut s| {
+                    s.ip = false;
+                    s
+                })
+                .unwrap()
+        );
     }
 }

@@ -107,7 +107,11 @@ impl Parser {
         }
         let lines: Vec<&str> = head.iter().map(|s| s.as_str()).filter(|l| !l.trim().is_empty()).take(32).collect();
         let Some(first) = lines.first() else { return Format::Text };
-        if first.starts_with("#Software:") || first.starts_with("#Version:") || first.starts_with("#Fields:") || first.starts_with("#Date:") {
+        if first.starts_with("#Software:")
+            || first.starts_with("#Version:")
+            || first.starts_with("#Fields:")
+            || first.starts_with("#Date:")
+        {
             return Format::W3c;
         }
         let candidates = [Format::Json, Format::Access, Format::ApacheError, Format::NginxError, Format::Syslog];
@@ -135,7 +139,9 @@ impl Parser {
         let z = &Zone::Utc;
         let mut ev = FlatEvent::new();
         match f {
-            Format::Json => line.trim_start().starts_with('{') && serde_json::from_str::<serde_json::Value>(line).is_ok(),
+            Format::Json => {
+                line.trim_start().starts_with('{') && serde_json::from_str::<serde_json::Value>(line).is_ok()
+            }
             Format::Access => access::parse(line, z, &mut ev),
             Format::ApacheError => errorlog::apache(line, z, &mut ev),
             Format::NginxError => errorlog::nginx(line, z, &mut ev),
@@ -240,7 +246,14 @@ impl Stage for Parser {
         }
     }
 
-    fn process(&self, file: &FileInfo, seq: &Seq, _source: &Source, line: &LineRef<'_>, out: &mut Output<template::Pending>) -> Outcome {
+    fn process(
+        &self,
+        file: &FileInfo,
+        seq: &Seq,
+        _source: &Source,
+        line: &LineRef<'_>,
+        out: &mut Output<template::Pending>,
+    ) -> Outcome {
         let text = line.text;
         if file.format == Format::Json {
             let ev = match json::parse(text, &self.opts.tz, file.path.as_deref()) {
@@ -300,7 +313,9 @@ impl Parser {
     /// JSON events (Filebeat's, say) are mined on their `message` when they have one.
     fn json_template_pending(&self, ev: &serde_json::Value) -> Option<template::Pending> {
         let message = crate::event::get_str(ev, "message")?;
-        let time = crate::event::get_str(ev, "@timestamp").and_then(|t| time::parse_iso(t.as_bytes(), &Zone::Utc)).map(|(t, _)| t.secs);
+        let time = crate::event::get_str(ev, "@timestamp")
+            .and_then(|t| time::parse_iso(t.as_bytes(), &Zone::Utc))
+            .map(|(t, _)| t.secs);
         self.pending_for(message, time)
     }
 
@@ -315,7 +330,13 @@ impl Parser {
 
     /// Fills the event from the line; returns the dataset, `None` for lines that carry no
     /// event (headers, directives), or the reason the line does not fit the file's format.
-    fn fill<'a>(&self, file: &FileInfo, seq: &Seq, text: &'a str, ev: &mut FlatEvent<'a>) -> Result<Option<&'static str>, String> {
+    fn fill<'a>(
+        &self,
+        file: &FileInfo,
+        seq: &Seq,
+        text: &'a str,
+        ev: &mut FlatEvent<'a>,
+    ) -> Result<Option<&'static str>, String> {
         let zone = &self.opts.tz;
         match file.format {
             Format::Syslog => match syslog::parse(text, zone, seq.year) {
@@ -333,7 +354,8 @@ impl Parser {
                 if access::parse(text, zone, ev) {
                     Ok(Some(file.access_dataset))
                 } else {
-                    Err("not an access-log line (expected: client ident user [time] \"request\" status bytes ...)".into())
+                    Err("not an access-log line (expected: client ident user [time] \"request\" status bytes ...)"
+                        .into())
                 }
             }
             Format::ApacheError => {
@@ -383,7 +405,14 @@ impl Parser {
 
     /// A line of no known shape: its text as the message, and a leading timestamp if any.
     /// An indented line continues the message before it and gets that line's time.
-    fn text_event<'a>(&self, text: &'a str, seq: &Seq, ev: &mut FlatEvent<'a>, dataset: &'static str, format: Format) -> &'static str {
+    fn text_event<'a>(
+        &self,
+        text: &'a str,
+        seq: &Seq,
+        ev: &mut FlatEvent<'a>,
+        dataset: &'static str,
+        format: Format,
+    ) -> &'static str {
         let trimmed = text.trim_start_matches(['[', ' ', '\t']);
         if let Some(ts) = leading_timestamp(trimmed, &self.opts.tz, seq.year) {
             ev.set("@timestamp", Val::Time(ts));

@@ -111,7 +111,10 @@ fn tag(tok: &str) -> Option<(&str, Option<&str>)> {
 fn spaced_tag(s: &str) -> Option<(&str, Option<&str>, &str)> {
     let colon = s[..s.len().min(96)].find(": ")?;
     let candidate = &s[..colon];
-    if !candidate.starts_with(|c: char| c.is_ascii_alphanumeric()) || candidate.contains(['=', '"', '\'']) || candidate.contains("  ") {
+    if !candidate.starts_with(|c: char| c.is_ascii_alphanumeric())
+        || candidate.contains(['=', '"', '\''])
+        || candidate.contains("  ")
+    {
         return None;
     }
     let msg = s[colon + 2..].trim_start_matches(' ');
@@ -255,7 +258,8 @@ mod tests {
 
     #[test]
     fn pam_style_program_and_no_host() {
-        let s = parse("Jun 14 15:16:01 combo sshd(pam_unix)[19939]: authentication failure;", &Zone::Utc, 2005).unwrap();
+        let s =
+            parse("Jun 14 15:16:01 combo sshd(pam_unix)[19939]: authentication failure;", &Zone::Utc, 2005).unwrap();
         assert_eq!(s.program, Some("sshd(pam_unix)"));
         let s = parse("Dec 13 11:35:28 --- last message repeated 1 time ---", &Zone::Utc, 2016).unwrap();
         assert_eq!((s.host, s.program, s.msg), (None, None, "--- last message repeated 1 time ---"));
@@ -265,13 +269,19 @@ mod tests {
     fn program_names_with_spaces() {
         let s = parse("Dec 13 11:35:42 a-mac Google Chrome[85294]: Warning: x", &Zone::Utc, 2016).unwrap();
         assert_eq!((s.program, s.pid, s.msg), (Some("Google Chrome"), Some("85294"), "Warning: x"));
-        let s = parse("Dec 13 11:35:42 a-mac com.apple.xpc.launchd[1] (com.apple.quicklook[21498]): Service exited", &Zone::Utc, 2016).unwrap();
+        let s = parse(
+            "Dec 13 11:35:42 a-mac com.apple.xpc.launchd[1] (com.apple.quicklook[21498]): Service exited",
+            &Zone::Utc,
+            2016,
+        )
+        .unwrap();
         assert_eq!((s.program, s.pid), (Some("com.apple.xpc.launchd[1] (com.apple.quicklook[21498])"), None));
     }
 
     #[test]
     fn iso_and_5424() {
-        let s = parse("2018-08-14T14:30:02.203151+02:00 linux-sqrz systemd[4179]: Stopped target", &Zone::Utc, 0).unwrap();
+        let s =
+            parse("2018-08-14T14:30:02.203151+02:00 linux-sqrz systemd[4179]: Stopped target", &Zone::Utc, 0).unwrap();
         assert_eq!(s.ts.unwrap().to_rfc3339(), "2018-08-14T12:30:02.203151Z");
         let s = parse(
             r#"<165>1 2003-10-11T22:14:15.003Z mymachine.example.com evntslog - ID47 [exampleSDID@32473 iut="3" eventSource="Appl\"x"] BOMAn application"#,
@@ -279,7 +289,10 @@ mod tests {
             0,
         )
         .unwrap();
-        assert_eq!((s.pri, s.host, s.program, s.pid, s.msgid), (Some(165), Some("mymachine.example.com"), Some("evntslog"), None, Some("ID47")));
+        assert_eq!(
+            (s.pri, s.host, s.program, s.pid, s.msgid),
+            (Some(165), Some("mymachine.example.com"), Some("evntslog"), None, Some("ID47"))
+        );
         assert_eq!(s.structured.unwrap()["exampleSDID@32473"]["eventSource"], "Appl\"x");
         assert_eq!(s.msg, "BOMAn application");
     }

@@ -287,7 +287,10 @@ impl Miner {
                         self.exact.clear();
                     }
                     let cl = &self.clusters[c];
-                    self.exact.insert(h, CacheEntry { cluster: c, generation: cl.generation, version: cl.version, template: t });
+                    self.exact.insert(
+                        h,
+                        CacheEntry { cluster: c, generation: cl.generation, version: cl.version, template: t },
+                    );
                 }
                 found
             }
@@ -479,7 +482,10 @@ impl Miner {
     /// Evicts the least recently used tenth of the clusters at once, so that a stream of
     /// never-repeating messages costs a sort per many insertions, not a scan per message.
     fn evict_lru(&mut self) {
-        let mut alive: Vec<(u64, usize)> = (0..self.clusters.len()).filter(|&c| self.clusters[c].alive).map(|c| (self.clusters[c].last_used, c)).collect();
+        let mut alive: Vec<(u64, usize)> = (0..self.clusters.len())
+            .filter(|&c| self.clusters[c].alive)
+            .map(|c| (self.clusters[c].last_used, c))
+            .collect();
         alive.sort_unstable();
         let n = (alive.len() / 10).max(1);
         for &(_, victim) in &alive[..n] {
@@ -533,10 +539,13 @@ impl Miner {
                 clusters.push(cl);
             }
             // A stable order, so the same input gives the same file.
-            clusters.sort_by(|a, b| cluster_key(&a.slots).cmp(&cluster_key(&b.slots)).then_with(|| pattern_key(a).cmp(&pattern_key(b))));
+            clusters.sort_by(|a, b| {
+                cluster_key(&a.slots).cmp(&cluster_key(&b.slots)).then_with(|| pattern_key(a).cmp(&pattern_key(b)))
+            });
             let state = StateFile { logward_templates: 1, clusters };
             let tmp = path.with_extension("tmp");
-            std::fs::write(&tmp, serde_json::to_vec_pretty(&state)?).with_context(|| format!("cannot write '{}'", tmp.display()))?;
+            std::fs::write(&tmp, serde_json::to_vec_pretty(&state)?)
+                .with_context(|| format!("cannot write '{}'", tmp.display()))?;
             std::fs::rename(&tmp, path).with_context(|| format!("cannot write '{}'", path.display()))?;
         }
         if let Some(path) = &self.opts.table {

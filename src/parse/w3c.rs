@@ -108,7 +108,12 @@ mod tests {
     fn iis_line() {
         let f = fields_directive(b"#Fields: date time s-ip cs-method cs-uri-stem cs-uri-query s-port cs-username c-ip cs(User-Agent) sc-status time-taken").unwrap();
         let mut ev = FlatEvent::new();
-        parse("2024-03-01 10:00:01 10.0.0.5 GET /admin/login.aspx a=1 443 - 203.0.113.7 Mozilla/5.0+(Windows) 403 15", &f, &mut ev).unwrap();
+        parse(
+            "2024-03-01 10:00:01 10.0.0.5 GET /admin/login.aspx a=1 443 - 203.0.113.7 Mozilla/5.0+(Windows) 403 15",
+            &f,
+            &mut ev,
+        )
+        .unwrap();
         let v = ev.to_value();
         assert_eq!(v["@timestamp"], "2024-03-01T10:00:01Z");
         assert_eq!(v["url"]["original"], "/admin/login.aspx?a=1");

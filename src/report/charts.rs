@@ -32,7 +32,11 @@ static DEJAVU_SANS: &[u8] = include_bytes!("../../assets/fonts/DejaVuSans.ttf");
 fn register_font() -> Result<()> {
     static REGISTERED: std::sync::OnceLock<bool> = std::sync::OnceLock::new();
     let ok = *REGISTERED.get_or_init(|| plotters::style::register_font(FONT, FontStyle::Normal, DEJAVU_SANS).is_ok());
-    if ok { Ok(()) } else { Err(anyhow!("the built-in chart font cannot be read")) }
+    if ok {
+        Ok(())
+    } else {
+        Err(anyhow!("the built-in chart font cannot be read"))
+    }
 }
 
 pub fn svg(chart: &Chart) -> Result<String> {
@@ -70,7 +74,12 @@ fn draw<DB: DrawingBackend>(chart: &Chart, root: &DrawingArea<DB, Shift>) -> Res
     root.present().map_err(err)
 }
 
-fn bars<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, title: &str, labels: &[String], series: &[(&str, Vec<u64>)]) -> Result<()> {
+fn bars<DB: DrawingBackend>(
+    root: &DrawingArea<DB, Shift>,
+    title: &str,
+    labels: &[String],
+    series: &[(&str, Vec<u64>)],
+) -> Result<()> {
     let n = labels.len().max(1);
     let totals: Vec<u64> = (0..labels.len()).map(|i| series.iter().map(|s| s.1[i]).sum()).collect();
     let max = totals.iter().copied().max().unwrap_or(0).max(1);
@@ -122,7 +131,13 @@ fn bars<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, title: &str, labels: 
     Ok(())
 }
 
-fn histogram<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, title: &str, x_label: &str, labels: &[String], counts: &[u64]) -> Result<()> {
+fn histogram<DB: DrawingBackend>(
+    root: &DrawingArea<DB, Shift>,
+    title: &str,
+    x_label: &str,
+    labels: &[String],
+    counts: &[u64],
+) -> Result<()> {
     let n = labels.len().max(1);
     let max = counts.iter().copied().max().unwrap_or(0).max(1);
     let mut chart = frame(root, title)
@@ -155,7 +170,12 @@ fn histogram<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, title: &str, x_l
     Ok(())
 }
 
-fn timeline<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, title: &str, starts: &[String], series: &[(&str, Vec<u64>)]) -> Result<()> {
+fn timeline<DB: DrawingBackend>(
+    root: &DrawingArea<DB, Shift>,
+    title: &str,
+    starts: &[String],
+    series: &[(&str, Vec<u64>)],
+) -> Result<()> {
     let n = starts.len().max(1);
     let events = &series[0].1;
     let max = events.iter().copied().max().unwrap_or(0).max(1);
@@ -167,9 +187,13 @@ fn timeline<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, title: &str, star
         .build_cartesian_2d(0f64..n as f64, 0u64..max + max / 10 + 1)
         .map_err(err)?
         .set_secondary_coord(0f64..n as f64, 0u64..max2 + max2 / 10 + 1);
-    let day_or_more = starts.len() > 1 && starts[0].get(..10) != starts.get(1).and_then(|s| s.get(..10)) && starts[0].ends_with("00:00:00Z");
+    let day_or_more = starts.len() > 1
+        && starts[0].get(..10) != starts.get(1).and_then(|s| s.get(..10))
+        && starts[0].ends_with("00:00:00Z");
     let short = |i: usize| -> String {
-        starts.get(i).map_or(String::new(), |s| if day_or_more { s[..10].to_string() } else { s[5..16].replace('T', " ") })
+        starts
+            .get(i)
+            .map_or(String::new(), |s| if day_or_more { s[..10].to_string() } else { s[5..16].replace('T', " ") })
     };
     chart
         .configure_mesh()
@@ -196,7 +220,10 @@ fn timeline<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, title: &str, star
             let c = palette(name);
             chart
                 // Points at bucket centres, over the bars of the same bucket.
-                .draw_secondary_series(LineSeries::new(values.iter().enumerate().map(|(i, &v)| (i as f64 + 0.5, v)), c.stroke_width(2)))
+                .draw_secondary_series(LineSeries::new(
+                    values.iter().enumerate().map(|(i, &v)| (i as f64 + 0.5, v)),
+                    c.stroke_width(2),
+                ))
                 .map_err(err)?
                 .label(*name)
                 .legend(move |(x, y)| PathElement::new([(x, y), (x + 12, y)], c.stroke_width(2)));

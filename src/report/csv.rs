@@ -97,7 +97,10 @@ impl Stage for CsvExport {
 
     fn ordered(&self) -> Result<State> {
         let spool = match self.fields.is_empty() {
-            true => Some(BufWriter::with_capacity(1 << 16, tempfile::tempfile().context("cannot create a temporary file for CSV rows")?)),
+            true => Some(BufWriter::with_capacity(
+                1 << 16,
+                tempfile::tempfile().context("cannot create a temporary file for CSV rows")?,
+            )),
             false => None,
         };
         Ok(State {

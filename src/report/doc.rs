@@ -6,10 +6,17 @@ use super::tally::{duration, parse_time};
 
 pub enum Block {
     /// A section heading (`id` for HTML anchors).
-    Section { id: &'static str, title: String },
+    Section {
+        id: &'static str,
+        title: String,
+    },
     Sub(String),
     Text(String),
-    Table { head: Vec<&'static str>, rows: Vec<Vec<String>>, numeric: Vec<bool> },
+    Table {
+        head: Vec<&'static str>,
+        rows: Vec<Vec<String>>,
+        numeric: Vec<bool>,
+    },
     Chart(Chart),
 }
 

@@ -48,7 +48,14 @@ pub fn render(s: &Summary, title: &str) -> Result<String> {
         (Some(f), Some(l)) => format!(", {f} to {l}"),
         _ => String::new(),
     };
-    writeln!(out, "<p class=\"meta\">{} records ({} events, {} alerts){}</p>", o.records, o.events, o.alerts, esc(&range))?;
+    writeln!(
+        out,
+        "<p class=\"meta\">{} records ({} events, {} alerts){}</p>",
+        o.records,
+        o.events,
+        o.alerts,
+        esc(&range)
+    )?;
     out.push_str("<nav>");
     for b in &blocks {
         if let Block::Section { id, title } = b {

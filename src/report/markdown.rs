@@ -53,7 +53,8 @@ fn chart(c: &Chart, out: &mut String) {
             bars(labels, counts, out);
         }
         Chart::Timeline { title, starts, series } => {
-            writeln!(out, "{title}, {} to {}", starts.first().map_or("", |s| s), starts.last().map_or("", |s| s)).unwrap();
+            writeln!(out, "{title}, {} to {}", starts.first().map_or("", |s| s), starts.last().map_or("", |s| s))
+                .unwrap();
             let width = series.iter().map(|s| s.0.len()).max().unwrap_or(0);
             for (name, values) in series {
                 writeln!(out, "{name:>width$} {}", sparkline(values)).unwrap();

@@ -129,8 +129,10 @@ fn write_pngs(summary: &summary::Summary, dir: &Path) -> Result<usize> {
     for block in doc::build(summary) {
         if let doc::Block::Chart(chart) = block {
             n += 1;
-            let slug: String = chart.title().to_lowercase().chars().map(|c| if c.is_ascii_alphanumeric() { c } else { '-' }).collect();
-            let name = format!("{n:02}-{}.png", slug.split('-').filter(|w| !w.is_empty()).collect::<Vec<_>>().join("-"));
+            let slug: String =
+                chart.title().to_lowercase().chars().map(|c| if c.is_ascii_alphanumeric() { c } else { '-' }).collect();
+            let name =
+                format!("{n:02}-{}.png", slug.split('-').filter(|w| !w.is_empty()).collect::<Vec<_>>().join("-"));
             charts::png(&chart, &dir.join(name))?;
         }
     }
@@ -147,10 +149,15 @@ fn clip(s: &str, max: usize) -> String {
 
 /// Counts the lines of an `--errors` file (one JSON object per rejected line).
 fn read_rejects(path: &Path, tally: &mut Tally) -> Result<()> {
-    let text = std::fs::read_to_string(path).with_context(|| format!("cannot read --rejects file '{}'", path.display()))?;
+    let text =
+        std::fs::read_to_string(path).with_context(|| format!("cannot read --rejects file '{}'", path.display()))?;
     for (i, line) in text.lines().enumerate().filter(|(_, l)| !l.trim().is_empty()) {
         let r: Reject = serde_json::from_str(line).with_context(|| {
-            format!("--rejects '{}' line {}: not a rejected-line record (write one with --errors FILE)", path.display(), i + 1)
+            format!(
+                "--rejects '{}' line {}: not a rejected-line record (write one with --errors FILE)",
+                path.display(),
+                i + 1
+            )
         })?;
         tally.reject(&r.file, r.line, &r.reason);
     }

@@ -96,7 +96,11 @@ const URL_PATH: u16 = 0xfff0;
 fn field_index() -> &'static PathTable {
     static INDEX: OnceLock<PathTable> = OnceLock::new();
     // A class is a position in FIELDS, plus one (0 = not read).
-    INDEX.get_or_init(|| PathTable::new(FIELDS.iter().enumerate().map(|(i, &(name, _))| (name, i as u16 + 1)).chain([("url.path", URL_PATH)])))
+    INDEX.get_or_init(|| {
+        PathTable::new(
+            FIELDS.iter().enumerate().map(|(i, &(name, _))| (name, i as u16 + 1)).chain([("url.path", URL_PATH)]),
+        )
+    })
 }
 
 /// One event's values, in one buffer.

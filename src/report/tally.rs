@@ -22,9 +22,8 @@ const ORDER_FILES: usize = 10_000;
 /// Internal timeline buckets; past this the bucket width grows.
 const MAX_BUCKETS: usize = 4096;
 /// Bucket widths in seconds; each divides the next, so buckets merge exactly.
-const WIDTHS: &[i64] = &[
-    1, 5, 10, 30, 60, 300, 600, 1800, 3600, 10_800, 21_600, 43_200, 86_400, 604_800, 2_419_200, 31_449_600,
-];
+const WIDTHS: &[i64] =
+    &[1, 5, 10, 30, 60, 300, 600, 1800, 3600, 10_800, 21_600, 43_200, 86_400, 604_800, 2_419_200, 31_449_600];
 
 /// The talker fields, in report order.
 pub const TALKERS: &[(F, &str, &str)] = &[
@@ -293,7 +292,8 @@ impl Tally {
 
     fn alert(&mut self, o: &Obs, ts: Option<Timestamp>) {
         let id = o.get(F::RuleId).or(o.get(F::RuleName)).unwrap_or("(no rule id)");
-        let level = o.get(F::Level).map(str::to_string).or_else(|| o.num(F::Severity).map(level_of)).unwrap_or_default();
+        let level =
+            o.get(F::Level).map(str::to_string).or_else(|| o.num(F::Severity).map(level_of)).unwrap_or_default();
         let first = o.get(F::Start).and_then(parse_time).or(ts).map(|t| t.secs);
         let last = o.get(F::End).and_then(parse_time).or(ts).map(|t| t.secs);
         let r = self.rules.add(id, 1);
@@ -578,7 +578,8 @@ impl Tally {
         note(
             "rejected lines",
             rejected,
-            "not in the events; each is listed with file:line in the --errors file of the stage that rejected it".into(),
+            "not in the events; each is listed with file:line in the --errors file of the stage that rejected it"
+                .into(),
         );
         note("events without @timestamp", self.no_timestamp, "counted everywhere except the timeline".into());
         note(

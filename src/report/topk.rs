@@ -179,7 +179,13 @@ mod tests {
         let top: Vec<&Entry<()>> = t.sorted();
         for h in ["heavy0", "heavy1", "heavy2"] {
             let e = t.get(h).expect("heavy hitter kept");
-            assert!(e.count >= truth[h] && e.count - e.error <= truth[h], "{h}: {} ± {} vs {}", e.count, e.error, truth[h]);
+            assert!(
+                e.count >= truth[h] && e.count - e.error <= truth[h],
+                "{h}: {} ± {} vs {}",
+                e.count,
+                e.error,
+                truth[h]
+            );
         }
         assert!(top[..3].iter().all(|e| e.key.starts_with("heavy")));
     }

@@ -70,7 +70,14 @@ impl Stage for FeatureExport {
         ((), ())
     }
 
-    fn process(&self, _file: &(), _seq: &(), _source: &Source, line: &LineRef<'_>, out: &mut Output<Features>) -> Outcome {
+    fn process(
+        &self,
+        _file: &(),
+        _seq: &(),
+        _source: &Source,
+        line: &LineRef<'_>,
+        out: &mut Output<Features>,
+    ) -> Outcome {
         let f = match features::extract(line.text, &self.session_fields) {
             Ok(s) => s.features,
             Err(reason) => return Outcome::Rejected(reason),

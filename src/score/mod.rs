@@ -149,7 +149,9 @@ impl Scorer {
         match (self.mode, sequence, single) {
             (Mode::Sequence, Some(s), _) => (s, seq.severity(s)),
             (Mode::Single, _, Some(s)) => (s, one.severity(s)),
-            (Mode::Both, Some(a), Some(b)) => (seq.relative(a).max(one.relative(b)), seq.severity(a).max(one.severity(b))),
+            (Mode::Both, Some(a), Some(b)) => {
+                (seq.relative(a).max(one.relative(b)), seq.severity(a).max(one.severity(b)))
+            }
             (Mode::Both, None, Some(b)) => (one.relative(b), one.severity(b)),
             _ => (0.0, 0),
         }
@@ -238,7 +240,9 @@ impl Stage for Scorer {
             event::set(&mut ev, "logward.anomaly", Value::String(PLACEHOLDER.into()));
             let start = out.bytes.len();
             serde_json::to_writer(&mut out.bytes, &ev).expect("a Value always serializes");
-            let at = start + memchr::memmem::find(&out.bytes[start..], PLACEHOLDER_JSON).expect("the placeholder was just written");
+            let at = start
+                + memchr::memmem::find(&out.bytes[start..], PLACEHOLDER_JSON)
+                    .expect("the placeholder was just written");
             let tail = out.bytes[at + PLACEHOLDER_JSON.len()..].to_vec();
             out.bytes.truncate(at + b"\"anomaly\":".len());
             out.mark(item);
@@ -362,7 +366,9 @@ impl Stage for Scorer {
                 let (score, severity) = self.fuse(sequence, single, true);
                 counts[severity] += 1;
                 line.clear();
-                line.extend_from_slice(br#"{"event":{"kind":"event","dataset":"logward.session"},"logward":{"anomaly":"#);
+                line.extend_from_slice(
+                    br#"{"event":{"kind":"event","dataset":"logward.session"},"logward":{"anomaly":"#,
+                );
                 self.write_anomaly(&mut line, score, severity, &s.key);
                 line.extend_from_slice(format!(",\"events\":{}}}}}}}\n", s.events).as_bytes());
                 out.write_all(&line)?;
@@ -416,8 +422,14 @@ impl Scorer {
         );
         let no_template = self.no_template.load(Ordering::Relaxed);
         if no_template > 0 && self.uses_sequence() {
-            let fate = if self.mode == Mode::Both { "scored by the single-event model only" } else { "passed through unscored" };
-            eprintln!("logward score: {no_template} events had no logward.template.id ({fate}; run logward parse first)");
+            let fate = if self.mode == Mode::Both {
+                "scored by the single-event model only"
+            } else {
+                "passed through unscored"
+            };
+            eprintln!(
+                "logward score: {no_template} events had no logward.template.id ({fate}; run logward parse first)"
+            );
         }
         let no_session = self.no_session.load(Ordering::Relaxed);
         if no_session > 0 {

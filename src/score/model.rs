@@ -2,11 +2,11 @@
 //! ONNX Runtime through `ort`, and the severity scale its thresholds define.
 
 use super::features::{token_ids, CONTENT_DIMS, FEATURE_VERSION, UNKNOWN};
+use crate::fasthash::FastMap;
 use anyhow::{bail, Context, Result};
 use ort::session::Session;
 use ort::value::{Tensor, ValueType};
 use serde::Deserialize;
-use crate::fasthash::FastMap;
 use std::path::{Path, PathBuf};
 
 /// Models compiled into the binary: (name, metadata, ONNX graph).
@@ -92,7 +92,8 @@ impl Model {
             Some((_, meta, onnx)) => (meta.to_string(), onnx.to_vec()),
             None => read_pair(spec)?,
         };
-        let meta: Meta = serde_json::from_str(&meta_text).with_context(|| format!("model '{spec}': metadata is not valid"))?;
+        let meta: Meta =
+            serde_json::from_str(&meta_text).with_context(|| format!("model '{spec}': metadata is not valid"))?;
         check_meta(&meta, spec)?;
         let env = ort_environment()?;
         let session = Session::builder(&env)
@@ -164,7 +165,12 @@ fn check_meta(meta: &Meta, spec: &str) -> Result<()> {
         );
     }
     if meta.content_dims != CONTENT_DIMS || meta.idf.len() != super::features::HASH_DIMS {
-        bail!("model '{spec}': metadata has {} content features and {} IDF weights, expected {CONTENT_DIMS} and {}", meta.content_dims, meta.idf.len(), super::features::HASH_DIMS);
+        bail!(
+            "model '{spec}': metadata has {} content features and {} IDF weights, expected {CONTENT_DIMS} and {}",
+            meta.content_dims,
+            meta.idf.len(),
+            super::features::HASH_DIMS
+        );
     }
     if meta.window == 0 || meta.window > 256 {
         bail!("model '{spec}': window {} is out of range", meta.window);
@@ -181,10 +187,15 @@ fn read_pair(spec: &str) -> Result<(String, Vec<u8>)> {
     };
     let (json, onnx) = (base.with_extension("json"), base.with_extension("onnx"));
     if !json.exists() && !onnx.exists() {
-        bail!("no model '{spec}': name a shipped model ({}) or a trained model's .onnx/.json path", shipped_names().join(", "));
+        bail!(
+            "no model '{spec}': name a shipped model ({}) or a trained model's .onnx/.json path",
+            shipped_names().join(", ")
+        );
     }
-    let meta = std::fs::read_to_string(&json).with_context(|| format!("model '{spec}': cannot read its metadata {}", json.display()))?;
-    let graph = std::fs::read(&onnx).with_context(|| format!("model '{spec}': cannot read its graph {}", onnx.display()))?;
+    let meta = std::fs::read_to_string(&json)
+        .with_context(|| format!("model '{spec}': cannot read its metadata {}", json.display()))?;
+    let graph =
+        std::fs::read(&onnx).with_context(|| format!("model '{spec}': cannot read its graph {}", onnx.display()))?;
     Ok((meta, graph))
 }
 
@@ -193,7 +204,9 @@ fn read_pair(spec: &str) -> Result<(String, Vec<u8>)> {
 fn ort_environment() -> Result<ort::environment::Environment> {
     let path = match std::env::var_os("ORT_DYLIB_PATH").filter(|p| !p.is_empty()) {
         Some(p) => PathBuf::from(p),
-        None => runtime_candidates().into_iter().find(|p| p.is_file()).unwrap_or_else(|| PathBuf::from("libonnxruntime.so")),
+        None => {
+            runtime_candidates().into_iter().find(|p| p.is_file()).unwrap_or_else(|| PathBuf::from("libonnxruntime.so"))
+        }
     };
     let missing = |e: &dyn std::fmt::Display| {
         anyhow::anyhow!(

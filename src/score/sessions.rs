@@ -111,8 +111,10 @@ mod tests {
         let mut s = Sessions::new(3, 2);
         let (a, b) = (s.enter("a"), s.enter("b"));
         let mut t = Vec::new();
-        let got: Vec<(bool, Option<(u64, u64)>)> =
-            [(a, 5), (b, 6), (a, 7), (a, 8)].iter().map(|&(k, tok)| (s.push(k, tok, &mut t), s.list[k].last_window)).collect();
+        let got: Vec<(bool, Option<(u64, u64)>)> = [(a, 5), (b, 6), (a, 7), (a, 8)]
+            .iter()
+            .map(|&(k, tok)| (s.push(k, tok, &mut t), s.list[k].last_window))
+            .collect();
         assert_eq!(got, [(true, Some((1, 1))), (true, Some((1, 1))), (false, Some((1, 1))), (true, Some((1, 3)))]);
         assert_eq!(t, [0, 0, 5, 0, 0, 6, 5, 7, 8]);
     }

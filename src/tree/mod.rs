@@ -142,8 +142,17 @@ fn has(ev: &Value, path: &str, word: &str) -> bool {
 
 fn record(ev: &Value) -> Rec {
     let action = s(ev, "event.action").unwrap_or_default().to_ascii_lowercase();
-    let kind = if has(ev, "event.category", "process") || (event::get(ev, "process.parent.pid").is_some() && event::get(ev, "file.path").is_none() && event::get(ev, "destination.ip").is_none() && event::get(ev, "registry.path").is_none()) {
-        if has(ev, "event.type", "end") || action.contains("terminat") || action.contains("exit") { Kind::End } else { Kind::Start }
+    let kind = if has(ev, "event.category", "process")
+        || (event::get(ev, "process.parent.pid").is_some()
+            && event::get(ev, "file.path").is_none()
+            && event::get(ev, "destination.ip").is_none()
+            && event::get(ev, "registry.path").is_none())
+    {
+        if has(ev, "event.type", "end") || action.contains("terminat") || action.contains("exit") {
+            Kind::End
+        } else {
+            Kind::Start
+        }
     } else if let Some(q) = s(ev, "dns.question.name") {
         Kind::Dns(q)
     } else if let Some(path) = s(ev, "registry.path") {
@@ -181,7 +190,7 @@ fn record(ev: &Value) -> Rec {
 
 /// Builds the forest from records in input order.
 fn build(mut recs: Vec<Rec>) -> Forest {
-    recs.sort_by(|a, b| a.seq.cmp(&b.seq));
+    recs.sort_by_key(|a| a.seq);
     let mut nodes: Vec<Node> = Vec::new();
     let mut by_entity: HashMap<String, usize> = HashMap::new();
     // (host, pid) → instances in order of start.
@@ -191,7 +200,13 @@ fn build(mut recs: Vec<Rec>) -> Forest {
 
     // The instances of a pid: on the same host; or, when either side names no host (CSV
     // exports often leave it out), on any host. `any` indexes the instances by pid alone.
-    fn instances(nodes: &[Node], by_pid: &HashMap<(Option<String>, i64), Vec<usize>>, any: &HashMap<i64, Vec<usize>>, host: &Option<String>, pid: i64) -> Vec<usize> {
+    fn instances(
+        nodes: &[Node],
+        by_pid: &HashMap<(Option<String>, i64), Vec<usize>>,
+        any: &HashMap<i64, Vec<usize>>,
+        host: &Option<String>,
+        pid: i64,
+    ) -> Vec<usize> {
         if let Some(l) = by_pid.get(&(host.clone(), pid)) {
             return l.clone();
         }
@@ -206,7 +221,9 @@ fn build(mut recs: Vec<Rec>) -> Forest {
     // The instance of (host, pid) alive at `time`: the last one started at or before it.
     fn alive(nodes: &[Node], list: &[usize], time: &Option<String>) -> Option<usize> {
         match time {
-            Some(t) => list.iter().rev().find(|&&i| nodes[i].start.as_ref().is_none_or(|s| s <= t)).or(list.first()).copied(),
+            Some(t) => {
+                list.iter().rev().find(|&&i| nodes[i].start.as_ref().is_none_or(|s| s <= t)).or(list.first()).copied()
+            }
             None => list.last().copied(),
         }
     }
@@ -218,13 +235,21 @@ fn build(mut recs: Vec<Rec>) -> Forest {
         let existing = match (&r.entity, r.pid) {
             (Some(e), _) => by_entity.get(e).copied(),
             // The same pid started at the same time twice is one process, reported twice.
-            (None, Some(pid)) => by_pid.get(&(r.host.clone(), pid)).and_then(|l| l.iter().copied().find(|&i| nodes[i].start == r.time && nodes[i].entity.is_none())),
+            (None, Some(pid)) => by_pid
+                .get(&(r.host.clone(), pid))
+                .and_then(|l| l.iter().copied().find(|&i| nodes[i].start == r.time && nodes[i].entity.is_none())),
             (None, None) => continue,
         };
         let i = match existing {
             Some(i) => i,
             None => {
-                nodes.push(Node { host: r.host.clone(), pid: r.pid, entity: r.entity.clone(), start: r.time.clone(), ..Default::default() });
+                nodes.push(Node {
+                    host: r.host.clone(),
+                    pid: r.pid,
+                    entity: r.entity.clone(),
+                    start: r.time.clone(),
+                    ..Default::default()
+                });
                 let i = nodes.len() - 1;
                 if let Some(e) = &r.entity {
                     by_entity.insert(e.clone(), i);
@@ -261,7 +286,9 @@ fn build(mut recs: Vec<Rec>) -> Forest {
     let mut parent_entity: HashMap<usize, String> = HashMap::new();
     for r in &recs {
         if let (Kind::Start, Some(pe)) = (&r.kind, &r.parent_entity) {
-            let i = r.entity.as_ref().and_then(|e| by_entity.get(e).copied()).or_else(|| r.pid.and_then(|p| alive(&nodes, &instances(&nodes, &by_pid, &any_host, &r.host, p), &r.time)));
+            let i = r.entity.as_ref().and_then(|e| by_entity.get(e).copied()).or_else(|| {
+                r.pid.and_then(|p| alive(&nodes, &instances(&nodes, &by_pid, &any_host, &r.host, p), &r.time))
+            });
             if let Some(i) = i {
                 parent_entity.insert(i, pe.clone());
             }
@@ -275,10 +302,20 @@ fn build(mut recs: Vec<Rec>) -> Forest {
         }
         let target = match (&r.entity, r.pid) {
             (Some(e), _) if by_entity.contains_key(e) => Some(by_entity[e]),
-            (_, Some(pid)) => match Some(instances(&nodes, &by_pid, &any_host, &r.host, pid)).filter(|l| !l.is_empty()) {
+            (_, Some(pid)) => match Some(instances(&nodes, &by_pid, &any_host, &r.host, pid)).filter(|l| !l.is_empty())
+            {
                 Some(list) => alive(&nodes, &list, &r.time),
                 None => {
-                    nodes.push(Node { host: r.host.clone(), pid: Some(pid), ppid: r.ppid, name: r.name.clone(), command_line: r.command_line.clone(), user: r.user.clone(), implicit: true, ..Default::default() });
+                    nodes.push(Node {
+                        host: r.host.clone(),
+                        pid: Some(pid),
+                        ppid: r.ppid,
+                        name: r.name.clone(),
+                        command_line: r.command_line.clone(),
+                        user: r.user.clone(),
+                        implicit: true,
+                        ..Default::default()
+                    });
                     let i = nodes.len() - 1;
                     by_pid.entry((r.host.clone(), pid)).or_default().push(i);
                     any_host.entry(pid).or_default().push(i);
@@ -366,7 +403,9 @@ impl Forest {
                     (pid, ent, name) => {
                         pid.is_none_or(|p| n.pid == Some(p))
                             && ent.as_ref().is_none_or(|e| n.entity.as_deref() == Some(e.as_str()))
-                            && name.as_ref().is_none_or(|w| n.name.as_deref().is_some_and(|x| x.eq_ignore_ascii_case(w)))
+                            && name
+                                .as_ref()
+                                .is_none_or(|w| n.name.as_deref().is_some_and(|x| x.eq_ignore_ascii_case(w)))
                     }
                 }
             })
@@ -393,7 +432,14 @@ impl Stage for Tree {
         Ok(Vec::new())
     }
 
-    fn process(&self, file: &usize, _seq: &(), _source: &Source, line: &LineRef<'_>, out: &mut Output<Pending>) -> Outcome {
+    fn process(
+        &self,
+        file: &usize,
+        _seq: &(),
+        _source: &Source,
+        line: &LineRef<'_>,
+        out: &mut Output<Pending>,
+    ) -> Outcome {
         let ev = match event::read_event(line.text, "tree") {
             Ok(v) => v,
             Err(reason) => return Outcome::Rejected(reason),
@@ -428,7 +474,9 @@ impl Stage for Tree {
             for c in &forest.cycles {
                 line.push_str(&format!("; parent loop cut: pids {c:?}"));
             }
-            if starts.is_empty() && (self.opts.pid.is_some() || self.opts.entity_id.is_some() || self.opts.name.is_some()) {
+            if starts.is_empty()
+                && (self.opts.pid.is_some() || self.opts.entity_id.is_some() || self.opts.name.is_some())
+            {
                 line.push_str("; no process matches the selection");
             }
             eprintln!("{line}");

@@ -19,7 +19,15 @@ pub fn render(forest: &Forest, starts: &[usize], o: &TreeOptions, out: &mut Vec<
 
 /// Depth-first, children in start order; `last` holds, per level, whether that ancestor was
 /// its parent's last child (for the text tree's lines); `path` the pids from the start.
-fn walk(f: &Forest, i: usize, depth: usize, last: &mut Vec<bool>, path: &mut Vec<Value>, o: &TreeOptions, s: &mut String) {
+fn walk(
+    f: &Forest,
+    i: usize,
+    depth: usize,
+    last: &mut Vec<bool>,
+    path: &mut Vec<Value>,
+    o: &TreeOptions,
+    s: &mut String,
+) {
     let n = &f.nodes[i];
     path.push(n.pid.map_or(Value::Null, |p| json!(p)));
     match o.format {
@@ -54,7 +62,12 @@ fn title(n: &Node) -> String {
     if let Some(e) = &n.end {
         let _ = write!(t, " end={e}");
     }
-    for (flag, on) in [("orphan: parent not seen", n.orphan), ("pid reused", n.pid_reused), ("parent loop cut here", n.cycle), ("seen only in activity", n.implicit)] {
+    for (flag, on) in [
+        ("orphan: parent not seen", n.orphan),
+        ("pid reused", n.pid_reused),
+        ("parent loop cut here", n.cycle),
+        ("seen only in activity", n.implicit),
+    ] {
         if on {
             let _ = write!(t, " ({flag})");
         }
@@ -137,11 +150,12 @@ fn ndjson_line(n: &Node, depth: usize, path: &[Value], s: &mut String) {
         parent.insert("pid".into(), Value::from(pp));
         process.insert("parent".into(), Value::Object(parent));
     }
-    let flags: Vec<Value> = [("orphan", n.orphan), ("pid_reused", n.pid_reused), ("cycle", n.cycle), ("implicit", n.implicit)]
-        .iter()
-        .filter(|(_, on)| *on)
-        .map(|(f, _)| Value::from(*f))
-        .collect();
+    let flags: Vec<Value> =
+        [("orphan", n.orphan), ("pid_reused", n.pid_reused), ("cycle", n.cycle), ("implicit", n.implicit)]
+            .iter()
+            .filter(|(_, on)| *on)
+            .map(|(f, _)| Value::from(*f))
+            .collect();
     let mut tree = Map::new();
     tree.insert("depth".into(), Value::from(depth));
     tree.insert("path".into(), Value::Array(path.to_vec()));

@@ -19,7 +19,8 @@ pub fn assert_matches_file(actual: &[u8], expected: &Path) {
         std::fs::write(expected, actual).unwrap();
         return;
     }
-    let want = std::fs::read(expected).unwrap_or_else(|e| panic!("{}: {e} (run with LOGWARD_BLESS=1 to create)", expected.display()));
+    let want = std::fs::read(expected)
+        .unwrap_or_else(|e| panic!("{}: {e} (run with LOGWARD_BLESS=1 to create)", expected.display()));
     if actual != want.as_slice() {
         let a = String::from_utf8_lossy(actual);
         let w = String::from_utf8_lossy(&want);
@@ -42,8 +43,10 @@ pub fn summary(stderr: &[u8]) -> (u64, u64, u64, u64) {
     let line = s.lines().rev().find(|l| l.contains(": read ")).unwrap_or_else(|| panic!("no summary in stderr: {s}"));
     let read = line.split("read ").nth(1).and_then(|r| r.split(' ').next()).and_then(|n| n.parse().ok()).unwrap();
     let emitted = line.split("emitted ").nth(1).and_then(|r| r.split(' ').next()).and_then(|n| n.parse().ok()).unwrap();
-    let rejected = line.split("rejected ").nth(1).and_then(|r| r.split([' ', ',']).next()).and_then(|n| n.parse().ok()).unwrap();
-    let skipped = line.split("skipped ").nth(1).and_then(|r| r.split(' ').next()).and_then(|n| n.parse().ok()).unwrap_or(0);
+    let rejected =
+        line.split("rejected ").nth(1).and_then(|r| r.split([' ', ',']).next()).and_then(|n| n.parse().ok()).unwrap();
+    let skipped =
+        line.split("skipped ").nth(1).and_then(|r| r.split(' ').next()).and_then(|n| n.parse().ok()).unwrap_or(0);
     (read, emitted, rejected, skipped)
 }
 
