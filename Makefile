@@ -17,58 +17,23 @@ build:
 setup:
 	scripts/fetch-onnxruntime.sh
 
-# Parse every bundled sample (auth, syslog, web access, IIS, JSON, CSV exports, a custom
-# format) into one NDJSON file with rejected lines and the template table beside it (templates
-# matched against the linux-auth model's frozen state, so the model knows them);
-# add GeoIP (MaxMind's test databases) and IP-list tags while addresses are real; pseudonymize
-# with a demo key (risk report beside it); run the built-in Sigma rules on the pseudonymized
-# events; score them with the linux-auth model; add ATT&CK names to the alerts;
-# draw a process tree from CSV exports; end with the report of the whole pipeline (HTML, and
-# Markdown on the terminal).
+# The demo pipeline (scripts/demo.sh): parse every bundled sample, add GeoIP and IP-list tags
+# while addresses are real, pseudonymize with a demo key, run the built-in Sigma rules, score
+# with the linux-auth model, add ATT&CK names, draw a process tree; end with the report
+# (HTML with PNG charts, JSON) and where it is.
 demo: build setup
-	@mkdir -p $(DEMO)
-	cp models/linux-auth.templates.json $(DEMO)/templates-state.json
-	$(BIN) parse --year 2023 --errors $(DEMO)/rejected.ndjson --templates-out $(DEMO)/templates.ndjson \
-		--templates $(DEMO)/templates-state.json --templates-frozen \
-		testdata/parse/auth.log testdata/parse/syslog.log testdata/parse/access.log \
-		testdata/parse/iis.log testdata/parse/events.json testdata/parse/*.csv \
-		testdata/parse/unknown.txt > $(DEMO)/events.ndjson
-	$(BIN) enrich --geoip testdata/geoip/GeoIP2-City-Test.mmdb --geoip testdata/geoip/GeoLite2-ASN-Test.mmdb \
-		--ip-list tor=testdata/enrich/tor.txt $(DEMO)/events.ndjson > $(DEMO)/located.ndjson
-	@test -f $(DEMO)/demo.key || $(BIN) anonymize --new-key $(DEMO)/demo.key
-	$(BIN) anonymize --key-file $(DEMO)/demo.key --risk-report $(DEMO)/risk.json \
-		$(DEMO)/located.ndjson > $(DEMO)/anonymized.ndjson
-	$(BIN) detect $(DEMO)/anonymized.ndjson > $(DEMO)/detected.ndjson
-	$(BIN) score $(DEMO)/detected.ndjson > $(DEMO)/scored.ndjson
-	$(BIN) enrich $(DEMO)/scored.ndjson > $(DEMO)/enriched.ndjson
-	@echo "--- alerts (rule: reason) in $(DEMO)/enriched.ndjson:"
-	@grep '"kind":"alert"' $(DEMO)/enriched.ndjson | grep -o '"reason":"[^"]*"' | head -12
-	@echo "--- events tagged ip_list:tor in $(DEMO)/enriched.ndjson: $$(grep -c ip_list:tor $(DEMO)/enriched.ndjson)"
-	@echo "--- most anomalous events (score, severity, message) in $(DEMO)/scored.ndjson:"
-	@$(BIN) report -q --format json $(DEMO)/scored.ndjson | python3 -c 'import json,sys; \
-		[print(" ", a.get("score"), a.get("severity"), (a.get("template") or "")[:90]) for a in json.load(sys.stdin)["anomalies"]["most_anomalous"][:6]]' 
-	@echo "--- events by dataset ($(DEMO)/events.ndjson):"
-	@grep -o '"dataset":"[^"]*"' $(DEMO)/events.ndjson | sort | uniq -c
-	@echo "--- templates: $$(grep -c '"template":{"id"' $(DEMO)/events.ndjson) events have one, $$(grep -c '"known":false' $(DEMO)/events.ndjson) of them outside the linux-auth model's frozen set ($(DEMO)/templates.ndjson)"
-	@echo "--- process tree of pid 15150 from the CSV exports in testdata/tree:"
-	$(BIN) parse -q --format csv testdata/tree/*.csv | $(BIN) tree -q --pid 15150 | tee $(DEMO)/tree.txt
-	@echo "--- rejected lines (file:line reason) are in $(DEMO)/rejected.ndjson"
-	$(BIN) report -q --rejects $(DEMO)/rejected.ndjson --format html -o $(DEMO)/report.html --png-dir $(DEMO)/charts \
-		--title "logward demo: bundled samples" $(DEMO)/enriched.ndjson
-	$(BIN) report -q --rejects $(DEMO)/rejected.ndjson --format json -o $(DEMO)/report.json $(DEMO)/enriched.ndjson
-	@echo "--- report overview (all of it: $(DEMO)/report.html, $(DEMO)/report.json, charts as PNG in $(DEMO)/charts):"
-	@$(BIN) report -q --rejects $(DEMO)/rejected.ndjson $(DEMO)/enriched.ndjson | sed -n '/^## Overview/,/^### By dataset/p' | head -14
+	BIN=$(BIN) scripts/demo.sh $(DEMO)
 
 # Look at the demo report: headless Chromium renders it to a PNG (Debian's chromium package,
-# installed here when missing).
+# installed by scripts/install-chromium.sh when missing).
 report-png: demo
-	@command -v chromium >/dev/null || (apt-get update -q && apt-get install -y -q chromium) \
-		|| (sudo apt-get update -q && sudo apt-get install -y -q chromium)
-	chromium --headless --no-sandbox --disable-gpu --hide-scrollbars --window-size=1280,10000 \
+	@scripts/install-chromium.sh
+	chromium --headless --no-sandbox --disable-gpu --hide-scrollbars --window-size=1280,4000 \
 		--screenshot=$(CURDIR)/$(DEMO)/report.png file://$(CURDIR)/$(DEMO)/report.html 2>/dev/null
 	@echo "--- $(DEMO)/report.png"
 
 test: setup
+	@scripts/install-chromium.sh
 	$(CARGO) fmt --check
 	$(CARGO) clippy --release --all-targets -- -D warnings
 	$(CARGO) test --release

@@ -188,6 +188,7 @@ Register-ArgumentCompleter -Native -CommandName 'logward' -ScriptBlock {
             [CompletionResult]::new('--rejects', '--rejects', [CompletionResultType]::ParameterName, 'Rejected-lines file written by an earlier stage''s --errors, counted under data quality; repeatable')
             [CompletionResult]::new('--title', '--title', [CompletionResultType]::ParameterName, 'Title of the Markdown and HTML report')
             [CompletionResult]::new('--png-dir', '--png-dir', [CompletionResultType]::ParameterName, 'Also write each chart as a PNG file in DIR (md, html or json; a built-in font, no browser)')
+            [CompletionResult]::new('--max-alerts', '--max-alerts', [CompletionResultType]::ParameterName, 'Alerts listed one by one in the report (the most severe, then the earliest, when there are more)')
             [CompletionResult]::new('--strict', '--strict', [CompletionResultType]::ParameterName, 'Stop with exit status 1 at the first rejected line')
             [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'No summary line, no rejected-line messages, no progress bar on stderr')
             [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'No summary line, no rejected-line messages, no progress bar on stderr')

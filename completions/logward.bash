@@ -483,7 +483,7 @@ _logward() {
             return 0
             ;;
         logward__subcmd__report)
-            opts="-o -q -f -h --output --errors --strict --threads --quiet --max-line-bytes --rotated --format --top --fields --rejects --title --png-dir --partial --merge --help"
+            opts="-o -q -f -h --output --errors --strict --threads --quiet --max-line-bytes --rotated --format --top --fields --rejects --title --png-dir --max-alerts --partial --merge --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -534,6 +534,10 @@ _logward() {
                     return 0
                     ;;
                 --png-dir)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --max-alerts)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

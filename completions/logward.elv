@@ -178,6 +178,7 @@ set edit:completion:arg-completer[logward] = {|@words|
             cand --rejects 'Rejected-lines file written by an earlier stage''s --errors, counted under data quality; repeatable'
             cand --title 'Title of the Markdown and HTML report'
             cand --png-dir 'Also write each chart as a PNG file in DIR (md, html or json; a built-in font, no browser)'
+            cand --max-alerts 'Alerts listed one by one in the report (the most severe, then the earliest, when there are more)'
             cand --strict 'Stop with exit status 1 at the first rejected line'
             cand -q 'No summary line, no rejected-line messages, no progress bar on stderr'
             cand --quiet 'No summary line, no rejected-line messages, no progress bar on stderr'

@@ -162,6 +162,7 @@ complete -c logward -n "__fish_logward_using_subcommand report" -l fields -d 'CS
 complete -c logward -n "__fish_logward_using_subcommand report" -l rejects -d 'Rejected-lines file written by an earlier stage\'s --errors, counted under data quality; repeatable' -r -F
 complete -c logward -n "__fish_logward_using_subcommand report" -l title -d 'Title of the Markdown and HTML report' -r
 complete -c logward -n "__fish_logward_using_subcommand report" -l png-dir -d 'Also write each chart as a PNG file in DIR (md, html or json; a built-in font, no browser)' -r -F
+complete -c logward -n "__fish_logward_using_subcommand report" -l max-alerts -d 'Alerts listed one by one in the report (the most severe, then the earliest, when there are more)' -r
 complete -c logward -n "__fish_logward_using_subcommand report" -l strict -d 'Stop with exit status 1 at the first rejected line'
 complete -c logward -n "__fish_logward_using_subcommand report" -s q -l quiet -d 'No summary line, no rejected-line messages, no progress bar on stderr'
 complete -c logward -n "__fish_logward_using_subcommand report" -l rotated -d 'Read rotated sets oldest first: x.log.3.gz x.log.2.gz x.log.1 x.log'

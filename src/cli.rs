@@ -305,6 +305,10 @@ pub struct ReportArgs {
     #[arg(long, value_name = "DIR")]
     pub png_dir: Option<PathBuf>,
 
+    /// Alerts listed one by one in the report (the most severe, then the earliest, when there are more)
+    #[arg(long, value_name = "N", default_value_t = 1000)]
+    pub max_alerts: usize,
+
     /// Write a partial summary (versioned JSON, one line) to merge later with --merge, instead of a report
     #[arg(long, conflicts_with_all = ["fields", "png_dir"])]
     pub partial: bool,

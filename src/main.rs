@@ -124,6 +124,7 @@ fn report(args: ReportArgs) -> Result<ExitCode> {
         png_dir: args.png_dir,
         quiet: args.common.quiet,
         partial: args.partial,
+        max_alerts: args.max_alerts,
     };
     if args.merge {
         logward::report::merge(&opts, &args.common.inputs, args.common.output.as_deref())?;

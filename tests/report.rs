@@ -112,9 +112,9 @@ fn numbers_equal_counts_computed_from_the_input() {
         .collect();
     let outcome =
         |o: &str| auth.iter().filter(|e| field(e, "event.outcome").and_then(Value::as_str) == Some(o)).count() as u64;
-    let l = &r["logins"];
+    let l = &r["authentication"];
     assert_eq!((l["failures"].as_u64(), l["successes"].as_u64()), (Some(outcome("failure")), Some(outcome("success"))));
-    let root_row = l["top_users"].as_array().unwrap().iter().find(|u| u["user"] == "root").unwrap();
+    let root_row = l["by_user"].as_array().unwrap().iter().find(|u| u["key"] == "root").unwrap();
     let root_auth: Vec<&&Value> =
         auth.iter().filter(|e| field(e, "user.name").and_then(Value::as_str) == Some("root")).collect();
     assert_eq!(root_row["attempts"], root_auth.len() as u64);
@@ -122,6 +122,33 @@ fn numbers_equal_counts_computed_from_the_input() {
     let ones = per_user.values().filter(|&&n| n == 1).count() as u64;
     assert_eq!(l["attempts_per_user"][0]["label"], "1");
     assert_eq!(l["attempts_per_user"][0]["count"], ones);
+    let by_source: BTreeMap<String, u64> = l["by_source"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| (r["key"].as_str().unwrap().to_string(), r["attempts"].as_u64().unwrap()))
+        .collect();
+    assert_eq!(by_source, count_by(&auth, "source.ip"));
+    // 203.0.113.9 failed six times, then logged in.
+    let after = l["success_after_failures"].as_array().unwrap();
+    assert_eq!(after.len(), 1);
+    assert_eq!((after[0]["key"].as_str(), after[0]["failures"].as_u64()), (Some("203.0.113.9"), Some(6)));
+    assert_eq!(after[0]["first_failure"], "2024-03-05T10:00:00Z");
+    assert_eq!(after[0]["last_success"], "2024-03-05T10:07:00Z");
+    assert_eq!(l["newest_sources"][0]["key"], "203.0.113.77");
+    let failures_in_time: u64 =
+        r["timeline"]["buckets"].as_array().unwrap().iter().map(|b| b["failures"].as_u64().unwrap()).sum();
+    assert_eq!(failures_in_time, outcome("failure"));
+
+    let hosts: BTreeMap<String, u64> = r["hosts"]["rows"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|h| {
+            (h["host"].as_str().unwrap().to_string(), h["events"].as_u64().unwrap() + h["alerts"].as_u64().unwrap())
+        })
+        .collect();
+    assert_eq!(hosts, count_by(&all, "host.name"));
 
     let a = &r["alerts"];
     assert_eq!(a["total"], alerts.len() as u64);
@@ -134,6 +161,19 @@ fn numbers_equal_counts_computed_from_the_input() {
     assert_eq!(by_rule, count_by(&alerts, "rule.id"));
     assert_eq!(rows(&a["levels"]), count_by(&alerts, "logward.detect.level"));
     assert_eq!(rows(&a["tactics"]).values().sum::<u64>(), 2);
+    assert_eq!(rows(&a["sources"]), count_by(&alerts, "source.ip"));
+    // Every alert listed, in time order, with what names it.
+    let list = a["list"].as_array().unwrap();
+    assert_eq!(list.len(), alerts.len());
+    assert_eq!(a["list_complete"], true);
+    assert_eq!(list[0]["rule"], "SSH brute force");
+    assert_eq!(list[0]["level"], "high");
+    assert_eq!(list[0]["source"], "203.0.113.9");
+    assert_eq!(list[0]["attack"], serde_json::json!(["T1110"]));
+    assert_eq!(list[0]["attack_names"], serde_json::json!(["Brute Force"]));
+    assert_eq!(list[0]["reason"], "6 failed logins for 4 users from 203.0.113.9 in 5m0s");
+    assert_eq!(list[1]["rule"], "Sensitive endpoint");
+    assert_eq!(a["rules"][0]["techniques"], serde_json::json!(["T1110"]));
 
     let scored: Vec<&Value> = all.iter().filter(|e| field(e, "logward.anomaly.score").is_some()).copied().collect();
     let an = &r["anomalies"];
@@ -185,8 +225,8 @@ fn each_section_appears_only_with_its_data() {
     let sections = [
         ("top_talkers", "## Top talkers", r#"{"@timestamp":"2024-01-01T00:00:01Z","source":{"ip":"192.0.2.1"}}"#),
         (
-            "logins",
-            "## Login attempts",
+            "authentication",
+            "## Authentication",
             r#"{"@timestamp":"2024-01-01T00:00:01Z","event":{"category":["authentication"],"outcome":"failure"}}"#,
         ),
         ("alerts", "## Alerts", r#"{"@timestamp":"2024-01-01T00:00:01Z","event":{"kind":"alert"},"rule":{"id":"x"}}"#),
@@ -195,12 +235,18 @@ fn each_section_appears_only_with_its_data() {
             "## Anomalies",
             r#"{"@timestamp":"2024-01-01T00:00:01Z","logward":{"anomaly":{"score":0.5,"severity":"low"}}}"#,
         ),
-        ("processes", "## Processes", r#"{"@timestamp":"2024-01-01T00:00:01Z","process":{"pid":4}}"#),
+        (
+            "processes",
+            "## Processes",
+            r#"{"@timestamp":"2024-01-01T00:00:01Z","event":{"category":["process"]},"process":{"pid":4}}"#,
+        ),
+        ("hosts", "## Hosts", r#"{"@timestamp":"2024-01-01T00:00:01Z","host":{"name":"web-1"}}"#),
+        ("source_intel", "## IP lists and GeoIP", r#"{"@timestamp":"2024-01-01T00:00:01Z","tags":["ip_list:tor"]}"#),
         ("data_quality", "## Data quality", r#"{"event":{"dataset":"t"}}"#),
     ];
     let keys = |v: &Value| v.as_object().unwrap().keys().cloned().collect::<Vec<_>>();
     let plain = format!("{base}\n");
-    assert_eq!(keys(&json_report(&[], Some(&plain))), ["overview", "event_types", "timeline"]);
+    assert_eq!(keys(&json_report(&[], Some(&plain))), ["overview", "timeline", "event_types"]);
     let md = String::from_utf8(report(&["-q"], Some(&plain)).0).unwrap();
     for (_, heading, _) in &sections {
         assert!(!md.contains(heading), "{heading} without its data");
@@ -217,6 +263,9 @@ fn each_section_appears_only_with_its_data() {
     // No timestamps at all: no timeline.
     let r = json_report(&[], Some("{\"message\":\"x\"}\n"));
     assert!(r.get("timeline").is_none());
+    // A process id alone (a syslog line) is no process event.
+    let r = json_report(&[], Some("{\"process\":{\"pid\":4,\"name\":\"cron\"}}\n"));
+    assert!(r.get("processes").is_none() && r.get("top_talkers").is_some());
 }
 
 #[test]
@@ -231,12 +280,46 @@ fn html_is_well_formed_and_holds_one_chart_per_plot() {
     )
     .expect("the HTML is well-formed XML");
     let named = |n: &str| doc.descendants().filter(|d| d.tag_name().name() == n).count();
-    // Event types, timeline, logins (top users, attempts per user), alert levels, score histogram.
-    assert_eq!(named("svg"), 6);
-    assert_eq!(named("section"), 9);
-    for external in ["<script", "<link", "src=\"http", "href=\"http", "@import"] {
+    // Alert levels; failed logins over time, top users, attempts per user; score histogram;
+    // events over time; event types.
+    assert_eq!(named("svg"), 7);
+    let sections: Vec<&str> =
+        doc.descendants().filter(|d| d.tag_name().name() == "section").filter_map(|d| d.attribute("id")).collect();
+    assert_eq!(
+        sections,
+        [
+            "findings",
+            "alerts",
+            "authentication",
+            "anomalies",
+            "hosts",
+            "timeline",
+            "event-types",
+            "top-talkers",
+            "processes",
+            "inputs",
+            "data-quality"
+        ]
+    );
+    // One inline script, no file or address outside the page.
+    assert_eq!(named("script"), 1);
+    for external in ["<script src", "<link", "src=\"", "href=\"http", "@import", "url("] {
         assert!(!html.contains(external), "{external}: the report must stand alone");
     }
+    // Every alert is a row of the alert list, with its level for the filter.
+    let rows: Vec<_> = doc
+        .descendants()
+        .filter(|d| d.tag_name().name() == "table" && d.attribute("id") == Some("alert-list"))
+        .flat_map(|t| t.descendants().filter(|d| d.tag_name().name() == "tr" && d.attribute("data-level").is_some()))
+        .collect();
+    assert_eq!(rows.len(), 2);
+    // Chart text is as large as the page's small print, never plotters' 9-10 px.
+    let sizes: Vec<f64> = doc
+        .descendants()
+        .filter(|d| d.tag_name().name() == "text")
+        .map(|d| d.attribute("font-size").unwrap().parse().unwrap())
+        .collect();
+    assert!(!sizes.is_empty() && sizes.iter().all(|&s| s >= 12.0), "{sizes:?}");
     // Text from the logs is escaped, never markup.
     let hostile = "{\"@timestamp\":\"2024-01-01T00:00:00Z\",\"user\":{\"name\":\"<b>x</b>&\\u0001\"},\"event\":{\"category\":[\"authentication\"],\"outcome\":\"failure\"}}\n";
     let (out, _) = report(&["-q", "--format", "html"], Some(hostile));
@@ -257,28 +340,31 @@ fn png_dir_holds_each_chart_of_the_report_as_a_drawn_png() {
         .output()
         .unwrap();
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
-    assert!(String::from_utf8_lossy(&out.stderr).contains("wrote 6 charts as PNG"));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("wrote 7 charts as PNG"));
     let mut names: Vec<String> =
         std::fs::read_dir(&pngs).unwrap().map(|e| e.unwrap().file_name().into_string().unwrap()).collect();
     names.sort();
     assert_eq!(
         names,
         [
-            "01-events-by-type.png",
-            "02-events-per-1m.png",
+            "01-alerts-by-level.png",
+            "02-failed-logins-per-1m.png",
             "03-attempts-of-the-top-users.png",
             "04-users-by-number-of-attempts.png",
-            "05-alerts-by-level.png",
-            "06-anomaly-scores.png"
+            "05-anomaly-scores.png",
+            "06-events-per-1m.png",
+            "07-events-by-type.png"
         ]
     );
     for name in &names {
         let img = image::open(pngs.join(name)).unwrap().to_rgb8();
-        assert_eq!(img.width(), 860, "{name}");
+        let wide = name.contains("events") || name.contains("failed-logins");
+        assert_eq!(img.width(), if wide { 1100 } else { 540 }, "{name}");
         let dark = img.pixels().filter(|p| p.0.iter().all(|&c| c < 80)).count();
         let blue = img.pixels().filter(|p| p.0 == [52, 101, 164]).count();
-        assert!(dark > 500, "{name}: text and axes are drawn ({dark} dark pixels)");
-        assert!(blue > 100 || name.contains("alerts") || name.contains("attempts-of"), "{name}: bars are drawn");
+        let red = img.pixels().filter(|p| p.0 == [200, 55, 45]).count();
+        assert!(dark > 150, "{name}: text is drawn ({dark} dark pixels)");
+        assert!(blue > 100 || red > 100, "{name}: bars are drawn");
     }
     let csv = logward().args(["report", "--format", "csv", "--png-dir"]).arg(&pngs).arg(EVENTS).output().unwrap();
     assert_eq!(csv.status.code(), Some(2));
@@ -410,7 +496,7 @@ fn without_reject_examples(mut v: Value) -> Value {
 
 /// Removes the out-of-order finding (a lower bound after a merge) and returns its count.
 fn take_order(v: &mut Value) -> u64 {
-    let f = v.pointer_mut("/data_quality/findings").unwrap().as_array_mut().unwrap();
+    let Some(f) = v.pointer_mut("/data_quality/findings").and_then(Value::as_array_mut) else { return 0 };
     let n = f.iter().filter(|f| f["finding"] == "out-of-order timestamps").map(|f| f["count"].as_u64().unwrap()).sum();
     f.retain(|f| f["finding"] != "out-of-order timestamps");
     n
@@ -518,4 +604,175 @@ fn merge_refuses_what_is_not_a_partial_summary() {
     assert!(String::from_utf8_lossy(&out.stderr).contains("hold no partial summary"));
     let out = logward().args(["report", "--partial", "--format", "csv"]).write_stdin("").output().unwrap();
     assert_eq!(out.status.code(), Some(2));
+}
+
+const ANALYST: &str = "testdata/report/analyst.ndjson";
+
+#[test]
+fn windows_logons_count_as_authentication() {
+    let r = json_report(&[ANALYST], None);
+    let a = &r["authentication"];
+    // Three 4625 with an outcome, 4625 and 4624 with a numeric id and none, one 4624 with
+    // one; 4688 and an Application-channel 4624 are no logons.
+    assert_eq!((a["attempts"].as_u64(), a["failures"].as_u64(), a["successes"].as_u64()), (Some(6), Some(4), Some(2)));
+    let w = &a["windows"];
+    assert_eq!((w["events"].as_u64(), w["failures"].as_u64(), w["successes"].as_u64()), (Some(6), Some(4), Some(2)));
+    let types: BTreeMap<String, (u64, u64)> = w["by_logon_type"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| {
+            (
+                t["logon_type"].as_str().unwrap().to_string(),
+                (t["failures"].as_u64().unwrap(), t["successes"].as_u64().unwrap()),
+            )
+        })
+        .collect();
+    assert_eq!(
+        types,
+        BTreeMap::from([
+            ("3 (Network)".to_string(), (3, 0)),
+            ("10 (RemoteInteractive)".to_string(), (1, 1)),
+            ("2 (Interactive)".to_string(), (0, 1))
+        ])
+    );
+    let user = |name: &str| a["by_user"].as_array().unwrap().iter().find(|u| u["key"] == name).cloned().unwrap();
+    assert_eq!(
+        (user("administrator")["failures"].as_u64(), user("svc_backup")["successes"].as_u64()),
+        (Some(3), Some(1))
+    );
+    let source = a["by_source"].as_array().unwrap().iter().find(|s| s["key"] == "67.43.156.1").unwrap();
+    assert_eq!((source["attempts"].as_u64(), source["country"].as_str()), (Some(3), Some("BT")));
+    assert_eq!(source["lists"], serde_json::json!(["blocklist"]));
+    let after = a["success_after_failures"].as_array().unwrap();
+    assert_eq!(after.iter().map(|s| s["key"].as_str().unwrap()).collect::<Vec<_>>(), ["202.196.224.5"]);
+    let md = String::from_utf8(report(&["-q", ANALYST], None).0).unwrap();
+    assert!(
+        md.contains("### Windows logons by logon type") && md.contains("| 10 (RemoteInteractive) | 1 | 1 |"),
+        "{md}"
+    );
+    assert!(md.contains("| 67.43.156.1 [BT] [blocklist] | 3 | 3 | 0 | 1 |"), "{md}");
+}
+
+#[test]
+fn ip_lists_and_geoip_of_sources_are_reported() {
+    let r = json_report(&[ANALYST], None);
+    let i = &r["source_intel"];
+    assert_eq!(rows(&i["ip_lists"]), BTreeMap::from([("blocklist".into(), 3), ("tor".into(), 1)]));
+    let hits: Vec<(String, String, String, u64)> = i["ip_list_hits"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|h| {
+            let s = |k: &str| h[k].as_str().unwrap_or("").to_string();
+            (s("list"), s("source"), s("destination"), h["count"].as_u64().unwrap())
+        })
+        .collect();
+    assert_eq!(
+        hits,
+        [
+            ("blocklist".into(), "67.43.156.1".into(), String::new(), 3),
+            ("tor".into(), "10.0.0.5".into(), "198.51.100.7".into(), 1)
+        ]
+    );
+    assert_eq!(rows(&i["countries"]), BTreeMap::from([("BT Bhutan".into(), 3), ("SE Sweden".into(), 1)]));
+    assert_eq!(rows(&i["asns"]), BTreeMap::from([("AS35908".into(), 3), ("AS29518 Bredband2 AB".into(), 1)]));
+    // The alert from a listed address carries its country and list.
+    let list = r["alerts"]["list"].as_array().unwrap();
+    let win = list.iter().find(|a| a["rule"] == "Windows brute force").unwrap();
+    assert_eq!((win["country"].as_str(), &win["lists"]), (Some("BT"), &serde_json::json!(["blocklist"])));
+    let html = String::from_utf8(report(&["-q", "--format", "html", ANALYST], None).0).unwrap();
+    assert!(html.contains("<section id=\"source-intel\">"));
+    assert!(html.contains(">67.43.156.1</span> <span class=\"tag\">BT</span> <span class=\"tag\">blocklist</span>"));
+}
+
+#[test]
+fn anomalies_outside_the_vocabulary_are_apart_and_explanations_shown() {
+    let r = json_report(&[ANALYST], None);
+    let a = &r["anomalies"];
+    assert_eq!(
+        (a["scored"].as_u64(), a["outside_vocabulary"].as_u64(), a["anomalous"].as_u64()),
+        (Some(4), Some(2), Some(1))
+    );
+    assert_eq!(rows(&a["severities"]), BTreeMap::from([("high".into(), 1), ("none".into(), 1)]));
+    // The ranked list holds the records the model knows; the others have their own.
+    let ranked: Vec<f64> =
+        a["most_anomalous"].as_array().unwrap().iter().map(|w| w["score"].as_f64().unwrap()).collect();
+    assert_eq!(ranked, [7.5, 0.2]);
+    assert_eq!(a["most_anomalous"][0]["explanation"], "template 3f2a never followed 91bc in training");
+    let apart: Vec<f64> =
+        a["outside_vocabulary_top"].as_array().unwrap().iter().map(|w| w["score"].as_f64().unwrap()).collect();
+    assert_eq!(apart, [9.9, 8.1]);
+    assert_eq!((a["score_min"].as_f64(), a["score_max"].as_f64()), (Some(0.2), Some(7.5)));
+    assert_eq!(a["histogram"].as_array().unwrap().iter().map(|b| b["count"].as_u64().unwrap()).sum::<u64>(), 2);
+    let md = String::from_utf8(report(&["-q", ANALYST], None).0).unwrap();
+    assert!(md.contains("2 (50.0%) were outside the model's vocabulary"), "{md}");
+    assert!(md.contains("| Score | Severity | Time | Session | Template or message | Explanation |"));
+    assert!(md.contains("| 7.5000 | high | 2024-05-01 08:12:00Z | s1 | Accepted password for <*> | template 3f2a never followed 91bc in training |"));
+    assert!(md.contains("### Outside the model's vocabulary, highest scores"));
+    // In the timeline, only the anomaly the model knows.
+    let anomalies: u64 =
+        r["timeline"]["buckets"].as_array().unwrap().iter().map(|b| b["anomalies"].as_u64().unwrap()).sum();
+    assert_eq!(anomalies, 1);
+}
+
+#[test]
+fn every_alert_is_listed_with_what_names_it_up_to_max_alerts() {
+    let r = json_report(&[ANALYST], None);
+    let list = r["alerts"]["list"].as_array().unwrap();
+    let first = &list[0];
+    assert_eq!(
+        (first["time"].as_str(), first["host"].as_str(), first["user"].as_str(), first["source"].as_str()),
+        (Some("2024-05-01T08:03:00Z"), Some("dc-1"), Some("administrator"), Some("67.43.156.1"))
+    );
+    assert_eq!(
+        (&first["attack"], &first["attack_names"]),
+        (&serde_json::json!(["T1110.001"]), &serde_json::json!(["Password Guessing"]))
+    );
+    // Only detect's tags: the technique from `attack.t1110`.
+    assert_eq!(list[1]["attack"], serde_json::json!(["T1110"]));
+    assert_eq!(r["alerts"]["hosts"]["distinct"], 2);
+
+    // 40 alerts of four levels, at most 10 listed: the most severe, then the earliest.
+    let levels = ["low", "medium", "high", "critical"];
+    let input: String = (0..40)
+        .map(|i| {
+            format!(
+                "{{\"@timestamp\":\"2024-01-01T00:{:02}:00Z\",\"event\":{{\"kind\":\"alert\"}},\"rule\":{{\"id\":\"r{}\",\"name\":\"rule {}\"}},\"logward\":{{\"detect\":{{\"level\":\"{}\",\"reason\":\"n{i}\"}}}}}}\n",
+                i,
+                i % 4,
+                i % 4,
+                levels[i % 4]
+            )
+        })
+        .collect();
+    let r = json_report(&["--max-alerts", "12"], Some(&input));
+    let list = r["alerts"]["list"].as_array().unwrap();
+    assert_eq!((list.len(), r["alerts"]["list_complete"].as_bool()), (12, Some(false)));
+    let kept: Vec<&str> = list.iter().map(|a| a["reason"].as_str().unwrap()).collect();
+    // Ten critical (3, 7, ..., 39) and the two earliest high (2, 6), shown in time order.
+    assert_eq!(kept, ["n2", "n3", "n6", "n7", "n11", "n15", "n19", "n23", "n27", "n31", "n35", "n39"]);
+    let md = String::from_utf8(report(&["-q", "--max-alerts", "12"], Some(&input)).0).unwrap();
+    assert!(md.contains("the 12 most severe (then earliest) of 40 listed below"), "{md}");
+    // The same after a merge of two halves.
+    let lines: Vec<&str> = input.lines().collect();
+    let join = |ls: &[&str]| ls.iter().map(|l| format!("{l}\n")).collect::<String>();
+    let m = merged(&[join(&lines[..17]), join(&lines[17..])], &["--max-alerts", "12"]);
+    assert_eq!(m["alerts"]["list"], r["alerts"]["list"]);
+}
+
+#[test]
+fn analyst_sample_merges_like_one_pass() {
+    let text = std::fs::read_to_string(root().join(ANALYST)).unwrap();
+    let lines: Vec<&str> = text.lines().collect();
+    let mut whole = one_pass(&text, &[]);
+    take_order(&mut whole);
+    let mut parts = vec![String::new(); 4];
+    for (i, l) in lines.iter().enumerate() {
+        parts[(i * 7) % 4].push_str(l);
+        parts[(i * 7) % 4].push('\n');
+    }
+    let mut got = merged(&parts, &[]);
+    take_order(&mut got);
+    assert_eq!(got, whole);
 }

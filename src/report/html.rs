@@ -1,62 +1,39 @@
-//! One self-contained HTML file: inline CSS and SVG charts, no scripts, no network. It is
-//! also well-formed XML (every element closed, every value escaped), which the tests check.
+//! One self-contained HTML file: inline CSS, inline SVG charts and a little inline script
+//! (sortable tables, the alert filter); no network, no external file. Without the script
+//! every table is still complete and readable. It is also well-formed XML (every element
+//! closed, every value escaped), which the tests check.
 
 use super::charts;
-use super::doc::{self, Block};
+use super::doc::{self, Block, Cell, Kind, Table};
 use super::summary::Summary;
 use anyhow::Result;
 use std::fmt::Write as _;
 
-const STYLE: &str = r#"
-:root { --ink: #1d2433; --muted: #5b6475; --line: #d9dee7; --band: #f4f6fa; --accent: #3465a4; }
-* { box-sizing: border-box; }
-body { margin: 0; font: 15px/1.5 system-ui, -apple-system, "Segoe UI", Roboto, "Helvetica Neue", Arial, sans-serif; color: var(--ink); background: #fff; }
-header { padding: 24px 40px 12px; border-bottom: 1px solid var(--line); background: var(--band); }
-h1 { margin: 0 0 4px; font-size: 26px; }
-.meta { margin: 0; color: var(--muted); }
-nav { margin-top: 10px; font-size: 14px; }
-nav a { color: var(--accent); text-decoration: none; margin-right: 16px; }
-main { max-width: 1100px; padding: 8px 40px 40px; }
-section { margin-top: 28px; break-inside: avoid-page; }
-h2 { font-size: 21px; border-bottom: 2px solid var(--accent); padding-bottom: 4px; }
-h3 { font-size: 16px; margin: 18px 0 6px; color: var(--muted); }
-table { border-collapse: collapse; margin: 6px 0 12px; font-size: 14px; min-width: 40%; }
-th, td { border-bottom: 1px solid var(--line); padding: 4px 10px; text-align: left; vertical-align: top; }
-th { background: var(--band); font-weight: 600; }
-td.num, th.num { text-align: right; font-variant-numeric: tabular-nums; }
-td { max-width: 520px; overflow-wrap: anywhere; }
-figure.chart { margin: 10px 0 16px; }
-figure.chart svg { max-width: 100%; height: auto; }
-@media print {
-  header { background: none; }
-  nav { display: none; }
-  main { max-width: none; padding: 0 12px; }
-  section { margin-top: 16px; }
-  figure.chart, table { break-inside: avoid; }
-}
-"#;
+const STYLE: &str = include_str!("report.css");
+const SCRIPT: &str = include_str!("report.js");
 
 pub fn render(s: &Summary, title: &str) -> Result<String> {
     let blocks = doc::build(s);
     let mut out = String::with_capacity(64 * 1024);
     out.push_str("<!DOCTYPE html>\n<html lang=\"en\" xmlns=\"http://www.w3.org/1999/xhtml\">\n<head>\n<meta charset=\"utf-8\"/>\n");
     out.push_str("<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\"/>\n");
-    writeln!(out, "<title>{}</title>\n<style>{STYLE}</style>\n</head>\n<body>\n<header>", esc(title))?;
+    out.push_str("<meta name=\"color-scheme\" content=\"light dark\"/>\n");
+    writeln!(out, "<title>{}</title>\n<style>\n{STYLE}</style>\n</head>\n<body>\n<header>", esc(title))?;
     writeln!(out, "<h1>{}</h1>", esc(title))?;
     let o = &s.overview;
     let range = match (&o.first, &o.last) {
-        (Some(f), Some(l)) => format!(", {f} to {l}"),
+        (Some(f), Some(l)) => format!(", {} to {} (UTC)", f.replacen('T', " ", 1), l.replacen('T', " ", 1)),
         _ => String::new(),
     };
     writeln!(
         out,
         "<p class=\"meta\">{} records ({} events, {} alerts){}</p>",
-        o.records,
-        o.events,
-        o.alerts,
+        charts::thousands(o.records),
+        charts::thousands(o.events),
+        charts::thousands(o.alerts),
         esc(&range)
     )?;
-    out.push_str("<nav>");
+    out.push_str("<nav aria-label=\"Sections\">");
     for b in &blocks {
         if let Block::Section { id, title } = b {
             write!(out, "<a href=\"#{id}\">{}</a>", esc(title))?;
@@ -65,46 +42,132 @@ pub fn render(s: &Summary, title: &str) -> Result<String> {
     out.push_str("</nav>\n</header>\n<main>\n");
     let mut open = false;
     for b in &blocks {
-        match b {
-            Block::Section { id, title } => {
-                if open {
-                    out.push_str("</section>\n");
-                }
-                writeln!(out, "<section id=\"{id}\">\n<h2>{}</h2>", esc(title))?;
-                open = true;
+        if let Block::Section { id, title } = b {
+            if open {
+                out.push_str("</section>\n");
             }
-            Block::Sub(t) => writeln!(out, "<h3>{}</h3>", esc(t))?,
-            Block::Text(t) => writeln!(out, "<p>{}</p>", esc(t))?,
-            Block::Table { head, rows, numeric } => table(head, rows, numeric, &mut out)?,
-            Block::Chart(c) => writeln!(out, "<figure class=\"chart\">\n{}\n</figure>", charts::svg(c)?)?,
+            writeln!(out, "<section id=\"{id}\">\n<h2>{}</h2>", esc(title))?;
+            open = true;
+        } else {
+            block(b, &mut out)?;
         }
     }
     if open {
         out.push_str("</section>\n");
     }
-    out.push_str("</main>\n</body>\n</html>\n");
+    // The script is plain text in a CDATA section, so the page stays well-formed XML.
+    writeln!(out, "</main>\n<script>//<![CDATA[\n{SCRIPT}//]]></script>\n</body>\n</html>")?;
     Ok(out)
 }
 
-fn table(head: &[&str], rows: &[Vec<String>], numeric: &[bool], out: &mut String) -> Result<()> {
-    if rows.is_empty() {
-        out.push_str("<p>(none)</p>\n");
+fn block(b: &Block, out: &mut String) -> Result<()> {
+    match b {
+        Block::Section { .. } => {}
+        Block::Sub(t) => writeln!(out, "<h3>{}</h3>", esc(t))?,
+        Block::Text(t) => writeln!(out, "<p>{}</p>", esc(t))?,
+        Block::Note(t) => writeln!(out, "<p class=\"note\">{}</p>", esc(t))?,
+        Block::Table(t) => table(t, out)?,
+        Block::Chart(c) => writeln!(out, "<figure class=\"chart\">{}</figure>", charts::svg(c))?,
+        Block::Cards(cards) => {
+            out.push_str("<div class=\"cards\">\n");
+            for c in cards {
+                let tone = c.tone.map_or(String::new(), |t| format!(" tone-{t}"));
+                writeln!(
+                    out,
+                    "<a class=\"card{tone}\" href=\"{}\"><span class=\"k\">{}</span><span class=\"v\">{}</span><span class=\"d\">{}</span></a>",
+                    c.href,
+                    esc(c.label),
+                    esc(&c.value),
+                    esc(&c.detail)
+                )?;
+            }
+            out.push_str("</div>\n");
+        }
+        Block::Grid(panels) => {
+            out.push_str("<div class=\"grid\">\n");
+            for p in panels {
+                out.push_str("<div class=\"panel\">\n");
+                for b in p {
+                    block(b, out)?;
+                }
+                out.push_str("</div>\n");
+            }
+            out.push_str("</div>\n");
+        }
+        Block::Controls { table, noun, placeholder } => writeln!(
+            out,
+            "<div class=\"controls\" data-table=\"{table}\" data-noun=\"{}\" data-placeholder=\"{}\"></div>",
+            esc(noun),
+            esc(placeholder)
+        )?,
+    }
+    Ok(())
+}
+
+fn table(t: &Table, out: &mut String) -> Result<()> {
+    if t.rows.is_empty() {
+        out.push_str("<p class=\"note\">(none)</p>\n");
         return Ok(());
     }
-    let class = |i: usize| if numeric.get(i) == Some(&true) { " class=\"num\"" } else { "" };
-    out.push_str("<table>\n<thead><tr>");
-    for (i, h) in head.iter().enumerate() {
-        write!(out, "<th{}>{}</th>", class(i), esc(h))?;
+    let id = t.id.map_or(String::new(), |id| format!(" id=\"{id}\""));
+    let class = if t.wide { "sortable wide" } else { "sortable" };
+    write!(out, "<div class=\"scroll\"><table{id} class=\"{class}\">\n<thead><tr>")?;
+    for c in &t.head {
+        let class = if c.kind == Kind::Num { " class=\"num\"" } else { "" };
+        write!(out, "<th scope=\"col\"{class}>{}</th>", esc(c.title))?;
     }
     out.push_str("</tr></thead>\n<tbody>\n");
-    for r in rows {
-        out.push_str("<tr>");
-        for (i, c) in r.iter().enumerate() {
-            write!(out, "<td{}>{}</td>", class(i), esc(c))?;
+    for r in &t.rows {
+        let mut attrs = String::new();
+        if r.rest {
+            attrs.push_str(" class=\"rest\"");
+        }
+        if let Some(l) = &r.level {
+            write!(attrs, " data-level=\"{}\"", esc(l))?;
+        }
+        write!(out, "<tr{attrs}>")?;
+        for (i, c) in r.cells.iter().enumerate() {
+            let kind = t.head.get(i).map_or(Kind::Short, |h| h.kind);
+            cell(c, kind, out)?;
         }
         out.push_str("</tr>\n");
     }
-    out.push_str("</tbody>\n</table>\n");
+    out.push_str("</tbody>\n</table></div>\n");
+    Ok(())
+}
+
+fn cell(c: &Cell, kind: Kind, out: &mut String) -> Result<()> {
+    let class = match kind {
+        Kind::Num => "num",
+        Kind::Short | Kind::Level => "short",
+        Kind::Long => "long",
+        Kind::Words => "words",
+        Kind::Time => "time",
+    };
+    let class = if c.tags.is_empty() { class.to_string() } else { format!("{class} tagged") };
+    write!(out, "<td class=\"{class}\"")?;
+    if let Some(v) = &c.sort {
+        write!(out, " data-v=\"{}\"", esc(v))?;
+    }
+    if let Some(t) = &c.title {
+        write!(out, " title=\"{}\"", esc(t))?;
+    }
+    out.push('>');
+    let text = esc(&c.text);
+    match (&c.filter, kind) {
+        (Some(q), _) => write!(out, "<a href=\"#alerts\" data-filter=\"alert-list\" data-q=\"{}\">{text}</a>", esc(q))?,
+        (None, Kind::Level) if !c.text.is_empty() => {
+            let known = ["critical", "high", "medium", "low", "informational"].contains(&c.text.as_str());
+            let class = if known { format!("lv lv-{}", c.text) } else { "lv".into() };
+            write!(out, "<span class=\"{class}\">{text}</span>")?
+        }
+        _ if !c.tags.is_empty() => write!(out, "<span class=\"nw\">{text}</span>")?,
+        _ => out.push_str(&text),
+    }
+    for tag in &c.tags {
+        write!(out, " <span class=\"tag\">{}</span>", esc(tag))?;
+    }
+    out.push_str("</td>");
     Ok(())
 }
 
@@ -133,5 +196,10 @@ mod tests {
     #[test]
     fn escapes_markup_and_control_characters() {
         assert_eq!(esc("<a href=\"x\">&\u{1}"), "&lt;a href=&quot;x&quot;&gt;&amp;\u{fffd}");
+    }
+
+    #[test]
+    fn the_script_cannot_end_its_cdata_section_or_element() {
+        assert!(!SCRIPT.contains("]]>") && !SCRIPT.contains("</script"));
     }
 }

@@ -1,7 +1,7 @@
 //! Markdown: GitHub-style tables, charts drawn as text (bars and a sparkline) in code blocks,
 //! so the report reads in a terminal as well as rendered.
 
-use super::doc::{self, Block, Chart};
+use super::doc::{self, Block, Chart, Kind, Table};
 use super::summary::Summary;
 use std::fmt::Write as _;
 
@@ -10,28 +10,64 @@ const BAR_WIDTH: u64 = 40;
 pub fn render(s: &Summary, title: &str) -> String {
     let mut out = format!("# {}\n", cell(title));
     for block in doc::build(s) {
-        out.push('\n');
-        match block {
-            Block::Section { title, .. } => writeln!(out, "## {title}").unwrap(),
-            Block::Sub(t) => writeln!(out, "### {}", cell(&t)).unwrap(),
-            Block::Text(t) => writeln!(out, "{t}").unwrap(),
-            Block::Table { head, rows, numeric } => table(&head, &rows, &numeric, &mut out),
-            Block::Chart(c) => chart(&c, &mut out),
-        }
+        render_block(&block, &mut out);
     }
     out
 }
 
-fn table(head: &[&str], rows: &[Vec<String>], numeric: &[bool], out: &mut String) {
-    if rows.is_empty() {
+fn render_block(block: &Block, out: &mut String) {
+    match block {
+        Block::Controls { .. } => return,
+        Block::Grid(panels) => {
+            for p in panels {
+                for b in p {
+                    render_block(b, out);
+                }
+            }
+            return;
+        }
+        _ => {}
+    }
+    out.push('\n');
+    match block {
+        Block::Section { title, .. } => writeln!(out, "## {title}").unwrap(),
+        Block::Sub(t) => writeln!(out, "### {}", cell(t)).unwrap(),
+        Block::Text(t) => writeln!(out, "{t}").unwrap(),
+        Block::Note(t) => writeln!(out, "_{}_", t.trim_end_matches('.')).unwrap(),
+        Block::Table(t) => table(t, out),
+        Block::Chart(c) => chart(c, out),
+        Block::Cards(cards) => {
+            for c in cards {
+                let detail = if c.detail.is_empty() { String::new() } else { format!(" ({})", c.detail) };
+                writeln!(out, "- **{}**: {}{}", c.label, cell(&c.value), cell(&detail)).unwrap();
+            }
+        }
+        Block::Grid(_) | Block::Controls { .. } => {}
+    }
+}
+
+fn table(t: &Table, out: &mut String) {
+    if t.rows.is_empty() {
         out.push_str("(none)\n");
         return;
     }
     let line = |cells: &mut dyn Iterator<Item = String>| format!("| {} |\n", cells.collect::<Vec<_>>().join(" | "));
-    out.push_str(&line(&mut head.iter().map(|h| cell(h))));
-    out.push_str(&line(&mut numeric.iter().map(|&n| if n { "---:".to_string() } else { "---".to_string() })));
-    for r in rows {
-        out.push_str(&line(&mut r.iter().map(|c| cell(c))));
+    out.push_str(&line(&mut t.head.iter().map(|h| cell(h.title))));
+    out.push_str(&line(&mut t.head.iter().map(|h| {
+        if h.kind == Kind::Num {
+            "---:".to_string()
+        } else {
+            "---".to_string()
+        }
+    })));
+    for r in &t.rows {
+        out.push_str(&line(&mut r.cells.iter().map(|c| {
+            let mut text = c.text.clone();
+            for tag in &c.tags {
+                text.push_str(&format!(" [{tag}]"));
+            }
+            cell(&text)
+        })));
     }
 }
 
@@ -43,16 +79,22 @@ fn cell(s: &str) -> String {
 fn chart(c: &Chart, out: &mut String) {
     out.push_str("```text\n");
     match c {
-        Chart::Bars { title, labels, series } => {
-            writeln!(out, "{title}{}", legend(series)).unwrap();
+        Chart::Bars { title, labels, series, .. } => {
+            let own = series.iter().zip(labels).all(|(s, l)| s.0 == l);
+            writeln!(out, "{title}{}", if own { String::new() } else { legend(series) }).unwrap();
             let totals: Vec<u64> = (0..labels.len()).map(|i| series.iter().map(|s| s.1[i]).sum()).collect();
             bars(labels, &totals, out);
         }
-        Chart::Histogram { title, x_label, labels, counts } => {
+        Chart::Histogram { title, x_label, labels, edges, counts, .. } => {
             writeln!(out, "{title} ({x_label})").unwrap();
-            bars(labels, counts, out);
+            let bins: Vec<String> = if *edges {
+                labels.windows(2).map(|w| format!("{}–{}", w[0], w[1])).collect()
+            } else {
+                labels.clone()
+            };
+            bars(&bins, counts, out);
         }
-        Chart::Timeline { title, starts, series } => {
+        Chart::Timeline { title, starts, series, .. } => {
             writeln!(out, "{title}, {} to {}", starts.first().map_or("", |s| s), starts.last().map_or("", |s| s))
                 .unwrap();
             let width = series.iter().map(|s| s.0.len()).max().unwrap_or(0);

@@ -8,6 +8,7 @@ mod html;
 mod markdown;
 pub mod obs;
 pub mod partial;
+mod payload;
 pub mod summary;
 pub mod tally;
 pub mod topk;
@@ -45,6 +46,8 @@ pub struct ReportOptions {
     pub quiet: bool,
     /// Write the partial summary (`--partial`) instead of a report.
     pub partial: bool,
+    /// Alerts listed one by one (the most severe when there are more).
+    pub max_alerts: usize,
 }
 
 pub struct Reporter {
@@ -86,7 +89,7 @@ impl Stage for Reporter {
     }
 
     fn ordered(&self) -> Result<Tally> {
-        let mut tally = Tally::new(self.opts.top.max(1));
+        let mut tally = Tally::new(self.opts.top.max(1), self.opts.max_alerts);
         for path in &self.opts.rejects {
             read_rejects(path, &mut tally)?;
         }
@@ -165,19 +168,27 @@ pub fn merge(opts: &ReportOptions, inputs: &[String], output: Option<&Path>) -> 
 
 /// Writes every chart of the report as `NN-title.png` in `dir`; returns how many.
 fn write_pngs(summary: &summary::Summary, dir: &Path) -> Result<usize> {
-    std::fs::create_dir_all(dir).with_context(|| format!("cannot create --png-dir '{}'", dir.display()))?;
-    let mut n = 0;
-    for block in doc::build(summary) {
-        if let doc::Block::Chart(chart) = block {
-            n += 1;
-            let slug: String =
-                chart.title().to_lowercase().chars().map(|c| if c.is_ascii_alphanumeric() { c } else { '-' }).collect();
-            let name =
-                format!("{n:02}-{}.png", slug.split('-').filter(|w| !w.is_empty()).collect::<Vec<_>>().join("-"));
-            charts::png(&chart, &dir.join(name))?;
+    fn charts<'a>(blocks: &'a [doc::Block], out: &mut Vec<&'a doc::Chart>) {
+        for b in blocks {
+            match b {
+                doc::Block::Chart(c) => out.push(c),
+                doc::Block::Grid(panels) => panels.iter().for_each(|p| charts(p, out)),
+                _ => {}
+            }
         }
     }
-    Ok(n)
+    std::fs::create_dir_all(dir).with_context(|| format!("cannot create --png-dir '{}'", dir.display()))?;
+    let blocks = doc::build(summary);
+    let mut all = Vec::new();
+    charts(&blocks, &mut all);
+    for (i, chart) in all.iter().enumerate() {
+        let slug: String =
+            chart.title().to_lowercase().chars().map(|c| if c.is_ascii_alphanumeric() { c } else { '-' }).collect();
+        let name =
+            format!("{:02}-{}.png", i + 1, slug.split('-').filter(|w| !w.is_empty()).collect::<Vec<_>>().join("-"));
+        charts::png(chart, &dir.join(name))?;
+    }
+    Ok(all.len())
 }
 
 /// At most `max` characters of a value from the logs, with `…` when cut.

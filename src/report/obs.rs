@@ -46,6 +46,18 @@ pub enum F {
     Host,
     TreeDepth,
     TreeFlags,
+    Tags,
+    WinChannel,
+    WinEventId,
+    LogonType,
+    CountryIso,
+    CountryName,
+    AsNumber,
+    AsOrg,
+    Unknown,
+    Explanation,
+    SubtechniqueId,
+    SubtechniqueName,
 }
 
 /// In the order of `F` (a test checks), so `F as usize` is a position here;
@@ -88,6 +100,18 @@ const FIELDS: &[(&str, F)] = &[
     ("host.name", F::Host),
     ("logward.tree.depth", F::TreeDepth),
     ("logward.tree.flags", F::TreeFlags),
+    ("tags", F::Tags),
+    ("winlog.channel", F::WinChannel),
+    ("winlog.event_id", F::WinEventId),
+    ("winlog.event_data.LogonType", F::LogonType),
+    ("source.geo.country_iso_code", F::CountryIso),
+    ("source.geo.country_name", F::CountryName),
+    ("source.as.number", F::AsNumber),
+    ("source.as.organization.name", F::AsOrg),
+    ("logward.anomaly.unknown", F::Unknown),
+    ("logward.anomaly.explanation", F::Explanation),
+    ("threat.technique.subtechnique.id", F::SubtechniqueId),
+    ("threat.technique.subtechnique.name", F::SubtechniqueName),
 ];
 
 /// `url.path` is read into the `Url` slot only when `url.original` is absent.
@@ -149,6 +173,22 @@ impl Obs {
             }
             obs.vals.push((f, start, obs.buf.len() as u32));
         }
+        // The scan lists no `true`/`false`; `logward.anomaly.unknown` is one, so a scored line
+        // that mentions it is read again for its literals (rare: those lines only).
+        if obs.has(F::Score) && !obs.has(F::Unknown) && memchr::memmem::find(line.as_bytes(), b"unknown").is_some() {
+            let mut found = false;
+            scratch.clear();
+            jsonscan::scan_leaves(line, &mut |path| u16::from(path == "logward.anomaly.unknown"), scratch)?;
+            for s in scratch.iter().filter(|s| s.class == 1 && !s.string) {
+                found |= &line[s.span.clone()] == "true";
+            }
+            if found {
+                let start = obs.buf.len() as u32;
+                obs.buf.push_str("true");
+                obs.first[F::Unknown as usize] = obs.vals.len() as u16 + 1;
+                obs.vals.push((F::Unknown, start, obs.buf.len() as u32));
+            }
+        }
         Ok(obs)
     }
 
@@ -188,6 +228,22 @@ mod tests {
         assert_eq!(o.get(F::Url), Some("/x"));
         assert_eq!(o.file, 3);
         assert!(!o.has(F::Dataset));
+    }
+
+    #[test]
+    fn reads_the_unknown_flag_as_a_literal_or_a_string() {
+        for line in [
+            r#"{"logward":{"anomaly":{"score":3.5,"unknown":true}}}"#,
+            r#"{"logward.anomaly.score":3.5,"logward.anomaly.unknown":"true"}"#,
+        ] {
+            assert_eq!(Obs::read(line, 0, &mut Vec::new()).unwrap().get(F::Unknown), Some("true"), "{line}");
+        }
+        for line in [
+            r#"{"logward":{"anomaly":{"score":3.5,"unknown":false}}}"#,
+            r#"{"logward":{"anomaly":{"score":3.5}},"x":{"unknown":true}}"#,
+        ] {
+            assert_eq!(Obs::read(line, 0, &mut Vec::new()).unwrap().get(F::Unknown), None, "{line}");
+        }
     }
 
     #[test]

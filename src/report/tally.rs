@@ -1,13 +1,14 @@
 //! The one streaming pass: every event is counted here, in input order, in bounded memory.
 //! Low-cardinality counts (datasets, levels, rules, buckets) are exact; high-cardinality
-//! fields (addresses, users, URLs, processes) go through Space-Saving counters that are
-//! exact until they overflow and then keep every frequent value with an error bound.
+//! fields (addresses, users, hosts, URLs, processes) go through Space-Saving counters that
+//! are exact until they overflow and then keep every frequent value with an error bound.
 
 use super::obs::{Obs, F};
 use super::partial::{bottom_k, finite, sorted_map, timestamp};
+use super::payload::*;
 use super::summary::*;
-use super::topk::{Merge, TopK};
-use crate::fasthash::{FastMap, FastSet};
+use super::topk::TopK;
+use crate::fasthash::{hash64, FastMap, FastSet};
 use crate::time::{parse_iso, Timestamp, Zone};
 use serde::{Deserialize, Serialize};
 
@@ -26,6 +27,10 @@ pub(super) const MAX_BUCKETS: usize = 4096;
 /// Bucket widths in seconds; each divides the next, so buckets merge exactly.
 const WIDTHS: &[i64] =
     &[1, 5, 10, 30, 60, 300, 600, 1800, 3600, 10_800, 21_600, 43_200, 86_400, 604_800, 2_419_200, 31_449_600];
+/// Alerts listed one by one unless `--max-alerts` says otherwise.
+pub const DEFAULT_MAX_ALERTS: usize = 1000;
+/// Separates the parts of a composed key (list, source, destination).
+const SEP: char = '\u{1f}';
 
 /// The talker fields, in report order.
 pub const TALKERS: &[(F, &str, &str)] = &[
@@ -36,89 +41,13 @@ pub const TALKERS: &[(F, &str, &str)] = &[
     (F::Url, "url.original", "URLs"),
 ];
 
-#[derive(Default, Serialize, Deserialize)]
-pub(super) struct Login {
-    failures: u64,
-    successes: u64,
-}
-
-impl Merge for Login {
-    fn merge(&mut self, o: Login) {
-        self.failures += o.failures;
-        self.successes += o.successes;
-    }
-}
-
-#[derive(Default, Serialize, Deserialize)]
-pub(super) struct Rule {
-    name: String,
-    level: String,
-    first: Option<i64>,
-    last: Option<i64>,
-    /// The example: the alert of this rule that started first (then the least reason), so
-    /// which one is shown does not depend on the order alerts arrive in.
-    example_at: Option<i64>,
-    reason: String,
-}
-
-impl Rule {
-    /// Takes `name`, `level` and `reason` as the example when its alert started before the
-    /// current example (alerts without a time come last; ties go to the least text).
-    fn offer(&mut self, at: Option<i64>, name: &str, level: &str, reason: &str) {
-        let key = |at: Option<i64>| at.unwrap_or(i64::MAX);
-        let better = self.name.is_empty()
-            || (key(at), reason, name, level) < (key(self.example_at), &*self.reason, &*self.name, &*self.level);
-        if better {
-            self.example_at = at;
-            self.name = name.to_string();
-            self.level = level.to_string();
-            self.reason = reason.to_string();
-        }
-    }
-}
-
-impl Merge for Rule {
-    fn merge(&mut self, o: Rule) {
-        self.first = min_opt(self.first, o.first);
-        self.last = self.last.max(o.last);
-        if !o.name.is_empty() {
-            self.offer(o.example_at, &o.name, &o.level, &o.reason);
-        }
-    }
-}
-
-#[derive(Default, Serialize, Deserialize)]
-pub(super) struct RejectExample(String);
-
-impl Merge for RejectExample {
-    /// The first part's example stays: for a file split in order, the first line.
-    fn merge(&mut self, o: RejectExample) {
-        if self.0.is_empty() {
-            self.0 = o.0;
-        }
-    }
-}
-
-#[derive(Default, Clone, Copy, Serialize, Deserialize)]
-pub(super) struct Counts3 {
-    events: u64,
-    alerts: u64,
-    anomalies: u64,
-}
-
-impl Counts3 {
-    fn add(&mut self, o: &Counts3) {
-        self.events += o.events;
-        self.alerts += o.alerts;
-        self.anomalies += o.anomalies;
-    }
-}
-
 /// Everything counted so far. Serialized, it is the partial summary of `report --partial`
 /// (see `partial.rs`), so every field is either mergeable or skipped.
 #[derive(Serialize, Deserialize)]
 pub struct Tally {
     pub(super) top: usize,
+    #[serde(default = "default_max_alerts")]
+    pub(super) max_alerts: usize,
     /// Input file names by id, for events without `log.file.path`.
     #[serde(skip)]
     pub inputs: Vec<String>,
@@ -133,17 +62,33 @@ pub struct Tally {
     types: TopK<()>,
     width: i64,
     #[serde(with = "sorted_map")]
-    buckets: FastMap<i64, Counts3>,
+    buckets: FastMap<i64, Counts>,
     talkers: Vec<TopK<()>>,
-    logins: TopK<Login>,
+    hosts: TopK<HostStat>,
+    auth_users: TopK<AuthStat>,
+    auth_sources: TopK<AuthStat>,
     login_failures: u64,
     login_successes: u64,
+    windows_logons: u64,
+    logon_types: TopK<Login>,
     rules: TopK<Rule>,
     levels: TopK<()>,
     techniques: TopK<()>,
     tactics: TopK<()>,
     threat_types: TopK<()>,
+    alert_hosts: TopK<()>,
+    alert_sources: TopK<()>,
+    alert_users: TopK<()>,
+    /// The alerts listed one by one, in [`AlertRow::priority`] order, at most `max_alerts`.
+    alert_list: Vec<AlertRow>,
+    ip_lists: TopK<()>,
+    ip_hits: TopK<()>,
+    countries: TopK<()>,
+    asns: TopK<()>,
+    source_info: TopK<SourceInfo>,
     scored: u64,
+    outside_vocabulary: u64,
+    anomalous: u64,
     severities: TopK<()>,
     #[serde(with = "finite")]
     score_min: f64,
@@ -152,6 +97,7 @@ pub struct Tally {
     scores: Vec<f64>,
     rng: u64,
     worst: Vec<Anomalous>,
+    worst_unknown: Vec<Anomalous>,
     process_events: u64,
     #[serde(with = "bottom_k")]
     processes: FastSet<u64>,
@@ -188,13 +134,50 @@ pub struct Tally {
     scratch: String,
 }
 
+fn default_max_alerts() -> usize {
+    DEFAULT_MAX_ALERTS
+}
+
+/// A Windows logon (Security log, event 4624 or 4625), with its outcome.
+fn windows_logon(o: &Obs) -> Option<bool> {
+    if o.get(F::WinChannel).is_some_and(|c| c.eq_ignore_ascii_case("security")) {
+        match o.get(F::WinEventId) {
+            Some("4624") => return Some(false),
+            Some("4625") => return Some(true),
+            _ => {}
+        }
+    }
+    None
+}
+
+/// `3 (Network)`: a Windows logon type with its name (Microsoft's "Audit logon events").
+fn logon_type_label(t: &str) -> String {
+    let name = match t.trim() {
+        "0" => "System",
+        "2" => "Interactive",
+        "3" => "Network",
+        "4" => "Batch",
+        "5" => "Service",
+        "7" => "Unlock",
+        "8" => "NetworkCleartext",
+        "9" => "NewCredentials",
+        "10" => "RemoteInteractive",
+        "11" => "CachedInteractive",
+        "12" => "CachedRemoteInteractive",
+        "13" => "CachedUnlock",
+        _ => return t.to_string(),
+    };
+    format!("{} ({name})", t.trim())
+}
+
 impl Tally {
-    pub fn new(top: usize) -> Self {
+    pub fn new(top: usize, max_alerts: usize) -> Self {
         fn topk<P: Default>(top: usize) -> TopK<P> {
             TopK::new(FIELD_CAP.max(top * 4))
         }
         Tally {
             top,
+            max_alerts,
             inputs: Vec::new(),
             records: 0,
             alerts: 0,
@@ -206,21 +189,37 @@ impl Tally {
             width: 1,
             buckets: FastMap::default(),
             talkers: TALKERS.iter().map(|_| topk(top)).collect(),
-            logins: topk(top),
+            hosts: topk(top),
+            auth_users: topk(top),
+            auth_sources: topk(top),
             login_failures: 0,
             login_successes: 0,
+            windows_logons: 0,
+            logon_types: topk(top),
             rules: topk(top),
             levels: topk(top),
             techniques: topk(top),
             tactics: topk(top),
             threat_types: topk(top),
+            alert_hosts: topk(top),
+            alert_sources: topk(top),
+            alert_users: topk(top),
+            alert_list: Vec::new(),
+            ip_lists: topk(top),
+            ip_hits: topk(top),
+            countries: topk(top),
+            asns: topk(top),
+            source_info: topk(top),
             scored: 0,
+            outside_vocabulary: 0,
+            anomalous: 0,
             severities: topk(top),
             score_min: f64::INFINITY,
             score_max: f64::NEG_INFINITY,
             scores: Vec::new(),
             rng: 0x9e37_79b9_7f4a_7c15,
             worst: Vec::new(),
+            worst_unknown: Vec::new(),
             process_events: 0,
             processes: FastSet::default(),
             processes_full: false,
@@ -260,6 +259,11 @@ impl Tally {
         self.top
     }
 
+    /// The alerts listed after a merge: the smallest `--max-alerts` of the parts.
+    pub fn max_alerts(&self) -> usize {
+        self.max_alerts
+    }
+
     /// The rows to show in each top list (after a merge); the ranked list of anomalies keeps
     /// what it has, as rows beyond the parts' own `--top` would not be exact.
     pub fn set_top(&mut self, top: usize) {
@@ -294,6 +298,7 @@ impl Tally {
             self.first = Some(self.first.map_or(t, |f| f.min(t)));
             self.last = Some(self.last.map_or(t, |l| l.max(t)));
         }
+        let secs = ts.map(|t| t.secs);
         self.datasets.add(o.get(F::Dataset).unwrap_or("(none)"), 1);
         let inputs = std::mem::take(&mut self.inputs);
         let file = match o.get(F::LogFile) {
@@ -301,28 +306,44 @@ impl Tally {
             None => inputs.get(o.file as usize).map_or("(stdin)", |s| s.as_str()),
         };
         self.files.add(file, 1);
+        let mut failure = None;
         if alert {
             self.alerts += 1;
             self.alert(o, ts);
         } else {
-            self.event(o, ts, file);
+            failure = self.event(o, ts, file);
         }
         self.inputs = inputs;
+        if let Some(h) = o.get(F::Host) {
+            let s = self.hosts.add(h, 1);
+            s.alerts += u64::from(alert);
+            s.failures += u64::from(failure == Some(true));
+            s.first = min_opt(s.first, secs);
+            s.last = s.last.max(secs);
+        }
+        if o.has(F::Tags) || o.has(F::CountryIso) || o.has(F::AsNumber) {
+            self.source_intel(o);
+        }
         let anomalous = self.anomaly(o, ts);
-        if let Some(t) = ts {
-            let c = self.bucket(t.secs);
+        if let Some(t) = secs {
+            let c = self.bucket(t);
             if alert {
                 c.alerts += 1;
             } else {
                 c.events += 1;
             }
-            if anomalous {
-                c.anomalies += 1;
+            c.anomalies += u64::from(anomalous);
+            match failure {
+                Some(true) => c.failures += 1,
+                Some(false) => c.successes += 1,
+                None => {}
             }
         }
     }
 
-    fn event(&mut self, o: &Obs, ts: Option<Timestamp>, file: &str) {
+    /// Counts an event (not an alert); returns whether it was a failed (true) or successful
+    /// (false) authentication attempt.
+    fn event(&mut self, o: &Obs, ts: Option<Timestamp>, file: &str) -> Option<bool> {
         match (o.get(F::Action), o.get(F::Category), o.get(F::Type)) {
             (Some(a), _, _) => {
                 self.types.add(a, 1);
@@ -340,7 +361,14 @@ impl Tally {
                 self.types.add(c, 1);
             }
             (None, None, _) => {
-                self.types.add("(unspecified)", 1);
+                // Say what these are instead of "(unspecified)": their dataset.
+                let mut kind = std::mem::take(&mut self.scratch);
+                kind.clear();
+                kind.push('(');
+                kind.push_str(o.get(F::Dataset).unwrap_or("no dataset"));
+                kind.push_str(": no action or category)");
+                self.types.add(&kind, 1);
+                self.scratch = kind;
             }
         }
         for (i, &(f, _, _)) in TALKERS.iter().enumerate() {
@@ -348,20 +376,18 @@ impl Tally {
                 self.talkers[i].add(v, 1);
             }
         }
-        if o.all(F::Category).any(|c| c == "authentication") {
-            let outcome = o.get(F::Outcome);
-            if matches!(outcome, Some("success" | "failure")) {
-                let l = self.logins.add(o.get(F::User).unwrap_or("(no user)"), 1);
-                if outcome == Some("failure") {
-                    l.failures += 1;
-                    self.login_failures += 1;
-                } else {
-                    l.successes += 1;
-                    self.login_successes += 1;
-                }
-            }
+        let windows = windows_logon(o);
+        let failure = match (o.get(F::Outcome), windows) {
+            (Some("failure"), _) => Some(true),
+            (Some("success"), _) => Some(false),
+            (_, Some(w)) => Some(w),
+            _ => None,
         }
-        if o.has(F::Pid) || o.has(F::Entity) || o.has(F::TreeDepth) {
+        .filter(|_| windows.is_some() || o.all(F::Category).any(|c| c == "authentication"));
+        if let Some(failed) = failure {
+            self.authentication(o, failed, ts.map(|t| t.secs), windows.is_some());
+        }
+        if o.has(F::Entity) || o.has(F::TreeDepth) || o.all(F::Category).any(|c| c == "process") {
             self.process(o);
         }
         if o.get(F::Dataset) == Some("logward.text") {
@@ -387,18 +413,101 @@ impl Tally {
         } else {
             self.seen_full = true;
         }
+        failure
+    }
+
+    fn authentication(&mut self, o: &Obs, failed: bool, at: Option<i64>, windows: bool) {
+        let user = o.get(F::User).unwrap_or("(no user)");
+        let source = o.get(F::SourceIp);
+        self.auth_users.add(user, 1).record(failed, at, source.map(|s| hash64(s.as_bytes())));
+        if let Some(src) = source {
+            self.auth_sources.add(src, 1).record(failed, at, Some(hash64(user.as_bytes())));
+        }
+        if failed {
+            self.login_failures += 1;
+        } else {
+            self.login_successes += 1;
+        }
+        if windows {
+            self.windows_logons += 1;
+            let l = self.logon_types.add(&logon_type_label(o.get(F::LogonType).unwrap_or("(none)")), 1);
+            if failed {
+                l.failures += 1;
+            } else {
+                l.successes += 1;
+            }
+        }
+    }
+
+    /// IP-list tags and GeoIP of the source.
+    fn source_intel(&mut self, o: &Obs) {
+        let src = o.get(F::SourceIp).unwrap_or("");
+        let dst = o.get(F::DestIp).unwrap_or("");
+        let mut lists: Vec<&str> = o.all(F::Tags).filter_map(|t| t.strip_prefix("ip_list:")).collect();
+        lists.sort_unstable();
+        lists.dedup();
+        for l in &lists {
+            self.ip_lists.add(l, 1);
+            let key = format!("{l}{SEP}{src}{SEP}{dst}");
+            self.ip_hits.add(&key, 1);
+        }
+        let country = o.get(F::CountryIso);
+        if let Some(cc) = country {
+            let key = format!("{cc}{SEP}{}", o.get(F::CountryName).unwrap_or(""));
+            self.countries.add(&key, 1);
+        }
+        if let Some(asn) = o.get(F::AsNumber) {
+            let key = format!("{asn}{SEP}{}", o.get(F::AsOrg).unwrap_or(""));
+            self.asns.add(&key, 1);
+        }
+        if !src.is_empty() && (country.is_some() || !lists.is_empty()) {
+            let info = self.source_info.add(src, 1);
+            if let Some(cc) = country {
+                if info.country.is_empty() || *cc < *info.country {
+                    info.country = cc.to_string();
+                }
+            }
+            for l in lists {
+                add_few(&mut info.lists, &l.to_string());
+            }
+        }
     }
 
     fn alert(&mut self, o: &Obs, ts: Option<Timestamp>) {
         let id = o.get(F::RuleId).or(o.get(F::RuleName)).unwrap_or("(no rule id)");
+        let name = o.get(F::RuleName).unwrap_or(id);
         let level =
             o.get(F::Level).map(str::to_string).or_else(|| o.num(F::Severity).map(level_of)).unwrap_or_default();
         let first = o.get(F::Start).and_then(parse_time).or(ts).map(|t| t.secs);
         let last = o.get(F::End).and_then(parse_time).or(ts).map(|t| t.secs);
+        // ATT&CK: sub-techniques where named, else techniques, else detect's `attack.tNNNN` tags.
+        let (mut attack, mut attack_names): (Vec<String>, Vec<String>) = if o.has(F::SubtechniqueId) {
+            (
+                o.all(F::SubtechniqueId).map(str::to_string).collect(),
+                o.all(F::SubtechniqueName).map(str::to_string).collect(),
+            )
+        } else {
+            (o.all(F::TechniqueId).map(str::to_string).collect(), o.all(F::TechniqueName).map(str::to_string).collect())
+        };
+        if attack.is_empty() {
+            attack = o
+                .all(F::Tags)
+                .filter_map(|t| t.strip_prefix("attack.t"))
+                .filter(|t| t.starts_with(|c: char| c.is_ascii_digit()))
+                .map(|t| format!("T{}", t.to_ascii_uppercase()))
+                .collect();
+            attack_names.clear();
+        }
+        if attack_names.len() != attack.len() {
+            attack_names.clear();
+        }
         let r = self.rules.add(id, 1);
-        r.offer(first, o.get(F::RuleName).unwrap_or(id), &level, o.get(F::Reason).unwrap_or(""));
+        r.offer(first, name, &level, o.get(F::Reason).unwrap_or(""));
         r.first = min_opt(r.first, first);
         r.last = r.last.max(last);
+        for a in &attack {
+            add_few(&mut r.techniques, a);
+        }
         self.levels.add(if level.is_empty() { "(none)" } else { &level }, 1);
         let names: Vec<&str> = o.all(F::TechniqueName).collect();
         for (i, id) in o.all(F::TechniqueId).enumerate() {
@@ -413,28 +522,65 @@ impl Tally {
         if let Some(t) = o.get(F::ThreatType) {
             self.threat_types.add(t, 1);
         }
+        let (host, user, source) = (o.get(F::Host), o.get(F::User), o.get(F::SourceIp));
+        if let Some(h) = host {
+            self.alert_hosts.add(h, 1);
+        }
+        if let Some(s) = source {
+            self.alert_sources.add(s, 1);
+        }
+        if let Some(u) = user {
+            self.alert_users.add(u, 1);
+        }
+        if self.max_alerts == 0 {
+            return;
+        }
+        let row = AlertRow {
+            time: ts.or_else(|| o.get(F::Start).and_then(parse_time)).map(|t| t.to_rfc3339()),
+            level: if level.is_empty() { "(none)".into() } else { level },
+            rule: name.to_string(),
+            rule_id: id.to_string(),
+            host: host.map(str::to_string),
+            user: user.map(str::to_string),
+            source: source.map(str::to_string),
+            country: None,
+            lists: Vec::new(),
+            attack,
+            attack_names,
+            reason: o.get(F::Reason).map(|r| super::clip(r, 300)).unwrap_or_default(),
+        };
+        insert_ranked(&mut self.alert_list, row, self.max_alerts, AlertRow::priority);
     }
 
-    /// Counts a scored record; true when its severity says it is anomalous.
+    /// Counts a scored record; true when it is anomalous (a severity above none, inside the
+    /// model's vocabulary).
     fn anomaly(&mut self, o: &Obs, ts: Option<Timestamp>) -> bool {
         let Some(score) = o.num(F::Score).filter(|s| s.is_finite()) else {
             return false;
         };
         self.scored += 1;
+        let unknown = o.get(F::Unknown) == Some("true");
         let severity = o.get(F::AnomalySeverity).unwrap_or("(none)");
-        self.severities.add(severity, 1);
-        self.score_min = self.score_min.min(score);
-        self.score_max = self.score_max.max(score);
-        if self.scores.len() < SCORE_SAMPLE {
-            self.scores.push(score);
+        let (list, top) = if unknown {
+            self.outside_vocabulary += 1;
+            (&mut self.worst_unknown, self.top)
         } else {
-            // Reservoir sampling (Algorithm R) with a fixed-seed xorshift: deterministic.
-            let j = (self.next_random() % self.scored) as usize;
-            if j < SCORE_SAMPLE {
-                self.scores[j] = score;
+            self.severities.add(severity, 1);
+            self.score_min = self.score_min.min(score);
+            self.score_max = self.score_max.max(score);
+            let n = self.scored - self.outside_vocabulary;
+            if self.scores.len() < SCORE_SAMPLE {
+                self.scores.push(score);
+            } else {
+                // Reservoir sampling (Algorithm R) with a fixed-seed xorshift: deterministic.
+                let j = (self.next_random() % n) as usize;
+                if j < SCORE_SAMPLE {
+                    self.scores[j] = score;
+                }
             }
-        }
-        if self.worst.len() < self.top || self.worst.last().is_some_and(|w| score >= w.score) {
+            (&mut self.worst, self.top)
+        };
+        if list.len() < top || list.last().is_some_and(|w| score >= w.score) {
             let candidate = Anomalous {
                 score,
                 severity: severity.to_string(),
@@ -442,14 +588,13 @@ impl Tally {
                 timestamp: ts.map(|t| t.to_rfc3339()),
                 template: o.get(F::TemplatePattern).or(o.get(F::TemplateId)).map(str::to_string),
                 message: o.get(F::Message).map(|m| super::clip(m, 200)),
+                explanation: o.get(F::Explanation).map(|m| super::clip(m, 300)),
             };
-            let at = self.worst.partition_point(|w| w.rank(&candidate).is_le());
-            if at < self.top {
-                self.worst.insert(at, candidate);
-                self.worst.truncate(self.top);
-            }
+            insert_ranked(list, candidate, top, Anomalous::rank);
         }
-        !matches!(severity, "none" | "(none)")
+        let anomalous = !unknown && !matches!(severity, "none" | "(none)");
+        self.anomalous += u64::from(anomalous);
+        anomalous
     }
 
     fn process(&mut self, o: &Obs) {
@@ -458,7 +603,7 @@ impl Tally {
             Some(e) => format!("e\u{0}{e}"),
             None => format!("p\u{0}{}\u{0}{}", o.get(F::Host).unwrap_or(""), o.get(F::Pid).unwrap_or("")),
         };
-        let h = crate::fasthash::hash64(key.as_bytes());
+        let h = hash64(key.as_bytes());
         if self.processes.len() < PROCESS_CAP {
             self.processes.insert(h);
         } else if !self.processes.contains(&h) {
@@ -480,7 +625,7 @@ impl Tally {
         }
     }
 
-    fn bucket(&mut self, secs: i64) -> &mut Counts3 {
+    fn bucket(&mut self, secs: i64) -> &mut Counts {
         if !self.buckets.contains_key(&secs.div_euclid(self.width)) && self.buckets.len() >= MAX_BUCKETS {
             self.widen();
         }
@@ -492,12 +637,9 @@ impl Tally {
         while self.buckets.len() >= MAX_BUCKETS / 2 {
             let next = WIDTHS.iter().copied().find(|&w| w > self.width).unwrap_or(self.width * 2);
             let factor = next / self.width;
-            let mut merged: FastMap<i64, Counts3> = FastMap::default();
+            let mut merged: FastMap<i64, Counts> = FastMap::default();
             for (k, c) in self.buckets.drain() {
-                let m = merged.entry(k.div_euclid(factor)).or_default();
-                m.events += c.events;
-                m.alerts += c.alerts;
-                m.anomalies += c.anomalies;
+                merged.entry(k.div_euclid(factor)).or_default().add(&c);
             }
             self.buckets = merged;
             self.width = next;
@@ -505,9 +647,10 @@ impl Tally {
     }
 
     /// Adds the tally of another part of the input (`report --merge`); `other` is taken to
-    /// come after `self` where order matters (reject examples, the order check).
+    /// come after `self` where order matters (reject examples).
     pub fn merge(&mut self, o: Tally) {
         self.top = self.top.min(o.top);
+        self.max_alerts = self.max_alerts.min(o.max_alerts);
         self.records += o.records;
         self.alerts += o.alerts;
         self.first = [self.first, o.first].into_iter().flatten().min();
@@ -518,7 +661,7 @@ impl Tally {
         // Buckets at the wider of the two widths (each width divides the next), then widened
         // as one pass would.
         let width = self.width.max(o.width);
-        let rebucket = |buckets: FastMap<i64, Counts3>, from: i64, into: &mut FastMap<i64, Counts3>| {
+        let rebucket = |buckets: FastMap<i64, Counts>, from: i64, into: &mut FastMap<i64, Counts>| {
             for (k, c) in buckets {
                 into.entry((k * from).div_euclid(width)).or_default().add(&c);
             }
@@ -534,21 +677,42 @@ impl Tally {
         for (mine, theirs) in self.talkers.iter_mut().zip(o.talkers) {
             mine.merge(theirs);
         }
-        self.logins.merge(o.logins);
+        self.hosts.merge(o.hosts);
+        self.auth_users.merge(o.auth_users);
+        self.auth_sources.merge(o.auth_sources);
         self.login_failures += o.login_failures;
         self.login_successes += o.login_successes;
+        self.windows_logons += o.windows_logons;
+        self.logon_types.merge(o.logon_types);
         self.rules.merge(o.rules);
         self.levels.merge(o.levels);
         self.techniques.merge(o.techniques);
         self.tactics.merge(o.tactics);
         self.threat_types.merge(o.threat_types);
-        self.merge_scores(o.scored, o.scores, o.rng);
+        self.alert_hosts.merge(o.alert_hosts);
+        self.alert_sources.merge(o.alert_sources);
+        self.alert_users.merge(o.alert_users);
+        self.alert_list.extend(o.alert_list);
+        self.alert_list.sort_by(AlertRow::priority);
+        self.alert_list.truncate(self.max_alerts);
+        self.ip_lists.merge(o.ip_lists);
+        self.ip_hits.merge(o.ip_hits);
+        self.countries.merge(o.countries);
+        self.asns.merge(o.asns);
+        self.source_info.merge(o.source_info);
+        let in_vocabulary = o.scored - o.outside_vocabulary;
+        self.merge_scores(in_vocabulary, o.scores, o.rng);
+        self.scored += o.scored;
+        self.outside_vocabulary += o.outside_vocabulary;
+        self.anomalous += o.anomalous;
         self.severities.merge(o.severities);
         self.score_min = self.score_min.min(o.score_min);
         self.score_max = self.score_max.max(o.score_max);
-        self.worst.extend(o.worst);
-        self.worst.sort_by(Anomalous::rank);
-        self.worst.truncate(self.top);
+        for (mine, theirs) in [(&mut self.worst, o.worst), (&mut self.worst_unknown, o.worst_unknown)] {
+            mine.extend(theirs);
+            mine.sort_by(Anomalous::rank);
+            mine.truncate(self.top);
+        }
         self.process_events += o.process_events;
         self.processes_at_least = self.processes_at_least.max(o.processes_at_least).max(o.processes.len() as u64);
         for h in o.processes {
@@ -598,17 +762,17 @@ impl Tally {
         self.unknown_format += o.unknown_format;
     }
 
-    /// Merges the other part's score sample: kept whole while both are whole and fit,
-    /// else each part gives a share of the sample in proportion to its count of scores.
-    fn merge_scores(&mut self, scored: u64, mut scores: Vec<f64>, rng: u64) {
-        let (n1, n2) = (self.scored, scored);
-        self.scored += scored;
+    /// Merges the other part's score sample (of `n2` in-vocabulary scores): kept whole while
+    /// both are whole and fit, else each part gives a share of the sample in proportion to
+    /// its count of scores.
+    fn merge_scores(&mut self, n2: u64, mut scores: Vec<f64>, rng: u64) {
+        let n1 = self.scored - self.outside_vocabulary;
         if self.scores.len() + scores.len() <= SCORE_SAMPLE {
             self.scores.append(&mut scores);
             return;
         }
         self.rng ^= rng.rotate_left(29);
-        let take = (SCORE_SAMPLE as f64 * n1 as f64 / (n1 + n2) as f64).round() as usize;
+        let take = (SCORE_SAMPLE as f64 * n1 as f64 / (n1 + n2).max(1) as f64).round() as usize;
         let take = take.min(self.scores.len()).max(SCORE_SAMPLE.saturating_sub(scores.len()));
         let mut mine = std::mem::take(&mut self.scores);
         self.sample_into(&mut mine, take);
@@ -677,9 +841,63 @@ impl Tally {
             .filter(|(_, t)| !t.is_empty())
             .map(|(&(_, field, title), t)| Talkers { field, title, counts: counted(t, top) })
             .collect();
-        let logins = (!self.logins.is_empty()).then(|| self.logins(top));
+        let authentication = (!self.auth_users.is_empty()).then(|| self.authentication_section(top));
         let alerts = (self.alerts > 0).then(|| self.alerts_section(top));
         let anomalies = (self.scored > 0).then(|| self.anomalies_section());
+        let nonempty = |t: &TopK<()>| (!t.is_empty()).then(|| counted(t, top));
+        let source_intel =
+            (!self.ip_lists.is_empty() || !self.countries.is_empty() || !self.asns.is_empty()).then(|| SourceIntel {
+                ip_lists: nonempty(&self.ip_lists),
+                ip_list_hits: self
+                    .ip_hits
+                    .sorted()
+                    .iter()
+                    .take(top)
+                    .map(|e| {
+                        let mut parts = e.key.splitn(3, SEP);
+                        let mut next = || parts.next().unwrap_or("").to_string();
+                        ListHit { list: next(), source: next(), destination: next(), count: e.count, error: e.error }
+                    })
+                    .collect(),
+                countries: nonempty(&self.countries).map(|mut c| {
+                    for r in &mut c.rows {
+                        r.value = match r.value.split_once(SEP) {
+                            Some((cc, "")) => cc.to_string(),
+                            Some((cc, name)) => format!("{cc} {name}"),
+                            None => r.value.clone(),
+                        };
+                    }
+                    c
+                }),
+                asns: nonempty(&self.asns).map(|mut c| {
+                    for r in &mut c.rows {
+                        r.value = match r.value.split_once(SEP) {
+                            Some((n, "")) => format!("AS{n}"),
+                            Some((n, org)) => format!("AS{n} {org}"),
+                            None => r.value.clone(),
+                        };
+                    }
+                    c
+                }),
+            });
+        let hosts = (!self.hosts.is_empty()).then(|| Hosts {
+            distinct: self.hosts.len() as u64,
+            exact: self.hosts.exact(),
+            rows: self
+                .hosts
+                .sorted()
+                .iter()
+                .take(top)
+                .map(|e| HostRow {
+                    host: e.key.to_string(),
+                    events: e.count.saturating_sub(e.data.alerts),
+                    alerts: e.data.alerts,
+                    failures: e.data.failures,
+                    first: e.data.first.map(rfc3339),
+                    last: e.data.last.map(rfc3339),
+                })
+                .collect(),
+        });
         let processes = (self.process_events > 0).then(|| Processes {
             events: self.process_events,
             distinct: (self.processes.len() as u64).max(self.processes_at_least),
@@ -696,12 +914,14 @@ impl Tally {
         let data_quality = self.quality(overview.rejected_lines);
         Summary {
             overview,
-            event_types,
-            timeline,
-            top_talkers: (!talkers.is_empty()).then_some(talkers),
-            logins,
             alerts,
+            authentication,
             anomalies,
+            source_intel,
+            hosts,
+            timeline,
+            event_types,
+            top_talkers: (!talkers.is_empty()).then_some(talkers),
             processes,
             data_quality,
         }
@@ -725,14 +945,42 @@ impl Tally {
             b.events += c.events;
             b.alerts += c.alerts;
             b.anomalies += c.anomalies;
+            b.failures += c.failures;
+            b.successes += c.successes;
         }
         Timeline { bucket_seconds: width, buckets: out }
     }
 
-    fn logins(&self, top: usize) -> Logins {
-        let sorted = self.logins.sorted();
+    /// The country and lists `enrich` gave a source address.
+    fn source_tags(&self, ip: &str) -> (Option<String>, Vec<String>) {
+        match self.source_info.get(ip) {
+            Some(e) => ((!e.data.country.is_empty()).then(|| e.data.country.clone()), e.data.lists.clone()),
+            None => (None, Vec::new()),
+        }
+    }
+
+    fn auth_row(&self, key: &str, count: u64, s: &AuthStat, source: bool) -> AuthRow {
+        let (country, lists) = if source { self.source_tags(key) } else { (None, Vec::new()) };
+        AuthRow {
+            key: key.to_string(),
+            attempts: count,
+            failures: s.failures,
+            successes: s.successes,
+            first: s.first.map(rfc3339),
+            last: s.last.map(rfc3339),
+            first_failure: s.first_failure.map(rfc3339),
+            last_success: s.last_success.map(rfc3339),
+            distinct: s.others.len() as u64,
+            country,
+            lists,
+        }
+    }
+
+    fn authentication_section(&self, top: usize) -> Authentication {
+        let users = self.auth_users.sorted();
+        let sources = self.auth_sources.sorted();
         let mut bins: Vec<Bin> = Vec::new();
-        for e in &sorted {
+        for e in &users {
             let k = 64 - (e.count.max(1)).leading_zeros() as usize; // bin k holds 2^(k-1) ..= 2^k - 1
             while bins.len() < k {
                 let (from, to) = (1u64 << bins.len(), (1u64 << (bins.len() + 1)) - 1);
@@ -741,29 +989,71 @@ impl Tally {
             }
             bins[k - 1].count += 1;
         }
-        Logins {
-            attempts: self.logins.total(),
+        let mut after: Vec<_> = sources.iter().filter(|e| e.data.success_after_failure()).collect();
+        after.sort_by(|a, b| b.data.failures.cmp(&a.data.failures).then_with(|| a.key.cmp(&b.key)));
+        let mut newest: Vec<_> = sources.iter().filter(|e| e.data.first.is_some()).collect();
+        newest.sort_by(|a, b| b.data.first.cmp(&a.data.first).then_with(|| a.key.cmp(&b.key)));
+        let (lo, hi) = (self.first.map(|t| t.secs), self.last.map(|t| t.secs));
+        let new_sources = match (lo, hi) {
+            (Some(lo), Some(hi)) if hi - lo > 2 * 86_400 && !sources.is_empty() => {
+                let since = hi - 86_400;
+                Some(NewSources {
+                    since: rfc3339(since),
+                    count: sources.iter().filter(|e| e.data.first.is_some_and(|f| f >= since)).count() as u64,
+                })
+            }
+            _ => None,
+        };
+        Authentication {
+            attempts: self.auth_users.total(),
             failures: self.login_failures,
             successes: self.login_successes,
-            users: self.logins.len() as u64,
-            exact: self.logins.exact(),
-            top_users: sorted
+            users: self.auth_users.len() as u64,
+            sources: self.auth_sources.len() as u64,
+            exact: self.auth_users.exact() && self.auth_sources.exact(),
+            by_user: users.iter().take(top).map(|e| self.auth_row(&e.key, e.count, &e.data, false)).collect(),
+            by_source: sources.iter().take(top).map(|e| self.auth_row(&e.key, e.count, &e.data, true)).collect(),
+            attempts_per_user: bins,
+            success_after_failures: after
                 .iter()
                 .take(top)
-                .map(|e| LoginRow {
-                    user: e.key.to_string(),
-                    attempts: e.count,
-                    failures: e.data.failures,
-                    successes: e.data.successes,
-                })
+                .map(|e| self.auth_row(&e.key, e.count, &e.data, true))
                 .collect(),
-            attempts_per_user: bins,
+            newest_sources: newest.iter().take(top).map(|e| self.auth_row(&e.key, e.count, &e.data, true)).collect(),
+            new_sources,
+            windows: (self.windows_logons > 0).then(|| {
+                let rows = self.logon_types.sorted();
+                WindowsLogons {
+                    events: self.windows_logons,
+                    failures: rows.iter().map(|e| e.data.failures).sum(),
+                    successes: rows.iter().map(|e| e.data.successes).sum(),
+                    by_logon_type: rows
+                        .iter()
+                        .map(|e| LogonTypeRow {
+                            logon_type: e.key.to_string(),
+                            failures: e.data.failures,
+                            successes: e.data.successes,
+                        })
+                        .collect(),
+                }
+            }),
         }
     }
 
     fn alerts_section(&self, top: usize) -> Alerts {
         let time = |s: Option<i64>| s.map(rfc3339);
         let nonempty = |t: &TopK<()>| (!t.is_empty()).then(|| counted(t, top));
+        let mut list = self.alert_list.clone();
+        for row in &mut list {
+            if let Some(src) = &row.source {
+                (row.country, row.lists) = self.source_tags(src);
+            }
+        }
+        // Shown in time order (the kept set is chosen by priority).
+        list.sort_by(|a, b| {
+            let key = |r: &AlertRow| (r.time.is_none(), r.time.clone());
+            key(a).cmp(&key(b)).then_with(|| a.priority(b))
+        });
         Alerts {
             total: self.alerts,
             rules: self
@@ -778,39 +1068,51 @@ impl Tally {
                     first: time(e.data.first),
                     last: time(e.data.last),
                     example_reason: e.data.reason.clone(),
+                    techniques: e.data.techniques.clone(),
                 })
                 .collect(),
             rules_exact: self.rules.exact(),
-            levels: counted(&self.levels, top),
+            levels: counted(&self.levels, usize::MAX),
+            hosts: counted(&self.alert_hosts, top),
+            sources: counted(&self.alert_sources, top),
+            users: counted(&self.alert_users, top),
             techniques: nonempty(&self.techniques),
             tactics: nonempty(&self.tactics),
             threat_types: nonempty(&self.threat_types),
+            list_complete: list.len() as u64 == self.alerts,
+            list,
         }
     }
 
     fn anomalies_section(&mut self) -> Anomalies {
-        const BINS: usize = 20;
+        let in_vocabulary = self.scored - self.outside_vocabulary;
         let (lo, hi) = (self.score_min, self.score_max);
-        let step = if hi > lo { (hi - lo) / BINS as f64 } else { 1.0 };
-        let mut histogram: Vec<Bin> = (0..if hi > lo { BINS } else { 1 })
-            .map(|i| {
-                let (from, to) = (lo + step * i as f64, lo + step * (i + 1) as f64);
-                Bin { label: format!("{from:.3}–{to:.3}"), from, to, count: 0 }
-            })
-            .collect();
-        let last = histogram.len() - 1;
-        for &s in &self.scores {
-            let i = (((s - lo) / step) as usize).min(last);
-            histogram[i].count += 1;
+        let mut histogram = Vec::new();
+        if in_vocabulary > 0 && lo.is_finite() && hi.is_finite() {
+            let (start, step, n) = nice_bins(lo, hi, 20);
+            let digits = decimals(step);
+            histogram = (0..n)
+                .map(|i| {
+                    let (from, to) = (start + step * i as f64, start + step * (i + 1) as f64);
+                    Bin { label: format!("{from:.digits$}–{to:.digits$}"), from, to, count: 0 }
+                })
+                .collect();
+            for &s in &self.scores {
+                let i = (((s - start) / step).floor().max(0.0) as usize).min(n - 1);
+                histogram[i].count += 1;
+            }
         }
         Anomalies {
             scored: self.scored,
+            outside_vocabulary: self.outside_vocabulary,
+            anomalous: self.anomalous,
             severities: counted(&self.severities, usize::MAX),
-            score_min: lo,
-            score_max: hi,
+            score_min: lo.is_finite().then_some(lo),
+            score_max: hi.is_finite().then_some(hi),
             histogram,
-            sampled: self.scored > self.scores.len() as u64,
+            sampled: in_vocabulary > self.scores.len() as u64,
             most_anomalous: std::mem::take(&mut self.worst),
+            outside_vocabulary_top: std::mem::take(&mut self.worst_unknown),
         }
     }
 
@@ -896,13 +1198,6 @@ fn rfc3339(secs: i64) -> String {
     Timestamp { secs, nanos: 0, frac_digits: 0 }.to_rfc3339()
 }
 
-fn min_opt(a: Option<i64>, b: Option<i64>) -> Option<i64> {
-    match (a, b) {
-        (Some(x), Some(y)) => Some(x.min(y)),
-        (x, y) => x.or(y),
-    }
-}
-
 /// The Sigma level for an ECS `event.severity` (0–100) when an alert names no level.
 fn level_of(severity: f64) -> String {
     match severity as i64 {
@@ -948,6 +1243,34 @@ pub fn duration(secs: i64) -> String {
     }
 }
 
+/// Inserts `item` into `list` (sorted by `order`) when it belongs among the first `cap`.
+fn insert_ranked<T>(list: &mut Vec<T>, item: T, cap: usize, order: impl Fn(&T, &T) -> std::cmp::Ordering) {
+    let at = list.partition_point(|x| order(x, &item).is_le());
+    if at < cap {
+        list.insert(at, item);
+        list.truncate(cap);
+    }
+}
+
+/// Histogram bins over [lo, hi]: `(start, step, n)` with a round step (1, 2, 2.5 or 5 times
+/// a power of ten) giving about `target` bins, the first edge a multiple of the step.
+pub(super) fn nice_bins(lo: f64, hi: f64, target: usize) -> (f64, f64, usize) {
+    let span = hi - lo;
+    let raw = if span > 0.0 { span / target as f64 } else { (lo.abs() / 10.0).max(1e-9) };
+    let p = 10f64.powf(raw.log10().floor());
+    let step = [1.0, 2.0, 2.5, 5.0, 10.0].iter().map(|m| m * p).find(|&s| s >= raw * 0.999_999).unwrap_or(10.0 * p);
+    let start = (lo / step).floor() * step;
+    let n = (((hi - start) / step).floor() as usize + 1).max(1);
+    // A maximum exactly on the last edge belongs in the bin below it.
+    let n = if n > 1 && (start + step * (n - 1) as f64 - hi).abs() < step * 1e-9 { n - 1 } else { n };
+    (start, step, n)
+}
+
+/// Decimals that show a bin step exactly (0.25 → 2, 2 → 0).
+pub(super) fn decimals(step: f64) -> usize {
+    (0..8).find(|&d| ((step * 10f64.powi(d as i32)).round() - step * 10f64.powi(d as i32)).abs() < 1e-6).unwrap_or(8)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -958,7 +1281,7 @@ mod tests {
 
     #[test]
     fn timeline_widens_and_keeps_every_count() {
-        let mut t = Tally::new(10);
+        let mut t = Tally::new(10, DEFAULT_MAX_ALERTS);
         // 10,000 events one minute apart: more than MAX_BUCKETS seconds-wide buckets.
         for i in 0..10_000i64 {
             let ts = rfc3339(1_700_000_000 + i * 60);
@@ -974,7 +1297,7 @@ mod tests {
 
     #[test]
     fn out_of_order_and_duplicates_are_counted_per_file() {
-        let mut t = Tally::new(10);
+        let mut t = Tally::new(10, DEFAULT_MAX_ALERTS);
         for line in [
             r#"{"@timestamp":"2024-01-01T00:00:10Z","log":{"file":{"path":"a"}}}"#,
             r#"{"@timestamp":"2024-01-01T00:00:05Z","log":{"file":{"path":"b"}}}"#,
@@ -984,6 +1307,21 @@ mod tests {
             t.add(&obs(line));
         }
         assert_eq!((t.out_of_order, t.max_back, t.duplicates), (2, 9000, 1));
+    }
+
+    #[test]
+    fn score_bins_have_round_edges_covering_the_range() {
+        // The demo's scores, 2.1932 to 13.5941: at most 20 bins of a round width, from 2.
+        let (start, step, n) = nice_bins(2.1932, 13.5941, 20);
+        assert_eq!((start, step, n), (2.0, 1.0, 12));
+        assert_eq!(decimals(step), 0);
+        assert!(start <= 2.1932 && start + step * n as f64 > 13.5941);
+        let (start, step, n) = nice_bins(0.01, 0.9, 20);
+        assert_eq!((start, step, decimals(step)), (0.0, 0.05, 2));
+        assert!(start + step * n as f64 >= 0.9 && n <= 20);
+        // A maximum on an edge falls in the last bin, not one of its own.
+        assert_eq!(nice_bins(0.0, 10.0, 10), (0.0, 1.0, 10));
+        assert_eq!(nice_bins(5.0, 5.0, 20).2, 1);
     }
 
     #[test]
