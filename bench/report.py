@@ -6,6 +6,8 @@ as a floor, and a plain-Python aggregation of the same counts (json.loads + Coun
 is what a notebook would do.
 
 Usage: bench/report.py [EVENTS]   (default 1000000)
+       bench/report.py --scale EVENTS   (peak memory and output size on synthetic events whose
+                                          addresses, users and hosts keep changing: bounded memory)
 """
 import collections
 import json
@@ -52,7 +54,58 @@ def python_peer(path):
     return time.perf_counter() - t0
 
 
+def synthetic(n, out):
+    """`n` events with 16M possible source addresses, a million users, 10,000 hosts, 1% alerts
+    of 200 rules, 10% scored, written to `out` (a pipe)."""
+    import random
+    rnd = random.Random(7)
+    levels = ["low", "medium", "high", "critical"]
+    batch = []
+    for i in range(n):
+        t = f"2024-01-{1 + (i * 28) // n:02d}T{(i // 3600) % 24:02d}:{(i // 60) % 60:02d}:{i % 60:02d}Z"
+        ip = f"10.{rnd.getrandbits(8)}.{rnd.getrandbits(8)}.{rnd.getrandbits(8)}"
+        user, host = f"u{rnd.getrandbits(20)}", f"h{rnd.randrange(10000)}"
+        if i % 100 == 99:
+            r = rnd.randrange(200)
+            line = (f'{{"@timestamp":"{t}","event":{{"kind":"alert","dataset":"logward.detect"}},"rule":{{"id":"r{r}","name":"rule {r}"}},'
+                    f'"logward":{{"detect":{{"level":"{levels[r % 4]}","reason":"{ip} did thing {i}"}}}},"source":{{"ip":"{ip}"}},'
+                    f'"user":{{"name":"{user}"}},"host":{{"name":"{host}"}},"tags":["attack.t1110"]}}')
+        else:
+            outcome = "failure" if i % 3 else "success"
+            extra = f',"logward":{{"anomaly":{{"score":{rnd.random() * 10:.4f},"severity":"low","session":"s{i % 50000}"}}}}' if i % 10 == 5 else ""
+            line = (f'{{"@timestamp":"{t}","event":{{"dataset":"system.auth","action":"ssh_login","category":["authentication"],'
+                    f'"outcome":"{outcome}"}},"source":{{"ip":"{ip}"}},"user":{{"name":"{user}"}},"host":{{"name":"{host}"}},'
+                    f'"process":{{"name":"sshd","pid":{i % 30000}}},"message":"Failed password for {user} from {ip} port {i % 65536} ssh2"{extra}}}')
+        batch.append(line)
+        if len(batch) == 10000:
+            out.write("\n".join(batch) + "\n")
+            batch.clear()
+    out.write("".join(l + "\n" for l in batch))
+
+
+def scale(n):
+    """Peak resident memory (GNU time's %M) and output size of `report` on `n` synthetic events."""
+    for fmt in ("md", "html"):
+        cmd = ["/usr/bin/time", "-f", "%M %e", BIN, "report", "-q", "--threads", "1", "-f", fmt]
+        t0 = time.perf_counter()
+        p = subprocess.Popen(cmd, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        import threading
+        size = [0]
+        reader = threading.Thread(target=lambda: size.__setitem__(0, len(p.stdout.read().encode())))
+        reader.start()
+        synthetic(n, p.stdin)
+        p.stdin.close()
+        reader.join()
+        err = p.stderr.read()
+        p.wait()
+        rss_kb, secs = err.split()[-2:]
+        print(f"report {fmt:<4} {n:>11,} synthetic events: peak memory {int(rss_kb) / 1024:7.1f} MiB, "
+              f"output {size[0] / 1024:8.1f} KiB, {time.perf_counter() - t0:6.1f}s (with the generator)")
+
+
 def main():
+    if len(sys.argv) > 2 and sys.argv[1] == "--scale":
+        return scale(int(sys.argv[2]))
     n = int(sys.argv[1]) if len(sys.argv) > 1 else 1_000_000
     out = os.path.join(ROOT, "bench/out")
     os.makedirs(out, exist_ok=True)

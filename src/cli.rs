@@ -51,10 +51,15 @@ pub enum Command {
 
 const REPORT_EXAMPLES: &str = "\
 Reads the NDJSON of any stage (events, alerts, anomaly scores, tree nodes) in one streaming
-pass and writes a summary. Sections appear only when their data is present: overview, event
-types, timeline (alerts and anomalies overlaid), top talkers, login attempts, alerts (by rule,
-level, technique, tactic), anomalies (score histogram, most anomalous), processes, data quality
-(rejected lines by reason, missing or out-of-order timestamps, duplicates, unknown formats).
+pass and writes a summary, findings first: alerts by level, the rules that fired with their
+ATT&CK ids, the hosts, sources and users involved, the time range. Then, when their data is
+present: alerts (every one listed, up to --max-alerts), authentication (failures and successes
+by source and user, over time, success after failures, newest sources, Windows logons by logon
+type), anomalies (histogram, most anomalous with explanations; records outside the model's
+vocabulary apart), IP lists and GeoIP, hosts, timeline, event types, top talkers, processes,
+inputs, data quality (rejected lines by reason, missing or out-of-order timestamps, duplicates,
+unknown formats). The HTML page sorts its tables and filters the alert list with an inline
+script; everything is readable without it.
 
 Memory is bounded. Exact: record counts, datasets, time range, timeline, outcomes, levels,
 score range, data-quality counts. Bounded (Space-Saving, 4096 counters per field, exact until a
@@ -63,8 +68,8 @@ the printed error too high): source/destination IPs, users, processes, URLs, rul
 techniques, files, reasons. Duplicates are checked against the first 4,194,304 distinct
 events; the score histogram samples a million scores uniformly beyond that many.
 
-Formats: md (default, stdout), html (one self-contained file: inline SVG charts and CSS, no
-network), csv (events flattened to dotted columns: --fields, or every field seen, spooled to
+Formats: md (default, stdout), html (one self-contained file: inline SVG charts, CSS and
+script, light and dark, no network), csv (events flattened to dotted columns: --fields, or every field seen, spooled to
 a temporary file), json (the aggregates, for dashboards).
 
 Examples:

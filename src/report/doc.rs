@@ -148,6 +148,8 @@ impl Chart {
 }
 
 const LEVELS: [&str; 5] = ["critical", "high", "medium", "low", "informational"];
+/// Rules listed in the findings (the JSON has them all).
+const RULES_SHOWN: usize = 50;
 
 pub fn build(s: &Summary) -> Vec<Block> {
     let mut d = Vec::new();
@@ -383,8 +385,14 @@ fn findings(s: &Summary, d: &mut Vec<Block>) {
     d.push(Block::Cards(cards));
     let Some(a) = &s.alerts else { return };
     d.push(Block::Sub("Rules that fired".into()));
-    let rows = a
-        .rules
+    // The most severe first, then the most frequent; at most RULES_SHOWN rows.
+    let mut rules: Vec<&RuleRow> = a.rules.iter().collect();
+    rules.sort_by(|x, y| {
+        level_rank(&y.level).cmp(&level_rank(&x.level)).then(y.count.cmp(&x.count)).then(x.name.cmp(&y.name))
+    });
+    let more = rules.len().saturating_sub(RULES_SHOWN);
+    rules.truncate(RULES_SHOWN);
+    let mut rows: Vec<Row> = rules
         .iter()
         .map(|r| {
             Row::new(vec![
@@ -398,6 +406,13 @@ fn findings(s: &Summary, d: &mut Vec<Block>) {
             ])
         })
         .collect();
+    if more > 0 {
+        let shown: u64 = rules.iter().map(|r| r.count).sum();
+        let mut rest =
+            Row::new(vec![format!("({more} more rules)").into(), Cell::default(), num(a.total.saturating_sub(shown))]);
+        rest.rest = true;
+        rows.push(rest);
+    }
     let mut t = table(
         &[
             ("Rule", Kind::Words),
@@ -433,7 +448,9 @@ fn findings(s: &Summary, d: &mut Vec<Block>) {
 
 fn alerts(a: &Alerts, d: &mut Vec<Block>) {
     d.push(Block::Section { id: "alerts", title: "Alerts".into() });
-    let listed = if a.list_complete {
+    let listed = if a.list.is_empty() {
+        "none listed one by one (--max-alerts 0)".to_string()
+    } else if a.list_complete {
         format!("all {} listed below, in time order", thousands(a.total))
     } else {
         format!(

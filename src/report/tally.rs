@@ -535,9 +535,23 @@ impl Tally {
         if self.max_alerts == 0 {
             return;
         }
+        let time = ts.or_else(|| o.get(F::Start).and_then(parse_time)).map(|t| t.to_rfc3339());
+        let level = if level.is_empty() { "(none)".into() } else { level };
+        // A full list: build the row only when it may rank above the last one kept.
+        if let Some(last) = self.alert_list.last().filter(|_| self.alert_list.len() >= self.max_alerts) {
+            let (mine, theirs) = (level_rank(&level), level_rank(&last.level));
+            let later = match (&time, &last.time) {
+                (Some(a), Some(b)) => a > b,
+                (None, Some(_)) => true,
+                _ => false,
+            };
+            if mine < theirs || (mine == theirs && later) {
+                return;
+            }
+        }
         let row = AlertRow {
-            time: ts.or_else(|| o.get(F::Start).and_then(parse_time)).map(|t| t.to_rfc3339()),
-            level: if level.is_empty() { "(none)".into() } else { level },
+            time,
+            level,
             rule: name.to_string(),
             rule_id: id.to_string(),
             host: host.map(str::to_string),
