@@ -6,15 +6,15 @@
 //! each alert follows the event that completed it.
 
 pub mod alert;
+pub mod command;
 pub mod correlate;
 pub mod engine;
 pub mod mapping;
 pub mod rules;
 pub mod view;
 
-use crate::io::stage::Output;
-use crate::io::{LineRef, Outcome, Source, Stage};
-use crate::time::{self, Zone};
+use crate::io::{EventStage, InputFile, LineRef, Outcome, Records};
+use crate::time::Zone;
 use correlate::{Correlator, Hit, Ref};
 use rules::{Feed, RuleSet};
 use serde_json::Value;
@@ -117,40 +117,42 @@ impl Detector {
     }
 }
 
-impl Stage for Detector {
-    /// The input's name, for references to triggering events.
-    type File = Arc<str>;
-    type Seq = ();
+impl Detector {
+    /// The state of the ordered pass for a run.
+    pub fn correlator(&self) -> Correlator {
+        Correlator::new(self.opts.max_groups)
+    }
+}
+
+impl EventStage for Detector {
+    /// Per engine, the outcomes this worker remembers.
+    type Worker = Vec<engine::Outcomes>;
     type Pending = Pending;
     type Ordered = Correlator;
+    type Summary = ();
 
-    fn open_file(&self, source: &Source, _head: &[String]) -> (Arc<str>, ()) {
-        (Arc::from(source.display().as_str()), ())
-    }
-
-    fn ordered(&self) -> anyhow::Result<Correlator> {
-        Ok(Correlator::new(self.opts.max_groups))
+    fn worker(&self) -> Vec<engine::Outcomes> {
+        self.opts.rules.engines.iter().map(|_| engine::Outcomes::default()).collect()
     }
 
     fn process(
         &self,
-        file: &Arc<str>,
-        _seq: &(),
-        _source: &Source,
+        memo: &mut Vec<engine::Outcomes>,
+        file: &InputFile,
         line: &LineRef<'_>,
-        out: &mut Output<Pending>,
+        out: &mut Records<Pending>,
     ) -> Outcome {
         let mut ev = match View::parse(line.text) {
             Ok(v) => v,
             Err(reason) => return Outcome::Rejected(reason),
         };
-        let ts = ev.get_str("@timestamp").and_then(|t| time::parse_iso(t.as_bytes(), &Zone::Utc)).map(|(t, _)| t.secs);
+        let ts = ev.event().timestamp().map(|t| t.secs);
         let minute = ts.map(|t| self.opts.tz.minute_of_day(t));
         ev.set_hour(minute.map(|m| (m / 60, self.after_hours(m))));
         let mut results = Vec::new();
-        for engine in &self.opts.rules.engines {
+        for (engine, table) in self.opts.rules.engines.iter().zip(memo.iter_mut()) {
             if engine.gate.as_ref().is_none_or(|g| g.matches(&ev)) {
-                results.push(engine.matches(&ev));
+                results.push(engine.matches(&ev, table));
             }
         }
         if !self.opts.alerts_only {
@@ -161,7 +163,7 @@ impl Stage for Detector {
         let mut r = None;
         for m in results.iter().flat_map(|r| r.iter()) {
             let rule = &self.opts.rules.rules[m.rule];
-            let r = r.get_or_insert_with(|| Detector::event_ref(file, line.number, &ev));
+            let r = r.get_or_insert_with(|| Detector::event_ref(&file.name, line.number, &ev));
             if rule.alert {
                 self.rule_alerts[m.rule].fetch_add(1, Ordering::Relaxed);
                 alert::single(&rule.meta, ev.tree(), &m.matched, r, minute, &mut out.bytes);

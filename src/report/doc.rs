@@ -279,15 +279,15 @@ fn quality(q: &Quality, d: &mut Vec<Block>) {
         numeric: vec![false, true, false],
     });
     if !q.rejected_by_reason.is_empty() {
-        d.push(Block::Sub("Rejected lines by reason".into()));
+        d.push(Block::Sub("Rejected lines by kind".into()));
         d.push(Block::Table {
-            head: vec!["Reason", "Lines", "First at"],
+            head: vec!["Kind", "Lines", "First at", "Its reason"],
             rows: q
                 .rejected_by_reason
                 .iter()
-                .map(|r| vec![r.reason.clone(), r.count.to_string(), r.example.clone()])
+                .map(|r| vec![r.kind.clone(), r.count.to_string(), r.example.clone(), r.reason.clone()])
                 .collect(),
-            numeric: vec![false, true, false],
+            numeric: vec![false, true, false, false],
         });
     }
 }

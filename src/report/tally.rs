@@ -3,10 +3,11 @@
 //! fields (addresses, users, URLs, processes) go through Space-Saving counters that are
 //! exact until they overflow and then keep every frequent value with an error bound.
 
-use super::obs::{Obs, F};
+use super::obs::{Field, Obs};
 use super::summary::*;
 use super::topk::TopK;
 use crate::fasthash::{FastMap, FastSet};
+use crate::io::RejectKind;
 use crate::time::{parse_iso, Timestamp, Zone};
 
 /// Counters per high-cardinality field.
@@ -26,12 +27,12 @@ const WIDTHS: &[i64] =
     &[1, 5, 10, 30, 60, 300, 600, 1800, 3600, 10_800, 21_600, 43_200, 86_400, 604_800, 2_419_200, 31_449_600];
 
 /// The talker fields, in report order.
-pub const TALKERS: &[(F, &str, &str)] = &[
-    (F::SourceIp, "source.ip", "Source IPs"),
-    (F::DestIp, "destination.ip", "Destination IPs"),
-    (F::User, "user.name", "Users"),
-    (F::Process, "process.name", "Processes"),
-    (F::Url, "url.original", "URLs"),
+pub const TALKERS: &[(Field, &str, &str)] = &[
+    (Field::SourceIp, "source.ip", "Source IPs"),
+    (Field::DestIp, "destination.ip", "Destination IPs"),
+    (Field::User, "user.name", "Users"),
+    (Field::Process, "process.name", "Processes"),
+    (Field::Url, "url.original", "URLs"),
 ];
 
 #[derive(Default)]
@@ -49,8 +50,9 @@ struct Rule {
     reason: String,
 }
 
+/// The first line rejected for a kind: where, and the reason given for it.
 #[derive(Default)]
-struct RejectExample(String);
+struct RejectExample(String, String);
 
 #[derive(Default, Clone, Copy)]
 struct Counts3 {
@@ -167,18 +169,25 @@ impl Tally {
         }
     }
 
-    /// A line rejected before it became an event (here or, through `--rejects`, upstream).
-    pub fn reject(&mut self, file: &str, line: u64, reason: &str) {
-        let example = self.rejects.add(&numbers_as_n(reason), 1);
+    /// A line rejected before it became an event (here or, through `--rejects`, upstream),
+    /// counted by its kind; records written before kinds existed are grouped by their
+    /// reason with the numbers in it written as `N`.
+    pub fn reject(&mut self, file: &str, line: u64, reason: &str, kind: Option<RejectKind>) {
+        let key = match kind {
+            Some(k) => k.as_str().to_string(),
+            None => numbers_as_n(reason),
+        };
+        let example = self.rejects.add(&key, 1);
         if example.0.is_empty() {
             example.0 = format!("{file}:{line}");
+            example.1 = reason.to_string();
         }
     }
 
     pub fn add(&mut self, o: &Obs) {
         self.records += 1;
-        let alert = o.get(F::Kind) == Some("alert");
-        let ts = match o.get(F::Timestamp) {
+        let alert = o.get(Field::Kind) == Some("alert");
+        let ts = match o.get(Field::Timestamp) {
             None => {
                 self.no_timestamp += 1;
                 None
@@ -195,9 +204,9 @@ impl Tally {
             self.first = Some(self.first.map_or(t, |f| f.min(t)));
             self.last = Some(self.last.map_or(t, |l| l.max(t)));
         }
-        self.datasets.add(o.get(F::Dataset).unwrap_or("(none)"), 1);
+        self.datasets.add(o.get(Field::Dataset).unwrap_or("(none)"), 1);
         let inputs = std::mem::take(&mut self.inputs);
-        let file = match o.get(F::LogFile) {
+        let file = match o.get(Field::LogFile) {
             Some(f) => f,
             None => inputs.get(o.file as usize).map_or("(stdin)", |s| s.as_str()),
         };
@@ -224,7 +233,7 @@ impl Tally {
     }
 
     fn event(&mut self, o: &Obs, ts: Option<Timestamp>, file: &str) {
-        match (o.get(F::Action), o.get(F::Category), o.get(F::Type)) {
+        match (o.get(Field::Action), o.get(Field::Category), o.get(Field::Type)) {
             (Some(a), _, _) => {
                 self.types.add(a, 1);
             }
@@ -249,10 +258,10 @@ impl Tally {
                 self.talkers[i].add(v, 1);
             }
         }
-        if o.all(F::Category).any(|c| c == "authentication") {
-            let outcome = o.get(F::Outcome);
+        if o.all(Field::Category).any(|c| c == "authentication") {
+            let outcome = o.get(Field::Outcome);
             if matches!(outcome, Some("success" | "failure")) {
-                let l = self.logins.add(o.get(F::User).unwrap_or("(no user)"), 1);
+                let l = self.logins.add(o.get(Field::User).unwrap_or("(no user)"), 1);
                 if outcome == Some("failure") {
                     l.failures += 1;
                     self.login_failures += 1;
@@ -262,10 +271,10 @@ impl Tally {
                 }
             }
         }
-        if o.has(F::Pid) || o.has(F::Entity) || o.has(F::TreeDepth) {
+        if o.has(Field::Pid) || o.has(Field::Entity) || o.has(Field::TreeDepth) {
             self.process(o);
         }
-        if o.get(F::Dataset) == Some("logward.text") {
+        if o.get(Field::Dataset) == Some("logward.text") {
             self.unknown_format += 1;
         }
         if let Some(t) = ts {
@@ -291,42 +300,45 @@ impl Tally {
     }
 
     fn alert(&mut self, o: &Obs, ts: Option<Timestamp>) {
-        let id = o.get(F::RuleId).or(o.get(F::RuleName)).unwrap_or("(no rule id)");
-        let level =
-            o.get(F::Level).map(str::to_string).or_else(|| o.num(F::Severity).map(level_of)).unwrap_or_default();
-        let first = o.get(F::Start).and_then(parse_time).or(ts).map(|t| t.secs);
-        let last = o.get(F::End).and_then(parse_time).or(ts).map(|t| t.secs);
+        let id = o.get(Field::RuleId).or(o.get(Field::RuleName)).unwrap_or("(no rule id)");
+        let level = o
+            .get(Field::Level)
+            .map(str::to_string)
+            .or_else(|| o.num(Field::Severity).map(level_of))
+            .unwrap_or_default();
+        let first = o.get(Field::Start).and_then(parse_time).or(ts).map(|t| t.secs);
+        let last = o.get(Field::End).and_then(parse_time).or(ts).map(|t| t.secs);
         let r = self.rules.add(id, 1);
         if r.name.is_empty() {
-            r.name = o.get(F::RuleName).unwrap_or(id).to_string();
-            r.reason = o.get(F::Reason).unwrap_or("").to_string();
+            r.name = o.get(Field::RuleName).unwrap_or(id).to_string();
+            r.reason = o.get(Field::Reason).unwrap_or("").to_string();
             r.level = level.clone();
         }
         r.first = min_opt(r.first, first);
         r.last = r.last.max(last);
         self.levels.add(if level.is_empty() { "(none)" } else { &level }, 1);
-        let names: Vec<&str> = o.all(F::TechniqueName).collect();
-        for (i, id) in o.all(F::TechniqueId).enumerate() {
+        let names: Vec<&str> = o.all(Field::TechniqueName).collect();
+        for (i, id) in o.all(Field::TechniqueId).enumerate() {
             match names.get(i) {
                 Some(n) => self.techniques.add(&format!("{id} {n}"), 1),
                 None => self.techniques.add(id, 1),
             };
         }
-        for t in o.all(F::TacticName) {
+        for t in o.all(Field::TacticName) {
             self.tactics.add(t, 1);
         }
-        if let Some(t) = o.get(F::ThreatType) {
+        if let Some(t) = o.get(Field::ThreatType) {
             self.threat_types.add(t, 1);
         }
     }
 
     /// Counts a scored record; true when its severity says it is anomalous.
     fn anomaly(&mut self, o: &Obs, ts: Option<Timestamp>) -> bool {
-        let Some(score) = o.num(F::Score).filter(|s| s.is_finite()) else {
+        let Some(score) = o.num(Field::Score).filter(|s| s.is_finite()) else {
             return false;
         };
         self.scored += 1;
-        let severity = o.get(F::AnomalySeverity).unwrap_or("(none)");
+        let severity = o.get(Field::AnomalySeverity).unwrap_or("(none)");
         self.severities.add(severity, 1);
         self.score_min = self.score_min.min(score);
         self.score_max = self.score_max.max(score);
@@ -349,10 +361,10 @@ impl Tally {
                 Anomalous {
                     score,
                     severity: severity.to_string(),
-                    session: o.get(F::Session).map(str::to_string),
+                    session: o.get(Field::Session).map(str::to_string),
                     timestamp: ts.map(|t| t.to_rfc3339()),
-                    template: o.get(F::TemplatePattern).or(o.get(F::TemplateId)).map(str::to_string),
-                    message: o.get(F::Message).map(|m| super::clip(m, 200)),
+                    template: o.get(Field::TemplatePattern).or(o.get(Field::TemplateId)).map(str::to_string),
+                    message: o.get(Field::Message).map(|m| super::clip(m, 200)),
                 },
             );
             self.worst.truncate(self.top);
@@ -362,9 +374,9 @@ impl Tally {
 
     fn process(&mut self, o: &Obs) {
         self.process_events += 1;
-        let key = match o.get(F::Entity) {
+        let key = match o.get(Field::Entity) {
             Some(e) => format!("e\u{0}{e}"),
-            None => format!("p\u{0}{}\u{0}{}", o.get(F::Host).unwrap_or(""), o.get(F::Pid).unwrap_or("")),
+            None => format!("p\u{0}{}\u{0}{}", o.get(Field::Host).unwrap_or(""), o.get(Field::Pid).unwrap_or("")),
         };
         let h = crate::fasthash::hash64(key.as_bytes());
         if self.processes.len() < PROCESS_CAP {
@@ -372,17 +384,17 @@ impl Tally {
         } else if !self.processes.contains(&h) {
             self.processes_full = true;
         }
-        if let Some(n) = o.get(F::Process) {
+        if let Some(n) = o.get(Field::Process) {
             self.names.add(n, 1);
-            if let Some(p) = o.get(F::ParentName) {
+            if let Some(p) = o.get(Field::ParentName) {
                 self.parent_child.add(&format!("{p} → {n}"), 1);
             }
         }
-        if let Some(d) = o.num(F::TreeDepth) {
+        if let Some(d) = o.num(Field::TreeDepth) {
             self.tree_nodes += 1;
             self.tree_roots += u64::from(d == 0.0);
             self.tree_depth = self.tree_depth.max(d as u64);
-            for f in o.all(F::TreeFlags) {
+            for f in o.all(Field::TreeFlags) {
                 self.tree_flags.add(f, 1);
             }
         }
@@ -617,7 +629,12 @@ impl Tally {
             .rejects
             .sorted()
             .iter()
-            .map(|e| RejectRow { reason: e.key.to_string(), count: e.count, example: e.data.0.clone() })
+            .map(|e| RejectRow {
+                kind: e.key.to_string(),
+                count: e.count,
+                example: e.data.0.clone(),
+                reason: e.data.1.clone(),
+            })
             .collect();
         Some(Quality { findings, rejected_by_reason })
     }
