@@ -34,7 +34,7 @@ set edit:completion:arg-completer[logward] = {|@words|
         &'logward;parse'= {
             cand -o 'Write output to FILE instead of stdout'
             cand --output 'Write output to FILE instead of stdout'
-            cand --errors 'Write every rejected line in full to FILE (NDJSON: file, line, reason, text)'
+            cand --errors 'Write every rejected line in full to FILE (NDJSON: file, line, reason, kind, text)'
             cand --threads 'Worker threads (0 = one per core); output is identical for every value'
             cand --max-line-bytes 'Lines longer than this many bytes are rejected instead of read into memory'
             cand -f 'Input format for every file (default: detected per file)'
@@ -62,7 +62,7 @@ set edit:completion:arg-completer[logward] = {|@words|
         &'logward;anonymize'= {
             cand -o 'Write output to FILE instead of stdout'
             cand --output 'Write output to FILE instead of stdout'
-            cand --errors 'Write every rejected line in full to FILE (NDJSON: file, line, reason, text)'
+            cand --errors 'Write every rejected line in full to FILE (NDJSON: file, line, reason, kind, text)'
             cand --threads 'Worker threads (0 = one per core); output is identical for every value'
             cand --max-line-bytes 'Lines longer than this many bytes are rejected instead of read into memory'
             cand --key-file 'Key file (64 hex digits; should be mode 0600). Without it, LOGWARD_KEY is read'
@@ -83,7 +83,7 @@ set edit:completion:arg-completer[logward] = {|@words|
         &'logward;detect'= {
             cand -o 'Write output to FILE instead of stdout'
             cand --output 'Write output to FILE instead of stdout'
-            cand --errors 'Write every rejected line in full to FILE (NDJSON: file, line, reason, text)'
+            cand --errors 'Write every rejected line in full to FILE (NDJSON: file, line, reason, kind, text)'
             cand --threads 'Worker threads (0 = one per core); output is identical for every value'
             cand --max-line-bytes 'Lines longer than this many bytes are rejected instead of read into memory'
             cand --rules 'Sigma rule file or folder (searched recursively for .yml/.yaml); repeatable. Broken rules are reported and skipped (with --strict they stop the run)'
@@ -105,7 +105,7 @@ set edit:completion:arg-completer[logward] = {|@words|
         &'logward;score'= {
             cand -o 'Write output to FILE instead of stdout'
             cand --output 'Write output to FILE instead of stdout'
-            cand --errors 'Write every rejected line in full to FILE (NDJSON: file, line, reason, text)'
+            cand --errors 'Write every rejected line in full to FILE (NDJSON: file, line, reason, kind, text)'
             cand --threads 'Worker threads (0 = one per core); output is identical for every value'
             cand --max-line-bytes 'Lines longer than this many bytes are rejected instead of read into memory'
             cand -m 'A built-in model (hdfs, linux-auth) or a trained model''s .onnx/.json path [default: linux-auth]'
@@ -126,7 +126,7 @@ set edit:completion:arg-completer[logward] = {|@words|
         &'logward;enrich'= {
             cand -o 'Write output to FILE instead of stdout'
             cand --output 'Write output to FILE instead of stdout'
-            cand --errors 'Write every rejected line in full to FILE (NDJSON: file, line, reason, text)'
+            cand --errors 'Write every rejected line in full to FILE (NDJSON: file, line, reason, kind, text)'
             cand --threads 'Worker threads (0 = one per core); output is identical for every value'
             cand --max-line-bytes 'Lines longer than this many bytes are rejected instead of read into memory'
             cand --attack-bundle 'Use this ATT&CK STIX bundle (enterprise-attack.json from MITRE) instead of the built-in v18.1 table'
@@ -149,7 +149,7 @@ set edit:completion:arg-completer[logward] = {|@words|
         &'logward;tree'= {
             cand -o 'Write output to FILE instead of stdout'
             cand --output 'Write output to FILE instead of stdout'
-            cand --errors 'Write every rejected line in full to FILE (NDJSON: file, line, reason, text)'
+            cand --errors 'Write every rejected line in full to FILE (NDJSON: file, line, reason, kind, text)'
             cand --threads 'Worker threads (0 = one per core); output is identical for every value'
             cand --max-line-bytes 'Lines longer than this many bytes are rejected instead of read into memory'
             cand --pid 'Start from the process(es) with this pid (every instance if the pid was reused)'
@@ -168,7 +168,7 @@ set edit:completion:arg-completer[logward] = {|@words|
         &'logward;report'= {
             cand -o 'Write output to FILE instead of stdout'
             cand --output 'Write output to FILE instead of stdout'
-            cand --errors 'Write every rejected line in full to FILE (NDJSON: file, line, reason, text)'
+            cand --errors 'Write every rejected line in full to FILE (NDJSON: file, line, reason, kind, text)'
             cand --threads 'Worker threads (0 = one per core); output is identical for every value'
             cand --max-line-bytes 'Lines longer than this many bytes are rejected instead of read into memory'
             cand -f 'Output format'

@@ -35,15 +35,15 @@ complete -c logward -n "__fish_logward_needs_command" -f -a "tree" -d 'Build pro
 complete -c logward -n "__fish_logward_needs_command" -f -a "report" -d 'Summarize events, alerts, scores and trees as Markdown, self-contained HTML with charts, CSV or JSON'
 complete -c logward -n "__fish_logward_needs_command" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c logward -n "__fish_logward_using_subcommand parse" -s o -l output -d 'Write output to FILE instead of stdout' -r -F
-complete -c logward -n "__fish_logward_using_subcommand parse" -l errors -d 'Write every rejected line in full to FILE (NDJSON: file, line, reason, text)' -r -F
+complete -c logward -n "__fish_logward_using_subcommand parse" -l errors -d 'Write every rejected line in full to FILE (NDJSON: file, line, reason, kind, text)' -r -F
 complete -c logward -n "__fish_logward_using_subcommand parse" -l threads -d 'Worker threads (0 = one per core); output is identical for every value' -r
 complete -c logward -n "__fish_logward_using_subcommand parse" -l max-line-bytes -d 'Lines longer than this many bytes are rejected instead of read into memory' -r
-complete -c logward -n "__fish_logward_using_subcommand parse" -s f -l format -d 'Input format for every file (default: detected per file)' -r -f -a "syslog\t'RFC 3164, RFC 5424 and ISO-timestamped syslog (auth.log, secure, syslog, messages)'
+complete -c logward -n "__fish_logward_using_subcommand parse" -s f -l format -d 'Input format for every file (default: detected per file)' -r -f -a "w3c\t'W3C extended / IIS logs with a #Fields: header'
+json\t'JSON lines (ECS events pass through, normalized)'
 access\t'nginx/Apache access logs: combined, common, with vhost or extra fields'
-w3c\t'W3C extended / IIS logs with a #Fields: header'
 apache-error\t'Apache error log'
 nginx-error\t'nginx error log'
-json\t'JSON lines (ECS events pass through, normalized)'
+syslog\t'RFC 3164, RFC 5424 and ISO-timestamped syslog (auth.log, secure, syslog, messages)'
 csv\t'CSV with a header row'
 custom\t'A custom layout given with --line-format'
 text\t'Unknown text: message, plus a timestamp when one is recognizable'"
@@ -65,7 +65,7 @@ complete -c logward -n "__fish_logward_using_subcommand parse" -l no-templates -
 complete -c logward -n "__fish_logward_using_subcommand parse" -l templates-frozen -d 'Use the templates loaded with --templates without learning new ones'
 complete -c logward -n "__fish_logward_using_subcommand parse" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c logward -n "__fish_logward_using_subcommand anonymize" -s o -l output -d 'Write output to FILE instead of stdout' -r -F
-complete -c logward -n "__fish_logward_using_subcommand anonymize" -l errors -d 'Write every rejected line in full to FILE (NDJSON: file, line, reason, text)' -r -F
+complete -c logward -n "__fish_logward_using_subcommand anonymize" -l errors -d 'Write every rejected line in full to FILE (NDJSON: file, line, reason, kind, text)' -r -F
 complete -c logward -n "__fish_logward_using_subcommand anonymize" -l threads -d 'Worker threads (0 = one per core); output is identical for every value' -r
 complete -c logward -n "__fish_logward_using_subcommand anonymize" -l max-line-bytes -d 'Lines longer than this many bytes are rejected instead of read into memory' -r
 complete -c logward -n "__fish_logward_using_subcommand anonymize" -l key-file -d 'Key file (64 hex digits; should be mode 0600). Without it, LOGWARD_KEY is read' -r -F
@@ -81,7 +81,7 @@ complete -c logward -n "__fish_logward_using_subcommand anonymize" -l reveal -d 
 complete -c logward -n "__fish_logward_using_subcommand anonymize" -l shift-time -d 'Move dates back by a keyed whole number of weeks (1 to 520), keeping weekday and hour (with --reveal: move them forward again)'
 complete -c logward -n "__fish_logward_using_subcommand anonymize" -s h -l help -d 'Print help'
 complete -c logward -n "__fish_logward_using_subcommand detect" -s o -l output -d 'Write output to FILE instead of stdout' -r -F
-complete -c logward -n "__fish_logward_using_subcommand detect" -l errors -d 'Write every rejected line in full to FILE (NDJSON: file, line, reason, text)' -r -F
+complete -c logward -n "__fish_logward_using_subcommand detect" -l errors -d 'Write every rejected line in full to FILE (NDJSON: file, line, reason, kind, text)' -r -F
 complete -c logward -n "__fish_logward_using_subcommand detect" -l threads -d 'Worker threads (0 = one per core); output is identical for every value' -r
 complete -c logward -n "__fish_logward_using_subcommand detect" -l max-line-bytes -d 'Lines longer than this many bytes are rejected instead of read into memory' -r
 complete -c logward -n "__fish_logward_using_subcommand detect" -l rules -d 'Sigma rule file or folder (searched recursively for .yml/.yaml); repeatable. Broken rules are reported and skipped (with --strict they stop the run)' -r -F
@@ -98,7 +98,7 @@ complete -c logward -n "__fish_logward_using_subcommand detect" -l alerts-only -
 complete -c logward -n "__fish_logward_using_subcommand detect" -l list-rules -d 'Print the loaded rules (name, level, kind, threshold, logsource) and exit'
 complete -c logward -n "__fish_logward_using_subcommand detect" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c logward -n "__fish_logward_using_subcommand score" -s o -l output -d 'Write output to FILE instead of stdout' -r -F
-complete -c logward -n "__fish_logward_using_subcommand score" -l errors -d 'Write every rejected line in full to FILE (NDJSON: file, line, reason, text)' -r -F
+complete -c logward -n "__fish_logward_using_subcommand score" -l errors -d 'Write every rejected line in full to FILE (NDJSON: file, line, reason, kind, text)' -r -F
 complete -c logward -n "__fish_logward_using_subcommand score" -l threads -d 'Worker threads (0 = one per core); output is identical for every value' -r
 complete -c logward -n "__fish_logward_using_subcommand score" -l max-line-bytes -d 'Lines longer than this many bytes are rejected instead of read into memory' -r
 complete -c logward -n "__fish_logward_using_subcommand score" -s m -l model -d 'A built-in model (hdfs, linux-auth) or a trained model\'s .onnx/.json path [default: linux-auth]' -r
@@ -116,7 +116,7 @@ complete -c logward -n "__fish_logward_using_subcommand score" -s q -l quiet -d 
 complete -c logward -n "__fish_logward_using_subcommand score" -l rotated -d 'Read rotated sets oldest first: x.log.3.gz x.log.2.gz x.log.1 x.log'
 complete -c logward -n "__fish_logward_using_subcommand score" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c logward -n "__fish_logward_using_subcommand enrich" -s o -l output -d 'Write output to FILE instead of stdout' -r -F
-complete -c logward -n "__fish_logward_using_subcommand enrich" -l errors -d 'Write every rejected line in full to FILE (NDJSON: file, line, reason, text)' -r -F
+complete -c logward -n "__fish_logward_using_subcommand enrich" -l errors -d 'Write every rejected line in full to FILE (NDJSON: file, line, reason, kind, text)' -r -F
 complete -c logward -n "__fish_logward_using_subcommand enrich" -l threads -d 'Worker threads (0 = one per core); output is identical for every value' -r
 complete -c logward -n "__fish_logward_using_subcommand enrich" -l max-line-bytes -d 'Lines longer than this many bytes are rejected instead of read into memory' -r
 complete -c logward -n "__fish_logward_using_subcommand enrich" -l attack-bundle -d 'Use this ATT&CK STIX bundle (enterprise-attack.json from MITRE) instead of the built-in v18.1 table' -r -F
@@ -134,7 +134,7 @@ complete -c logward -n "__fish_logward_using_subcommand enrich" -l rotated -d 'R
 complete -c logward -n "__fish_logward_using_subcommand enrich" -l llm-all-events -d 'Explain every event, not only alerts'
 complete -c logward -n "__fish_logward_using_subcommand enrich" -s h -l help -d 'Print help'
 complete -c logward -n "__fish_logward_using_subcommand tree" -s o -l output -d 'Write output to FILE instead of stdout' -r -F
-complete -c logward -n "__fish_logward_using_subcommand tree" -l errors -d 'Write every rejected line in full to FILE (NDJSON: file, line, reason, text)' -r -F
+complete -c logward -n "__fish_logward_using_subcommand tree" -l errors -d 'Write every rejected line in full to FILE (NDJSON: file, line, reason, kind, text)' -r -F
 complete -c logward -n "__fish_logward_using_subcommand tree" -l threads -d 'Worker threads (0 = one per core); output is identical for every value' -r
 complete -c logward -n "__fish_logward_using_subcommand tree" -l max-line-bytes -d 'Lines longer than this many bytes are rejected instead of read into memory' -r
 complete -c logward -n "__fish_logward_using_subcommand tree" -l pid -d 'Start from the process(es) with this pid (every instance if the pid was reused)' -r
@@ -150,7 +150,7 @@ complete -c logward -n "__fish_logward_using_subcommand tree" -s q -l quiet -d '
 complete -c logward -n "__fish_logward_using_subcommand tree" -l rotated -d 'Read rotated sets oldest first: x.log.3.gz x.log.2.gz x.log.1 x.log'
 complete -c logward -n "__fish_logward_using_subcommand tree" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c logward -n "__fish_logward_using_subcommand report" -s o -l output -d 'Write output to FILE instead of stdout' -r -F
-complete -c logward -n "__fish_logward_using_subcommand report" -l errors -d 'Write every rejected line in full to FILE (NDJSON: file, line, reason, text)' -r -F
+complete -c logward -n "__fish_logward_using_subcommand report" -l errors -d 'Write every rejected line in full to FILE (NDJSON: file, line, reason, kind, text)' -r -F
 complete -c logward -n "__fish_logward_using_subcommand report" -l threads -d 'Worker threads (0 = one per core); output is identical for every value' -r
 complete -c logward -n "__fish_logward_using_subcommand report" -l max-line-bytes -d 'Lines longer than this many bytes are rejected instead of read into memory' -r
 complete -c logward -n "__fish_logward_using_subcommand report" -s f -l format -d 'Output format' -r -f -a "md\t'Markdown (tables, a text timeline)'

@@ -1,8 +1,11 @@
 //! The command line: one clap definition, shared flags declared once in [`CommonArgs`].
 
 use crate::io::RunOptions;
-use crate::parse::Format;
-use clap::{Args, Parser, Subcommand};
+use crate::report::ReportFormat;
+use crate::score::{Emit, Mode};
+use crate::tree::TreeFormat;
+use clap::builder::{PossibleValue, PossibleValuesParser};
+use clap::{Args, Parser, Subcommand, ValueEnum};
 use std::path::PathBuf;
 
 #[derive(Debug, Parser)]
@@ -278,7 +281,7 @@ pub struct TreeArgs {
 
     /// Output format
     #[arg(short, long, value_enum, default_value = "text")]
-    pub format: crate::tree::TreeFormat,
+    pub format: TreeFormat,
 }
 
 #[derive(Debug, Args)]
@@ -288,7 +291,7 @@ pub struct ReportArgs {
 
     /// Output format
     #[arg(short, long, value_enum, default_value = "md")]
-    pub format: crate::report::ReportFormat,
+    pub format: ReportFormat,
 
     /// Rows in each top list (talkers, users, rules, most anomalous)
     #[arg(long, value_name = "N", default_value_t = 10)]
@@ -378,11 +381,11 @@ pub struct ScoreArgs {
 
     /// Which model scores: the sequence one, the single-event one, or both fused
     #[arg(long, value_enum, default_value = "sequence")]
-    pub mode: crate::score::Mode,
+    pub mode: Mode,
 
     /// Write every event with its score, or one record per session at the end
     #[arg(long, value_enum, default_value = "events")]
-    pub emit: crate::score::Emit,
+    pub emit: Emit,
 
     /// Fields whose values key a session (comma-separated); default: the model's
     #[arg(long, value_name = "FIELD,...", value_delimiter = ',')]
@@ -482,7 +485,7 @@ pub struct CommonArgs {
     #[arg(short, long, value_name = "FILE")]
     pub output: Option<PathBuf>,
 
-    /// Write every rejected line in full to FILE (NDJSON: file, line, reason, text)
+    /// Write every rejected line in full to FILE (NDJSON: file, line, reason, kind, text)
     #[arg(long, value_name = "FILE")]
     pub errors: Option<PathBuf>,
 
@@ -526,8 +529,8 @@ pub struct ParseArgs {
     pub common: CommonArgs,
 
     /// Input format for every file (default: detected per file)
-    #[arg(short, long, value_enum)]
-    pub format: Option<Format>,
+    #[arg(short, long, value_parser = parse_formats())]
+    pub format: Option<String>,
 
     /// Year of the first year-less syslog line in each file (default: from the file's
     /// modification time; December→January rolls over to the next year)
@@ -587,4 +590,62 @@ pub struct ParseArgs {
 /// The clap command, for generating completions and man pages.
 pub fn command() -> clap::Command {
     <Cli as clap::CommandFactory>::command()
+}
+
+/// `parse --format`: every registered format, with its description.
+fn parse_formats() -> PossibleValuesParser {
+    PossibleValuesParser::new(
+        crate::parse::format::REGISTRY.iter().map(|f| PossibleValue::new(f.name()).help(f.about())),
+    )
+}
+
+/// The stages' option types as clap values: their names and help live here, not in stage code.
+macro_rules! value_enum {
+    ($ty:ident { $($variant:ident => $name:literal, $help:literal;)* }) => {
+        impl ValueEnum for $ty {
+            fn value_variants<'a>() -> &'a [Self] {
+                &[$($ty::$variant),*]
+            }
+
+            fn to_possible_value(&self) -> Option<PossibleValue> {
+                Some(match self {
+                    $($ty::$variant => PossibleValue::new($name).help($help),)*
+                })
+            }
+        }
+    };
+}
+
+value_enum!(TreeFormat {
+    Text => "text", "An indented tree with box-drawing lines";
+    Md => "md", "Nested Markdown lists";
+    Ndjson => "ndjson", "One node a line with depth and path, for further piping";
+    Dot => "dot", "Graphviz";
+});
+
+value_enum!(ReportFormat {
+    Md => "md", "Markdown (tables, a text timeline)";
+    Html => "html", "One self-contained HTML file with inline SVG charts";
+    Csv => "csv", "Events flattened to one row each";
+    Json => "json", "The aggregates";
+});
+
+value_enum!(Mode {
+    Sequence => "sequence", "The sequence autoencoder over each event's window of templates";
+    Single => "single", "The single-event autoencoder over each event's content";
+    Both => "both", "Both, fused: the larger score in units of each model's `high` threshold";
+});
+
+value_enum!(Emit {
+    Events => "events", "Every event, with logward.anomaly added";
+    Sessions => "sessions", "One record per session at the end of the input";
+});
+
+/// Splits a `KEY=VALUE` flag value; both sides must be non-empty.
+pub fn key_value(spec: &str, flag: &str, shape: &str, example: &str) -> anyhow::Result<(String, String)> {
+    use anyhow::Context as _;
+    spec.split_once('=')
+        .map(|(k, v)| (k.trim().to_string(), v.trim().to_string()))
+        .filter(|(k, v)| !k.is_empty() && !v.is_empty())
+        .with_context(|| format!("{flag} '{spec}': write it as {shape}, e.g. {flag} {example}"))
 }

@@ -1,8 +1,9 @@
-//! A fast non-cryptographic hash for in-memory maps keyed by strings (caches, field paths).
+//! Fast non-cryptographic hashing: the maps of in-memory caches (rustc-hash's Fx hasher), a
+//! stable hash of bytes ([`hash64`]: duplicate detection, the feature buckets of `score`'s
+//! models, which depend on it), and a table of a fixed set of field paths ([`PathTable`]).
 //! Ids and anything an attacker could steer into collisions use BLAKE3 instead.
 
-use std::collections::HashMap;
-use std::hash::{BuildHasherDefault, Hasher};
+use std::collections::{HashMap, HashSet};
 
 const K: u64 = 0x517c_c1b7_2722_0a95;
 
@@ -47,20 +48,10 @@ pub fn path_hash(p: &[u8]) -> u64 {
     (a ^ b.rotate_left(29) ^ (n as u64) << 56).wrapping_mul(0x9e37_79b9_7f4a_7c15)
 }
 
-#[derive(Default, Clone, Copy)]
-pub struct FastHasher(u64);
-
-impl Hasher for FastHasher {
-    fn finish(&self) -> u64 {
-        hash64(&self.0.to_le_bytes())
-    }
-    fn write(&mut self, bytes: &[u8]) {
-        self.0 = mix(self.0 ^ bytes.len() as u64, bytes);
-    }
-}
-
-pub type FastMap<K, V> = HashMap<K, V, BuildHasherDefault<FastHasher>>;
-pub type FastSet<K> = std::collections::HashSet<K, BuildHasherDefault<FastHasher>>;
+/// A hash map for in-memory caches and counters.
+pub type FastMap<K, V> = HashMap<K, V, rustc_hash::FxBuildHasher>;
+/// A hash set for the same.
+pub type FastSet<K> = HashSet<K, rustc_hash::FxBuildHasher>;
 
 /// A fixed set of field paths, each with a class, looked up by a hash of the length and
 /// three sampled bytes instead of every byte: callers classify each scalar of every event,

@@ -11,7 +11,6 @@ pub mod enrich;
 pub mod event;
 pub mod fasthash;
 pub mod io;
-pub mod jsonscan;
 pub mod parse;
 pub mod report;
 pub mod score;

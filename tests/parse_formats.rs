@@ -221,3 +221,52 @@ fn continuation_lines_take_their_message_time() {
     assert_eq!(e[1]["@timestamp"], "2019-10-30T23:26:34Z");
     assert_eq!(e[1]["tags"][0], "continuation");
 }
+
+/// Every registered format's examples: each line gives the fields the format documents,
+/// and a file of it is detected as that format (unless the format is only chosen by name).
+#[test]
+fn every_registered_format_parses_and_detects_its_examples() {
+    use logward::parse::format::{Detect, REGISTRY};
+    let dir = tempfile::tempdir().unwrap();
+    for format in REGISTRY {
+        assert!(!format.examples().is_empty(), "{}: no examples", format.name());
+        for (n, ex) in format.examples().iter().enumerate() {
+            let file = dir.path().join(format!("{}-{n}.log", format.name()));
+            let mut text = ex.before.join("\n");
+            if !text.is_empty() {
+                text.push('\n');
+            }
+            text.push_str(ex.line);
+            text.push('\n');
+            std::fs::write(&file, text).unwrap();
+            let run = |forced: bool| {
+                let mut cmd = logward();
+                cmd.args(["parse", "-q"]).args(ex.args);
+                if forced {
+                    cmd.args(["--format", format.name()]);
+                }
+                let out = cmd.arg(&file).output().unwrap();
+                assert!(out.status.success(), "{}: {}", format.name(), String::from_utf8_lossy(&out.stderr));
+                out.stdout
+            };
+            let forced = run(true);
+            let events = ndjson(&forced);
+            let ev = events.last().unwrap_or_else(|| panic!("{}: no event for {}", format.name(), ex.line));
+            for (path, want) in ex.fields {
+                let got =
+                    logward::event::get(ev, path).unwrap_or_else(|| panic!("{}: no {path} in {ev}", format.name()));
+                let got = got.as_str().map(str::to_string).unwrap_or_else(|| got.to_string());
+                assert_eq!(&got, want, "{}: {path} of {}", format.name(), ex.line);
+            }
+            if format.detect() != Detect::Named || std::ptr::eq(*format, logward::parse::format::fallback()) {
+                assert_eq!(
+                    run(false),
+                    forced,
+                    "{}: a file of {} is detected as another format",
+                    format.name(),
+                    ex.line
+                );
+            }
+        }
+    }
+}

@@ -45,7 +45,8 @@ fn every_shared_line_parses_to_its_dataset() {
     ];
     for entry in walk(&data.join("filebeat")) {
         let name = entry.to_string_lossy().to_string();
-        if !name.ends_with(".log") {
+        // Audit logs are compared with Filebeat's auditd module on their own.
+        if !name.ends_with(".log") || name.contains("/auditd/") {
             continue;
         }
         let expected: Vec<&str> = if name.contains("/system/auth/") {
@@ -152,6 +153,9 @@ fn fields_agree_with_filebeat_expected_documents() {
     let mut mismatches: BTreeMap<String, Vec<String>> = BTreeMap::new();
     for expected in walk(&data.join("filebeat")) {
         let name = expected.to_string_lossy().to_string();
+        if name.contains("/auditd/") {
+            continue;
+        }
         let Some(log) = name.strip_suffix("-expected.json") else { continue };
         let log = PathBuf::from(log);
         let raw = std::fs::read(&log).unwrap();

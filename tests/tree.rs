@@ -104,3 +104,19 @@ fn pid_reuse_loops_orphans_and_entity_ids() {
     let (none, err) = edge_nodes(&["--pid", "424242"]);
     assert!(none.is_empty() && err.contains("no process matches"), "{err}");
 }
+
+/// Roots and reused pids are ordered by the instant their times name, not by their text:
+/// 10:00+02:00 is before 09:00Z, and 09:00:00.5Z after 09:00:00Z.
+#[test]
+fn times_order_by_instant_whatever_their_offset_or_precision() {
+    let events = [
+        r#"{"@timestamp":"2024-01-01T09:00:00Z","event":{"category":["process"]},"process":{"pid":1,"name":"utc"}}"#,
+        r#"{"@timestamp":"2024-01-01T10:00:00+02:00","event":{"category":["process"]},"process":{"pid":2,"name":"berlin"}}"#,
+        r#"{"@timestamp":"2024-01-01T09:00:00.5Z","event":{"category":["process"]},"process":{"pid":3,"name":"later"}}"#,
+    ];
+    let out = logward().args(["tree", "-q", "--format", "ndjson"]).write_stdin(events.join("\n")).output().unwrap();
+    assert!(out.status.success());
+    let names: Vec<String> =
+        ndjson(&out.stdout).iter().map(|n| n["process"]["name"].as_str().unwrap().to_string()).collect();
+    assert_eq!(names, ["berlin", "utc", "later"]);
+}

@@ -2,6 +2,7 @@
 //! events. Every line is rewritten in place: sensitive values change, every other byte
 //! (field order, numbers, spacing, non-sensitive strings) is copied as it was.
 
+pub mod command;
 pub mod fpe;
 pub mod ip;
 pub mod key;
@@ -13,14 +14,13 @@ pub mod shift;
 pub mod text;
 pub mod values;
 
+use crate::event::edit::Splicer;
+use crate::event::scan::{self as json, Scalar};
 use crate::fasthash::FastMap;
-use crate::io::stage::Output;
-use crate::io::{LineRef, Outcome, Source, Stage};
-use crate::jsonscan::{self as json, Scalar};
+use crate::io::{EventStage, InputFile, LineRef, Outcome, Reason, Records};
 use fpe::Dir;
 use policy::{secret_type, Category, SECRET_TYPES};
 use risk::{EventRisk, RiskState};
-use std::cell::RefCell;
 use std::path::PathBuf;
 use values::{Ctx, Pseudonymizer};
 
@@ -34,65 +34,74 @@ pub struct AnonymizeOptions {
 
 pub struct Anonymizer {
     opts: AnonymizeOptions,
-    /// The risk state after the last event, until `write_risk_report`.
-    finished: std::sync::Mutex<Option<RiskState>>,
 }
 
-/// Field classes: a category's index, `UNIQUE_TEXT` for free text that rarely repeats (not
-/// worth caching), or `SECRET_BASE + i` for a secret of type `SECRET_TYPES[i]`.
-const UNIQUE_TEXT: u16 = 31;
-const SECRET_BASE: u16 = 32;
+/// What the policy says of a field path, worked out once per path.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+enum FieldClass {
+    /// A field of this category.
+    Of(Category),
+    /// Free text that rarely repeats (a whole line or message): not worth caching.
+    UniqueText,
+    /// A secret of type `SECRET_TYPES[i]`.
+    Secret(u8),
+}
+
+impl FieldClass {
+    fn category(self) -> Category {
+        match self {
+            FieldClass::Of(c) => c,
+            FieldClass::UniqueText => Category::Text,
+            FieldClass::Secret(_) => Category::Secret,
+        }
+    }
+}
+
 const UNIQUE_TEXT_FIELDS: [&str; 4] = ["message", "event.original", "error.message", "error.stack_trace"];
 
-/// Per thread: the scalars of the current line, and each field path's class (paths repeat
+/// Per worker: the scalars of the current line, and each field path's class (paths repeat
 /// on every line; classifying one walks the policy's maps and prefixes).
-#[derive(Default)]
-struct Scratch {
-    scalars: Vec<Scalar>,
+pub struct Scratch {
+    scalars: Vec<Scalar<FieldClass>>,
     /// The new text of each scalar, if it changes.
     new: Vec<Option<String>>,
-    owner: u64,
-    classes: FastMap<Box<str>, u16>,
+    classes: FastMap<Box<str>, FieldClass>,
     /// Recent paths and their classes, one per slot of a cheap hash of the path: an
     /// event's few dozen paths are found here without hashing every byte or allocating,
     /// whatever order and mix of shapes the lines come in.
-    recent: Vec<(String, u16)>,
+    recent: Vec<(String, FieldClass)>,
     /// The event's context, kept between events for its memory.
     ctx: Ctx,
 }
 
 const RECENT_SLOTS: usize = 256;
 
-thread_local! {
-    static SCRATCH: RefCell<Scratch> = RefCell::new(Scratch::default());
-}
-
 impl Anonymizer {
     pub fn new(opts: AnonymizeOptions) -> Anonymizer {
-        Anonymizer { opts, finished: std::sync::Mutex::new(None) }
+        Anonymizer { opts }
     }
 
-    fn class_of(&self, path: &str) -> u16 {
+    fn class_of(&self, path: &str) -> FieldClass {
         match self.opts.pseudonymizer.policy.classify(path) {
             Category::Secret => {
                 let last = path.rsplit('.').next().unwrap_or(path);
-                SECRET_BASE + SECRET_TYPES.iter().position(|t| *t == secret_type(last)).expect("known type") as u16
+                FieldClass::Secret(SECRET_TYPES.iter().position(|t| *t == secret_type(last)).expect("known type") as u8)
             }
-            Category::Text if UNIQUE_TEXT_FIELDS.contains(&path) => UNIQUE_TEXT,
-            c => c as u16,
+            Category::Text if UNIQUE_TEXT_FIELDS.contains(&path) => FieldClass::UniqueText,
+            c => FieldClass::Of(c),
         }
     }
 
     /// Rewrites one event into `out`; the error says why the line is not a JSON object.
-    fn rewrite(&self, line: &str, out: &mut Vec<u8>, risk: Option<&mut EventRisk>) -> Result<(), String> {
-        SCRATCH.with(|cell| {
-            let mut scratch = cell.borrow_mut();
-            let Scratch { scalars, new, owner, classes, recent, ctx } = &mut *scratch;
-            if *owner != self.opts.pseudonymizer.id() {
-                *owner = self.opts.pseudonymizer.id();
-                classes.clear();
-                *recent = vec![(String::new(), 0); RECENT_SLOTS];
-            }
+    fn rewrite(
+        &self,
+        scratch: &mut Scratch,
+        line: &str,
+        out: &mut Vec<u8>,
+        risk: Option<&mut EventRisk>,
+    ) -> Result<(), Reason> {
+        {
+            let Scratch { scalars, new, classes, recent, ctx } = scratch;
             scalars.clear();
             let mut paths: Vec<String> = Vec::new();
             let track = risk.is_some();
@@ -129,11 +138,12 @@ impl Anonymizer {
             // Structured values first, so free text knows the event's user and host names.
             for pass_text in [false, true] {
                 for (i, s) in scalars.iter().enumerate() {
-                    let (cat, secret) = match s.class {
-                        c if c >= SECRET_BASE => (Category::Secret, Some(SECRET_TYPES[(c - SECRET_BASE) as usize])),
-                        c => (class_category(c), None),
+                    let cat = s.class.category();
+                    let secret = match s.class {
+                        FieldClass::Secret(i) => Some(SECRET_TYPES[i as usize]),
+                        _ => None,
                     };
-                    ctx.unique_text = s.class == UNIQUE_TEXT;
+                    ctx.unique_text = s.class == FieldClass::UniqueText;
                     if cat == Category::Keep || (cat == Category::Text) != pass_text {
                         continue;
                     }
@@ -148,19 +158,17 @@ impl Anonymizer {
                 }
             }
             let start = out.len();
-            let mut at = 0;
+            let mut splice = Splicer::new(line, out);
             for (s, replacement) in scalars.iter().zip(new.iter()) {
                 if let Some(r) = replacement {
-                    out.extend_from_slice(&line.as_bytes()[at..s.span.start]);
                     if s.string {
-                        json::encode_into(r, out);
+                        splice.replace_string(s.span.clone(), r);
                     } else {
-                        out.extend_from_slice(r.as_bytes());
+                        splice.replace_raw(s.span.clone(), r.as_bytes());
                     }
-                    at = s.span.end;
                 }
             }
-            out.extend_from_slice(&line.as_bytes()[at..]);
+            splice.finish();
             if let Some(risk) = risk {
                 let written = &out[start..];
                 risk.leaks = ctx
@@ -171,16 +179,22 @@ impl Anonymizer {
                     .collect();
                 risk.quasi = self.quasi_key(line, scalars, new, &paths);
                 risk.fields =
-                    paths.into_iter().zip(scalars.iter()).map(|(path, s)| (path, class_category(s.class))).collect();
+                    paths.into_iter().zip(scalars.iter()).map(|(path, s)| (path, s.class.category())).collect();
                 risk.found = std::mem::take(&mut ctx.found);
             }
             out.push(b'\n');
             Ok(())
-        })
+        }
     }
 
     /// The event's quasi-identifier values as written (`source.ip/24`: the /24 or /48).
-    fn quasi_key(&self, line: &str, scalars: &[Scalar], new: &[Option<String>], paths: &[String]) -> Option<u64> {
+    fn quasi_key(
+        &self,
+        line: &str,
+        scalars: &[Scalar<FieldClass>],
+        new: &[Option<String>],
+        paths: &[String],
+    ) -> Option<u64> {
         let mut key = String::new();
         let mut any = false;
         for q in &self.opts.pseudonymizer.policy.quasi_identifiers {
@@ -195,14 +209,6 @@ impl Anonymizer {
             key.push('\u{1}');
         }
         any.then(|| crate::fasthash::hash64(key.as_bytes()))
-    }
-}
-
-fn class_category(class: u16) -> Category {
-    match class {
-        UNIQUE_TEXT => Category::Text,
-        c if c >= SECRET_BASE => Category::Secret,
-        c => Category::from_index(c),
     }
 }
 
@@ -234,9 +240,8 @@ fn contains_token(hay: &[u8], needle: &[u8]) -> bool {
 impl Anonymizer {
     /// Writes `--risk-report` once the output is complete: with an output file, every
     /// replaced value is also searched for in the whole file.
-    pub fn write_risk_report(&self, output: Option<&std::path::Path>) -> anyhow::Result<()> {
+    pub fn write_risk_report(&self, mut state: RiskState, output: Option<&std::path::Path>) -> anyhow::Result<()> {
         let Some(path) = &self.opts.risk_report else { return Ok(()) };
-        let Some(mut state) = self.finished.lock().expect("not poisoned").take() else { return Ok(()) };
         if let Some(out) = output.filter(|p| *p != std::path::Path::new("-") && p.is_file()) {
             state.check_output(out)?;
         }
@@ -252,26 +257,32 @@ impl Anonymizer {
     }
 }
 
-impl Stage for Anonymizer {
-    type File = ();
-    type Seq = ();
+impl EventStage for Anonymizer {
+    type Worker = Scratch;
     type Pending = EventRisk;
     type Ordered = RiskState;
+    /// The risk state after the last event, for `write_risk_report`.
+    type Summary = RiskState;
 
-    fn open_file(&self, _source: &Source, _head: &[String]) -> ((), ()) {
-        ((), ())
+    fn worker(&self) -> Scratch {
+        Scratch {
+            scalars: Vec::new(),
+            new: Vec::new(),
+            classes: FastMap::default(),
+            recent: vec![(String::new(), FieldClass::Of(Category::Keep)); RECENT_SLOTS],
+            ctx: Ctx::default(),
+        }
     }
 
     fn process(
         &self,
-        _file: &(),
-        _seq: &(),
-        _source: &Source,
+        scratch: &mut Scratch,
+        _file: &InputFile,
         line: &LineRef<'_>,
-        out: &mut Output<EventRisk>,
+        out: &mut Records<EventRisk>,
     ) -> Outcome {
         let mut risk = self.opts.risk_report.is_some().then(EventRisk::default);
-        match self.rewrite(line.text, &mut out.bytes, risk.as_mut()) {
+        match self.rewrite(scratch, line.text, &mut out.bytes, risk.as_mut()) {
             Ok(()) => {
                 if let Some(risk) = risk {
                     out.mark(risk);
@@ -282,17 +293,12 @@ impl Stage for Anonymizer {
         }
     }
 
-    fn ordered(&self) -> anyhow::Result<RiskState> {
-        Ok(RiskState::default())
-    }
-
     fn complete(&self, state: &mut RiskState, pending: EventRisk, _out: &mut Vec<u8>) {
         state.add(pending);
     }
 
-    fn finish(&self, state: RiskState, _out: &mut dyn std::io::Write) -> anyhow::Result<()> {
-        *self.finished.lock().expect("not poisoned") = Some(state);
-        Ok(())
+    fn finish(&self, state: RiskState, _out: &mut dyn std::io::Write) -> anyhow::Result<RiskState> {
+        Ok(state)
     }
 
     /// A rejected line may hold the very data this stage hides: never echo it.

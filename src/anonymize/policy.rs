@@ -71,10 +71,6 @@ impl Category {
         Category::ALL.into_iter().find(|c| c.name() == name && *c != Category::Keep)
     }
 
-    pub fn from_index(i: u16) -> Category {
-        Category::ALL[i as usize]
-    }
-
     /// The sensitivity class the risk report gives fields of this category.
     pub fn sensitivity(self) -> &'static str {
         match self {

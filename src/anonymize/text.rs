@@ -11,7 +11,7 @@ use regex_automata::util::syntax;
 use std::net::IpAddr;
 
 #[derive(Clone, Copy, PartialEq, Debug)]
-enum Kind {
+enum TextMatch {
     Bearer,
     Jwt,
     AwsKey,
@@ -31,34 +31,37 @@ enum Kind {
 }
 
 /// Leftmost match wins; at one position, the first pattern in this list.
-const PATTERNS: &[(Kind, &str)] = &[
-    (Kind::Bearer, r"\b(?i:bearer|basic|token)\s+[A-Za-z0-9._~+/=-]{8,}"),
-    (Kind::Jwt, r"\beyJ[A-Za-z0-9_-]{5,}\.[A-Za-z0-9_-]{5,}\.[A-Za-z0-9_-]*"),
-    (Kind::AwsKey, r"\b(?:AKIA|ASIA)[0-9A-Z]{16}\b"),
-    (Kind::ApiToken, r"\b(?:ghp_|gho_|ghs_|github_pat_|xox[abprs]-|sk_live_|rk_live_|sk-)[A-Za-z0-9_-]{16,}"),
+const PATTERNS: &[(TextMatch, &str)] = &[
+    (TextMatch::Bearer, r"\b(?i:bearer|basic|token)\s+[A-Za-z0-9._~+/=-]{8,}"),
+    (TextMatch::Jwt, r"\beyJ[A-Za-z0-9_-]{5,}\.[A-Za-z0-9_-]{5,}\.[A-Za-z0-9_-]*"),
+    (TextMatch::AwsKey, r"\b(?:AKIA|ASIA)[0-9A-Z]{16}\b"),
+    (TextMatch::ApiToken, r"\b(?:ghp_|gho_|ghs_|github_pat_|xox[abprs]-|sk_live_|rk_live_|sk-)[A-Za-z0-9_-]{16,}"),
     (
-        Kind::KeyValueSecret,
+        TextMatch::KeyValueSecret,
         r#"\b(?i:password|passwd|pass|secret|client_secret|token|access_token|refresh_token|auth_token|api_key|apikey|api-key|session|sessionid|session_id|phpsessid|jsessionid|sid)(?:\s*=\s*|\s*:\s+)(?:"[^"]*"|'[^']*'|[^\s&;,"'<>)\]]+)"#,
     ),
-    (Kind::FlagSecret, r#"--(?i:password|passwd|pass|token|api-key|apikey|secret|client-secret)(?:=|\s+)[^\s"']+"#),
-    (Kind::Url, r#"\b[A-Za-z][A-Za-z0-9+.-]{1,15}://[^\s"'<>`]+"#),
-    (Kind::Email, r"\b[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,63}\b"),
-    (Kind::Mac, r"\b[0-9A-Fa-f]{2}(?::[0-9A-Fa-f]{2}){5}\b|\b[0-9A-Fa-f]{2}(?:-[0-9A-Fa-f]{2}){5}\b"),
+    (
+        TextMatch::FlagSecret,
+        r#"--(?i:password|passwd|pass|token|api-key|apikey|secret|client-secret)(?:=|\s+)[^\s"']+"#,
+    ),
+    (TextMatch::Url, r#"\b[A-Za-z][A-Za-z0-9+.-]{1,15}://[^\s"'<>`]+"#),
+    (TextMatch::Email, r"\b[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,63}\b"),
+    (TextMatch::Mac, r"\b[0-9A-Fa-f]{2}(?::[0-9A-Fa-f]{2}){5}\b|\b[0-9A-Fa-f]{2}(?:-[0-9A-Fa-f]{2}){5}\b"),
     // IPv6 has "::" or all eight groups (the last two may be an IPv4 address); requiring
     // that keeps clock times (06:47:52) from being candidates on every syslog line.
     (
-        Kind::Ipv6,
+        TextMatch::Ipv6,
         r"(?:[0-9A-Fa-f:]*::[0-9A-Fa-f:.]*|(?:[0-9A-Fa-f]{1,4}:){7}[0-9A-Fa-f]{1,4}|(?:[0-9A-Fa-f]{1,4}:){6}(?:[0-9]{1,3}\.){3}[0-9]{1,3})(?:%[A-Za-z0-9_.-]+)?",
     ),
-    (Kind::Ipv4, r"\b(?:[0-9]{1,3}\.){3}[0-9]{1,3}\b"),
-    (Kind::Card, r"\b[2-6](?:[ -]?[0-9]){12,18}\b"),
+    (TextMatch::Ipv4, r"\b(?:[0-9]{1,3}\.){3}[0-9]{1,3}\b"),
+    (TextMatch::Card, r"\b[2-6](?:[ -]?[0-9]){12,18}\b"),
     (
-        Kind::UserContext,
+        TextMatch::UserContext,
         r"(?:\b[Ff]ailed [a-z/-]+ for (?:invalid user )?|\b[Aa]ccepted [a-z/-]+ for |\b[Ii]nvalid user |\b[Ii]llegal user |\bfor user |\bby user |\b(?:user|ruser|logname|acct|USER|LOGNAME)=|\(to [A-Za-z0-9._-]+\) |\bnew user: name=|\bdelete user '|\bpassword changed for |\bof user |\bsu for [A-Za-z0-9._$-]+ by |\badd ')[A-Za-z0-9._$-]*[A-Za-z0-9_$]",
     ),
-    (Kind::UserBeforeUid, r"\bby [A-Za-z0-9._$-]+\(uid="),
-    (Kind::HomePath, "built from the policy by Patterns::new"),
-    (Kind::Domain, r"\b(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)+[A-Za-z]{2,63}\b"),
+    (TextMatch::UserBeforeUid, r"\bby [A-Za-z0-9._$-]+\(uid="),
+    (TextMatch::HomePath, "built from the policy by Patterns::new"),
+    (TextMatch::Domain, r"\b(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)+[A-Za-z]{2,63}\b"),
 ];
 
 /// Last labels that are file extensions more often than domains in log text (some are
@@ -84,7 +87,7 @@ impl Patterns {
             if parents.is_empty() { "home".to_string() } else { parents.join("|") }
         );
         let patterns: Vec<&str> =
-            PATTERNS.iter().map(|(kind, p)| if *kind == Kind::HomePath { home.as_str() } else { *p }).collect();
+            PATTERNS.iter().map(|(kind, p)| if *kind == TextMatch::HomePath { home.as_str() } else { *p }).collect();
         // The lazy DFA of 17 patterns outgrows the default 2 MB cache and would rebuild
         // states on every line; 64 MB holds it.
         let re = Regex::builder()
@@ -208,7 +211,7 @@ fn match_edits(p: &Pseudonymizer, dir: Dir, text: &str, ctx: &mut Ctx) -> (Vec<E
         let (mut start, end) = (m.start(), m.end());
         let kind = PATTERNS[m.pattern().as_usize()].0;
         let b = text.as_bytes();
-        if kind == Kind::Domain
+        if kind == TextMatch::Domain
             && start > 0
             && b[start - 1] == b'%'
             && end > start + 2
@@ -225,18 +228,18 @@ fn match_edits(p: &Pseudonymizer, dir: Dir, text: &str, ctx: &mut Ctx) -> (Vec<E
 }
 
 /// The replacement for one match: a byte range inside it and the new text.
-fn replace(p: &Pseudonymizer, dir: Dir, kind: Kind, m: &str, ctx: &mut Ctx) -> Option<(usize, usize, String)> {
+fn replace(p: &Pseudonymizer, dir: Dir, kind: TextMatch, m: &str, ctx: &mut Ctx) -> Option<(usize, usize, String)> {
     let whole = |new: Option<String>| new.filter(|n| n != m).map(|n| (0, m.len(), n));
     match kind {
-        Kind::Bearer => {
+        TextMatch::Bearer => {
             let at = m.find(|c: char| c.is_ascii_whitespace())?;
             let value_at = at + m[at..].find(|c: char| !c.is_ascii_whitespace())?;
             p.secret(dir, &m[value_at..], "bearer-token", ctx).map(|n| (value_at, m.len(), n))
         }
-        Kind::Jwt => p.secret(dir, m, "jwt", ctx).map(|n| (0, m.len(), n)),
-        Kind::AwsKey => p.secret(dir, m, "aws-access-key", ctx).map(|n| (0, m.len(), n)),
-        Kind::ApiToken => p.secret(dir, m, "api-token", ctx).map(|n| (0, m.len(), n)),
-        Kind::KeyValueSecret | Kind::FlagSecret => {
+        TextMatch::Jwt => p.secret(dir, m, "jwt", ctx).map(|n| (0, m.len(), n)),
+        TextMatch::AwsKey => p.secret(dir, m, "aws-access-key", ctx).map(|n| (0, m.len(), n)),
+        TextMatch::ApiToken => p.secret(dir, m, "api-token", ctx).map(|n| (0, m.len(), n)),
+        TextMatch::KeyValueSecret | TextMatch::FlagSecret => {
             let sep = m.find(['=', ':', ' ', '\t'])?;
             let key = m[..sep].trim_start_matches('-').trim_end();
             let mut from = sep + 1;
@@ -251,25 +254,25 @@ fn replace(p: &Pseudonymizer, dir: Dir, kind: Kind, m: &str, ctx: &mut Ctx) -> O
             }
             p.secret(dir, &m[from..to], secret_type(key), ctx).map(|n| (from, to, n))
         }
-        Kind::Url => whole(p.url(dir, m, ctx)),
-        Kind::Email => whole(p.value(dir, Category::Email, m, ctx)),
-        Kind::Mac => whole(p.value(dir, Category::Mac, m, ctx)),
-        Kind::Ipv4 | Kind::Ipv6 => {
+        TextMatch::Url => whole(p.url(dir, m, ctx)),
+        TextMatch::Email => whole(p.value(dir, Category::Email, m, ctx)),
+        TextMatch::Mac => whole(p.value(dir, Category::Mac, m, ctx)),
+        TextMatch::Ipv4 | TextMatch::Ipv6 => {
             let addr = m.split('%').next().unwrap_or(m);
             addr.parse::<IpAddr>().ok()?;
             let new = p.value(dir, Category::Ip, addr, ctx)?;
             Some((0, addr.len(), new))
         }
-        Kind::Card => whole(p.value(dir, Category::Card, m, ctx)),
-        Kind::UserBeforeUid => {
+        TextMatch::Card => whole(p.value(dir, Category::Card, m, ctx)),
+        TextMatch::UserBeforeUid => {
             let name = &m[3..m.len() - 5];
             p.value(dir, Category::User, name, ctx).map(|n| (3, m.len() - 5, n))
         }
-        Kind::UserContext | Kind::HomePath => {
+        TextMatch::UserContext | TextMatch::HomePath => {
             let (at, name) = user_value(m);
             p.value(dir, Category::User, name, ctx).map(|n| (at, m.len(), n))
         }
-        Kind::Domain => {
+        TextMatch::Domain => {
             // `site.com.access` is no domain, but `site.com` in it is: drop labels from the
             // end until a public suffix ends the name.
             let mut name = m;
@@ -325,30 +328,30 @@ mod tests {
     fn every_pattern_compiles_and_finds_its_kind() {
         let patterns = Patterns::new(&["home".to_string(), "users".to_string()]);
         let cases = [
-            ("Authorization: Bearer abcdefghijkl123", Kind::Bearer),
-            ("eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxIn0.sig", Kind::Jwt),
-            ("key AKIAIOSFODNN7EXAMPLE here", Kind::AwsKey),
-            ("password=hunter2", Kind::KeyValueSecret),
-            ("Cookie: session=0f3a9c; theme=dark", Kind::KeyValueSecret),
-            ("mysql --password=hunter2", Kind::FlagSecret),
-            ("see https://example.org/x", Kind::Url),
-            ("mail bob@example.org now", Kind::Email),
-            ("hw 00:1a:2b:3c:4d:5e up", Kind::Mac),
-            ("from fe80::1%eth0 port", Kind::Ipv6),
-            ("from 2001:0db8:0000:0000:0000:ff00:0042:8329 port", Kind::Ipv6),
-            ("from ::ffff:192.0.2.1 port", Kind::Ipv6),
-            ("from 203.0.113.9 port", Kind::Ipv4),
-            ("card 4111 1111 1111 1111 ok", Kind::Card),
-            ("Failed password for invalid user bob from", Kind::UserContext),
-            ("cd /home/alice/x", Kind::HomePath),
-            ("session opened for user root by alice(uid=1000)", Kind::UserBeforeUid),
-            ("GET /users/alice/x", Kind::HomePath),
-            ("GET /~alice/x", Kind::HomePath),
-            (r"C:\\Users\\alice\\x", Kind::HomePath),
-            ("resolve mail.example.co.uk", Kind::Domain),
+            ("Authorization: Bearer abcdefghijkl123", TextMatch::Bearer),
+            ("eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxIn0.sig", TextMatch::Jwt),
+            ("key AKIAIOSFODNN7EXAMPLE here", TextMatch::AwsKey),
+            ("password=hunter2", TextMatch::KeyValueSecret),
+            ("Cookie: session=0f3a9c; theme=dark", TextMatch::KeyValueSecret),
+            ("mysql --password=hunter2", TextMatch::FlagSecret),
+            ("see https://example.org/x", TextMatch::Url),
+            ("mail bob@example.org now", TextMatch::Email),
+            ("hw 00:1a:2b:3c:4d:5e up", TextMatch::Mac),
+            ("from fe80::1%eth0 port", TextMatch::Ipv6),
+            ("from 2001:0db8:0000:0000:0000:ff00:0042:8329 port", TextMatch::Ipv6),
+            ("from ::ffff:192.0.2.1 port", TextMatch::Ipv6),
+            ("from 203.0.113.9 port", TextMatch::Ipv4),
+            ("card 4111 1111 1111 1111 ok", TextMatch::Card),
+            ("Failed password for invalid user bob from", TextMatch::UserContext),
+            ("cd /home/alice/x", TextMatch::HomePath),
+            ("session opened for user root by alice(uid=1000)", TextMatch::UserBeforeUid),
+            ("GET /users/alice/x", TextMatch::HomePath),
+            ("GET /~alice/x", TextMatch::HomePath),
+            (r"C:\\Users\\alice\\x", TextMatch::HomePath),
+            ("resolve mail.example.co.uk", TextMatch::Domain),
         ];
         for (text, kind) in cases {
-            let kinds: Vec<Kind> =
+            let kinds: Vec<TextMatch> =
                 patterns.re.find_iter(text.as_bytes()).map(|m| PATTERNS[m.pattern().as_usize()].0).collect();
             assert!(kinds.contains(&kind), "{text}: {kinds:?}");
         }
@@ -399,12 +402,12 @@ mod tests {
     #[test]
     fn clock_times_are_not_address_candidates() {
         let patterns = Patterns::new(&[]);
-        let kinds: Vec<Kind> = patterns
+        let kinds: Vec<TextMatch> = patterns
             .re
             .find_iter(b"Dec 31 23:58:01 host sshd[1]: at 12:00:01.5")
             .map(|m| PATTERNS[m.pattern().as_usize()].0)
             .collect();
-        assert!(!kinds.contains(&Kind::Ipv6), "{kinds:?}");
+        assert!(!kinds.contains(&TextMatch::Ipv6), "{kinds:?}");
     }
 
     #[test]

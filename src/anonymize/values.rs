@@ -11,10 +11,8 @@ use super::policy::{secret_type, Category, Policy};
 use super::shift::TimeShift;
 use super::text;
 use crate::fasthash::FastMap;
-use std::cell::RefCell;
 use std::net::IpAddr;
 use std::rc::Rc;
-use std::sync::atomic::{AtomicU64, Ordering};
 
 pub struct Pseudonymizer {
     ip: IpCipher,
@@ -23,7 +21,6 @@ pub struct Pseudonymizer {
     pub(super) patterns: text::Patterns,
     /// `--shift-time` and `--jitter`.
     pub time: TimeShift,
-    id: u64,
 }
 
 /// What one event's values taught the scan of its free text, and what the risk report
@@ -41,6 +38,8 @@ pub struct Ctx {
     pub year: Option<i32>,
     /// The pattern matches of the event's last whole-line text (see `text::Earlier`).
     pub(super) earlier: Option<text::Earlier>,
+    /// What this worker computed before, kept across events.
+    cache: Cache,
 }
 
 impl Ctx {
@@ -92,29 +91,22 @@ pub struct Scanned {
     known: Vec<(Small, Small)>,
 }
 
+/// Values and scans already computed, per worker: pseudonyms are keyed functions of the
+/// value, so a cache is never wrong, only full.
 #[derive(Default)]
-struct Cache {
-    owner: u64,
-    /// Per category and direction.
+pub(super) struct Cache {
+    /// Per category and direction; empty until first used.
     values: Vec<FastMap<Small, Option<Small>>>,
     /// Texts and URLs, per direction: see `CachedKind`.
     scans: [FastMap<Box<str>, Rc<Scanned>>; 4],
 }
 
 impl Cache {
-    /// The calling thread's cache, emptied first if another pseudonymizer filled it.
-    fn with<T>(owner: u64, f: impl FnOnce(&mut Cache) -> T) -> T {
-        CACHE.with(|c| {
-            let mut c = c.borrow_mut();
-            if c.owner != owner {
-                *c = Cache {
-                    owner,
-                    values: (0..Category::ALL.len() * 2).map(|_| FastMap::default()).collect(),
-                    ..Cache::default()
-                };
-            }
-            f(&mut c)
-        })
+    fn values(&mut self, slot: usize) -> &mut FastMap<Small, Option<Small>> {
+        if self.values.is_empty() {
+            self.values = (0..Category::ALL.len() * 2).map(|_| FastMap::default()).collect();
+        }
+        &mut self.values[slot]
     }
 }
 
@@ -177,12 +169,6 @@ impl PartialEq for Small {
 
 impl Eq for Small {}
 
-thread_local! {
-    static CACHE: RefCell<Cache> = RefCell::new(Cache::default());
-}
-
-static NEXT_ID: AtomicU64 = AtomicU64::new(1);
-
 impl Pseudonymizer {
     pub fn new(key: &Key, domain: &str, policy: Policy, shift_time: bool, jitter_seconds: f64) -> Pseudonymizer {
         let ff1_key = key.derive(domain, "ff1");
@@ -199,13 +185,7 @@ impl Pseudonymizer {
             patterns: text::Patterns::new(&policy.user_path_parents),
             policy,
             time: TimeShift::new(weeks, jitter_seconds, key.derive(domain, "time jitter")),
-            id: NEXT_ID.fetch_add(1, Ordering::Relaxed),
         }
-    }
-
-    /// Unique per pseudonymizer: per-thread caches filled by another one are dropped.
-    pub fn id(&self) -> u64 {
-        self.id
     }
 
     fn names(&self, dir: Dir) -> Names<'_> {
@@ -238,9 +218,9 @@ impl Pseudonymizer {
             Category::Time => return self.time(dir, v, ctx),
             // An address in a host field (`source.address`) shares the address cache.
             Category::Host | Category::Domain if looks_like_ip(v) && parse_ip(v).is_some() => {
-                self.cached(dir, Category::Ip, v, |s| s.atomic(dir, Category::Ip, v))
+                self.cached(dir, Category::Ip, v, ctx, |s| s.atomic(dir, Category::Ip, v))
             }
-            _ => self.cached(dir, cat, v, |s| s.atomic(dir, cat, v)),
+            _ => self.cached(dir, cat, v, ctx, |s| s.atomic(dir, cat, v)),
         };
         match out {
             Some(new) => {
@@ -261,22 +241,19 @@ impl Pseudonymizer {
         dir: Dir,
         cat: Category,
         v: &str,
+        ctx: &mut Ctx,
         compute: impl FnOnce(&Self) -> Option<String>,
     ) -> Option<String> {
         let slot = cat as usize * 2 + (dir == Dir::Decrypt) as usize;
-        if let Some(hit) =
-            Cache::with(self.id, |c| c.values[slot].get(v.as_bytes()).map(|o| o.as_ref().map(Small::to_owned_string)))
-        {
+        let map = ctx.cache.values(slot);
+        if let Some(hit) = map.get(v.as_bytes()).map(|o| o.as_ref().map(Small::to_owned_string)) {
             return hit;
         }
         let out = compute(self);
-        Cache::with(self.id, |c| {
-            let map = &mut c.values[slot];
-            if map.len() >= CACHE_LIMIT {
-                map.clear();
-            }
-            map.insert(Small::new(v), out.as_deref().map(Small::new));
-        });
+        if map.len() >= CACHE_LIMIT {
+            map.clear();
+        }
+        map.insert(Small::new(v), out.as_deref().map(Small::new));
         out
     }
 
@@ -291,19 +268,19 @@ impl Pseudonymizer {
         compute: impl FnOnce(&mut Ctx) -> Vec<text::Edit>,
     ) -> Rc<Scanned> {
         let slot = kind as usize * 2 + (dir == Dir::Decrypt) as usize;
-        let scanned = match Cache::with(self.id, |c| c.scans[slot].get(t).cloned()) {
+        let scanned = match ctx.cache.scans[slot].get(t).cloned() {
             Some(hit) => hit,
             None => {
-                let mut fresh = Ctx { track: ctx.track, year: ctx.year, ..Ctx::default() };
+                let cache = std::mem::take(&mut ctx.cache);
+                let mut fresh = Ctx { track: ctx.track, year: ctx.year, cache, ..Ctx::default() };
                 let edits = compute(&mut fresh);
+                ctx.cache = std::mem::take(&mut fresh.cache);
                 let scanned = Rc::new(Scanned { edits, found: fresh.found, known: fresh.known });
-                Cache::with(self.id, |c| {
-                    let map = &mut c.scans[slot];
-                    if map.len() >= CACHE_LIMIT {
-                        map.clear();
-                    }
-                    map.insert(t.into(), scanned.clone());
-                });
+                let map = &mut ctx.cache.scans[slot];
+                if map.len() >= CACHE_LIMIT {
+                    map.clear();
+                }
+                map.insert(t.into(), scanned.clone());
                 scanned
             }
         };

@@ -13,9 +13,7 @@ use super::rules::INDEX_ATTR;
 use super::view::View;
 use rsigma_eval::{CompiledDetection, CompiledMatcher, CompiledRule, Engine, Event, EventValue};
 use serde_json::Value;
-use std::cell::RefCell;
 use std::collections::HashMap;
-use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 
 /// Outcomes kept per engine and worker before the table starts over.
@@ -50,23 +48,19 @@ pub struct RuleEngine {
     /// `None` when a rule reads the event in a way not listed (field references,
     /// placeholders, array scopes): its outcomes are never reused.
     reads: Option<Reads>,
-    id: u64,
 }
-
-static NEXT_ID: AtomicU64 = AtomicU64::new(0);
 
 impl RuleEngine {
     pub fn new(gate: Option<Gate>, engine: Engine) -> RuleEngine {
         let reads = reads_of(engine.rules());
-        RuleEngine { gate, engine, reads, id: NEXT_ID.fetch_add(1, Ordering::Relaxed) }
+        RuleEngine { gate, engine, reads }
     }
 
-    /// The rules of this engine that match `ev`.
-    pub fn matches(&self, ev: &View<'_>) -> Arc<[Match]> {
+    /// The rules of this engine that match `ev`; `table` is this engine's table of
+    /// remembered outcomes in the calling worker.
+    pub fn matches(&self, ev: &View<'_>, table: &mut Outcomes) -> Arc<[Match]> {
         let Some(reads) = &self.reads else { return self.evaluate(ev) };
-        MEMO.with(|memo| {
-            let mut memo = memo.borrow_mut();
-            let table = memo.entry(self.id).or_default();
+        {
             if table.resting > 0 {
                 table.count_rest();
                 return self.evaluate(ev);
@@ -96,7 +90,7 @@ impl RuleEngine {
             };
             table.judge();
             result
-        })
+        }
     }
 
     fn evaluate(&self, ev: &View<'_>) -> Arc<[Match]> {
@@ -115,8 +109,9 @@ impl RuleEngine {
     }
 }
 
+/// One worker's remembered outcomes of one engine.
 #[derive(Default)]
-struct Table {
+pub struct Outcomes {
     outcomes: HashMap<Box<[u8]>, Arc<[Match]>>,
     /// Scratch for building keys.
     key: Vec<u8>,
@@ -126,7 +121,7 @@ struct Table {
     resting: u32,
 }
 
-impl Table {
+impl Outcomes {
     fn judge(&mut self) {
         if self.lookups < MEMO_WINDOW {
             return;
@@ -142,11 +137,6 @@ impl Table {
     fn count_rest(&mut self) {
         self.resting -= 1;
     }
-}
-
-thread_local! {
-    /// Per worker thread, per engine (by id): remembered outcomes.
-    static MEMO: RefCell<HashMap<u64, Table>> = RefCell::new(HashMap::new());
 }
 
 /// Writes the values `reads` names into `key`, each tagged with its type and length so
@@ -326,41 +316,36 @@ detection:
         ];
         let fresh: Vec<Arc<[Match]>> = lines.iter().map(|l| e.evaluate(&View::parse(l).unwrap())).collect();
         assert_eq!(fresh.iter().filter(|m| !m.is_empty()).count(), 5, "{fresh:?}");
+        let mut t = Outcomes::default();
         for round in 0..3 {
             for (l, want) in lines.iter().zip(&fresh) {
-                assert_eq!(&e.matches(&View::parse(l).unwrap()), want, "round {round}: {l}");
+                assert_eq!(&e.matches(&View::parse(l).unwrap(), &mut t), want, "round {round}: {l}");
             }
         }
-        MEMO.with(|m| {
-            let m = m.borrow();
-            let t = &m[&e.id];
-            // Every line but the one without a message (keyword rules would search all
-            // of it) is remembered; later rounds find them.
-            assert_eq!(t.outcomes.len(), lines.len() - 1);
-            assert_eq!(t.hits, 2 * (lines.len() as u32 - 1));
-        });
+        // Every line but the one without a message (keyword rules would search all of it)
+        // is remembered; later rounds find them.
+        assert_eq!(t.outcomes.len(), lines.len() - 1);
+        assert_eq!(t.hits, 2 * (lines.len() as u32 - 1));
     }
 
     #[test]
     fn long_values_are_not_remembered() {
         let e = engine(RULES);
         let line = format!(r#"{{"user":{{"name":"{}"}},"message":"m"}}"#, "x".repeat(MEMO_KEY_MAX));
-        assert!(e.matches(&View::parse(&line).unwrap()).is_empty());
-        MEMO.with(|m| assert!(m.borrow().get(&e.id).is_none_or(|t| t.outcomes.is_empty() && t.lookups == 0)));
+        let mut t = Outcomes::default();
+        assert!(e.matches(&View::parse(&line).unwrap(), &mut t).is_empty());
+        assert!(t.outcomes.is_empty() && t.lookups == 0);
     }
 
     #[test]
     fn the_table_rests_when_values_rarely_repeat() {
         let e = engine(RULES);
+        let mut t = Outcomes::default();
         for i in 0..MEMO_WINDOW {
             let line = format!(r#"{{"user":{{"name":"u{i}"}},"message":"m"}}"#);
-            e.matches(&View::parse(&line).unwrap());
+            e.matches(&View::parse(&line).unwrap(), &mut t);
         }
-        MEMO.with(|m| {
-            let m = m.borrow();
-            let t = &m[&e.id];
-            assert_eq!(t.resting, MEMO_WINDOW * MEMO_REST);
-            assert!(t.outcomes.is_empty());
-        });
+        assert_eq!(t.resting, MEMO_WINDOW * MEMO_REST);
+        assert!(t.outcomes.is_empty());
     }
 }

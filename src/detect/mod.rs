@@ -6,15 +6,16 @@
 //! each alert follows the event that completed it.
 
 pub mod alert;
+pub mod command;
 pub mod correlate;
 pub mod engine;
 pub mod mapping;
 pub mod rules;
 pub mod view;
 
-use crate::io::stage::Output;
-use crate::io::{LineRef, Outcome, Source, Stage};
-use crate::time::{self, Zone};
+use crate::event::FlatWriter;
+use crate::io::{EventStage, InputFile, LineRef, Outcome, Records};
+use crate::time::Zone;
 use correlate::{Correlator, Hit, Ref};
 use rules::{Feed, RuleSet};
 use serde_json::Value;
@@ -117,40 +118,58 @@ impl Detector {
     }
 }
 
-impl Stage for Detector {
-    /// The input's name, for references to triggering events.
-    type File = Arc<str>;
-    type Seq = ();
-    type Pending = Pending;
-    type Ordered = Correlator;
+/// What one worker keeps between events.
+pub struct Worker {
+    /// Per engine, the outcomes this worker remembers.
+    memo: Vec<engine::Outcomes>,
+    /// Writes its alerts.
+    writer: FlatWriter,
+}
 
-    fn open_file(&self, source: &Source, _head: &[String]) -> (Arc<str>, ()) {
-        (Arc::from(source.display().as_str()), ())
+/// The ordered pass: the correlation windows, and a writer for their alerts.
+pub struct Ordered {
+    correlator: Correlator,
+    writer: FlatWriter,
+}
+
+impl Detector {
+    /// The state of the ordered pass for a run.
+    pub fn ordered(&self) -> Ordered {
+        Ordered { correlator: Correlator::new(self.opts.max_groups), writer: FlatWriter::new() }
     }
+}
 
-    fn ordered(&self) -> anyhow::Result<Correlator> {
-        Ok(Correlator::new(self.opts.max_groups))
+impl EventStage for Detector {
+    type Worker = Worker;
+    type Pending = Pending;
+    type Ordered = Ordered;
+    type Summary = ();
+
+    fn worker(&self) -> Worker {
+        Worker {
+            memo: self.opts.rules.engines.iter().map(|_| engine::Outcomes::default()).collect(),
+            writer: FlatWriter::new(),
+        }
     }
 
     fn process(
         &self,
-        file: &Arc<str>,
-        _seq: &(),
-        _source: &Source,
+        worker: &mut Worker,
+        file: &InputFile,
         line: &LineRef<'_>,
-        out: &mut Output<Pending>,
+        out: &mut Records<Pending>,
     ) -> Outcome {
         let mut ev = match View::parse(line.text) {
             Ok(v) => v,
             Err(reason) => return Outcome::Rejected(reason),
         };
-        let ts = ev.get_str("@timestamp").and_then(|t| time::parse_iso(t.as_bytes(), &Zone::Utc)).map(|(t, _)| t.secs);
+        let ts = ev.event().timestamp().map(|t| t.secs);
         let minute = ts.map(|t| self.opts.tz.minute_of_day(t));
         ev.set_hour(minute.map(|m| (m / 60, self.after_hours(m))));
         let mut results = Vec::new();
-        for engine in &self.opts.rules.engines {
+        for (engine, table) in self.opts.rules.engines.iter().zip(worker.memo.iter_mut()) {
             if engine.gate.as_ref().is_none_or(|g| g.matches(&ev)) {
-                results.push(engine.matches(&ev));
+                results.push(engine.matches(&ev, table));
             }
         }
         if !self.opts.alerts_only {
@@ -161,10 +180,10 @@ impl Stage for Detector {
         let mut r = None;
         for m in results.iter().flat_map(|r| r.iter()) {
             let rule = &self.opts.rules.rules[m.rule];
-            let r = r.get_or_insert_with(|| Detector::event_ref(file, line.number, &ev));
+            let r = r.get_or_insert_with(|| Detector::event_ref(&file.name, line.number, &ev));
             if rule.alert {
                 self.rule_alerts[m.rule].fetch_add(1, Ordering::Relaxed);
-                alert::single(&rule.meta, ev.tree(), &m.matched, r, minute, &mut out.bytes);
+                alert::single(&rule.meta, ev.tree(), &m.matched, r, minute, &mut worker.writer, &mut out.bytes);
             }
             self.collect_hits(&rule.feeds, None, &ev, &mut hits, 0);
         }
@@ -182,7 +201,8 @@ impl Stage for Detector {
         Outcome::Emitted
     }
 
-    fn complete(&self, state: &mut Correlator, p: Pending, out: &mut Vec<u8>) {
+    fn complete(&self, ordered: &mut Ordered, p: Pending, out: &mut Vec<u8>) {
+        let Ordered { correlator: state, writer } = ordered;
         let set = &self.opts.rules;
         let mut fired_here: Vec<usize> = Vec::new();
         let mut event: Option<Value> = None;
@@ -205,7 +225,7 @@ impl Stage for Detector {
                         let names = alert::step_names(corr, &set.rules, &set.corrs);
                         let ev =
                             event.get_or_insert_with(|| View::parse(&p.line).map(View::into_tree).unwrap_or_default());
-                        alert::correlated(corr, &names, &f, ev, out);
+                        alert::correlated(corr, &names, &f, ev, writer, out);
                     }
                 }
             }
@@ -215,7 +235,8 @@ impl Stage for Detector {
         }
     }
 
-    fn finish(&self, state: Correlator, _out: &mut dyn std::io::Write) -> anyhow::Result<()> {
+    fn finish(&self, ordered: Ordered, _out: &mut dyn std::io::Write) -> anyhow::Result<()> {
+        let state = ordered.correlator;
         if self.opts.quiet {
             return Ok(());
         }

@@ -3,23 +3,25 @@
 //! alerts, and tags for addresses on local IP lists.
 
 pub mod attack;
+pub mod command;
 pub mod geoip;
 pub mod iplist;
 pub mod llm;
 pub mod threat;
 
 use crate::event;
+use crate::event::edit::Splicer;
+use crate::event::scan::{self, Scalar};
 use crate::fasthash::FastMap;
-use crate::io::stage::Output;
-use crate::io::{LineRef, Outcome, Source, Stage};
-use crate::jsonscan;
+use crate::io::{EventStage, InputFile, LineRef, Outcome, Reason, Records, RejectKind};
 use attack::{Table, Tag};
 use iplist::IpList;
 use memchr::memmem;
 use serde_json::{json, Map, Value};
 use std::collections::BTreeMap;
+use std::rc::Rc;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Arc, LazyLock, Mutex};
+use std::sync::{LazyLock, Mutex};
 
 pub struct EnrichOptions {
     pub attack: Table,
@@ -33,13 +35,15 @@ pub struct Enricher {
     opts: EnrichOptions,
     resolved: AtomicU64,
     unknown: Mutex<BTreeMap<String, u64>>,
-    /// What [`Self::attack_in_place`] adds for each (tags, kind, rule name): alerts of one
-    /// rule repeat the same few, and building them is most of the work.
-    additions: Mutex<FastMap<String, Arc<Additions>>>,
 }
 
+/// Per worker: what [`Enricher::attack_in_place`] adds for each (tags, kind, rule name):
+/// alerts of one rule repeat the same few, and building them is most of the work.
+#[derive(Default)]
+pub struct AdditionsCache(FastMap<String, Rc<Additions>>);
+
 /// The ATT&CK fields added to an event, as JSON text, and the tag counts they bring.
-struct Additions {
+pub struct Additions {
     /// `"threat":{..}`, or empty.
     threat: Vec<u8>,
     /// The new members of `logward` without braces (`"attack":{..},"threat_type":".."`).
@@ -58,20 +62,19 @@ struct TagCounts {
 const ADDITIONS_CAP: usize = 4096;
 
 /// What the in-place path reads: the fields [`Enricher::attack`] reads, and those it would
-/// have to merge with (`TAKEN`).
-const TAGS: u16 = 1;
-const KIND: u16 = 2;
-const RULE: u16 = 3;
-const TAKEN: u16 = 4;
+/// have to merge with (`Taken`).
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Read {
+    Other,
+    Tags,
+    Kind,
+    Rule,
+    Taken,
+}
 
 impl Enricher {
     pub fn new(opts: EnrichOptions) -> Enricher {
-        Enricher {
-            opts,
-            resolved: AtomicU64::new(0),
-            unknown: Mutex::new(BTreeMap::new()),
-            additions: Mutex::default(),
-        }
+        Enricher { opts, resolved: AtomicU64::new(0), unknown: Mutex::new(BTreeMap::new()) }
     }
 
     fn count(&self, c: &TagCounts) {
@@ -89,7 +92,7 @@ impl Enricher {
     /// unescaped quotes) only as themselves, so a byte search decides, erring towards the
     /// long way. Such events (most of a log) are checked to be JSON objects and pass
     /// through byte for byte, without building a tree.
-    fn untouched(&self, line: &str) -> Result<bool, String> {
+    fn untouched(&self, line: &str) -> Result<bool, Reason> {
         // Built once: building a searcher costs about as much as one search of a line.
         static NEEDLES: LazyLock<[memmem::Finder<'static>; 4]> =
             LazyLock::new(|| [&b"\"tags\""[..], b"\"alert\"", b"\"ip\"", b".ip\""].map(memmem::Finder::new));
@@ -100,7 +103,7 @@ impl Enricher {
         if all || has(tags) || has(alert) || (looks_up && (has(ip) || has(dotted_ip))) {
             return Ok(false);
         }
-        jsonscan::validate(line)?;
+        scan::validate(line)?;
         Ok(true)
     }
 
@@ -110,89 +113,84 @@ impl Enricher {
     /// of the event, new members at the end of an existing `logward` object); every other
     /// byte of the line stays as it was. Appends the line to `out` and returns true, or
     /// returns false when the event already has fields this would have to merge with.
-    fn attack_in_place(&self, line: &str, out: &mut Vec<u8>) -> Result<bool, String> {
+    fn attack_in_place(&self, cache: &mut AdditionsCache, line: &str, out: &mut Vec<u8>) -> Result<bool, Reason> {
         let mut classify = |p: &str| match p {
-            "tags" => TAGS,
-            "event.kind" => KIND,
-            "rule.name" => RULE,
-            "threat" | "logward" | "logward.threat_type" => TAKEN,
-            p if p.starts_with("threat.") || p.starts_with("logward.attack") => TAKEN,
-            _ => 0,
+            "tags" => Read::Tags,
+            "event.kind" => Read::Kind,
+            "rule.name" => Read::Rule,
+            "threat" | "logward" | "logward.threat_type" => Read::Taken,
+            p if p.starts_with("threat.") || p.starts_with("logward.attack") => Read::Taken,
+            _ => Read::Other,
         };
         let (mut scalars, mut objects) = (Vec::with_capacity(32), Vec::new());
-        jsonscan::scan_with_objects(line, &mut classify, &mut scalars, Some(&mut objects))?;
+        scan::scan_with_objects(line, &mut classify, &mut scalars, Some(&mut objects))?;
         let logward = objects.iter().find(|o| o.name == "logward");
-        let merges = |o: &jsonscan::TopObject| {
+        let merges = |o: &scan::TopObject| {
             let inner = &line.as_bytes()[o.inside..o.end];
             memmem::find(inner, b"\"attack\"").is_some() || memmem::find(inner, b"\"threat_type\"").is_some()
         };
-        if scalars.iter().any(|s| s.class == TAKEN)
+        if scalars.iter().any(|s| s.class == Read::Taken)
             || objects.iter().any(|o| o.name == "threat")
             || logward.is_some_and(merges)
         {
             return Ok(false);
         }
-        if !scalars.iter().any(|s| s.class == TAGS && s.string) {
+        if !scalars.iter().any(|s| s.class == Read::Tags && s.string) {
             // No tags, or an empty or odd `tags` value: rare, and left to the tree path.
             return Ok(false);
         }
         let mut key = String::new();
-        for class in [TAGS, KIND, RULE] {
+        for class in [Read::Tags, Read::Kind, Read::Rule] {
             for s in scalars.iter().filter(|s| s.class == class && s.string) {
-                key.push_str(&s.text(line).ok_or("invalid escape in a JSON string")?);
+                let text = s
+                    .text(line)
+                    .ok_or_else(|| Reason::new(RejectKind::InvalidJson, "invalid escape in a JSON string"))?;
+                key.push_str(&text);
                 key.push('\0');
             }
             key.push('\x01');
         }
-        let cached = self.additions.lock().expect("additions").get(&key).cloned();
-        let add = match cached {
-            Some(add) => add,
+        let add = match cache.0.get(&key) {
+            Some(add) => add.clone(),
             None => {
-                let add = Arc::new(self.additions_for(line, &scalars));
-                let mut cache = self.additions.lock().expect("additions");
-                if cache.len() >= ADDITIONS_CAP {
-                    cache.clear();
+                let add = Rc::new(self.additions_for(line, &scalars));
+                if cache.0.len() >= ADDITIONS_CAP {
+                    cache.0.clear();
                 }
-                cache.insert(key, add.clone());
+                cache.0.insert(key, add.clone());
                 add
             }
         };
         self.count(&add.counts);
         let close = line.len() - 1;
-        let mut at = 0;
+        let mut splice = Splicer::new(line, out);
         if let (Some(o), false) = (logward, add.logward.is_empty()) {
-            out.extend_from_slice(&line.as_bytes()[..o.end]);
-            if !line[o.inside..o.end].trim().is_empty() {
-                out.push(b',');
-            }
-            out.extend_from_slice(&add.logward);
-            at = o.end;
+            splice.append_members(o.inside, o.end, &add.logward);
         }
         // The line holds `tags`, so its object is not empty: each addition follows a comma.
-        out.extend_from_slice(&line.as_bytes()[at..close]);
         if !add.threat.is_empty() {
-            out.push(b',');
-            out.extend_from_slice(&add.threat);
+            splice.insert(close, b",");
+            splice.insert(close, &add.threat);
         }
         if logward.is_none() && !add.logward.is_empty() {
-            out.extend_from_slice(b",\"logward\":{");
-            out.extend_from_slice(&add.logward);
-            out.push(b'}');
+            splice.insert(close, b",\"logward\":{");
+            splice.insert(close, &add.logward);
+            splice.insert(close, b"}");
         }
-        out.push(b'}');
+        splice.finish();
         Ok(true)
     }
 
     /// Runs [`Self::attack`] on a small event holding only the fields it reads, and keeps
     /// what it added as JSON text.
-    fn additions_for(&self, line: &str, scalars: &[jsonscan::Scalar]) -> Additions {
+    fn additions_for(&self, line: &str, scalars: &[Scalar<Read>]) -> Additions {
         let mut mini = Map::new();
         let mut tags = Vec::new();
-        for s in scalars.iter().filter(|s| s.class != 0 && s.string) {
+        for s in scalars.iter().filter(|s| s.class != Read::Other && s.string) {
             let text = Value::String(s.text(line).unwrap_or_default().into_owned());
             match s.class {
-                TAGS => tags.push(text),
-                KIND => drop(mini.insert("event".into(), json!({ "kind": text }))),
+                Read::Tags => tags.push(text),
+                Read::Kind => drop(mini.insert("event".into(), json!({ "kind": text }))),
                 _ => drop(mini.insert("rule".into(), json!({ "name": text }))),
             }
         }
@@ -438,21 +436,23 @@ impl Fields {
     }
 }
 
-impl Stage for Enricher {
-    type File = ();
-    type Seq = ();
+impl EventStage for Enricher {
+    type Worker = AdditionsCache;
     type Pending = ();
     type Ordered = ();
+    type Summary = ();
 
-    fn open_file(&self, _source: &Source, _head: &[String]) -> ((), ()) {
-        ((), ())
+    fn worker(&self) -> AdditionsCache {
+        AdditionsCache::default()
     }
 
-    fn ordered(&self) -> anyhow::Result<()> {
-        Ok(())
-    }
-
-    fn process(&self, _file: &(), _seq: &(), _source: &Source, line: &LineRef<'_>, out: &mut Output<()>) -> Outcome {
+    fn process(
+        &self,
+        cache: &mut AdditionsCache,
+        _file: &InputFile,
+        line: &LineRef<'_>,
+        out: &mut Records<()>,
+    ) -> Outcome {
         match self.untouched(line.text) {
             Ok(true) => {
                 out.bytes.extend_from_slice(line.text.trim_end().as_bytes());
@@ -463,7 +463,7 @@ impl Stage for Enricher {
             Err(reason) => return Outcome::Rejected(reason),
         }
         if self.opts.ip_lists.is_empty() && self.opts.geoip.is_empty() && self.opts.llm.is_none() {
-            match self.attack_in_place(line.text.trim_end(), &mut out.bytes) {
+            match self.attack_in_place(cache, line.text.trim_end(), &mut out.bytes) {
                 Ok(true) => {
                     out.bytes.push(b'\n');
                     return Outcome::Emitted;
@@ -545,7 +545,7 @@ mod tests {
             r#"{"event":{"kind":"alert"},"rule":{"name":"n"},"tags":["cve.2021-44228"]}"#,
         ] {
             let mut out = Vec::new();
-            assert!(e.attack_in_place(line, &mut out).unwrap(), "{line}");
+            assert!(e.attack_in_place(&mut AdditionsCache::default(), line, &mut out).unwrap(), "{line}");
             assert_eq!(String::from_utf8(out).unwrap(), rebuilt(&e, line), "{line}");
         }
     }
@@ -555,7 +555,7 @@ mod tests {
         let e = enricher();
         let line = r#"{"event.kind":"alert", "n":1.50,"tags":["attack.t1110"]}"#;
         let mut out = Vec::new();
-        assert!(e.attack_in_place(line, &mut out).unwrap());
+        assert!(e.attack_in_place(&mut AdditionsCache::default(), line, &mut out).unwrap());
         let text = String::from_utf8(out).unwrap();
         assert!(text.starts_with(r#"{"event.kind":"alert", "n":1.50,"tags":["attack.t1110"],"threat":{"#), "{text}");
         assert_eq!(event::read_event(&text, "t").unwrap(), serde_json::from_str::<Value>(&rebuilt(&e, line)).unwrap());
@@ -566,20 +566,21 @@ mod tests {
             r#"{"tags":["attack.t1110"],"logward":"x"}"#,
             r#"{"event":{"kind":"alert"},"tags":[]}"#,
         ] {
-            assert!(!e.attack_in_place(merge, &mut Vec::new()).unwrap(), "{merge}");
+            assert!(!e.attack_in_place(&mut AdditionsCache::default(), merge, &mut Vec::new()).unwrap(), "{merge}");
         }
-        assert!(e.attack_in_place(r#"{"tags":["a"],}"#, &mut Vec::new()).is_err());
+        assert!(e.attack_in_place(&mut AdditionsCache::default(), r#"{"tags":["a"],}"#, &mut Vec::new()).is_err());
     }
 
     #[test]
     fn cached_additions_still_count_their_tags() {
         let e = enricher();
         let line = r#"{"tags":["attack.t1110","attack.stealth"]}"#;
+        let mut cache = AdditionsCache::default();
         for _ in 0..3 {
-            assert!(e.attack_in_place(line, &mut Vec::new()).unwrap());
+            assert!(e.attack_in_place(&mut cache, line, &mut Vec::new()).unwrap());
         }
         assert_eq!(e.resolved.load(Ordering::Relaxed), 3);
         assert_eq!(e.unknown.lock().unwrap().get("attack.stealth"), Some(&3));
-        assert_eq!(e.additions.lock().unwrap().len(), 1);
+        assert_eq!(cache.0.len(), 1);
     }
 }

@@ -16,6 +16,7 @@ pub struct Source {
 }
 
 impl Source {
+    /// Standard input.
     pub fn stdin() -> Self {
         Source { path: None, mtime: None }
     }

@@ -1,11 +1,11 @@
 //! Splits inputs into chunks of numbered lines, with bounded memory per line.
 //!
 //! A chunk is the unit of parallel work: a buffer of complete lines from one file plus a
-//! snapshot of that file's sequential state at the chunk's first line (see [`Stage`]), so any
+//! snapshot of that file's sequential state at the chunk's first line (see [`LineStage`]), so any
 //! thread can process it and get the same bytes as a sequential run.
 
 use super::input::{self, Source};
-use super::stage::Stage;
+use super::stage::LineStage;
 use anyhow::Result;
 use std::io::{self, Read};
 use std::sync::{Arc, Mutex};
@@ -16,22 +16,33 @@ const READ_SIZE: usize = 256 * 1024;
 const CHUNK_BYTES: usize = 512 * 1024;
 const CHUNK_LINES: usize = 4096;
 
+/// One numbered line of a chunk (numbers count from 1 in each file).
 #[derive(Debug)]
 pub enum Item {
     /// A complete line at `buf[start..end]` (newline excluded).
+    #[allow(missing_docs)]
     Line { number: u64, start: usize, end: usize },
     /// A line longer than the limit: its length and its first bytes.
+    #[allow(missing_docs)]
     TooLong { number: u64, len: u64, prefix: Vec<u8> },
     /// The input ended in a read or decompression error; `partial` is what was read of the line.
+    #[allow(missing_docs)]
     Broken { number: u64, reason: String, partial: Vec<u8> },
 }
 
-pub struct Chunk<S: Stage> {
+/// Lines of one file, processed together on one worker.
+pub struct Chunk<S: LineStage> {
+    /// The file they come from.
     pub source: Arc<Source>,
+    /// What the stage learned about the file from its first lines.
     pub file: Arc<S::File>,
+    /// The chunk holds the first lines of its file.
+    pub first: bool,
     /// The file's sequential state before the chunk's first line.
     pub state: S::Seq,
+    /// The bytes of the lines.
     pub buf: Vec<u8>,
+    /// The lines, as positions in `buf`.
     pub items: Vec<Item>,
     /// Input paused after this chunk: write and flush its output now.
     pub flush: bool,
@@ -55,6 +66,7 @@ pub struct BufferPool {
 const POOLED_MAX_BYTES: usize = 16 << 20;
 
 impl BufferPool {
+    /// A pool keeping at most `limit` buffers.
     pub fn new(limit: usize) -> BufferPool {
         BufferPool { spare: Mutex::new(Vec::new()), limit }
     }
@@ -67,6 +79,7 @@ impl BufferPool {
         buf
     }
 
+    /// Hands a used buffer back.
     pub fn give(&self, buf: Vec<u8>) {
         let mut spare = self.spare.lock().expect("buffer pool");
         if spare.len() < self.limit && buf.capacity() <= POOLED_MAX_BYTES {
@@ -79,7 +92,7 @@ impl BufferPool {
 const CHUNK_CAPACITY: usize = CHUNK_BYTES + READ_SIZE * 2;
 
 /// Reads sources one after another and yields chunks.
-pub struct ChunkReader<'s, S: Stage> {
+pub struct ChunkReader<'s, S: LineStage> {
     stage: &'s S,
     buffers: &'s BufferPool,
     sources: std::vec::IntoIter<Source>,
@@ -87,7 +100,7 @@ pub struct ChunkReader<'s, S: Stage> {
     cur: Option<Open<S>>,
 }
 
-struct Open<S: Stage> {
+struct Open<S: LineStage> {
     source: Arc<Source>,
     reader: Box<dyn Read + Send>,
     live: bool,
@@ -104,7 +117,7 @@ struct Open<S: Stage> {
     done: bool,
 }
 
-impl<'s, S: Stage> ChunkReader<'s, S> {
+impl<'s, S: LineStage> ChunkReader<'s, S> {
     /// Chunk buffers come from `buffers`; give them back there once processed.
     pub fn new(stage: &'s S, sources: Vec<Source>, max_line: usize, buffers: &'s BufferPool) -> Self {
         ChunkReader { stage, buffers, sources: sources.into_iter(), max_line: max_line.max(1), cur: None }
@@ -189,7 +202,8 @@ impl<'s, S: Stage> ChunkReader<'s, S> {
         cur.scanned -= cut;
         cur.line_start = 0;
         let items = std::mem::take(&mut cur.items);
-        if cur.file.is_none() {
+        let first = cur.file.is_none();
+        if first {
             let head: Vec<String> = items
                 .iter()
                 .filter_map(|it| match it {
@@ -210,11 +224,19 @@ impl<'s, S: Stage> ChunkReader<'s, S> {
                 stage.advance(file, seq, line_bytes(&buf, *start, *end));
             }
         }
-        Some(Chunk { source: cur.source.clone(), file: file.clone(), state, buf, items, flush: paused || cur.done })
+        Some(Chunk {
+            source: cur.source.clone(),
+            file: file.clone(),
+            first,
+            state,
+            buf,
+            items,
+            flush: paused || cur.done,
+        })
     }
 }
 
-impl<S: Stage> Open<S> {
+impl<S: LineStage> Open<S> {
     /// Finds newlines in the unscanned part of `buf`, recording lines and over-long lines.
     fn scan(&mut self, max_line: usize) {
         loop {

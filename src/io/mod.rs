@@ -1,14 +1,16 @@
 //! The I/O layer every stage uses: inputs, line chunks, the ordered parallel pipeline,
-//! NDJSON output and the rejected-line sink.
+//! NDJSON output and rejected lines, and the two stage contracts ([`LineStage`],
+//! [`EventStage`]).
+#![warn(missing_docs)]
 
 pub mod input;
 pub mod lines;
 pub mod output;
 pub mod pipeline;
-pub mod sink;
+pub mod reject;
 pub mod stage;
 
 pub use input::{expand_inputs, Source};
-pub use pipeline::{run, RunOptions, RunSummary};
-pub use sink::Reject;
-pub use stage::{LineRef, Outcome, Stage};
+pub use pipeline::{exit_code, run, run_events, RunOptions, RunSummary};
+pub use reject::{Reason, Reject, RejectKind};
+pub use stage::{EventStage, InputFile, LineRef, LineStage, Outcome, Records};

@@ -16,12 +16,13 @@ impl std::fmt::Display for PipeClosed {
 }
 impl std::error::Error for PipeClosed {}
 
-pub struct Output {
+/// Where records go: a file (`-o FILE`) or stdout, buffered.
+pub struct OutputStream {
     w: BufWriter<Box<dyn Write + Send>>,
     name: String,
 }
 
-impl Output {
+impl OutputStream {
     /// `-o FILE`, or stdout when `None` or `-`.
     pub fn open(path: Option<&Path>) -> Result<Self> {
         let (w, name): (Box<dyn Write + Send>, String) = match path {
@@ -31,13 +32,15 @@ impl Output {
             ),
             _ => (Box::new(io::stdout()), "stdout".to_string()),
         };
-        Ok(Output { w: BufWriter::with_capacity(1 << 17, w), name })
+        Ok(OutputStream { w: BufWriter::with_capacity(1 << 17, w), name })
     }
 
+    /// Writes all of `bytes`; a closed pipe becomes [`PipeClosed`].
     pub fn write(&mut self, bytes: &[u8]) -> Result<()> {
         self.w.write_all(bytes).map_err(|e| self.error(e))
     }
 
+    /// Flushes the buffer to the file or pipe.
     pub fn flush(&mut self) -> Result<()> {
         self.w.flush().map_err(|e| self.error(e))
     }
@@ -51,8 +54,8 @@ impl Output {
     }
 }
 
-/// For whole-input stages that write their result at the end (`Stage::finish`).
-impl Write for Output {
+/// For whole-input stages that write their result at the end (`LineStage::finish`).
+impl Write for OutputStream {
     fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
         self.w.write(buf)
     }

@@ -1,47 +1,57 @@
-//! Runs a [`Stage`] over inputs: a reader thread cuts chunks, N workers process them, and the
-//! main thread writes results in input order, so output bytes do not depend on N.
+//! Runs a [`LineStage`] (or an [`EventStage`]) over inputs: a reader thread cuts chunks,
+//! N workers process them, and the main thread writes results in input order, so output
+//! bytes do not depend on N.
 
 use super::input::Source;
 use super::lines::{line_bytes, BufferPool, Chunk, ChunkReader, Item};
-use super::output::Output;
-use super::sink::{Counts, Reject, RejectSink};
-use super::stage::{LineRef, Outcome, Output as StageOutput, Stage};
+use super::output::OutputStream;
+use super::reject::{Counts, Reason, Reject, RejectKind, RejectSink};
+use super::stage::{EventStage, Events, LineRef, LineStage, Outcome, Records};
 use anyhow::Result;
 use std::borrow::Cow;
 use std::collections::BTreeMap;
 use std::io::IsTerminal;
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{mpsc, Condvar, Mutex};
+use std::sync::{mpsc, Arc, Condvar, Mutex};
 
 /// The shared I/O options every stage takes (from `cli::CommonArgs`).
 #[derive(Debug, Clone)]
 pub struct RunOptions {
+    /// `-o FILE`; stdout when `None` or `-`.
     pub output: Option<PathBuf>,
+    /// `--errors FILE`: every rejected line as NDJSON.
     pub errors: Option<PathBuf>,
+    /// Stop at the first rejected line (exit status 1).
     pub strict: bool,
     /// 0 = one worker per core.
     pub threads: usize,
+    /// Nothing on stderr but fatal errors.
     pub quiet: bool,
+    /// Longer lines are rejected without being read into memory.
     pub max_line_bytes: usize,
 }
 
 /// How a run ended.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct RunSummary {
+    /// Lines read, emitted, skipped and rejected.
     pub counts: Counts,
     /// `--strict` stopped the run at a rejected line.
     pub strict_failed: bool,
 }
 
-struct ChunkResult<P> {
-    out: StageOutput<P>,
+struct ChunkResult<F, P> {
+    /// The chunk's file, when the chunk holds its first lines.
+    first_of: Option<Arc<F>>,
+    out: Records<P>,
     /// Each rejection with the output length and counts just after it (for `--strict`).
     rejects: Vec<(Reject, usize, Counts)>,
     counts: Counts,
     flush: bool,
 }
 
+/// The number of workers for `--threads N` (0: one per core).
 pub fn worker_count(threads: usize) -> usize {
     if threads == 0 {
         std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1)
@@ -51,16 +61,23 @@ pub fn worker_count(threads: usize) -> usize {
 }
 
 /// Runs `stage` over `sources`, writing records to the output and rejections to the sink,
-/// and prints the summary line (unless quiet). `command` names the stage in messages.
-pub fn run<S: Stage>(stage: &S, command: &str, sources: Vec<Source>, opts: &RunOptions) -> Result<RunSummary> {
-    let mut output = Output::open(opts.output.as_deref())?;
+/// and prints the summary line (unless quiet). `ordered` is the state of the ordered pass;
+/// the stage's `finish` turns it into the run's result. `command` names the stage in
+/// messages.
+pub fn run<S: LineStage>(
+    stage: &S,
+    ordered: S::Ordered,
+    command: &str,
+    sources: Vec<Source>,
+    opts: &RunOptions,
+) -> Result<(RunSummary, S::Summary)> {
+    let mut output = OutputStream::open(opts.output.as_deref())?;
     let mut sink = RejectSink::new(opts.errors.as_deref(), opts.quiet)?;
     let progress = Progress::new(opts.quiet);
     let workers = worker_count(opts.threads);
     // About the chunks in flight at once (see `run_parallel`), each with its output.
     let pools = Pools { input: BufferPool::new(workers * 3 + 2), output: BufferPool::new(workers * 3 + 2) };
     let mut reader = ChunkReader::new(stage, sources, opts.max_line_bytes, &pools.input);
-    let ordered = stage.ordered()?;
     let mut writer = Writer {
         stage,
         ordered,
@@ -74,8 +91,9 @@ pub fn run<S: Stage>(stage: &S, command: &str, sources: Vec<Source>, opts: &RunO
     };
 
     if workers <= 1 {
+        let mut worker = stage.worker();
         while let Some(chunk) = reader.next_chunk()? {
-            if !writer.take(process_chunk(stage, chunk, &pools))? {
+            if !writer.take(process_chunk(stage, &mut worker, chunk, &pools))? {
                 break;
             }
         }
@@ -85,13 +103,33 @@ pub fn run<S: Stage>(stage: &S, command: &str, sources: Vec<Source>, opts: &RunO
     let failed = writer.failed;
     writer.progress.finish();
     let ordered = writer.ordered;
-    stage.finish(ordered, &mut output)?;
+    let result = stage.finish(ordered, &mut output)?;
     output.flush()?;
     sink.finish()?;
     if !opts.quiet {
         eprintln!("{}", sink.counts.summary(command));
     }
-    Ok(RunSummary { counts: sink.counts, strict_failed: failed })
+    Ok((RunSummary { counts: sink.counts, strict_failed: failed }, result))
+}
+
+/// The exit status of a run: 1 when `--strict` stopped it at a rejected line.
+pub fn exit_code(summary: RunSummary) -> std::process::ExitCode {
+    if summary.strict_failed {
+        std::process::ExitCode::from(1)
+    } else {
+        std::process::ExitCode::SUCCESS
+    }
+}
+
+/// [`run`] for a stage that reads NDJSON events.
+pub fn run_events<S: EventStage>(
+    stage: &S,
+    ordered: S::Ordered,
+    command: &str,
+    sources: Vec<Source>,
+    opts: &RunOptions,
+) -> Result<(RunSummary, S::Summary)> {
+    run(&Events::new(stage), ordered, command, sources, opts)
 }
 
 /// Where chunk buffers (input lines) and their outputs go back once used.
@@ -100,7 +138,7 @@ struct Pools {
     output: BufferPool,
 }
 
-fn run_parallel<S: Stage>(
+fn run_parallel<S: LineStage>(
     stage: &S,
     mut reader: ChunkReader<'_, S>,
     workers: usize,
@@ -116,7 +154,7 @@ fn run_parallel<S: Stage>(
     let (chunk_tx, chunk_rx) = mpsc::sync_channel::<(u64, Chunk<S>)>(workers * 2);
     let chunk_rx = Mutex::new(chunk_rx);
     std::thread::scope(|scope| -> Result<()> {
-        let (res_tx, res_rx) = mpsc::sync_channel::<(u64, ChunkResult<S::Pending>)>(workers * 2);
+        let (res_tx, res_rx) = mpsc::sync_channel::<(u64, ChunkResult<S::File, S::Pending>)>(workers * 2);
         let stop = &stop;
         let written = &written;
         let read_thread = scope.spawn(move || -> Result<()> {
@@ -139,16 +177,19 @@ fn run_parallel<S: Stage>(
         for _ in 0..workers {
             let res_tx = res_tx.clone();
             let chunk_rx = &chunk_rx;
-            scope.spawn(move || loop {
-                let next = chunk_rx.lock().expect("chunk queue").recv();
-                let Ok((n, chunk)) = next else { break };
-                if res_tx.send((n, process_chunk(stage, chunk, pools))).is_err() {
-                    break;
+            scope.spawn(move || {
+                let mut worker = stage.worker();
+                loop {
+                    let next = chunk_rx.lock().expect("chunk queue").recv();
+                    let Ok((n, chunk)) = next else { break };
+                    if res_tx.send((n, process_chunk(stage, &mut worker, chunk, pools))).is_err() {
+                        break;
+                    }
                 }
             });
         }
         drop(res_tx);
-        let mut pending: BTreeMap<u64, ChunkResult<S::Pending>> = BTreeMap::new();
+        let mut pending: BTreeMap<u64, ChunkResult<S::File, S::Pending>> = BTreeMap::new();
         let mut next = 0u64;
         let mut outcome = Ok(());
         'recv: for (n, res) in res_rx.iter() {
@@ -183,12 +224,12 @@ fn run_parallel<S: Stage>(
     })
 }
 
-struct Writer<'a, S: Stage> {
+struct Writer<'a, S: LineStage> {
     stage: &'a S,
     ordered: S::Ordered,
     /// Scratch for the bytes the ordered pass inserts.
     insert: Vec<u8>,
-    output: &'a mut Output,
+    output: &'a mut OutputStream,
     sink: &'a mut RejectSink,
     strict: bool,
     progress: Progress,
@@ -196,9 +237,12 @@ struct Writer<'a, S: Stage> {
     pool: &'a BufferPool,
 }
 
-impl<S: Stage> Writer<'_, S> {
+impl<S: LineStage> Writer<'_, S> {
     /// Writes one chunk's results. Returns false when the run must stop (`--strict`).
-    fn take(&mut self, res: ChunkResult<S::Pending>) -> Result<bool> {
+    fn take(&mut self, res: ChunkResult<S::File, S::Pending>) -> Result<bool> {
+        if let Some(file) = &res.first_of {
+            self.stage.file_started(&mut self.ordered, file);
+        }
         if self.strict {
             if let Some((first, at, counts)) = res.rejects.first() {
                 let (at, first, counts) = (*at, first.clone(), *counts);
@@ -228,7 +272,7 @@ impl<S: Stage> Writer<'_, S> {
     }
 
     /// Writes `out.bytes[..end]`, running the ordered pass at each mark before `end`.
-    fn write_until(&mut self, mut out: StageOutput<S::Pending>, end: usize) -> Result<()> {
+    fn write_until(&mut self, mut out: Records<S::Pending>, end: usize) -> Result<()> {
         if !out.marks.is_empty() {
             self.stage.prepare(&mut self.ordered, out.marks.iter_mut().map(|(_, p)| p).collect());
         }
@@ -250,9 +294,14 @@ impl<S: Stage> Writer<'_, S> {
 }
 
 /// Processes every line of a chunk in order.
-fn process_chunk<S: Stage>(stage: &S, chunk: Chunk<S>, pools: &Pools) -> ChunkResult<S::Pending> {
+fn process_chunk<S: LineStage>(
+    stage: &S,
+    worker: &mut S::Worker,
+    chunk: Chunk<S>,
+    pools: &Pools,
+) -> ChunkResult<S::File, S::Pending> {
     let mut seq = chunk.state;
-    let mut out = StageOutput { bytes: pools.output.take(chunk.buf.len() * 3), marks: Vec::new() };
+    let mut out = Records { bytes: pools.output.take(chunk.buf.len() * 3), marks: Vec::new() };
     // Stages that mark every line (whole-input stages) would otherwise regrow this.
     out.marks.reserve(chunk.items.len());
     let mut rejects = Vec::new();
@@ -266,14 +315,21 @@ fn process_chunk<S: Stage>(stage: &S, chunk: Chunk<S>, pools: &Pools) -> ChunkRe
                 let raw = line_bytes(&chunk.buf, *start, *end);
                 stage.advance(&chunk.file, &mut seq, raw);
                 match decode(raw) {
-                    Err(reason) => Some(reject(file_name(), *number, reason.to_string(), raw, raw.len() as u64, echo)),
+                    Err(detail) => Some(reject(
+                        file_name(),
+                        *number,
+                        Reason::new(RejectKind::Binary, detail),
+                        raw,
+                        raw.len() as u64,
+                        echo,
+                    )),
                     Ok(_) if raw.iter().all(|b| b.is_ascii_whitespace()) => {
                         counts.skipped += 1;
                         None
                     }
                     Ok((text, lossy)) => {
                         let line = LineRef { text: &text, number: *number, lossy };
-                        match stage.process(&chunk.file, &seq, &chunk.source, &line, &mut out) {
+                        match stage.process(worker, &chunk.file, &seq, &line, &mut out) {
                             Outcome::Emitted => {
                                 counts.emitted += 1;
                                 None
@@ -292,14 +348,19 @@ fn process_chunk<S: Stage>(stage: &S, chunk: Chunk<S>, pools: &Pools) -> ChunkRe
             Item::TooLong { number, len, prefix } => Some(reject(
                 file_name(),
                 *number,
-                format!("line of {len} bytes is longer than --max-line-bytes"),
+                Reason::new(RejectKind::TooLong, format!("line of {len} bytes is longer than --max-line-bytes")),
                 prefix,
                 *len,
                 echo,
             )),
-            Item::Broken { number, reason, partial } => {
-                Some(reject(file_name(), *number, reason.clone(), partial, partial.len() as u64, echo))
-            }
+            Item::Broken { number, reason, partial } => Some(reject(
+                file_name(),
+                *number,
+                Reason::new(RejectKind::InputError, reason.clone()),
+                partial,
+                partial.len() as u64,
+                echo,
+            )),
         };
         if let Some(r) = rejected {
             counts.rejected += 1;
@@ -307,14 +368,16 @@ fn process_chunk<S: Stage>(stage: &S, chunk: Chunk<S>, pools: &Pools) -> ChunkRe
         }
     }
     pools.input.give(chunk.buf);
-    ChunkResult { out, rejects, counts, flush: chunk.flush }
+    let first_of = chunk.first.then_some(chunk.file);
+    ChunkResult { first_of, out, rejects, counts, flush: chunk.flush }
 }
 
-fn reject(file: String, line: u64, reason: String, text: &[u8], bytes: u64, echo: bool) -> Reject {
+fn reject(file: String, line: u64, reason: Reason, text: &[u8], bytes: u64, echo: bool) -> Reject {
     Reject {
         file,
         line,
-        reason,
+        reason: reason.detail,
+        kind: Some(reason.kind),
         text: echo.then(|| String::from_utf8_lossy(text).into_owned()),
         bytes,
         truncated: (text.len() as u64) < bytes,

@@ -3,53 +3,30 @@
 //! The format is detected per file from its first lines (or forced with `--format`), then
 //! each line is parsed independently, so files are processed in parallel chunks. What a line
 //! needs from earlier lines (the year of year-less syslog timestamps, the current W3C
-//! `#Fields:`) is kept in [`Seq`], which the I/O layer carries across chunks.
+//! `#Fields:`) is kept in [`Seq`], which the I/O layer carries across chunks. Each format is
+//! one file in [`format`]; this module adds what every event gets (dataset, kind, original
+//! line, file path, template) and runs the template miner in the ordered pass.
 
-pub mod access;
 pub mod auth;
-pub mod csv;
-pub mod errorlog;
-pub mod json;
-pub mod lineformat;
+pub mod command;
+pub mod format;
 pub mod mask;
-pub mod syslog;
 pub mod template;
-pub mod w3c;
 
-use crate::event::{FlatEvent, Val};
-use crate::io::stage::Output;
-use crate::io::{LineRef, Outcome, Source, Stage};
+use crate::event::{self, FlatEvent, FlatWriter, Val};
+use crate::io::{LineRef, LineStage, Outcome, Records, Source};
 use crate::time::{self, Zone};
 use chrono::Datelike;
-use lineformat::LineFormat;
+use format::custom::LineFormat;
+use format::{Format, Line, OpenFile, Parsed, Seq};
+use serde_json::Value;
+use std::any::Any;
 use std::borrow::Cow;
-
-/// The input formats `parse` knows.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
-pub enum Format {
-    /// RFC 3164, RFC 5424 and ISO-timestamped syslog (auth.log, secure, syslog, messages)
-    Syslog,
-    /// nginx/Apache access logs: combined, common, with vhost or extra fields
-    Access,
-    /// W3C extended / IIS logs with a #Fields: header
-    W3c,
-    /// Apache error log
-    ApacheError,
-    /// nginx error log
-    NginxError,
-    /// JSON lines (ECS events pass through, normalized)
-    Json,
-    /// CSV with a header row
-    Csv,
-    /// A custom layout given with --line-format
-    Custom,
-    /// Unknown text: message, plus a timestamp when one is recognizable
-    Text,
-}
 
 #[derive(Debug, Clone)]
 pub struct ParseOptions {
-    pub format: Option<Format>,
+    /// `--format`: the format of every file; `None`: detected per file.
+    pub format: Option<&'static dyn Format>,
     /// Year of the first year-less syslog line of each file (default: from its mtime).
     pub year: Option<i32>,
     pub tz: Zone,
@@ -60,6 +37,12 @@ pub struct ParseOptions {
     pub dataset: Option<String>,
     /// Template mining of free-text messages; `None` with `--no-templates`.
     pub templates: Option<TemplateOptions>,
+}
+
+impl std::fmt::Debug for dyn Format {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.name())
+    }
 }
 
 #[derive(Debug, Clone)]
@@ -74,22 +57,10 @@ pub struct Parser {
 
 /// What is known about one file after looking at its first lines.
 pub struct FileInfo {
-    format: Format,
+    format: &'static dyn Format,
     path: Option<String>,
-    /// `nginx.access` when the path says nginx, else `apache.access`.
-    access_dataset: &'static str,
-    csv: Option<csv::Header>,
-}
-
-/// Per-file state that depends on earlier lines.
-#[derive(Clone, Debug)]
-pub struct Seq {
-    year: i32,
-    prev_month: u32,
-    w3c: Option<w3c::Fields>,
-    /// The last line that was not a continuation (an indented line of a multi-line
-    /// message): its timestamp is read only when a continuation needs it.
-    head: Vec<u8>,
+    /// What the format found out about the file.
+    state: Option<Box<dyn Any + Send + Sync>>,
 }
 
 impl Parser {
@@ -97,61 +68,20 @@ impl Parser {
         Parser { opts }
     }
 
-    /// Picks the format the most head lines parse as (ties go to the more specific format).
-    pub fn detect(&self, head: &[String]) -> Format {
+    /// The state of the ordered pass: the template miner, unless mining is off.
+    pub fn miner(&self) -> anyhow::Result<Option<template::Miner>> {
+        self.opts.templates.as_ref().map(|t| template::Miner::new(t.miner.clone())).transpose()
+    }
+
+    /// The format of a file with these first lines: the one asked for, else detected.
+    pub fn format_of(&self, head: &[String]) -> &'static dyn Format {
         if let Some(f) = self.opts.format {
             return f;
         }
         if self.opts.line_format.is_some() {
-            return Format::Custom;
+            return &format::custom::Custom;
         }
-        let lines: Vec<&str> = head.iter().map(|s| s.as_str()).filter(|l| !l.trim().is_empty()).take(32).collect();
-        let Some(first) = lines.first() else { return Format::Text };
-        if first.starts_with("#Software:")
-            || first.starts_with("#Version:")
-            || first.starts_with("#Fields:")
-            || first.starts_with("#Date:")
-        {
-            return Format::W3c;
-        }
-        let candidates = [Format::Json, Format::Access, Format::ApacheError, Format::NginxError, Format::Syslog];
-        let mut best = (Format::Text, 0usize);
-        for f in candidates {
-            let n = lines.iter().filter(|l| self.matches(f, l)).count();
-            if n > best.1 {
-                best = (f, n);
-            }
-        }
-        if best.1 * 2 >= lines.len() {
-            return best.0;
-        }
-        if csv::looks_like_header(first) {
-            return Format::Csv;
-        }
-        if best.1 > 0 {
-            best.0
-        } else {
-            Format::Text
-        }
-    }
-
-    fn matches(&self, f: Format, line: &str) -> bool {
-        let z = &Zone::Utc;
-        let mut ev = FlatEvent::new();
-        match f {
-            Format::Json => {
-                line.trim_start().starts_with('{') && serde_json::from_str::<serde_json::Value>(line).is_ok()
-            }
-            Format::Access => access::parse(line, z, &mut ev),
-            Format::ApacheError => errorlog::apache(line, z, &mut ev),
-            Format::NginxError => errorlog::nginx(line, z, &mut ev),
-            // A timestamp alone is not enough (many app logs start with one): syslog has a
-            // program tag or a priority.
-            // program tag, a priority, or an RFC 3339 timestamp (with its `T`).
-            Format::Syslog => syslog::parse(line, z, 2000)
-                .is_some_and(|s| s.program.is_some() || s.pri.is_some() || line.as_bytes().get(10) == Some(&b'T')),
-            _ => false,
-        }
+        format::detect(head)
     }
 
     fn first_year(&self, source: &Source, head: &[String]) -> i32 {
@@ -161,7 +91,7 @@ impl Parser {
         let reference = source.mtime.map(chrono::DateTime::<chrono::Utc>::from).unwrap_or_else(chrono::Utc::now);
         // The file was last written at `reference`; if it starts in a later month than that,
         // it started the year before (a file running from December into January).
-        let first_month = head.iter().find_map(|l| syslog::bsd_month(l.as_bytes()));
+        let first_month = head.iter().find_map(|l| format::syslog::bsd_month(l.as_bytes()));
         match first_month {
             Some(m) if m > reference.month() => reference.year() - 1,
             _ => reference.year(),
@@ -173,14 +103,16 @@ impl Parser {
     }
 }
 
-impl Stage for Parser {
+impl LineStage for Parser {
     type File = FileInfo;
     type Seq = Seq;
+    type Worker = FlatWriter;
     type Pending = template::Pending;
     type Ordered = Option<template::Miner>;
+    type Summary = ();
 
-    fn ordered(&self) -> anyhow::Result<Option<template::Miner>> {
-        self.opts.templates.as_ref().map(|t| template::Miner::new(t.miner.clone())).transpose()
+    fn worker(&self) -> FlatWriter {
+        FlatWriter::new()
     }
 
     /// Writes `{"id":..,"pattern":..}` for the message; a message no frozen template
@@ -207,69 +139,42 @@ impl Stage for Parser {
     }
 
     fn open_file(&self, source: &Source, head: &[String]) -> (FileInfo, Seq) {
-        let format = self.detect(head);
+        let format = self.format_of(head);
         let path = source.path_str();
-        let access_dataset = match &path {
-            Some(p) if p.to_ascii_lowercase().contains("nginx") => "nginx.access",
-            _ => "apache.access",
-        };
-        let csv = if format == Format::Csv {
-            head.iter().find(|l| !l.trim().is_empty()).and_then(|h| csv::Header::new(h, &self.opts.maps))
-        } else {
-            None
-        };
-        let seq = Seq { year: self.first_year(source, head), prev_month: 0, w3c: None, head: Vec::new() };
-        (FileInfo { format, path, access_dataset, csv }, seq)
+        let state = format.open(&OpenFile { source, path: path.as_deref(), head, opts: &self.opts });
+        let seq = Seq { year: self.first_year(source, head), prev_month: 0, head: Vec::new(), state: None };
+        (FileInfo { format, path, state }, seq)
     }
 
     fn advance(&self, file: &FileInfo, seq: &mut Seq, raw: &[u8]) {
-        if starts_message(file.format, raw) {
+        if file.format.starts_message(raw) {
             seq.head.clear();
             seq.head.extend_from_slice(&raw[..raw.len().min(64)]);
         }
-        match file.format {
-            Format::Syslog => {
-                if let Some(m) = syslog::bsd_month(raw) {
-                    // Dec → Jan is a new year; small steps back are clock jitter, not a year.
-                    if seq.prev_month >= m + 6 {
-                        seq.year += 1;
-                    }
-                    seq.prev_month = m;
-                }
-            }
-            Format::W3c => {
-                if let Some(f) = w3c::fields_directive(raw) {
-                    seq.w3c = Some(f);
-                }
-            }
-            _ => {}
-        }
+        file.format.advance(seq, raw);
     }
 
     fn process(
         &self,
+        writer: &mut FlatWriter,
         file: &FileInfo,
         seq: &Seq,
-        _source: &Source,
         line: &LineRef<'_>,
-        out: &mut Output<template::Pending>,
+        out: &mut Records<template::Pending>,
     ) -> Outcome {
         let text = line.text;
-        if file.format == Format::Json {
-            let ev = match json::parse(text, &self.opts.tz, file.path.as_deref()) {
-                Ok(ev) => ev,
-                Err(e) => return Outcome::Rejected(e),
-            };
-            let pending = self.json_template_pending(&ev);
-            if let (Some(at), Some(p)) = (json::write(ev, pending.is_some(), &mut out.bytes), pending) {
-                out.marks.push((at, p));
-            }
-            return Outcome::Emitted;
-        }
         let mut ev = FlatEvent::new();
-        let dataset = match self.fill(file, seq, text, &mut ev) {
-            Ok(Some(d)) => d,
-            Ok(None) => return Outcome::Skipped,
+        let at = Line { text, seq, file: file.state.as_deref(), opts: &self.opts, format: file.format };
+        let dataset = match file.format.parse(&at, &mut ev) {
+            Ok(Parsed::Event(d)) => d,
+            Ok(Parsed::Tree(tree)) => {
+                let pending = self.tree_template_pending(&tree);
+                if let (Some(at), Some(p)) = (write_tree(tree, pending.is_some(), &mut out.bytes), pending) {
+                    out.marks.push((at, p));
+                }
+                return Outcome::Emitted;
+            }
+            Ok(Parsed::Skip) => return Outcome::Skipped,
             Err(reason) => return Outcome::Rejected(reason),
         };
         let dataset = self.dataset(dataset);
@@ -286,7 +191,7 @@ impl Stage for Parser {
             ev.push_unique("tags", Cow::Borrowed("invalid_utf8"));
         }
         let pending = self.template_pending(file.format, &mut ev);
-        let mark = ev.write_ndjson(&mut out.bytes);
+        let mark = writer.write(&ev, &mut out.bytes);
         if let (Some(at), Some(p)) = (mark, pending) {
             out.marks.push((at, p));
         }
@@ -297,8 +202,8 @@ impl Stage for Parser {
 impl Parser {
     /// Masks the event's free-text message for the miner and leaves a placeholder where
     /// `logward.template` goes. Access, W3C and CSV lines have no free-text message.
-    fn template_pending(&self, format: Format, ev: &mut FlatEvent<'_>) -> Option<template::Pending> {
-        if matches!(format, Format::Access | Format::W3c | Format::Csv) {
+    fn template_pending(&self, format: &dyn Format, ev: &mut FlatEvent<'_>) -> Option<template::Pending> {
+        if !format.free_text() {
             return None;
         }
         let time = match ev.get("@timestamp") {
@@ -311,7 +216,7 @@ impl Parser {
     }
 
     /// JSON events (Filebeat's, say) are mined on their `message` when they have one.
-    fn json_template_pending(&self, ev: &serde_json::Value) -> Option<template::Pending> {
+    fn tree_template_pending(&self, ev: &Value) -> Option<template::Pending> {
         let message = crate::event::get_str(ev, "message")?;
         let time = crate::event::get_str(ev, "@timestamp")
             .and_then(|t| time::parse_iso(t.as_bytes(), &Zone::Utc))
@@ -327,138 +232,25 @@ impl Parser {
         buf.push_str(message);
         Some(template::Pending::new(buf, masked_len, time))
     }
-
-    /// Fills the event from the line; returns the dataset, `None` for lines that carry no
-    /// event (headers, directives), or the reason the line does not fit the file's format.
-    fn fill<'a>(
-        &self,
-        file: &FileInfo,
-        seq: &Seq,
-        text: &'a str,
-        ev: &mut FlatEvent<'a>,
-    ) -> Result<Option<&'static str>, String> {
-        let zone = &self.opts.tz;
-        match file.format {
-            Format::Syslog => match syslog::parse(text, zone, seq.year) {
-                Some(sys) => {
-                    syslog::fill(&sys, ev);
-                    ev.set("message", sys.msg);
-                    let program = sys.program.unwrap_or("");
-                    let recognized = !program.is_empty() && auth::classify(program, sys.msg, ev);
-                    Ok(Some(if recognized || auth::is_auth_program(program) { "system.auth" } else { "system.syslog" }))
-                }
-                // A continuation or foreign line inside a syslog file is kept as text.
-                None => Ok(Some(self.text_event(text, seq, ev, "system.syslog", Format::Syslog))),
-            },
-            Format::Access => {
-                if access::parse(text, zone, ev) {
-                    Ok(Some(file.access_dataset))
-                } else {
-                    Err("not an access-log line (expected: client ident user [time] \"request\" status bytes ...)"
-                        .into())
-                }
-            }
-            Format::ApacheError => {
-                if errorlog::apache(text, zone, ev) {
-                    ev.set("event.category", Val::Keywords(&["web"]));
-                    Ok(Some("apache.error"))
-                } else {
-                    Ok(Some(self.text_event(text, seq, ev, "apache.error", Format::ApacheError)))
-                }
-            }
-            Format::NginxError => {
-                if errorlog::nginx(text, zone, ev) {
-                    ev.set("event.category", Val::Keywords(&["web"]));
-                    Ok(Some("nginx.error"))
-                } else {
-                    Ok(Some(self.text_event(text, seq, ev, "nginx.error", Format::NginxError)))
-                }
-            }
-            Format::W3c => {
-                if text.starts_with('#') {
-                    return Ok(None);
-                }
-                let fields = seq.w3c.as_ref().ok_or("W3C data line before any #Fields: directive")?;
-                w3c::parse(text, fields, ev)?;
-                Ok(Some("iis.access"))
-            }
-            Format::Csv => {
-                let header = file.csv.as_ref().ok_or("CSV file without a header row")?;
-                if text == header.raw {
-                    return Ok(None);
-                }
-                csv::parse(text, header, zone, seq.year, ev)?;
-                Ok(Some("logward.csv"))
-            }
-            Format::Custom => {
-                let lf = self.opts.line_format.as_ref().expect("custom format has a line format");
-                if lf.parse(text, zone, seq.year, ev) {
-                    Ok(Some("logward.custom"))
-                } else {
-                    Err("line does not match --line-format".into())
-                }
-            }
-            Format::Json => unreachable!("JSON lines are written directly"),
-            Format::Text => Ok(Some(self.text_event(text, seq, ev, "logward.text", Format::Text))),
-        }
-    }
-
-    /// A line of no known shape: its text as the message, and a leading timestamp if any.
-    /// An indented line continues the message before it and gets that line's time.
-    fn text_event<'a>(
-        &self,
-        text: &'a str,
-        seq: &Seq,
-        ev: &mut FlatEvent<'a>,
-        dataset: &'static str,
-        format: Format,
-    ) -> &'static str {
-        let trimmed = text.trim_start_matches(['[', ' ', '\t']);
-        if let Some(ts) = leading_timestamp(trimmed, &self.opts.tz, seq.year) {
-            ev.set("@timestamp", Val::Time(ts));
-        } else if !starts_message(format, text.as_bytes()) && !seq.head.is_empty() {
-            let head = String::from_utf8_lossy(&seq.head);
-            let head = match head.strip_prefix('<') {
-                Some(pri) => pri.trim_start_matches(|c: char| c.is_ascii_digit()).trim_start_matches('>'),
-                None => &head,
-            };
-            let head = head.trim_start_matches('[');
-            if let Some(ts) = leading_timestamp(head, &self.opts.tz, seq.year) {
-                ev.set("@timestamp", Val::Time(ts));
-            }
-            ev.push_unique("tags", Cow::Borrowed("continuation"));
-        }
-        ev.set("message", text.trim_start_matches([' ', '\t']));
-        dataset
-    }
 }
 
-/// Does this line start a message, or continue the one before (multi-line messages)?
-/// Syslog and plain text continue with indented lines; web server error logs with any line
-/// that does not open with their timestamp.
-fn starts_message(format: Format, raw: &[u8]) -> bool {
-    let Some(&first) = raw.first() else { return false };
-    match format {
-        Format::ApacheError => first == b'[',
-        Format::NginxError => first.is_ascii_digit(),
-        Format::Syslog | Format::Text => first != b' ' && first != b'\t',
-        _ => true,
-    }
-}
+/// A value no log holds, put where the template goes and cut out after writing.
+const MARK: &str = "\u{1}logward-template\u{1}";
+const MARK_JSON: &[u8] = b"\"\\u0001logward-template\\u0001\"";
 
-/// A timestamp at the very start of free text (ISO, slashed, ctime, syslog).
-fn leading_timestamp(s: &str, zone: &Zone, year: i32) -> Option<time::Timestamp> {
-    let b = s.as_bytes();
-    if let Some((ts, _)) = time::parse_iso(b, zone) {
-        return Some(ts);
+/// Writes the event; with `mark`, sets `logward.template` to a placeholder and returns the
+/// output offset where the template object belongs (the placeholder removed).
+fn write_tree(mut ev: Value, mark: bool, out: &mut Vec<u8>) -> Option<usize> {
+    if mark {
+        event::set(&mut ev, "logward.template", Value::String(MARK.to_string()));
     }
-    if let Some((ts, _)) = time::parse_slashed(b, zone) {
-        return Some(ts);
+    let start = out.len();
+    serde_json::to_writer(&mut *out, &ev).expect("a Value always serializes");
+    out.push(b'\n');
+    if !mark {
+        return None;
     }
-    if let Some((ts, _)) = time::parse_ctime(b, zone) {
-        return Some(ts);
-    }
-    let (mo, d, t, _) = time::parse_bsd(b)?;
-    let secs = zone.to_epoch(year, mo, d, t.0, t.1, t.2)?;
-    Some(time::Timestamp { secs, nanos: 0, frac_digits: 0 })
+    let at = start + memchr::memmem::find(&out[start..], MARK_JSON).expect("the placeholder was written");
+    out.drain(at..at + MARK_JSON.len());
+    Some(at)
 }

@@ -3,10 +3,9 @@
 //! column (in order of first appearance), so rows are spooled to an anonymous temporary file
 //! until the last column is known, keeping memory bounded.
 
+use crate::event::scan;
 use crate::fasthash::FastMap;
-use crate::io::stage::Output;
-use crate::io::{LineRef, Outcome, Source, Stage};
-use crate::jsonscan;
+use crate::io::{EventStage, InputFile, LineRef, Outcome, Reason, Records};
 use anyhow::{Context, Result};
 use std::fs::File;
 use std::io::{BufReader, BufWriter, Read, Seek, Write};
@@ -26,23 +25,22 @@ impl Row {
 
 /// Scalars become cells (null empty, strings unquoted, numbers as written); arrays become
 /// their JSON text.
-fn flatten(line: &str) -> Result<Row, String> {
+fn flatten(line: &str) -> Result<Row, Reason> {
     let mut text = String::with_capacity(line.len() * 2);
     let mut paths: Vec<(u32, u32)> = Vec::with_capacity(32);
     let mut leaves = Vec::with_capacity(32);
-    jsonscan::scan_leaves(
+    scan::scan_leaves(
         line,
         &mut |path| {
             let start = text.len() as u32;
             text.push_str(path);
             paths.push((start, text.len() as u32));
-            0
         },
         &mut leaves,
     )?;
     let mut cells = Vec::with_capacity(leaves.len());
     for (leaf, (a, b)) in leaves.iter().zip(paths) {
-        let value = leaf.text(line).ok_or("invalid escape in a JSON string")?;
+        let value = leaf.text_or_reject(line)?;
         let c = text.len() as u32;
         if leaf.string || value != "null" {
             text.push_str(&value);
@@ -75,27 +73,9 @@ impl CsvExport {
     }
 }
 
-impl Stage for CsvExport {
-    type File = ();
-    type Seq = ();
-    type Pending = Row;
-    type Ordered = State;
-
-    fn open_file(&self, _: &Source, _: &[String]) -> ((), ()) {
-        ((), ())
-    }
-
-    fn process(&self, _: &(), _: &(), _: &Source, line: &LineRef<'_>, out: &mut Output<Row>) -> Outcome {
-        match flatten(line.text) {
-            Ok(row) => {
-                out.mark(row);
-                Outcome::Emitted
-            }
-            Err(reason) => Outcome::Rejected(reason),
-        }
-    }
-
-    fn ordered(&self) -> Result<State> {
+impl CsvExport {
+    /// The state of the ordered pass: where rows wait until every column is known.
+    pub fn state(&self) -> Result<State> {
         let spool = match self.fields.is_empty() {
             true => Some(BufWriter::with_capacity(
                 1 << 16,
@@ -112,6 +92,25 @@ impl Stage for CsvExport {
             rows: 0,
             error: None,
         })
+    }
+}
+
+impl EventStage for CsvExport {
+    type Worker = ();
+    type Pending = Row;
+    type Ordered = State;
+    type Summary = ();
+
+    fn worker(&self) {}
+
+    fn process(&self, _: &mut (), _: &InputFile, line: &LineRef<'_>, out: &mut Records<Row>) -> Outcome {
+        match flatten(line.text) {
+            Ok(row) => {
+                out.mark(row);
+                Outcome::Emitted
+            }
+            Err(reason) => Outcome::Rejected(reason),
+        }
     }
 
     fn complete(&self, st: &mut State, row: Row, out: &mut Vec<u8>) {

@@ -1023,12 +1023,19 @@ fn quality(q: &Quality, d: &mut Vec<Block>) {
         q.findings.iter().map(|f| Row::new(vec![f.finding.into(), num(f.count), f.handling.as_str().into()])).collect(),
     ));
     if !q.rejected_by_reason.is_empty() {
-        d.push(Block::Sub("Rejected lines by reason".into()));
+        d.push(Block::Sub("Rejected lines by kind".into()));
         d.push(table(
-            &[("Reason", Kind::Long), ("Lines", Kind::Num), ("First at", Kind::Short)],
+            &[("Kind", Kind::Words), ("Lines", Kind::Num), ("First at", Kind::Short), ("Its reason", Kind::Long)],
             q.rejected_by_reason
                 .iter()
-                .map(|r| Row::new(vec![r.reason.as_str().into(), num(r.count), r.example.as_str().into()]))
+                .map(|r| {
+                    Row::new(vec![
+                        r.kind.as_str().into(),
+                        num(r.count),
+                        r.example.as_str().into(),
+                        r.reason.as_str().into(),
+                    ])
+                })
                 .collect(),
         ));
     }

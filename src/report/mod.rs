@@ -2,6 +2,7 @@
 //! self-contained HTML with SVG charts, JSON aggregates, or flattened CSV.
 
 mod charts;
+pub mod command;
 pub mod csv;
 mod doc;
 mod html;
@@ -13,17 +14,15 @@ pub mod summary;
 pub mod tally;
 pub mod topk;
 
-use crate::io::stage::Output;
-use crate::io::{LineRef, Outcome, Reject, Source, Stage};
-use crate::jsonscan::Scalar;
+use crate::event::scan::Scalar;
+use crate::io::{EventStage, InputFile, LineRef, Outcome, Records, Reject};
 use anyhow::{Context, Result};
 use obs::Obs;
-use std::cell::RefCell;
 use std::path::{Path, PathBuf};
-use std::sync::Mutex;
 use tally::Tally;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+/// What the report is written as (`--format`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ReportFormat {
     /// Markdown (tables, a text timeline)
     Md,
@@ -52,34 +51,42 @@ pub struct ReportOptions {
 
 pub struct Reporter {
     opts: ReportOptions,
-    /// Input file names by id (files are opened in order by the reader).
-    inputs: Mutex<Vec<String>>,
 }
 
 impl Reporter {
     pub fn new(opts: ReportOptions) -> Self {
-        Reporter { opts, inputs: Mutex::new(Vec::new()) }
+        Reporter { opts }
+    }
+
+    /// The state of the ordered pass, with the `--rejects` files of earlier stages counted.
+    pub fn tally(&self) -> Result<Tally> {
+        let mut tally = Tally::new(self.opts.top.max(1), self.opts.max_alerts);
+        for path in &self.opts.rejects {
+            read_rejects(path, &mut tally)?;
+        }
+        Ok(tally)
     }
 }
 
-thread_local! {
-    static SCRATCH: RefCell<Vec<Scalar>> = const { RefCell::new(Vec::new()) };
-}
-
-impl Stage for Reporter {
-    type File = u32;
-    type Seq = ();
+impl EventStage for Reporter {
+    /// The scanner's scratch.
+    type Worker = Vec<Scalar<u16>>;
     type Pending = Obs;
     type Ordered = Tally;
+    type Summary = ();
 
-    fn open_file(&self, source: &Source, _head: &[String]) -> (u32, ()) {
-        let mut inputs = self.inputs.lock().expect("inputs lock");
-        inputs.push(source.display());
-        (inputs.len() as u32 - 1, ())
+    fn worker(&self) -> Vec<Scalar<u16>> {
+        Vec::new()
     }
 
-    fn process(&self, file: &u32, _: &(), _: &Source, line: &LineRef<'_>, out: &mut Output<Obs>) -> Outcome {
-        match SCRATCH.with(|s| Obs::read(line.text, *file, &mut s.borrow_mut())) {
+    fn process(
+        &self,
+        scratch: &mut Vec<Scalar<u16>>,
+        file: &InputFile,
+        line: &LineRef<'_>,
+        out: &mut Records<Obs>,
+    ) -> Outcome {
+        match Obs::read(line.text, file.index, scratch) {
             Ok(obs) => {
                 out.mark(obs);
                 Outcome::Emitted
@@ -88,23 +95,16 @@ impl Stage for Reporter {
         }
     }
 
-    fn ordered(&self) -> Result<Tally> {
-        let mut tally = Tally::new(self.opts.top.max(1), self.opts.max_alerts);
-        for path in &self.opts.rejects {
-            read_rejects(path, &mut tally)?;
-        }
-        Ok(tally)
+    fn file_started(&self, tally: &mut Tally, file: &InputFile) {
+        tally.inputs.push(file.name.to_string());
     }
 
     fn complete(&self, tally: &mut Tally, obs: Obs, _out: &mut Vec<u8>) {
-        if obs.file as usize >= tally.inputs.len() {
-            tally.inputs = self.inputs.lock().expect("inputs lock").clone();
-        }
         tally.add(&obs);
     }
 
     fn rejected(&self, tally: &mut Tally, r: &Reject) {
-        tally.reject(&r.file, r.line, &r.reason);
+        tally.reject(&r.file, r.line, &r.reason, r.kind);
     }
 
     fn finish(&self, tally: Tally, out: &mut dyn std::io::Write) -> Result<()> {
@@ -157,7 +157,7 @@ pub fn merge(opts: &ReportOptions, inputs: &[String], output: Option<&Path>) -> 
     if !opts.partial {
         tally.set_top(opts.top.max(1));
     }
-    let mut out = crate::io::output::Output::open(output)?;
+    let mut out = crate::io::output::OutputStream::open(output)?;
     if opts.partial {
         partial::write(tally, &mut out)?;
     } else {
@@ -211,7 +211,7 @@ fn read_rejects(path: &Path, tally: &mut Tally) -> Result<()> {
                 i + 1
             )
         })?;
-        tally.reject(&r.file, r.line, &r.reason);
+        tally.reject(&r.file, r.line, &r.reason, r.kind);
     }
     Ok(())
 }

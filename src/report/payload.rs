@@ -167,14 +167,16 @@ impl Merge for Rule {
     }
 }
 
+/// The first line rejected for a kind: where (`file:line`), and the reason given for it.
 #[derive(Default, Serialize, Deserialize)]
-pub struct RejectExample(pub String);
+pub struct RejectExample(pub String, pub String);
 
 impl Merge for RejectExample {
     /// The first part's example stays: for a file split in order, the first line.
     fn merge(&mut self, o: RejectExample) {
         if self.0.is_empty() {
             self.0 = o.0;
+            self.1 = o.1;
         }
     }
 }

@@ -404,9 +404,12 @@ pub struct Finding {
 
 #[derive(Debug, Serialize)]
 pub struct RejectRow {
-    /// The reason with numbers written as `N`, so that positions and sizes group together.
-    pub reason: String,
+    /// The kind of problem (`invalid_json`, `format_mismatch`, ...); for records written
+    /// before kinds existed, the reason with numbers written as `N`.
+    pub kind: String,
     pub count: u64,
     /// `file:line` of the first line rejected for it.
     pub example: String,
+    /// The reason given for that first line.
+    pub reason: String,
 }

@@ -3,12 +3,13 @@
 //! fields (addresses, users, hosts, URLs, processes) go through Space-Saving counters that
 //! are exact until they overflow and then keep every frequent value with an error bound.
 
-use super::obs::{Obs, F};
+use super::obs::{Field, Obs};
 use super::partial::{bottom_k, finite, sorted_map, timestamp};
 use super::payload::*;
 use super::summary::*;
 use super::topk::TopK;
 use crate::fasthash::{hash64, FastMap, FastSet};
+use crate::io::RejectKind;
 use crate::time::{parse_iso, Timestamp, Zone};
 use serde::{Deserialize, Serialize};
 
@@ -33,12 +34,12 @@ pub const DEFAULT_MAX_ALERTS: usize = 1000;
 const SEP: char = '\u{1f}';
 
 /// The talker fields, in report order.
-pub const TALKERS: &[(F, &str, &str)] = &[
-    (F::SourceIp, "source.ip", "Source IPs"),
-    (F::DestIp, "destination.ip", "Destination IPs"),
-    (F::User, "user.name", "Users"),
-    (F::Process, "process.name", "Processes"),
-    (F::Url, "url.original", "URLs"),
+pub const TALKERS: &[(Field, &str, &str)] = &[
+    (Field::SourceIp, "source.ip", "Source IPs"),
+    (Field::DestIp, "destination.ip", "Destination IPs"),
+    (Field::User, "user.name", "Users"),
+    (Field::Process, "process.name", "Processes"),
+    (Field::Url, "url.original", "URLs"),
 ];
 
 /// Everything counted so far. Serialized, it is the partial summary of `report --partial`
@@ -140,8 +141,8 @@ fn default_max_alerts() -> usize {
 
 /// A Windows logon (Security log, event 4624 or 4625), with its outcome.
 fn windows_logon(o: &Obs) -> Option<bool> {
-    if o.get(F::WinChannel).is_some_and(|c| c.eq_ignore_ascii_case("security")) {
-        match o.get(F::WinEventId) {
+    if o.get(Field::WinChannel).is_some_and(|c| c.eq_ignore_ascii_case("security")) {
+        match o.get(Field::WinEventId) {
             Some("4624") => return Some(false),
             Some("4625") => return Some(true),
             _ => {}
@@ -270,18 +271,25 @@ impl Tally {
         self.top = top;
     }
 
-    /// A line rejected before it became an event (here or, through `--rejects`, upstream).
-    pub fn reject(&mut self, file: &str, line: u64, reason: &str) {
-        let example = self.rejects.add(&numbers_as_n(reason), 1);
+    /// A line rejected before it became an event (here or, through `--rejects`, upstream),
+    /// counted by its kind; records written before kinds existed are grouped by their
+    /// reason with the numbers in it written as `N`.
+    pub fn reject(&mut self, file: &str, line: u64, reason: &str, kind: Option<RejectKind>) {
+        let key = match kind {
+            Some(k) => k.as_str().to_string(),
+            None => numbers_as_n(reason),
+        };
+        let example = self.rejects.add(&key, 1);
         if example.0.is_empty() {
             example.0 = format!("{file}:{line}");
+            example.1 = reason.to_string();
         }
     }
 
     pub fn add(&mut self, o: &Obs) {
         self.records += 1;
-        let alert = o.get(F::Kind) == Some("alert");
-        let ts = match o.get(F::Timestamp) {
+        let alert = o.get(Field::Kind) == Some("alert");
+        let ts = match o.get(Field::Timestamp) {
             None => {
                 self.no_timestamp += 1;
                 None
@@ -299,9 +307,9 @@ impl Tally {
             self.last = Some(self.last.map_or(t, |l| l.max(t)));
         }
         let secs = ts.map(|t| t.secs);
-        self.datasets.add(o.get(F::Dataset).unwrap_or("(none)"), 1);
+        self.datasets.add(o.get(Field::Dataset).unwrap_or("(none)"), 1);
         let inputs = std::mem::take(&mut self.inputs);
-        let file = match o.get(F::LogFile) {
+        let file = match o.get(Field::LogFile) {
             Some(f) => f,
             None => inputs.get(o.file as usize).map_or("(stdin)", |s| s.as_str()),
         };
@@ -314,14 +322,14 @@ impl Tally {
             failure = self.event(o, ts, file);
         }
         self.inputs = inputs;
-        if let Some(h) = o.get(F::Host) {
+        if let Some(h) = o.get(Field::Host) {
             let s = self.hosts.add(h, 1);
             s.alerts += u64::from(alert);
             s.failures += u64::from(failure == Some(true));
             s.first = min_opt(s.first, secs);
             s.last = s.last.max(secs);
         }
-        if o.has(F::Tags) || o.has(F::CountryIso) || o.has(F::AsNumber) {
+        if o.has(Field::Tags) || o.has(Field::CountryIso) || o.has(Field::AsNumber) {
             self.source_intel(o);
         }
         let anomalous = self.anomaly(o, ts);
@@ -344,7 +352,7 @@ impl Tally {
     /// Counts an event (not an alert); returns whether it was a failed (true) or successful
     /// (false) authentication attempt.
     fn event(&mut self, o: &Obs, ts: Option<Timestamp>, file: &str) -> Option<bool> {
-        match (o.get(F::Action), o.get(F::Category), o.get(F::Type)) {
+        match (o.get(Field::Action), o.get(Field::Category), o.get(Field::Type)) {
             (Some(a), _, _) => {
                 self.types.add(a, 1);
             }
@@ -365,7 +373,7 @@ impl Tally {
                 let mut kind = std::mem::take(&mut self.scratch);
                 kind.clear();
                 kind.push('(');
-                kind.push_str(o.get(F::Dataset).unwrap_or("no dataset"));
+                kind.push_str(o.get(Field::Dataset).unwrap_or("no dataset"));
                 kind.push_str(": no action or category)");
                 self.types.add(&kind, 1);
                 self.scratch = kind;
@@ -377,20 +385,20 @@ impl Tally {
             }
         }
         let windows = windows_logon(o);
-        let failure = match (o.get(F::Outcome), windows) {
+        let failure = match (o.get(Field::Outcome), windows) {
             (Some("failure"), _) => Some(true),
             (Some("success"), _) => Some(false),
             (_, Some(w)) => Some(w),
             _ => None,
         }
-        .filter(|_| windows.is_some() || o.all(F::Category).any(|c| c == "authentication"));
+        .filter(|_| windows.is_some() || o.all(Field::Category).any(|c| c == "authentication"));
         if let Some(failed) = failure {
             self.authentication(o, failed, ts.map(|t| t.secs), windows.is_some());
         }
-        if o.has(F::Entity) || o.has(F::TreeDepth) || o.all(F::Category).any(|c| c == "process") {
+        if o.has(Field::Entity) || o.has(Field::TreeDepth) || o.all(Field::Category).any(|c| c == "process") {
             self.process(o);
         }
-        if o.get(F::Dataset) == Some("logward.text") {
+        if o.get(Field::Dataset) == Some("logward.text") {
             self.unknown_format += 1;
         }
         if let Some(t) = ts {
@@ -417,8 +425,8 @@ impl Tally {
     }
 
     fn authentication(&mut self, o: &Obs, failed: bool, at: Option<i64>, windows: bool) {
-        let user = o.get(F::User).unwrap_or("(no user)");
-        let source = o.get(F::SourceIp);
+        let user = o.get(Field::User).unwrap_or("(no user)");
+        let source = o.get(Field::SourceIp);
         self.auth_users.add(user, 1).record(failed, at, source.map(|s| hash64(s.as_bytes())));
         if let Some(src) = source {
             self.auth_sources.add(src, 1).record(failed, at, Some(hash64(user.as_bytes())));
@@ -430,7 +438,7 @@ impl Tally {
         }
         if windows {
             self.windows_logons += 1;
-            let l = self.logon_types.add(&logon_type_label(o.get(F::LogonType).unwrap_or("(none)")), 1);
+            let l = self.logon_types.add(&logon_type_label(o.get(Field::LogonType).unwrap_or("(none)")), 1);
             if failed {
                 l.failures += 1;
             } else {
@@ -441,9 +449,9 @@ impl Tally {
 
     /// IP-list tags and GeoIP of the source.
     fn source_intel(&mut self, o: &Obs) {
-        let src = o.get(F::SourceIp).unwrap_or("");
-        let dst = o.get(F::DestIp).unwrap_or("");
-        let mut lists: Vec<&str> = o.all(F::Tags).filter_map(|t| t.strip_prefix("ip_list:")).collect();
+        let src = o.get(Field::SourceIp).unwrap_or("");
+        let dst = o.get(Field::DestIp).unwrap_or("");
+        let mut lists: Vec<&str> = o.all(Field::Tags).filter_map(|t| t.strip_prefix("ip_list:")).collect();
         lists.sort_unstable();
         lists.dedup();
         for l in &lists {
@@ -451,13 +459,13 @@ impl Tally {
             let key = format!("{l}{SEP}{src}{SEP}{dst}");
             self.ip_hits.add(&key, 1);
         }
-        let country = o.get(F::CountryIso);
+        let country = o.get(Field::CountryIso);
         if let Some(cc) = country {
-            let key = format!("{cc}{SEP}{}", o.get(F::CountryName).unwrap_or(""));
+            let key = format!("{cc}{SEP}{}", o.get(Field::CountryName).unwrap_or(""));
             self.countries.add(&key, 1);
         }
-        if let Some(asn) = o.get(F::AsNumber) {
-            let key = format!("{asn}{SEP}{}", o.get(F::AsOrg).unwrap_or(""));
+        if let Some(asn) = o.get(Field::AsNumber) {
+            let key = format!("{asn}{SEP}{}", o.get(Field::AsOrg).unwrap_or(""));
             self.asns.add(&key, 1);
         }
         if !src.is_empty() && (country.is_some() || !lists.is_empty()) {
@@ -474,24 +482,30 @@ impl Tally {
     }
 
     fn alert(&mut self, o: &Obs, ts: Option<Timestamp>) {
-        let id = o.get(F::RuleId).or(o.get(F::RuleName)).unwrap_or("(no rule id)");
-        let name = o.get(F::RuleName).unwrap_or(id);
-        let level =
-            o.get(F::Level).map(str::to_string).or_else(|| o.num(F::Severity).map(level_of)).unwrap_or_default();
-        let first = o.get(F::Start).and_then(parse_time).or(ts).map(|t| t.secs);
-        let last = o.get(F::End).and_then(parse_time).or(ts).map(|t| t.secs);
+        let id = o.get(Field::RuleId).or(o.get(Field::RuleName)).unwrap_or("(no rule id)");
+        let name = o.get(Field::RuleName).unwrap_or(id);
+        let level = o
+            .get(Field::Level)
+            .map(str::to_string)
+            .or_else(|| o.num(Field::Severity).map(level_of))
+            .unwrap_or_default();
+        let first = o.get(Field::Start).and_then(parse_time).or(ts).map(|t| t.secs);
+        let last = o.get(Field::End).and_then(parse_time).or(ts).map(|t| t.secs);
         // ATT&CK: sub-techniques where named, else techniques, else detect's `attack.tNNNN` tags.
-        let (mut attack, mut attack_names): (Vec<String>, Vec<String>) = if o.has(F::SubtechniqueId) {
+        let (mut attack, mut attack_names): (Vec<String>, Vec<String>) = if o.has(Field::SubtechniqueId) {
             (
-                o.all(F::SubtechniqueId).map(str::to_string).collect(),
-                o.all(F::SubtechniqueName).map(str::to_string).collect(),
+                o.all(Field::SubtechniqueId).map(str::to_string).collect(),
+                o.all(Field::SubtechniqueName).map(str::to_string).collect(),
             )
         } else {
-            (o.all(F::TechniqueId).map(str::to_string).collect(), o.all(F::TechniqueName).map(str::to_string).collect())
+            (
+                o.all(Field::TechniqueId).map(str::to_string).collect(),
+                o.all(Field::TechniqueName).map(str::to_string).collect(),
+            )
         };
         if attack.is_empty() {
             attack = o
-                .all(F::Tags)
+                .all(Field::Tags)
                 .filter_map(|t| t.strip_prefix("attack.t"))
                 .filter(|t| t.starts_with(|c: char| c.is_ascii_digit()))
                 .map(|t| format!("T{}", t.to_ascii_uppercase()))
@@ -502,27 +516,27 @@ impl Tally {
             attack_names.clear();
         }
         let r = self.rules.add(id, 1);
-        r.offer(first, name, &level, o.get(F::Reason).unwrap_or(""));
+        r.offer(first, name, &level, o.get(Field::Reason).unwrap_or(""));
         r.first = min_opt(r.first, first);
         r.last = r.last.max(last);
         for a in &attack {
             add_few(&mut r.techniques, a);
         }
         self.levels.add(if level.is_empty() { "(none)" } else { &level }, 1);
-        let names: Vec<&str> = o.all(F::TechniqueName).collect();
-        for (i, id) in o.all(F::TechniqueId).enumerate() {
+        let names: Vec<&str> = o.all(Field::TechniqueName).collect();
+        for (i, id) in o.all(Field::TechniqueId).enumerate() {
             match names.get(i) {
                 Some(n) => self.techniques.add(&format!("{id} {n}"), 1),
                 None => self.techniques.add(id, 1),
             };
         }
-        for t in o.all(F::TacticName) {
+        for t in o.all(Field::TacticName) {
             self.tactics.add(t, 1);
         }
-        if let Some(t) = o.get(F::ThreatType) {
+        if let Some(t) = o.get(Field::ThreatType) {
             self.threat_types.add(t, 1);
         }
-        let (host, user, source) = (o.get(F::Host), o.get(F::User), o.get(F::SourceIp));
+        let (host, user, source) = (o.get(Field::Host), o.get(Field::User), o.get(Field::SourceIp));
         if let Some(h) = host {
             self.alert_hosts.add(h, 1);
         }
@@ -535,7 +549,7 @@ impl Tally {
         if self.max_alerts == 0 {
             return;
         }
-        let time = ts.or_else(|| o.get(F::Start).and_then(parse_time)).map(|t| t.to_rfc3339());
+        let time = ts.or_else(|| o.get(Field::Start).and_then(parse_time)).map(|t| t.to_rfc3339());
         let level = if level.is_empty() { "(none)".into() } else { level };
         // A full list: build the row only when it may rank above the last one kept.
         if let Some(last) = self.alert_list.last().filter(|_| self.alert_list.len() >= self.max_alerts) {
@@ -561,7 +575,7 @@ impl Tally {
             lists: Vec::new(),
             attack,
             attack_names,
-            reason: o.get(F::Reason).map(|r| super::clip(r, 300)).unwrap_or_default(),
+            reason: o.get(Field::Reason).map(|r| super::clip(r, 300)).unwrap_or_default(),
         };
         insert_ranked(&mut self.alert_list, row, self.max_alerts, AlertRow::priority);
     }
@@ -569,12 +583,12 @@ impl Tally {
     /// Counts a scored record; true when it is anomalous (a severity above none, inside the
     /// model's vocabulary).
     fn anomaly(&mut self, o: &Obs, ts: Option<Timestamp>) -> bool {
-        let Some(score) = o.num(F::Score).filter(|s| s.is_finite()) else {
+        let Some(score) = o.num(Field::Score).filter(|s| s.is_finite()) else {
             return false;
         };
         self.scored += 1;
-        let unknown = o.get(F::Unknown) == Some("true");
-        let severity = o.get(F::AnomalySeverity).unwrap_or("(none)");
+        let unknown = o.get(Field::Unknown) == Some("true");
+        let severity = o.get(Field::AnomalySeverity).unwrap_or("(none)");
         let (list, top) = if unknown {
             self.outside_vocabulary += 1;
             (&mut self.worst_unknown, self.top)
@@ -598,11 +612,11 @@ impl Tally {
             let candidate = Anomalous {
                 score,
                 severity: severity.to_string(),
-                session: o.get(F::Session).map(str::to_string),
+                session: o.get(Field::Session).map(str::to_string),
                 timestamp: ts.map(|t| t.to_rfc3339()),
-                template: o.get(F::TemplatePattern).or(o.get(F::TemplateId)).map(str::to_string),
-                message: o.get(F::Message).map(|m| super::clip(m, 200)),
-                explanation: o.get(F::Explanation).map(|m| super::clip(m, 300)),
+                template: o.get(Field::TemplatePattern).or(o.get(Field::TemplateId)).map(str::to_string),
+                message: o.get(Field::Message).map(|m| super::clip(m, 200)),
+                explanation: o.get(Field::Explanation).map(|m| super::clip(m, 300)),
             };
             insert_ranked(list, candidate, top, Anomalous::rank);
         }
@@ -613,9 +627,9 @@ impl Tally {
 
     fn process(&mut self, o: &Obs) {
         self.process_events += 1;
-        let key = match o.get(F::Entity) {
+        let key = match o.get(Field::Entity) {
             Some(e) => format!("e\u{0}{e}"),
-            None => format!("p\u{0}{}\u{0}{}", o.get(F::Host).unwrap_or(""), o.get(F::Pid).unwrap_or("")),
+            None => format!("p\u{0}{}\u{0}{}", o.get(Field::Host).unwrap_or(""), o.get(Field::Pid).unwrap_or("")),
         };
         let h = hash64(key.as_bytes());
         if self.processes.len() < PROCESS_CAP {
@@ -623,17 +637,17 @@ impl Tally {
         } else if !self.processes.contains(&h) {
             self.processes_full = true;
         }
-        if let Some(n) = o.get(F::Process) {
+        if let Some(n) = o.get(Field::Process) {
             self.names.add(n, 1);
-            if let Some(p) = o.get(F::ParentName) {
+            if let Some(p) = o.get(Field::ParentName) {
                 self.parent_child.add(&format!("{p} → {n}"), 1);
             }
         }
-        if let Some(d) = o.num(F::TreeDepth) {
+        if let Some(d) = o.num(Field::TreeDepth) {
             self.tree_nodes += 1;
             self.tree_roots += u64::from(d == 0.0);
             self.tree_depth = self.tree_depth.max(d as u64);
-            for f in o.all(F::TreeFlags) {
+            for f in o.all(Field::TreeFlags) {
                 self.tree_flags.add(f, 1);
             }
         }
@@ -1183,7 +1197,12 @@ impl Tally {
             .rejects
             .sorted()
             .iter()
-            .map(|e| RejectRow { reason: e.key.to_string(), count: e.count, example: e.data.0.clone() })
+            .map(|e| RejectRow {
+                kind: e.key.to_string(),
+                count: e.count,
+                example: e.data.0.clone(),
+                reason: e.data.1.clone(),
+            })
             .collect();
         Some(Quality { findings, rejected_by_reason })
     }

@@ -6,8 +6,7 @@ use super::features::{self, Features, CONTENT_DIMS, FEATURE_VERSION, FIRST_TEMPL
 use super::npz::{Data, NpzWriter};
 use super::sessions::Sessions;
 use crate::fasthash::FastMap;
-use crate::io::stage::Output;
-use crate::io::{LineRef, Outcome, Source, Stage};
+use crate::io::{EventStage, InputFile, LineRef, Outcome, Records};
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicU64, Ordering};
 
@@ -58,26 +57,34 @@ impl FeatureExport {
             no_template: AtomicU64::new(0),
         }
     }
+
+    /// The state of the ordered pass: the training set so far.
+    pub fn rows(&self) -> Rows {
+        let vocabulary = self.fixed.as_ref().map(|(v, _)| v.clone()).unwrap_or_default();
+        let vocab = features::token_ids(&vocabulary);
+        Rows {
+            sessions: Sessions::new(self.window, self.stride),
+            vocab,
+            vocabulary,
+            tokens: Vec::new(),
+            content: Vec::new(),
+            session: Vec::new(),
+            end: Vec::new(),
+            df: [0; HASH_DIMS],
+            events: 0,
+        }
+    }
 }
 
-impl Stage for FeatureExport {
-    type File = ();
-    type Seq = ();
+impl EventStage for FeatureExport {
+    type Worker = ();
     type Pending = Features;
     type Ordered = Rows;
+    type Summary = ();
 
-    fn open_file(&self, _source: &Source, _head: &[String]) -> ((), ()) {
-        ((), ())
-    }
+    fn worker(&self) {}
 
-    fn process(
-        &self,
-        _file: &(),
-        _seq: &(),
-        _source: &Source,
-        line: &LineRef<'_>,
-        out: &mut Output<Features>,
-    ) -> Outcome {
+    fn process(&self, _: &mut (), _file: &InputFile, line: &LineRef<'_>, out: &mut Records<Features>) -> Outcome {
         let f = match features::extract(line.text, &self.session_fields) {
             Ok(s) => s.features,
             Err(reason) => return Outcome::Rejected(reason),
@@ -88,22 +95,6 @@ impl Stage for FeatureExport {
         }
         out.mark(f);
         Outcome::Emitted
-    }
-
-    fn ordered(&self) -> anyhow::Result<Rows> {
-        let vocabulary = self.fixed.as_ref().map(|(v, _)| v.clone()).unwrap_or_default();
-        let vocab = features::token_ids(&vocabulary);
-        Ok(Rows {
-            sessions: Sessions::new(self.window, self.stride),
-            vocab,
-            vocabulary,
-            tokens: Vec::new(),
-            content: Vec::new(),
-            session: Vec::new(),
-            end: Vec::new(),
-            df: [0; HASH_DIMS],
-            events: 0,
-        })
     }
 
     fn complete(&self, rows: &mut Rows, f: Features, _out: &mut Vec<u8>) {

@@ -5,8 +5,9 @@
 //! content vector: hashed message words weighted by TF-IDF, then a few numeric fields.
 //! Changing anything here changes what models see: bump [`FEATURE_VERSION`].
 
+use crate::event::scan;
 use crate::fasthash::{hash64, FastMap};
-use crate::jsonscan;
+use crate::io::Reason;
 use crate::time::{parse_iso, Zone};
 use std::borrow::Cow;
 
@@ -82,7 +83,7 @@ const SESSION: u16 = 16;
 
 /// Reads the features of one NDJSON event (nested or dotted keys alike, without building
 /// a tree); the values of `session_fields` key its session.
-pub fn extract(line: &str, session_fields: &[String]) -> Result<Scanned, String> {
+pub fn extract(line: &str, session_fields: &[String]) -> Result<Scanned, Reason> {
     let mut scalars = Vec::with_capacity(32);
     let mut objects = Vec::new();
     let mut classify = |path: &str| match path {
@@ -98,7 +99,7 @@ pub fn extract(line: &str, session_fields: &[String]) -> Result<Scanned, String>
         p if p.starts_with("logward.anomaly") => ANOMALY,
         p => session_fields.iter().position(|f| f == p).map_or(0, |i| SESSION + i as u16),
     };
-    jsonscan::scan_with_objects(line, &mut classify, &mut scalars, Some(&mut objects))?;
+    scan::scan_with_objects(line, &mut classify, &mut scalars, Some(&mut objects))?;
     let mut values: [Option<Cow<'_, str>>; SESSION as usize] = Default::default();
     let mut sessions: Vec<Option<Cow<'_, str>>> = vec![None; session_fields.len()];
     for sc in &scalars {

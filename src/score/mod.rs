@@ -5,6 +5,7 @@
 //! events into their sessions' windows and scores each chunk's windows in one model call.
 //! `--export-features` runs the same featurizer and writes the training tensors instead.
 
+pub mod command;
 pub mod export;
 pub mod features;
 pub mod model;
@@ -14,17 +15,16 @@ mod sessions;
 pub use export::FeatureExport;
 
 use crate::event;
-use crate::io::stage::Output;
-use crate::io::{LineRef, Outcome, Source, Stage};
+use crate::io::{EventStage, InputFile, LineRef, Outcome, Records};
 use features::{Features, CONTENT_DIMS, PAD, UNKNOWN};
 use model::{Levels, Model, SEVERITIES};
 use serde_json::Value;
 use sessions::Sessions;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+/// Which model scores (`--mode`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Mode {
     /// The sequence autoencoder over each event's window of templates
     Sequence,
@@ -36,12 +36,17 @@ pub enum Mode {
 
 impl Mode {
     /// The name `--mode` takes.
-    fn name(self) -> String {
-        clap::ValueEnum::to_possible_value(&self).map(|v| v.get_name().to_string()).unwrap_or_default()
+    pub fn name(self) -> &'static str {
+        match self {
+            Mode::Sequence => "sequence",
+            Mode::Single => "single",
+            Mode::Both => "both",
+        }
     }
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+/// What comes out (`--emit`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Emit {
     /// Every event, with logward.anomaly added
     Events,
@@ -62,14 +67,11 @@ pub struct Scorer {
     mode: Mode,
     emit: Emit,
     session_fields: Vec<String>,
-    stride: usize,
     quiet: bool,
     name: String,
     idf: Vec<f32>,
     sequence: Levels,
     single: Levels,
-    /// Taken by the ordered pass, which alone runs the model.
-    model: Mutex<Option<Model>>,
     no_template: AtomicU64,
     no_session: AtomicU64,
 }
@@ -106,7 +108,8 @@ const PLACEHOLDER: &str = "\u{0}logward-anomaly\u{0}";
 const PLACEHOLDER_JSON: &[u8] = br#""anomaly":"\u0000logward-anomaly\u0000""#;
 
 impl Scorer {
-    pub fn new(opts: ScoreOptions) -> anyhow::Result<Scorer> {
+    /// The stage, and the state of its ordered pass, which alone runs the model.
+    pub fn new(opts: ScoreOptions) -> anyhow::Result<(Scorer, State)> {
         let meta = &opts.model.meta;
         let t = &meta.thresholds;
         let single = match (t.single, opts.mode) {
@@ -118,20 +121,30 @@ impl Scorer {
                 mode.name()
             ),
         };
-        Ok(Scorer {
+        let sessions = Sessions::new(meta.window, opts.stride);
+        let scorer = Scorer {
             mode: opts.mode,
             emit: opts.emit,
             session_fields: opts.session_fields,
-            stride: opts.stride,
             quiet: opts.quiet,
             name: meta.name.clone(),
             idf: meta.idf.clone(),
             sequence: t.sequence,
             single,
-            model: Mutex::new(Some(opts.model)),
             no_template: AtomicU64::new(0),
             no_session: AtomicU64::new(0),
-        })
+        };
+        let state = State {
+            model: opts.model,
+            sessions,
+            events: 0,
+            unknown: 0,
+            windows: 0,
+            batches: 0,
+            model_time: Duration::ZERO,
+            by_severity: [0; 5],
+        };
+        Ok((scorer, state))
     }
 
     fn uses_sequence(&self) -> bool {
@@ -197,17 +210,15 @@ fn write_score(out: &mut Vec<u8>, score: f32) {
     }
 }
 
-impl Stage for Scorer {
-    type File = ();
-    type Seq = ();
+impl EventStage for Scorer {
+    type Worker = ();
     type Pending = Item;
     type Ordered = State;
+    type Summary = ();
 
-    fn open_file(&self, _source: &Source, _head: &[String]) -> ((), ()) {
-        ((), ())
-    }
+    fn worker(&self) {}
 
-    fn process(&self, _file: &(), _seq: &(), _source: &Source, line: &LineRef<'_>, out: &mut Output<Item>) -> Outcome {
+    fn process(&self, _: &mut (), _file: &InputFile, line: &LineRef<'_>, out: &mut Records<Item>) -> Outcome {
         let scanned = match features::extract(line.text, &self.session_fields) {
             Ok(s) => s,
             Err(reason) => return Outcome::Rejected(reason),
@@ -266,21 +277,6 @@ impl Stage for Scorer {
         }
         out.bytes.push(b'\n');
         Outcome::Emitted
-    }
-
-    fn ordered(&self) -> anyhow::Result<State> {
-        let model = self.model.lock().expect("model").take().expect("one ordered pass per run");
-        let sessions = Sessions::new(model.meta.window, self.stride);
-        Ok(State {
-            model,
-            sessions,
-            events: 0,
-            unknown: 0,
-            windows: 0,
-            batches: 0,
-            model_time: Duration::ZERO,
-            by_severity: [0; 5],
-        })
     }
 
     fn prepare(&self, st: &mut State, mut items: Vec<&mut Item>) {

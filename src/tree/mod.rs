@@ -7,16 +7,17 @@
 //! never appear make their children orphans (roots, flagged); parent links that loop are
 //! cut where the loop closes and reported.
 
+pub mod command;
 mod render;
 
-use crate::event;
-use crate::io::stage::Output;
-use crate::io::{LineRef, Outcome, Source, Stage};
+use crate::event::view::{FieldRef, ValueRef};
+use crate::event::View;
+use crate::io::{EventStage, InputFile, LineRef, Outcome, Records};
 use serde_json::Value;
 use std::collections::{BTreeMap, HashMap};
-use std::sync::atomic::{AtomicUsize, Ordering};
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+/// How the forest is written (`--format`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum TreeFormat {
     /// An indented tree with box-drawing lines
     Text,
@@ -38,12 +39,49 @@ pub struct TreeOptions {
     pub quiet: bool,
 }
 
+/// A time as an event wrote it, ordered by the instant it names (`+02:00` and `Z` times
+/// compare as instants); text that is not a time orders before every time, by itself.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct When {
+    instant: Option<(i64, u32)>,
+    text: String,
+}
+
+impl When {
+    fn new(text: String) -> When {
+        When { instant: crate::event::timestamp(&text).map(|t| (t.secs, t.nanos)), text }
+    }
+
+    /// The time as the event wrote it.
+    pub fn as_str(&self) -> &str {
+        &self.text
+    }
+}
+
+impl Ord for When {
+    fn cmp(&self, other: &When) -> std::cmp::Ordering {
+        (self.instant, &self.text).cmp(&(other.instant, &other.text))
+    }
+}
+
+impl PartialOrd for When {
+    fn partial_cmp(&self, other: &When) -> Option<std::cmp::Ordering> {
+        Some(self.cmp(other))
+    }
+}
+
+impl std::fmt::Display for When {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.text)
+    }
+}
+
 /// One input event, reduced to what the tree needs (fields private to this module).
 #[derive(Debug, Clone, Default)]
 pub struct Rec {
     /// Input order, so results do not depend on thread scheduling.
     seq: (u64, u64),
-    time: Option<String>,
+    time: Option<When>,
     host: Option<String>,
     pid: Option<i64>,
     ppid: Option<i64>,
@@ -53,11 +91,11 @@ pub struct Rec {
     executable: Option<String>,
     command_line: Option<String>,
     user: Option<String>,
-    kind: Kind,
+    kind: Activity,
 }
 
 #[derive(Debug, Clone, Default, PartialEq)]
-pub enum Kind {
+pub enum Activity {
     Start,
     End,
     Network(String),
@@ -79,8 +117,8 @@ pub struct Node {
     pub executable: Option<String>,
     pub command_line: Option<String>,
     pub user: Option<String>,
-    pub start: Option<String>,
-    pub end: Option<String>,
+    pub start: Option<When>,
+    pub end: Option<When>,
     pub parent: Option<usize>,
     pub children: Vec<usize>,
     /// Parent pid or entity named but never seen.
@@ -99,9 +137,6 @@ pub struct Node {
 
 pub struct Tree {
     opts: TreeOptions,
-    /// Files opened so far: records carry (file index, line) so they can be put back in
-    /// input order.
-    files: AtomicUsize,
 }
 
 pub struct Forest {
@@ -112,78 +147,93 @@ pub struct Forest {
 
 impl Tree {
     pub fn new(opts: TreeOptions) -> Tree {
-        Tree { opts, files: AtomicUsize::new(0) }
+        Tree { opts }
     }
 }
 
-fn s(ev: &Value, path: &str) -> Option<String> {
-    match event::get(ev, path)? {
-        Value::String(x) if !x.is_empty() => Some(x.clone()),
-        Value::Number(n) => Some(n.to_string()),
+/// A string (not empty) or a number, as text.
+fn text_at(ev: &View<'_>, path: &str) -> Option<String> {
+    match ev.field(path)? {
+        FieldRef::One(ValueRef::Str(x)) if !x.is_empty() => Some(x.to_string()),
+        FieldRef::One(ValueRef::Number(lit)) => {
+            serde_json::from_str::<serde_json::Number>(lit).ok().map(|n| n.to_string())
+        }
         _ => None,
     }
 }
 
-fn n(ev: &Value, path: &str) -> Option<i64> {
-    match event::get(ev, path)? {
-        Value::Number(x) => x.as_i64(),
-        Value::String(x) => x.parse().ok(),
+/// An integer, written as a number or as text.
+fn integer_at(ev: &View<'_>, path: &str) -> Option<i64> {
+    match ev.field(path)? {
+        FieldRef::One(ValueRef::Number(lit)) => serde_json::from_str::<serde_json::Number>(lit).ok()?.as_i64(),
+        FieldRef::One(ValueRef::Str(x)) => x.parse().ok(),
         _ => None,
     }
 }
 
-fn has(ev: &Value, path: &str, word: &str) -> bool {
-    match event::get(ev, path) {
-        Some(Value::Array(a)) => a.iter().any(|v| v.as_str() == Some(word)),
-        Some(Value::String(x)) => x == word,
+/// Whether the field is `word`, or an array holding it.
+fn has_word(ev: &View<'_>, path: &str, word: &str) -> bool {
+    match ev.field(path) {
+        Some(FieldRef::One(ValueRef::Str(x))) => x == word,
+        Some(FieldRef::Array(items)) => items.iter().any(|v| v == ValueRef::Str(word)),
+        Some(FieldRef::Nested(Value::Array(a))) => a.iter().any(|v| v.as_str() == Some(word)),
         _ => false,
     }
 }
 
-fn record(ev: &Value) -> Rec {
-    let action = s(ev, "event.action").unwrap_or_default().to_ascii_lowercase();
-    let kind = if has(ev, "event.category", "process")
-        || (event::get(ev, "process.parent.pid").is_some()
-            && event::get(ev, "file.path").is_none()
-            && event::get(ev, "destination.ip").is_none()
-            && event::get(ev, "registry.path").is_none())
+/// Whether the event has the field, whatever its value (an object included).
+fn present(ev: &View<'_>, path: &str) -> bool {
+    ev.field(path).is_some() || ev.is_object(path)
+}
+
+fn record(ev: &View<'_>) -> Rec {
+    let action = text_at(ev, "event.action").unwrap_or_default().to_ascii_lowercase();
+    let kind = if has_word(ev, "event.category", "process")
+        || (present(ev, "process.parent.pid")
+            && !present(ev, "file.path")
+            && !present(ev, "destination.ip")
+            && !present(ev, "registry.path"))
     {
-        if has(ev, "event.type", "end") || action.contains("terminat") || action.contains("exit") {
-            Kind::End
+        if has_word(ev, "event.type", "end") || action.contains("terminat") || action.contains("exit") {
+            Activity::End
         } else {
-            Kind::Start
+            Activity::Start
         }
-    } else if let Some(q) = s(ev, "dns.question.name") {
-        Kind::Dns(q)
-    } else if let Some(path) = s(ev, "registry.path") {
-        let value = s(ev, "registry.value").map(|v| format!("\\{v}")).unwrap_or_default();
-        Kind::Registry(format!("{path}{value}"))
-    } else if let Some(path) = s(ev, "file.path") {
+    } else if let Some(q) = text_at(ev, "dns.question.name") {
+        Activity::Dns(q)
+    } else if let Some(path) = text_at(ev, "registry.path") {
+        let value = text_at(ev, "registry.value").map(|v| format!("\\{v}")).unwrap_or_default();
+        Activity::Registry(format!("{path}{value}"))
+    } else if let Some(path) = text_at(ev, "file.path") {
         // ECS event.type is an array; some exports write a string.
-        let event_type = match event::get(ev, "event.type") {
-            Some(Value::Array(a)) => a.first().and_then(Value::as_str).map(str::to_string),
-            _ => s(ev, "event.type"),
+        let event_type = match ev.field("event.type") {
+            Some(FieldRef::Array(items)) => match items.iter().next() {
+                Some(ValueRef::Str(first)) => Some(first.to_string()),
+                _ => None,
+            },
+            Some(FieldRef::Nested(Value::Array(a))) => a.first().and_then(Value::as_str).map(str::to_string),
+            _ => text_at(ev, "event.type"),
         };
         let what = event_type.unwrap_or_else(|| if action.is_empty() { "access".into() } else { action.clone() });
-        Kind::File(what, path)
-    } else if let Some(ip) = s(ev, "destination.ip").or_else(|| s(ev, "destination.domain")) {
-        let port = s(ev, "destination.port").map(|p| format!(":{p}")).unwrap_or_default();
-        Kind::Network(format!("{ip}{port}"))
+        Activity::File(what, path)
+    } else if let Some(ip) = text_at(ev, "destination.ip").or_else(|| text_at(ev, "destination.domain")) {
+        let port = text_at(ev, "destination.port").map(|p| format!(":{p}")).unwrap_or_default();
+        Activity::Network(format!("{ip}{port}"))
     } else {
-        Kind::Other
+        Activity::Other
     };
     Rec {
         seq: (0, 0),
-        time: s(ev, "@timestamp").or_else(|| s(ev, "process.start")),
-        host: s(ev, "host.name"),
-        pid: n(ev, "process.pid"),
-        ppid: n(ev, "process.parent.pid"),
-        entity: s(ev, "process.entity_id"),
-        parent_entity: s(ev, "process.parent.entity_id"),
-        name: s(ev, "process.name"),
-        executable: s(ev, "process.executable"),
-        command_line: s(ev, "process.command_line"),
-        user: s(ev, "user.name"),
+        time: text_at(ev, "@timestamp").or_else(|| text_at(ev, "process.start")).map(When::new),
+        host: text_at(ev, "host.name"),
+        pid: integer_at(ev, "process.pid"),
+        ppid: integer_at(ev, "process.parent.pid"),
+        entity: text_at(ev, "process.entity_id"),
+        parent_entity: text_at(ev, "process.parent.entity_id"),
+        name: text_at(ev, "process.name"),
+        executable: text_at(ev, "process.executable"),
+        command_line: text_at(ev, "process.command_line"),
+        user: text_at(ev, "user.name"),
         kind,
     }
 }
@@ -219,7 +269,7 @@ fn build(mut recs: Vec<Rec>) -> Forest {
     }
 
     // The instance of (host, pid) alive at `time`: the last one started at or before it.
-    fn alive(nodes: &[Node], list: &[usize], time: &Option<String>) -> Option<usize> {
+    fn alive(nodes: &[Node], list: &[usize], time: &Option<When>) -> Option<usize> {
         match time {
             Some(t) => {
                 list.iter().rev().find(|&&i| nodes[i].start.as_ref().is_none_or(|s| s <= t)).or(list.first()).copied()
@@ -229,7 +279,7 @@ fn build(mut recs: Vec<Rec>) -> Forest {
     }
 
     for r in &recs {
-        if r.kind != Kind::Start {
+        if r.kind != Activity::Start {
             continue;
         }
         let existing = match (&r.entity, r.pid) {
@@ -264,7 +314,7 @@ fn build(mut recs: Vec<Rec>) -> Forest {
                         }
                     }
                     list.push(i);
-                    let starts: Vec<Option<String>> = list.iter().map(|&j| nodes[j].start.clone()).collect();
+                    let starts: Vec<Option<When>> = list.iter().map(|&j| nodes[j].start.clone()).collect();
                     let mut order: Vec<usize> = (0..list.len()).collect();
                     order.sort_by(|&a, &b| starts[a].cmp(&starts[b]));
                     *list = order.into_iter().map(|k| list[k]).collect();
@@ -285,7 +335,7 @@ fn build(mut recs: Vec<Rec>) -> Forest {
     // Parent entity ids, remembered per node for the linking pass.
     let mut parent_entity: HashMap<usize, String> = HashMap::new();
     for r in &recs {
-        if let (Kind::Start, Some(pe)) = (&r.kind, &r.parent_entity) {
+        if let (Activity::Start, Some(pe)) = (&r.kind, &r.parent_entity) {
             let i = r.entity.as_ref().and_then(|e| by_entity.get(e).copied()).or_else(|| {
                 r.pid.and_then(|p| alive(&nodes, &instances(&nodes, &by_pid, &any_host, &r.host, p), &r.time))
             });
@@ -297,7 +347,7 @@ fn build(mut recs: Vec<Rec>) -> Forest {
     // Ends and activity attach to the instance alive at their time; activity of a process
     // never seen starting makes an implicit node, so nothing is lost.
     for r in &recs {
-        if matches!(r.kind, Kind::Start | Kind::Other) {
+        if matches!(r.kind, Activity::Start | Activity::Other) {
             continue;
         }
         let target = match (&r.entity, r.pid) {
@@ -330,12 +380,12 @@ fn build(mut recs: Vec<Rec>) -> Forest {
         };
         let node = &mut nodes[i];
         match &r.kind {
-            Kind::End => node.end = r.time.clone().or(node.end.take()),
-            Kind::Network(d) => *node.connections.entry(d.clone()).or_default() += 1,
-            Kind::File(what, path) => *node.files.entry(format!("{what} {path}")).or_default() += 1,
-            Kind::Registry(k) => *node.registry.entry(k.clone()).or_default() += 1,
-            Kind::Dns(q) => *node.dns.entry(q.clone()).or_default() += 1,
-            Kind::Start | Kind::Other => {}
+            Activity::End => node.end = r.time.clone().or(node.end.take()),
+            Activity::Network(d) => *node.connections.entry(d.clone()).or_default() += 1,
+            Activity::File(what, path) => *node.files.entry(format!("{what} {path}")).or_default() += 1,
+            Activity::Registry(k) => *node.registry.entry(k.clone()).or_default() += 1,
+            Activity::Dns(q) => *node.dns.entry(q.clone()).or_default() += 1,
+            Activity::Start | Activity::Other => {}
         }
     }
     // Parent links.
@@ -385,7 +435,7 @@ fn build(mut recs: Vec<Rec>) -> Forest {
             nodes[p].children.push(i);
         }
     }
-    let keys: Vec<(Option<String>, Option<i64>)> = nodes.iter().map(|n| (n.start.clone(), n.pid)).collect();
+    let keys: Vec<(Option<When>, Option<i64>)> = nodes.iter().map(|n| (n.start.clone(), n.pid)).collect();
     for n in nodes.iter_mut() {
         n.children.sort_by(|&a, &b| keys[a].cmp(&keys[b]));
     }
@@ -418,34 +468,21 @@ impl Forest {
 /// Per-line work: parse the event, keep what the tree needs (in input order).
 pub struct Pending(Rec);
 
-impl Stage for Tree {
-    type File = usize;
-    type Seq = ();
+impl EventStage for Tree {
+    type Worker = ();
     type Pending = Pending;
     type Ordered = Vec<Rec>;
+    type Summary = ();
 
-    fn open_file(&self, _source: &Source, _head: &[String]) -> (usize, ()) {
-        (self.files.fetch_add(1, Ordering::Relaxed), ())
-    }
+    fn worker(&self) {}
 
-    fn ordered(&self) -> anyhow::Result<Vec<Rec>> {
-        Ok(Vec::new())
-    }
-
-    fn process(
-        &self,
-        file: &usize,
-        _seq: &(),
-        _source: &Source,
-        line: &LineRef<'_>,
-        out: &mut Output<Pending>,
-    ) -> Outcome {
-        let ev = match event::read_event(line.text, "tree") {
+    fn process(&self, _: &mut (), file: &InputFile, line: &LineRef<'_>, out: &mut Records<Pending>) -> Outcome {
+        let ev = match View::parse(line.text) {
             Ok(v) => v,
             Err(reason) => return Outcome::Rejected(reason),
         };
         let mut r = record(&ev);
-        r.seq = (*file as u64, line.number);
+        r.seq = (file.index as u64, line.number);
         out.mark(Pending(r));
         Outcome::Emitted
     }

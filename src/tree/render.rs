@@ -138,8 +138,8 @@ fn ndjson_line(n: &Node, depth: usize, path: &[Value], s: &mut String) {
         ("executable", text(&n.executable)),
         ("command_line", text(&n.command_line)),
         ("entity_id", text(&n.entity)),
-        ("start", text(&n.start)),
-        ("end", text(&n.end)),
+        ("start", n.start.as_ref().map(|t| Value::String(t.as_str().to_string()))),
+        ("end", n.end.as_ref().map(|t| Value::String(t.as_str().to_string()))),
     ] {
         if let Some(v) = v {
             process.insert(k.to_string(), v);

@@ -2,12 +2,99 @@
 //! (`<34>1 2003-10-11T22:14:15.003Z host app procid msgid [sd] msg`) and rsyslog's
 //! high-precision ISO timestamps (`2018-08-14T14:30:02.203151+02:00 host prog: msg`).
 
+use super::text::{indented_continues, text_event};
+use super::{Detect, Example, Format, Line, Parsed, Seq};
 use crate::event::{FlatEvent, Val};
+use crate::io::Reason;
+use crate::parse::auth;
 use crate::time::{self, Timestamp, Zone};
 use serde_json::{Map, Value};
 
+/// The syslog format: auth.log, secure, syslog, messages.
+pub struct Syslog;
+
+impl Format for Syslog {
+    fn name(&self) -> &'static str {
+        "syslog"
+    }
+
+    fn about(&self) -> &'static str {
+        "RFC 3164, RFC 5424 and ISO-timestamped syslog (auth.log, secure, syslog, messages)"
+    }
+
+    fn detect(&self) -> Detect {
+        Detect::Lines
+    }
+
+    /// A timestamp alone is not enough (many application logs start with one): syslog has
+    /// a program tag, a priority, or an RFC 3339 timestamp (with its `T`).
+    fn sniff(&self, line: &str) -> bool {
+        parse(line, &Zone::Utc, 2000)
+            .is_some_and(|s| s.program.is_some() || s.pri.is_some() || line.as_bytes().get(10) == Some(&b'T'))
+    }
+
+    fn starts_message(&self, raw: &[u8]) -> bool {
+        indented_continues(raw)
+    }
+
+    /// Dec → Jan is a new year; small steps back are clock jitter, not a year.
+    fn advance(&self, seq: &mut Seq, raw: &[u8]) {
+        if let Some(m) = bsd_month(raw) {
+            if seq.prev_month >= m + 6 {
+                seq.year += 1;
+            }
+            seq.prev_month = m;
+        }
+    }
+
+    fn parse<'a>(&self, line: &Line<'a, '_>, ev: &mut FlatEvent<'a>) -> Result<Parsed, Reason> {
+        let Some(sys) = parse(line.text, line.zone(), line.seq.year) else {
+            // A continuation or foreign line inside a syslog file is kept as text.
+            return Ok(Parsed::Event(text_event(line, ev, "system.syslog")));
+        };
+        fill(&sys, ev);
+        ev.set("message", sys.msg);
+        let program = sys.program.unwrap_or("");
+        let recognized = !program.is_empty() && auth::classify(program, sys.msg, ev);
+        Ok(Parsed::Event(if recognized || auth::is_auth_program(program) { "system.auth" } else { "system.syslog" }))
+    }
+    fn examples(&self) -> &'static [Example] {
+        &[
+            Example {
+                before: &[],
+                line: "Feb  9 21:19:40 bastion sshd[4242]: Failed password for invalid user admin from 203.0.113.7 port 52413 ssh2",
+                args: &["--year", "2024"],
+                fields: &[
+                    ("@timestamp", "2024-02-09T21:19:40Z"),
+                    ("host.name", "bastion"),
+                    ("process.name", "sshd"),
+                    ("process.pid", "4242"),
+                    ("event.dataset", "system.auth"),
+                    ("event.action", "ssh_login"),
+                    ("event.outcome", "failure"),
+                    ("user.name", "admin"),
+                    ("source.ip", "203.0.113.7"),
+                    ("source.port", "52413"),
+                ],
+            },
+            Example {
+                before: &[],
+                line: "<34>1 2023-10-11T22:14:15.003Z mymachine.example.com su - ID47 - 'su root' failed on /dev/pts/8",
+                args: &[],
+                fields: &[
+                    ("@timestamp", "2023-10-11T22:14:15.003Z"),
+                    ("log.syslog.priority", "34"),
+                    ("log.syslog.msgid", "ID47"),
+                    ("process.name", "su"),
+                ],
+            },
+        ]
+    }
+}
+
+/// The header fields of one syslog line, and its message.
 #[derive(Debug, Default, PartialEq)]
-pub struct Syslog<'a> {
+pub struct SyslogLine<'a> {
     pub ts: Option<Timestamp>,
     pub pri: Option<u32>,
     pub host: Option<&'a str>,
@@ -40,7 +127,7 @@ fn skip_pri(b: &[u8]) -> (Option<u32>, &[u8]) {
 }
 
 /// Parses a syslog line; `year` completes year-less timestamps.
-pub fn parse<'a>(line: &'a str, zone: &Zone, year: i32) -> Option<Syslog<'a>> {
+pub fn parse<'a>(line: &'a str, zone: &Zone, year: i32) -> Option<SyslogLine<'a>> {
     let (pri, rest_b) = skip_pri(line.as_bytes());
     let rest = &line[line.len() - rest_b.len()..];
     if pri.is_some() && rest.starts_with("1 ") {
@@ -55,7 +142,7 @@ pub fn parse<'a>(line: &'a str, zone: &Zone, year: i32) -> Option<Syslog<'a>> {
     };
     // Feb 29 in a non-leap year has no instant: keep the line, without a timestamp.
     let body = rest[used..].strip_prefix(' ')?.trim_start_matches(' ');
-    let mut out = Syslog { ts, pri, ..Default::default() };
+    let mut out = SyslogLine { ts, pri, ..Default::default() };
     let (first, after_first) = split_word(body);
     if let Some((prog, pid)) = tag(first) {
         out.program = Some(prog);
@@ -135,7 +222,7 @@ fn nil(s: &str) -> Option<&str> {
     (s != "-" && !s.is_empty()).then_some(s)
 }
 
-fn parse_5424<'a>(pri: Option<u32>, s: &'a str, zone: &Zone) -> Option<Syslog<'a>> {
+fn parse_5424<'a>(pri: Option<u32>, s: &'a str, zone: &Zone) -> Option<SyslogLine<'a>> {
     let (ts_s, rest) = split_word(s);
     let ts = if ts_s == "-" { None } else { Some(time::parse_iso(ts_s.as_bytes(), zone)?.0) };
     let (host, rest) = split_word(rest);
@@ -149,7 +236,7 @@ fn parse_5424<'a>(pri: Option<u32>, s: &'a str, zone: &Zone) -> Option<Syslog<'a
         (Some(sd), &rest[used..])
     };
     let msg = msg.strip_prefix(' ').unwrap_or(msg);
-    Some(Syslog {
+    Some(SyslogLine {
         ts,
         pri,
         host: nil(host),
@@ -209,7 +296,7 @@ fn structured_data(s: &str) -> Option<(Value, usize)> {
 }
 
 /// Writes the header fields into the event (the message is handled by the caller).
-pub fn fill<'a>(sys: &Syslog<'a>, ev: &mut FlatEvent<'a>) {
+pub fn fill<'a>(sys: &SyslogLine<'a>, ev: &mut FlatEvent<'a>) {
     if let Some(ts) = sys.ts {
         ev.set("@timestamp", Val::Time(ts));
     }

@@ -2,11 +2,53 @@
 //! convention of loghub/logparser. `<Name>` is a field, `<Content>` the message; text between
 //! fields is a regular-expression fragment, and a space matches one or more whitespace.
 
+use super::{Example, Format, Line, Parsed};
 use crate::event::{FlatEvent, Val};
+use crate::io::{Reason, RejectKind};
 use crate::time::{self, Zone};
 use anyhow::{bail, Context, Result};
 use regex::Regex;
 
+/// A layout given with `--line-format`.
+pub struct Custom;
+
+impl Format for Custom {
+    fn name(&self) -> &'static str {
+        "custom"
+    }
+
+    fn about(&self) -> &'static str {
+        "A custom layout given with --line-format"
+    }
+
+    fn parse<'a>(&self, line: &Line<'a, '_>, ev: &mut FlatEvent<'a>) -> Result<Parsed, Reason> {
+        let layout = line.opts.line_format.as_ref().ok_or_else(|| {
+            Reason::new(RejectKind::FormatMismatch, "--format custom needs --line-format to say what a line holds")
+        })?;
+        if layout.parse(line.text, line.zone(), line.seq.year, ev) {
+            Ok(Parsed::Event("logward.custom"))
+        } else {
+            Err(Reason::new(RejectKind::FormatMismatch, "line does not match --line-format"))
+        }
+    }
+    fn examples(&self) -> &'static [Example] {
+        &[Example {
+            before: &[],
+            line: "081109 203615 148 INFO dfs.DataNode$PacketResponder: PacketResponder 1 for block blk_38865049064139660 terminating",
+            args: &["--line-format", "<Date> <Time> <Pid> <Level> <Component>: <Content>"],
+            fields: &[
+                ("@timestamp", "2008-11-09T20:36:15Z"),
+                ("process.pid", "148"),
+                ("log.level", "INFO"),
+                ("log.logger", "dfs.DataNode$PacketResponder"),
+                ("message", "PacketResponder 1 for block blk_38865049064139660 terminating"),
+                ("event.dataset", "logward.custom"),
+            ],
+        }]
+    }
+}
+
+/// A compiled `--line-format`.
 #[derive(Debug, Clone)]
 pub struct LineFormat {
     re: Regex,

@@ -1,23 +1,36 @@
 //! A validating scan of one JSON object that finds every scalar and its dotted field path
 //! (`{"source":{"ip":..}}` and `{"source.ip":..}` both give `source.ip`; array elements
-//! take their array's path), so the anonymizer can rewrite values in place and copy every
-//! other byte of the line as it was.
+//! take their array's path), so a stage can read the fields it wants, or rewrite values in
+//! place and copy every other byte of the line as it was.
+//!
+//! Each value's path is given to a `classify` function as it is found; what it returns (a
+//! stage's own type: which report field, which anonymization category) is kept with the
+//! value, so a stage never looks a path up twice.
 
+use crate::io::{Reason, RejectKind};
 use std::borrow::Cow;
 use std::ops::Range;
 
+/// One value found in the line.
 #[derive(Debug, Clone)]
-pub struct Scalar {
-    /// The value's bytes: inside the quotes for a string, the literal for a number.
+pub struct Scalar<C = ()> {
+    /// The value's bytes: inside the quotes for a string, the literal for a number (and,
+    /// in [`scan_leaves`], for `true`, `false`, `null` and whole arrays).
     pub span: Range<usize>,
+    /// The value is a string.
     pub string: bool,
     /// The string holds backslash escapes (must be decoded before reading).
     pub escaped: bool,
     /// What `classify` said about the path.
-    pub class: u16,
+    pub class: C,
 }
 
-impl Scalar {
+impl<C> Scalar<C> {
+    /// [`Self::text`], or the reason to reject the line when an escape is not a character.
+    pub fn text_or_reject<'a>(&self, line: &'a str) -> Result<Cow<'a, str>, Reason> {
+        self.text(line).ok_or_else(|| Reason::new(RejectKind::InvalidJson, "invalid escape in a JSON string"))
+    }
+
     /// The value's text in `line`: borrowed, or decoded when it holds escapes (`None`: a
     /// bad escape).
     pub fn text<'a>(&self, line: &'a str) -> Option<Cow<'a, str>> {
@@ -34,7 +47,7 @@ const MAX_DEPTH: usize = 128;
 
 /// Scans `line`, which must hold exactly one JSON object; `classify` maps each scalar's
 /// path to a class. Errors name a byte position, never the content.
-pub fn scan(line: &str, classify: &mut dyn FnMut(&str) -> u16, out: &mut Vec<Scalar>) -> Result<(), String> {
+pub fn scan<C>(line: &str, classify: &mut dyn FnMut(&str) -> C, out: &mut Vec<Scalar<C>>) -> Result<(), Reason> {
     scan_with_objects(line, classify, out, None)
 }
 
@@ -42,19 +55,22 @@ pub fn scan(line: &str, classify: &mut dyn FnMut(&str) -> u16, out: &mut Vec<Sca
 /// object's `{` and that of its closing `}`, where a stage can insert a member without
 /// rewriting the line.
 pub struct TopObject {
+    /// The field's name.
     pub name: String,
+    /// The offset just after the object's `{`.
     pub inside: usize,
+    /// The offset of the object's `}`.
     pub end: usize,
 }
 
 /// [`scan`], also listing the top-level fields whose values are objects.
-pub fn scan_with_objects(
+pub fn scan_with_objects<C>(
     line: &str,
-    classify: &mut dyn FnMut(&str) -> u16,
-    out: &mut Vec<Scalar>,
+    classify: &mut dyn FnMut(&str) -> C,
+    out: &mut Vec<Scalar<C>>,
     objects: Option<&mut Vec<TopObject>>,
-) -> Result<(), String> {
-    let mut s = Scanner::<true> {
+) -> Result<(), Reason> {
+    let mut s = Scanner::<C, true> {
         text: line,
         b: line.as_bytes(),
         i: 0,
@@ -70,8 +86,8 @@ pub fn scan_with_objects(
 /// [`scan`] for flattening an event into columns: every leaf is listed, `true`, `false` and
 /// `null` included (as literals, not strings), and an array is one leaf spanning its whole
 /// JSON text rather than one scalar per element.
-pub fn scan_leaves(line: &str, classify: &mut dyn FnMut(&str) -> u16, out: &mut Vec<Scalar>) -> Result<(), String> {
-    let mut s = Scanner::<true> {
+pub fn scan_leaves<C>(line: &str, classify: &mut dyn FnMut(&str) -> C, out: &mut Vec<Scalar<C>>) -> Result<(), Reason> {
+    let mut s = Scanner::<C, true> {
         text: line,
         b: line.as_bytes(),
         i: 0,
@@ -86,21 +102,36 @@ pub fn scan_leaves(line: &str, classify: &mut dyn FnMut(&str) -> u16, out: &mut 
 
 /// Checks that `line` is exactly one JSON object, escapes included, collecting nothing
 /// (no paths are built): for stages that pass most lines through as they are.
-pub fn validate(line: &str) -> Result<(), String> {
-    validating(line, 0, |s| s.whole_object()).map(|_| ())
+pub fn validate(line: &str) -> Result<(), Reason> {
+    let mut none = Vec::new();
+    let mut s = Scanner::<(), false> {
+        text: line,
+        b: line.as_bytes(),
+        i: 0,
+        path: String::new(),
+        classify: &mut |_| (),
+        out: &mut none,
+        objects: None,
+        leaves: false,
+    };
+    s.whole_object()
 }
 
-impl<const COLLECT: bool> Scanner<'_, '_, COLLECT> {
+/// The reason given for a line that is not one JSON object.
+pub const NOT_AN_OBJECT: &str = "not a JSON object (an event is one JSON object per line)";
+
+impl<C, const COLLECT: bool> Scanner<'_, '_, C, COLLECT> {
     /// The line must be one object and nothing else but white space.
-    fn whole_object(&mut self) -> Result<(), String> {
+    fn whole_object(&mut self) -> Result<(), Reason> {
         self.ws();
         if self.peek() != Some(b'{') {
-            return Err("not a JSON object (an event is one JSON object per line)".into());
+            return Err(Reason::new(RejectKind::NotAnObject, NOT_AN_OBJECT));
         }
-        self.object(0)?;
+        self.object(0).map_err(|e| Reason::new(RejectKind::InvalidJson, e))?;
         self.ws();
         if self.i != self.b.len() {
-            return Err(format!("unexpected text after the JSON object at byte {}", self.i + 1));
+            let detail = format!("unexpected text after the JSON object at byte {}", self.i + 1);
+            return Err(Reason::new(RejectKind::InvalidJson, detail));
         }
         Ok(())
     }
@@ -108,13 +139,13 @@ impl<const COLLECT: bool> Scanner<'_, '_, COLLECT> {
 
 /// `COLLECT`: build paths and collect scalars; else only validate (a separate copy of the
 /// code, without the work or the tests for it).
-struct Scanner<'a, 'c, const COLLECT: bool> {
+struct Scanner<'a, 'c, C, const COLLECT: bool> {
     text: &'a str,
     b: &'a [u8],
     i: usize,
     path: String,
-    classify: &'c mut dyn FnMut(&str) -> u16,
-    out: &'c mut Vec<Scalar>,
+    classify: &'c mut dyn FnMut(&str) -> C,
+    out: &'c mut Vec<Scalar<C>>,
     objects: Option<&'c mut Vec<TopObject>>,
     /// Collect literals too, and arrays whole ([`scan_leaves`]).
     leaves: bool,
@@ -124,7 +155,7 @@ struct Scanner<'a, 'c, const COLLECT: bool> {
 fn validating(
     line: &str,
     i: usize,
-    f: impl FnOnce(&mut Scanner<'_, '_, false>) -> Result<(), String>,
+    f: impl FnOnce(&mut Scanner<'_, '_, (), false>) -> Result<(), String>,
 ) -> Result<usize, String> {
     let mut none = Vec::new();
     let mut s = Scanner {
@@ -132,7 +163,7 @@ fn validating(
         b: line.as_bytes(),
         i,
         path: String::new(),
-        classify: &mut |_| 0,
+        classify: &mut |_| (),
         out: &mut none,
         objects: None,
         leaves: false,
@@ -141,7 +172,7 @@ fn validating(
     Ok(s.i)
 }
 
-impl<const COLLECT: bool> Scanner<'_, '_, COLLECT> {
+impl<C, const COLLECT: bool> Scanner<'_, '_, C, COLLECT> {
     fn peek(&self) -> Option<u8> {
         self.b.get(self.i).copied()
     }
@@ -310,8 +341,13 @@ impl<const COLLECT: bool> Scanner<'_, '_, COLLECT> {
         if self.peek() == Some(b'-') {
             self.i += 1;
         }
+        let first = self.i;
         if !digits(self) {
             return Err(self.err("a digit"));
+        }
+        if self.b[first] == b'0' && self.i > first + 1 {
+            self.i = first + 1;
+            return Err(self.err("no digit after a leading 0"));
         }
         if self.peek() == Some(b'.') {
             self.i += 1;
@@ -550,7 +586,7 @@ mod tests {
     }
     use super::*;
 
-    fn paths(line: &str) -> Result<Vec<(String, String)>, String> {
+    fn paths(line: &str) -> Result<Vec<(String, String)>, Reason> {
         let mut seen = Vec::new();
         let mut out = Vec::new();
         let mut classify = |p: &str| {
@@ -606,7 +642,7 @@ mod tests {
             r#"{"a":"x\"#,
         ] {
             let e = paths(bad).unwrap_err();
-            assert!(!e.contains("secret"), "{e}");
+            assert!(!e.detail.contains("secret"), "{e}");
         }
         assert!(paths(" {} ").unwrap().is_empty());
     }

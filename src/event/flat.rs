@@ -1,24 +1,24 @@
-//! The event model shared by every stage.
-//!
-//! Two representations, one output shape (nested JSON objects, keys in a fixed order):
-//! - [`FlatEvent`]: what parsers build. Fields are dotted ECS paths with values borrowed from the
-//!   input line where possible, serialized straight to nested JSON without building a tree.
-//!   This is the hot path of `parse`.
-//! - `serde_json::Value` with the dotted-path helpers below, for stages that read NDJSON events
-//!   (which may come from Filebeat with dotted keys) and must keep their field order.
+//! Building events: [`FlatEvent`] holds dotted ECS paths with values borrowed from the input
+//! line where possible, and [`FlatWriter`] serializes it straight to nested JSON without
+//! building a tree. This is the hot path of `parse`.
 
-use serde_json::{Map, Value};
+use serde_json::Value;
 use std::borrow::Cow;
 
 /// A field value in a [`FlatEvent`].
 #[derive(Debug, Clone, PartialEq)]
 pub enum Val<'a> {
+    /// A string, borrowed from the line where it can be.
     Str(Cow<'a, str>),
+    /// An integer.
     Int(i64),
+    /// `true` or `false`.
     Bool(bool),
+    /// An array of strings.
     Strs(Vec<Cow<'a, str>>),
     /// A constant array (ECS categories and types): no allocation per event.
     Keywords(&'static [&'static str]),
+    /// Any JSON value (a parsed structured-data block, a copied alert field).
     Json(Value),
     /// Written as RFC 3339 UTC without an intermediate string.
     Time(crate::time::Timestamp),
@@ -76,6 +76,7 @@ fn order_of(key: &str) -> u128 {
 }
 
 impl<'a> FlatEvent<'a> {
+    /// An event with no fields yet.
     pub fn new() -> Self {
         FlatEvent { fields: Vec::with_capacity(32) }
     }
@@ -85,15 +86,18 @@ impl<'a> FlatEvent<'a> {
         self.fields.iter().rposition(|f| f.order == order && f.key == path)
     }
 
+    /// Sets a field; setting a path again replaces its value.
     pub fn set(&mut self, path: impl Into<Cow<'a, str>>, val: impl Into<Val<'a>>) {
         let key = path.into();
         self.fields.push(Field { order: order_of(&key), key, val: val.into() });
     }
 
+    /// The value last set at `path`.
     pub fn get(&self, path: &str) -> Option<&Val<'a>> {
         self.position(path).map(|i| &self.fields[i].val)
     }
 
+    /// The string last set at `path`.
     pub fn get_str(&self, path: &str) -> Option<&str> {
         match self.get(path) {
             Some(Val::Str(s)) => Some(s),
@@ -116,6 +120,7 @@ impl<'a> FlatEvent<'a> {
         }
     }
 
+    /// Whether no field is set.
     pub fn is_empty(&self) -> bool {
         self.fields.is_empty()
     }
@@ -144,16 +149,11 @@ impl<'a> FlatEvent<'a> {
         keys
     }
 
-    /// Serializes as one nested JSON object followed by a newline. Keys come out sorted, so
-    /// the output does not depend on the order in which a parser set them. Returns the offset
-    /// of a `Val::Mark` value, if the event has one.
+    /// Serializes as one nested JSON object followed by a newline, with a writer of its own:
+    /// for events written now and then (alerts, tests). Stages writing an event per line keep
+    /// a [`FlatWriter`].
     pub fn write_ndjson(&self, out: &mut Vec<u8>) -> Option<usize> {
-        thread_local! {
-            static PLANS: std::cell::RefCell<PlanCache> = const { std::cell::RefCell::new(PlanCache::new()) };
-        }
-        let mark = PLANS.with(|cell| cell.borrow_mut().plan_for(self).write(&self.fields, out));
-        out.push(b'\n');
-        mark
+        FlatWriter::new().write(self, out)
     }
 
     /// Converts to a nested `serde_json::Value` (tests and stages that need a tree).
@@ -164,8 +164,35 @@ impl<'a> FlatEvent<'a> {
     }
 }
 
-/// Writes `fields` (sorted, all sharing the first `skip` bytes of their key) as one object.
-/// The plans of the last few event shapes seen by this thread (auth logs mix a dozen).
+/// Writes [`FlatEvent`]s as NDJSON, remembering how the last few event shapes are written
+/// (auth logs mix a dozen): one per worker.
+pub struct FlatWriter {
+    plans: PlanCache,
+}
+
+impl Default for FlatWriter {
+    fn default() -> Self {
+        FlatWriter::new()
+    }
+}
+
+impl FlatWriter {
+    /// A writer that knows no shapes yet.
+    pub const fn new() -> FlatWriter {
+        FlatWriter { plans: PlanCache::new() }
+    }
+
+    /// Writes `ev` as one nested JSON object followed by a newline. Keys come out sorted,
+    /// so the output does not depend on the order in which a parser set them. Returns the
+    /// offset of a `Val::Mark` value, if the event has one.
+    pub fn write(&mut self, ev: &FlatEvent<'_>, out: &mut Vec<u8>) -> Option<usize> {
+        let mark = self.plans.plan_for(ev).write(&ev.fields, out);
+        out.push(b'\n');
+        mark
+    }
+}
+
+/// The plans of the last few event shapes seen by one writer.
 struct PlanCache {
     plans: Vec<Plan>,
     last_hit: usize,
@@ -495,124 +522,6 @@ pub fn write_str(s: &str, out: &mut Vec<u8>) {
     out.push(b'"');
 }
 
-/// Looks up a dotted path in a nested event. A key that itself contains dots (as Filebeat
-/// writes them) is found too, so `get(ev, "source.ip")` works on both shapes; nested
-/// objects, the common case, are tried first.
-pub fn get<'v>(event: &'v Value, path: &str) -> Option<&'v Value> {
-    let obj = event.as_object()?;
-    let Some((head, rest)) = path.split_once('.') else { return obj.get(path) };
-    if let Some(found) = obj.get(head).and_then(|child| get(child, rest)) {
-        return Some(found);
-    }
-    // Dotted keys: "a.b" as one key, then "a.b.c", and so on.
-    let mut end = head.len();
-    while let Some(i) = path[end + 1..].find('.') {
-        let next = end + 1 + i;
-        if let Some(found) = obj.get(&path[..next]).and_then(|child| get(child, &path[next + 1..])) {
-            return Some(found);
-        }
-        end = next;
-    }
-    obj.get(path)
-}
-
-pub fn get_str<'v>(event: &'v Value, path: &str) -> Option<&'v str> {
-    get(event, path).and_then(Value::as_str)
-}
-
-/// Sets a dotted path, creating nested objects as needed. A non-object in the way is replaced.
-pub fn set(event: &mut Value, path: &str, val: Value) {
-    let mut cur = event;
-    let mut parts = path.split('.').peekable();
-    while let Some(part) = parts.next() {
-        if !cur.is_object() {
-            *cur = Value::Object(Map::new());
-        }
-        let obj = cur.as_object_mut().expect("object");
-        if parts.peek().is_none() {
-            obj.insert(part.to_string(), val);
-            return;
-        }
-        cur = obj.entry(part.to_string()).or_insert_with(|| Value::Object(Map::new()));
-    }
-}
-
-/// Reads one NDJSON event line for a stage that takes events (`stage` names it in the
-/// rejection), with dotted keys nested.
-pub fn read_event(line: &str, stage: &str) -> Result<Value, String> {
-    match serde_json::from_str(line) {
-        Ok(v @ Value::Object(_)) => Ok(normalize(v)),
-        Ok(_) => Err(format!("not a JSON object ({stage} reads NDJSON events)")),
-        Err(e) => Err(format!("invalid JSON: {e}")),
-    }
-}
-
-/// Rewrites dotted keys (`{"source.ip": ..}`) into nested objects, keeping the first
-/// appearance order of each key. Nested objects under dotted keys are merged. Events that
-/// are nested already (the common case) are returned as they are, without a rebuild.
-pub fn normalize(value: Value) -> Value {
-    if !has_dotted_key(&value) {
-        return value;
-    }
-    rebuild(value)
-}
-
-fn has_dotted_key(v: &Value) -> bool {
-    match v {
-        Value::Object(m) => m.iter().any(|(k, v)| k.contains('.') || has_dotted_key(v)),
-        Value::Array(a) => a.iter().any(has_dotted_key),
-        _ => false,
-    }
-}
-
-fn rebuild(value: Value) -> Value {
-    match value {
-        Value::Object(map) => {
-            let mut out = Value::Object(Map::new());
-            for (k, v) in map {
-                let v = rebuild(v);
-                if k.contains('.') && !k.starts_with('.') && !k.ends_with('.') && !k.contains("..") {
-                    merge_at(&mut out, &k, v);
-                } else {
-                    merge_at_key(out.as_object_mut().expect("object"), k, v);
-                }
-            }
-            out
-        }
-        Value::Array(items) => Value::Array(items.into_iter().map(rebuild).collect()),
-        other => other,
-    }
-}
-
-fn merge_at(root: &mut Value, path: &str, v: Value) {
-    let (head, tail) = path.split_once('.').expect("dotted path");
-    let obj = root.as_object_mut().expect("object");
-    let child = obj.entry(head.to_string()).or_insert_with(|| Value::Object(Map::new()));
-    if !child.is_object() {
-        // A scalar and an object under the same name: keep both, the dotted form as it came.
-        obj.insert(path.to_string(), v);
-        return;
-    }
-    if tail.contains('.') {
-        merge_at(child, tail, v);
-    } else {
-        merge_at_key(child.as_object_mut().expect("object"), tail.to_string(), v);
-    }
-}
-
-fn merge_at_key(obj: &mut Map<String, Value>, k: String, v: Value) {
-    match (obj.get_mut(&k), v) {
-        (Some(Value::Object(existing)), Value::Object(new)) => {
-            for (nk, nv) in new {
-                merge_at_key(existing, nk, nv);
-            }
-        }
-        (_, v) => {
-            obj.insert(k, v);
-        }
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -714,28 +623,5 @@ mod tests {
         ev.push_unique("related.ip", "1.2.3.4".into());
         ev.push_unique("related.ip", "::1".into());
         assert_eq!(ev.to_value(), json!({"x": 2, "related": {"ip": ["1.2.3.4", "::1"]}}));
-    }
-
-    #[test]
-    fn normalize_merges_dotted_keys_in_order() {
-        let v = json!({"source.ip": "1.1.1.1", "event": {"kind": "event"}, "event.action": "x",
-                       "source": {"port": 3}});
-        let n = normalize(v);
-        assert_eq!(
-            serde_json::to_string(&n).unwrap(),
-            r#"{"source":{"ip":"1.1.1.1","port":3},"event":{"kind":"event","action":"x"}}"#
-        );
-    }
-
-    #[test]
-    fn get_and_set_dotted_paths() {
-        let mut v = json!({"source.ip": "1.1.1.1", "user": {"name": "bob"}});
-        assert_eq!(get_str(&v, "source.ip"), Some("1.1.1.1"));
-        assert_eq!(get_str(&v, "user.name"), Some("bob"));
-        assert_eq!(get(&v, "user.id"), None);
-        set(&mut v, "user.id", json!("42"));
-        set(&mut v, "host.name", json!("h"));
-        assert_eq!(get_str(&v, "user.id"), Some("42"));
-        assert_eq!(v["host"]["name"], "h");
     }
 }

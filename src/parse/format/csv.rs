@@ -2,14 +2,17 @@
 //! rest is kept under `logward.csv.<column>`, and the event is categorized from what it holds
 //! (process, network, file, registry or authentication).
 
+use super::{Detect, Example, Format, Line, OpenFile, Parsed};
 use crate::event::{FlatEvent, Val};
+use crate::io::{Reason, RejectKind};
 use crate::time::{self, Zone};
+use std::any::Any;
 use std::borrow::Cow;
 use std::net::IpAddr;
 
 /// How a column's value is stored.
 #[derive(Debug, Clone, Copy, PartialEq)]
-enum Kind {
+enum ColumnType {
     Str,
     Int,
     Ip,
@@ -20,7 +23,7 @@ enum Kind {
 }
 
 /// The built-in alias table: normalized column name → (ECS field, kind).
-const ALIASES: &[(&[&str], &str, Kind)] = &[
+const ALIASES: &[(&[&str], &str, ColumnType)] = &[
     (
         &[
             "timestamp",
@@ -35,62 +38,132 @@ const ALIASES: &[(&[&str], &str, Kind)] = &[
             "created_at",
         ],
         "@timestamp",
-        Kind::Time,
+        ColumnType::Time,
     ),
-    (&["process_id", "pid", "processid"], "process.pid", Kind::Int),
-    (&["parent_process_id", "ppid", "parent_pid", "parentprocessid"], "process.parent.pid", Kind::Int),
-    (&["process_name", "process", "proc_name", "name_of_process"], "process.name", Kind::Str),
-    (&["image", "executable", "process_path", "image_path", "exe"], "process.executable", Kind::Str),
-    (&["command_line", "cmdline", "commandline", "cmd", "command"], "process.command_line", Kind::Str),
-    (&["parent_process_name", "parent_name", "parent_process"], "process.parent.name", Kind::Str),
-    (&["parent_image", "parent_executable", "parentimage"], "process.parent.executable", Kind::Str),
-    (&["parent_command_line", "parentcommandline", "parent_cmdline"], "process.parent.command_line", Kind::Str),
-    (&["entity_id", "process_guid", "processguid", "process_entity_id"], "process.entity_id", Kind::Str),
-    (&["parent_entity_id", "parent_process_guid", "parentprocessguid"], "process.parent.entity_id", Kind::Str),
-    (&["user", "user_name", "username", "account", "account_name", "login"], "user.name", Kind::Str),
-    (&["user_id", "userid", "uid"], "user.id", Kind::UserId),
+    (&["process_id", "pid", "processid"], "process.pid", ColumnType::Int),
+    (&["parent_process_id", "ppid", "parent_pid", "parentprocessid"], "process.parent.pid", ColumnType::Int),
+    (&["process_name", "process", "proc_name", "name_of_process"], "process.name", ColumnType::Str),
+    (&["image", "executable", "process_path", "image_path", "exe"], "process.executable", ColumnType::Str),
+    (&["command_line", "cmdline", "commandline", "cmd", "command"], "process.command_line", ColumnType::Str),
+    (&["parent_process_name", "parent_name", "parent_process"], "process.parent.name", ColumnType::Str),
+    (&["parent_image", "parent_executable", "parentimage"], "process.parent.executable", ColumnType::Str),
+    (&["parent_command_line", "parentcommandline", "parent_cmdline"], "process.parent.command_line", ColumnType::Str),
+    (&["entity_id", "process_guid", "processguid", "process_entity_id"], "process.entity_id", ColumnType::Str),
+    (&["parent_entity_id", "parent_process_guid", "parentprocessguid"], "process.parent.entity_id", ColumnType::Str),
+    (&["user", "user_name", "username", "account", "account_name", "login"], "user.name", ColumnType::Str),
+    (&["user_id", "userid", "uid"], "user.id", ColumnType::UserId),
     (
         &["src_ip", "source_ip", "source_address", "client_ip", "srcip", "src_addr", "c_ip", "ip", "ip_address"],
         "source.ip",
-        Kind::Ip,
+        ColumnType::Ip,
     ),
     (
         &["dst_ip", "destination_ip", "dest_ip", "dstip", "dst_addr", "remote_ip", "destination_address"],
         "destination.ip",
-        Kind::Ip,
+        ColumnType::Ip,
     ),
-    (&["src_port", "source_port", "sport", "srcport", "client_port"], "source.port", Kind::Int),
-    (&["dst_port", "destination_port", "dest_port", "dport", "dstport", "remote_port"], "destination.port", Kind::Int),
-    (&["protocol", "proto", "transport"], "network.transport", Kind::Str),
-    (&["direction"], "network.direction", Kind::Str),
-    (&["action", "event_action", "activity"], "event.action", Kind::Str),
-    (&["success", "succeeded", "successful", "outcome", "result", "login_successful"], "event.outcome", Kind::Outcome),
-    (&["file_path", "filepath", "target_filename", "path", "file"], "file.path", Kind::Str),
-    (&["file_name", "filename"], "file.name", Kind::Str),
-    (&["sha256", "file_hash", "hash_sha256"], "file.hash.sha256", Kind::Str),
+    (&["src_port", "source_port", "sport", "srcport", "client_port"], "source.port", ColumnType::Int),
+    (
+        &["dst_port", "destination_port", "dest_port", "dport", "dstport", "remote_port"],
+        "destination.port",
+        ColumnType::Int,
+    ),
+    (&["protocol", "proto", "transport"], "network.transport", ColumnType::Str),
+    (&["direction"], "network.direction", ColumnType::Str),
+    (&["action", "event_action", "activity"], "event.action", ColumnType::Str),
+    (
+        &["success", "succeeded", "successful", "outcome", "result", "login_successful"],
+        "event.outcome",
+        ColumnType::Outcome,
+    ),
+    (&["file_path", "filepath", "target_filename", "path", "file"], "file.path", ColumnType::Str),
+    (&["file_name", "filename"], "file.name", ColumnType::Str),
+    (&["sha256", "file_hash", "hash_sha256"], "file.hash.sha256", ColumnType::Str),
     (
         &["registry_key", "registry_path", "reg_key", "key_path", "targetobject", "target_object"],
         "registry.path",
-        Kind::Str,
+        ColumnType::Str,
     ),
-    (&["registry_value", "value_name", "reg_value"], "registry.value", Kind::Str),
-    (&["registry_data", "value_data", "details"], "registry.data.strings", Kind::Str),
-    (&["event_type", "eventtype", "type", "category"], "logward.csv.event_type", Kind::Str),
-    (&["host", "hostname", "host_name", "computer", "computer_name", "device", "machine"], "host.name", Kind::Str),
-    (&["url"], "url.original", Kind::Str),
-    (&["user_agent", "useragent"], "user_agent.original", Kind::Str),
-    (&["status_code", "http_status", "response_code"], "http.response.status_code", Kind::Int),
-    (&["method", "http_method"], "http.request.method", Kind::Str),
-    (&["message", "msg", "description"], "message", Kind::Str),
-    (&["severity", "level", "log_level"], "log.level", Kind::Str),
-    (&["query", "query_name", "dns_query"], "dns.question.name", Kind::Str),
+    (&["registry_value", "value_name", "reg_value"], "registry.value", ColumnType::Str),
+    (&["registry_data", "value_data", "details"], "registry.data.strings", ColumnType::Str),
+    (&["event_type", "eventtype", "type", "category"], "logward.csv.event_type", ColumnType::Str),
+    (
+        &["host", "hostname", "host_name", "computer", "computer_name", "device", "machine"],
+        "host.name",
+        ColumnType::Str,
+    ),
+    (&["url"], "url.original", ColumnType::Str),
+    (&["user_agent", "useragent"], "user_agent.original", ColumnType::Str),
+    (&["status_code", "http_status", "response_code"], "http.response.status_code", ColumnType::Int),
+    (&["method", "http_method"], "http.request.method", ColumnType::Str),
+    (&["message", "msg", "description"], "message", ColumnType::Str),
+    (&["severity", "level", "log_level"], "log.level", ColumnType::Str),
+    (&["query", "query_name", "dns_query"], "dns.question.name", ColumnType::Str),
 ];
+
+/// CSV with a header row.
+pub struct Csv;
+
+impl Format for Csv {
+    fn name(&self) -> &'static str {
+        "csv"
+    }
+
+    fn about(&self) -> &'static str {
+        "CSV with a header row"
+    }
+
+    fn detect(&self) -> Detect {
+        Detect::Header
+    }
+
+    fn sniff(&self, line: &str) -> bool {
+        looks_like_header(line)
+    }
+
+    /// The file's header row: its first non-blank line.
+    fn open(&self, file: &OpenFile<'_>) -> Option<Box<dyn Any + Send + Sync>> {
+        let first = file.head.iter().find(|l| !l.trim().is_empty())?;
+        Header::new(first, &file.opts.maps).map(|h| Box::new(h) as Box<dyn Any + Send + Sync>)
+    }
+
+    fn parse<'a>(&self, line: &Line<'a, '_>, ev: &mut FlatEvent<'a>) -> Result<Parsed, Reason> {
+        let header = line
+            .file::<Header>()
+            .ok_or_else(|| Reason::new(RejectKind::MissingHeader, "CSV file without a header row"))?;
+        if line.text == header.raw {
+            return Ok(Parsed::Skip);
+        }
+        parse(line.text, header, line.zone(), line.seq.year, ev)?;
+        Ok(Parsed::Event("logward.csv"))
+    }
+
+    fn free_text(&self) -> bool {
+        false
+    }
+    fn examples(&self) -> &'static [Example] {
+        &[Example {
+            before: &["timestamp,process_id,parent_process_id,process_name,command_line,user"],
+            line: "2024-02-01T09:15:00Z,15160,15150,cmd.exe,cmd.exe /c whoami /all,alice",
+            args: &[],
+            fields: &[
+                ("@timestamp", "2024-02-01T09:15:00Z"),
+                ("process.pid", "15160"),
+                ("process.parent.pid", "15150"),
+                ("process.name", "cmd.exe"),
+                ("process.command_line", "cmd.exe /c whoami /all"),
+                ("user.name", "alice"),
+                ("event.dataset", "logward.csv"),
+            ],
+        }]
+    }
+}
 
 #[derive(Debug, Clone)]
 pub struct Column {
     name: String,
     target: String,
-    kind: Kind,
+    kind: ColumnType,
 }
 
 #[derive(Debug, Clone)]
@@ -140,7 +213,9 @@ impl Header {
                 Some((_, field)) => (field.clone(), kind_of(field)),
                 None => match ALIASES.iter().find(|(names, _, _)| names.contains(&norm.as_str())) {
                     Some((_, field, kind)) => (field.to_string(), *kind),
-                    None => (format!("logward.csv.{}", if norm.is_empty() { "column" } else { &norm }), Kind::Str),
+                    None => {
+                        (format!("logward.csv.{}", if norm.is_empty() { "column" } else { &norm }), ColumnType::Str)
+                    }
                 },
             };
             // Two columns aliasing one field: the later one is kept under its own name.
@@ -163,15 +238,15 @@ impl Header {
     }
 }
 
-fn kind_of(field: &str) -> Kind {
+fn kind_of(field: &str) -> ColumnType {
     match field {
-        "@timestamp" => Kind::Time,
-        "event.outcome" => Kind::Outcome,
+        "@timestamp" => ColumnType::Time,
+        "event.outcome" => ColumnType::Outcome,
         f if f.ends_with(".pid") || f.ends_with(".port") || f.ends_with("status_code") || f.ends_with(".bytes") => {
-            Kind::Int
+            ColumnType::Int
         }
-        f if f.ends_with(".ip") => Kind::Ip,
-        _ => Kind::Str,
+        f if f.ends_with(".ip") => ColumnType::Ip,
+        _ => ColumnType::Str,
     }
 }
 
@@ -213,10 +288,12 @@ pub fn split(line: &str) -> Option<Vec<String>> {
 }
 
 /// Parses a data row into `ev`.
-pub fn parse(line: &str, header: &Header, zone: &Zone, year: i32, ev: &mut FlatEvent<'_>) -> Result<(), String> {
-    let values = split(line).ok_or("CSV row has an unterminated quoted field")?;
+pub fn parse(line: &str, header: &Header, zone: &Zone, year: i32, ev: &mut FlatEvent<'_>) -> Result<(), Reason> {
+    let values = split(line)
+        .ok_or_else(|| Reason::new(RejectKind::FormatMismatch, "CSV row has an unterminated quoted field"))?;
     if values.len() != header.len() {
-        return Err(format!("CSV row has {} columns, the header has {}", values.len(), header.len()));
+        let detail = format!("CSV row has {} columns, the header has {}", values.len(), header.len());
+        return Err(Reason::new(RejectKind::FormatMismatch, detail));
     }
     for (col, value) in header.columns.iter().zip(values) {
         let v = value.trim();
@@ -226,15 +303,15 @@ pub fn parse(line: &str, header: &Header, zone: &Zone, year: i32, ev: &mut FlatE
         let keep_raw =
             |ev: &mut FlatEvent<'_>| ev.set(format!("logward.csv.{}", normalize_name(&col.name)), v.to_string());
         match col.kind {
-            Kind::Str if col.target == "registry.data.strings" => {
+            ColumnType::Str if col.target == "registry.data.strings" => {
                 ev.set(col.target.clone(), Val::Strs(vec![Cow::Owned(v.to_string())]))
             }
-            Kind::Str => ev.set(col.target.clone(), v.to_string()),
-            Kind::Int => match v.parse::<i64>() {
+            ColumnType::Str => ev.set(col.target.clone(), v.to_string()),
+            ColumnType::Int => match v.parse::<i64>() {
                 Ok(n) => ev.set(col.target.clone(), n),
                 Err(_) => keep_raw(ev),
             },
-            Kind::Ip => {
+            ColumnType::Ip => {
                 if v.parse::<IpAddr>().is_ok() {
                     ev.set(col.target.clone(), v.to_string());
                     ev.push_unique("related.ip", Cow::Owned(v.to_string()));
@@ -242,15 +319,15 @@ pub fn parse(line: &str, header: &Header, zone: &Zone, year: i32, ev: &mut FlatE
                     keep_raw(ev)
                 }
             }
-            Kind::Time => match time::parse_loose(v, zone, year) {
+            ColumnType::Time => match time::parse_loose(v, zone, year) {
                 Some(ts) => ev.set(col.target.clone(), Val::Time(ts)),
                 None => keep_raw(ev),
             },
-            Kind::Outcome => match outcome(v) {
+            ColumnType::Outcome => match outcome(v) {
                 Some(o) => ev.set(col.target.clone(), o),
                 None => keep_raw(ev),
             },
-            Kind::UserId => {
+            ColumnType::UserId => {
                 ev.set(col.target.clone(), v.to_string());
                 if !header.has_user_name {
                     ev.set("user.name", v.to_string());

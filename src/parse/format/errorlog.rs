@@ -1,9 +1,113 @@
 //! Web server error logs: Apache 2.2/2.4 (`[Mon Dec 26 16:15:55.103522 2016] [core:error]
 //! [pid 1:tid 2] [client 1.2.3.4:5] msg`) and nginx (`2016/10/25 14:49:34 [error] 54053#0: *1 msg`).
 
+use super::text::text_event;
+use super::{Detect, Example, Format, Line, Parsed};
 use crate::event::{FlatEvent, Val};
+use crate::io::Reason;
 use crate::time::{self, Zone};
 
+/// Apache 2.2/2.4 error logs.
+pub struct ApacheError;
+
+impl Format for ApacheError {
+    fn name(&self) -> &'static str {
+        "apache-error"
+    }
+
+    fn about(&self) -> &'static str {
+        "Apache error log"
+    }
+
+    fn detect(&self) -> Detect {
+        Detect::Lines
+    }
+
+    fn sniff(&self, line: &str) -> bool {
+        apache(line, &Zone::Utc, &mut FlatEvent::new())
+    }
+
+    /// A line that does not open with the log's `[` timestamp continues the one before.
+    fn starts_message(&self, raw: &[u8]) -> bool {
+        raw.first() == Some(&b'[')
+    }
+
+    fn parse<'a>(&self, line: &Line<'a, '_>, ev: &mut FlatEvent<'a>) -> Result<Parsed, Reason> {
+        if apache(line.text, line.zone(), ev) {
+            ev.set("event.category", Val::Keywords(&["web"]));
+            Ok(Parsed::Event("apache.error"))
+        } else {
+            Ok(Parsed::Event(text_event(line, ev, "apache.error")))
+        }
+    }
+
+    fn examples(&self) -> &'static [Example] {
+        &[Example {
+            before: &[],
+            line: "[Wed Oct 11 14:32:52.123456 2000] [core:error] [pid 3570:tid 4] [client 192.168.33.1:50000] File does not exist: /var/www/favicon.ico",
+            args: &[],
+            fields: &[
+                ("@timestamp", "2000-10-11T14:32:52.123456Z"),
+                ("log.level", "error"),
+                ("process.pid", "3570"),
+                ("source.ip", "192.168.33.1"),
+                ("event.dataset", "apache.error"),
+            ],
+        }]
+    }
+}
+
+/// nginx error logs.
+pub struct NginxError;
+
+impl Format for NginxError {
+    fn name(&self) -> &'static str {
+        "nginx-error"
+    }
+
+    fn about(&self) -> &'static str {
+        "nginx error log"
+    }
+
+    fn detect(&self) -> Detect {
+        Detect::Lines
+    }
+
+    fn sniff(&self, line: &str) -> bool {
+        nginx(line, &Zone::Utc, &mut FlatEvent::new())
+    }
+
+    /// A line that does not open with the log's timestamp continues the one before.
+    fn starts_message(&self, raw: &[u8]) -> bool {
+        raw.first().is_some_and(u8::is_ascii_digit)
+    }
+
+    fn parse<'a>(&self, line: &Line<'a, '_>, ev: &mut FlatEvent<'a>) -> Result<Parsed, Reason> {
+        if nginx(line.text, line.zone(), ev) {
+            ev.set("event.category", Val::Keywords(&["web"]));
+            Ok(Parsed::Event("nginx.error"))
+        } else {
+            Ok(Parsed::Event(text_event(line, ev, "nginx.error")))
+        }
+    }
+
+    fn examples(&self) -> &'static [Example] {
+        &[Example {
+            before: &[],
+            line: "2016/10/25 14:49:34 [error] 54053#0: *1 open() \"/usr/local/Cellar/nginx/1.10.2_1/html/favicon.ico\" failed (2: No such file or directory), client: 127.0.0.1, server: localhost",
+            args: &[],
+            fields: &[
+                ("@timestamp", "2016-10-25T14:49:34Z"),
+                ("log.level", "error"),
+                ("process.pid", "54053"),
+                ("source.ip", "127.0.0.1"),
+                ("event.dataset", "nginx.error"),
+            ],
+        }]
+    }
+}
+
+/// Parses an Apache error line into `ev`; false when it is not one.
 pub fn apache<'a>(line: &'a str, zone: &Zone, ev: &mut FlatEvent<'a>) -> bool {
     apache_inner(line, zone, ev).is_some()
 }
@@ -45,6 +149,7 @@ fn set_client<'a>(client: &'a str, ev: &mut FlatEvent<'a>) {
     super::access::set_endpoint(client, ["source.ip", "source.address", "source.port"], ev);
 }
 
+/// Parses an nginx error line into `ev`; false when it is not one.
 pub fn nginx<'a>(line: &'a str, zone: &Zone, ev: &mut FlatEvent<'a>) -> bool {
     nginx_inner(line, zone, ev).is_some()
 }

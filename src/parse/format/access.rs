@@ -1,10 +1,77 @@
 //! Web access logs: nginx/Apache common and combined formats, with an optional leading
 //! virtual host and extra trailing fields; Apache's SSL request log.
 
+use super::{Detect, Example, Format, Line, OpenFile, Parsed};
 use crate::event::{FlatEvent, Val};
+use crate::io::{Reason, RejectKind};
 use crate::time::{self, Zone};
+use std::any::Any;
 use std::borrow::Cow;
 use std::net::IpAddr;
+
+/// nginx/Apache access logs.
+pub struct Access;
+
+/// The dataset of a file's access lines: `nginx.access` when its path says nginx.
+struct Dataset(&'static str);
+
+impl Format for Access {
+    fn name(&self) -> &'static str {
+        "access"
+    }
+
+    fn about(&self) -> &'static str {
+        "nginx/Apache access logs: combined, common, with vhost or extra fields"
+    }
+
+    fn detect(&self) -> Detect {
+        Detect::Lines
+    }
+
+    fn sniff(&self, line: &str) -> bool {
+        parse(line, &Zone::Utc, &mut FlatEvent::new())
+    }
+
+    fn open(&self, file: &OpenFile<'_>) -> Option<Box<dyn Any + Send + Sync>> {
+        let nginx = file.path.is_some_and(|p| p.to_ascii_lowercase().contains("nginx"));
+        Some(Box::new(Dataset(if nginx { "nginx.access" } else { "apache.access" })))
+    }
+
+    fn parse<'a>(&self, line: &Line<'a, '_>, ev: &mut FlatEvent<'a>) -> Result<Parsed, Reason> {
+        if parse(line.text, line.zone(), ev) {
+            Ok(Parsed::Event(line.file::<Dataset>().map_or("apache.access", |d| d.0)))
+        } else {
+            Err(Reason::new(
+                RejectKind::FormatMismatch,
+                "not an access-log line (expected: client ident user [time] \"request\" status bytes ...)",
+            ))
+        }
+    }
+
+    fn free_text(&self) -> bool {
+        false
+    }
+    fn examples(&self) -> &'static [Example] {
+        &[Example {
+            before: &[],
+            line: "203.0.113.9 - alice [10/Oct/2023:13:55:36 -0700] \"GET /wp-login.php?x=1 HTTP/1.1\" 404 209 \"-\" \"curl/8.4.0\"",
+            args: &[],
+            fields: &[
+                ("@timestamp", "2023-10-10T20:55:36Z"),
+                ("source.ip", "203.0.113.9"),
+                ("user.name", "alice"),
+                ("http.request.method", "GET"),
+                ("url.path", "/wp-login.php"),
+                ("url.query", "x=1"),
+                ("http.response.status_code", "404"),
+                ("http.response.body.bytes", "209"),
+                ("user_agent.original", "curl/8.4.0"),
+                ("event.outcome", "failure"),
+                ("event.dataset", "apache.access"),
+            ],
+        }]
+    }
+}
 
 /// Parses one access line into `ev`. Returns false when the line is not an access line.
 pub fn parse<'a>(line: &'a str, zone: &Zone, ev: &mut FlatEvent<'a>) -> bool {

@@ -2,12 +2,75 @@
 //! space-separated lines that follow; a later `#Fields:` line replaces the columns.
 
 use super::access::{set_status, set_url};
+use super::{Detect, Example, Format, Line, Parsed, Seq};
 use crate::event::{FlatEvent, Val};
+use crate::io::{Reason, RejectKind};
 use crate::time::{self, Zone};
 use std::borrow::Cow;
 use std::net::IpAddr;
 use std::sync::Arc;
 
+/// W3C extended / IIS logs.
+pub struct W3c;
+
+impl Format for W3c {
+    fn name(&self) -> &'static str {
+        "w3c"
+    }
+
+    fn about(&self) -> &'static str {
+        "W3C extended / IIS logs with a #Fields: header"
+    }
+
+    fn detect(&self) -> Detect {
+        Detect::FirstLine
+    }
+
+    /// A file that opens with one of the format's directives.
+    fn sniff(&self, line: &str) -> bool {
+        ["#Software:", "#Version:", "#Fields:", "#Date:"].iter().any(|d| line.starts_with(d))
+    }
+
+    /// A `#Fields:` directive names the columns of the lines after it.
+    fn advance(&self, seq: &mut Seq, raw: &[u8]) {
+        if let Some(f) = fields_directive(raw) {
+            seq.state = Some(f);
+        }
+    }
+
+    fn parse<'a>(&self, line: &Line<'a, '_>, ev: &mut FlatEvent<'a>) -> Result<Parsed, Reason> {
+        if line.text.starts_with('#') {
+            return Ok(Parsed::Skip);
+        }
+        let fields = line
+            .state::<Vec<String>>()
+            .ok_or_else(|| Reason::new(RejectKind::MissingHeader, "W3C data line before any #Fields: directive"))?;
+        parse(line.text, fields, ev)?;
+        Ok(Parsed::Event("iis.access"))
+    }
+
+    fn free_text(&self) -> bool {
+        false
+    }
+    fn examples(&self) -> &'static [Example] {
+        &[Example {
+            before: &["#Software: Microsoft Internet Information Services 10.0", "#Fields: date time s-ip cs-method cs-uri-stem cs-uri-query s-port cs-username c-ip cs(User-Agent) sc-status time-taken"],
+            line: "2023-11-02 08:00:01 10.0.0.5 GET /owa/auth/logon.aspx replaceCurrent=1 443 - 203.0.113.50 Mozilla/5.0+(Windows+NT+10.0) 200 31",
+            args: &[],
+            fields: &[
+                ("@timestamp", "2023-11-02T08:00:01Z"),
+                ("source.ip", "203.0.113.50"),
+                ("destination.ip", "10.0.0.5"),
+                ("http.request.method", "GET"),
+                ("url.path", "/owa/auth/logon.aspx"),
+                ("http.response.status_code", "200"),
+                ("event.dataset", "iis.access"),
+            ],
+        }]
+    }
+}
+
+/// The column names of the current `#Fields:` directive.
 pub type Fields = Arc<Vec<String>>;
 
 /// The column names of a `#Fields:` directive line.
@@ -18,10 +81,11 @@ pub fn fields_directive(raw: &[u8]) -> Option<Fields> {
 }
 
 /// Parses a data line with the current columns. W3C times are UTC by definition.
-pub fn parse<'a>(line: &'a str, fields: &[String], ev: &mut FlatEvent<'a>) -> Result<(), String> {
+pub fn parse<'a>(line: &'a str, fields: &[String], ev: &mut FlatEvent<'a>) -> Result<(), Reason> {
     let values: Vec<&'a str> = line.split(' ').filter(|s| !s.is_empty()).collect();
     if values.len() != fields.len() {
-        return Err(format!("W3C line has {} fields, #Fields: names {}", values.len(), fields.len()));
+        let detail = format!("W3C line has {} fields, #Fields: names {}", values.len(), fields.len());
+        return Err(Reason::new(RejectKind::FormatMismatch, detail));
     }
     let (mut date, mut tod) = (None, None);
     let mut uri_stem = None;
@@ -87,7 +151,7 @@ pub fn parse<'a>(line: &'a str, fields: &[String], ev: &mut FlatEvent<'a>) -> Re
     if let (Some(d), Some(t)) = (date, tod) {
         match time::parse_iso(format!("{d}T{t}Z").as_bytes(), &Zone::Utc) {
             Some((ts, _)) => ev.set("@timestamp", Val::Time(ts)),
-            None => return Err(format!("bad W3C date/time '{d} {t}'")),
+            None => return Err(Reason::new(RejectKind::InvalidField, format!("bad W3C date/time '{d} {t}'"))),
         }
     }
     Ok(())

@@ -1,0 +1,50 @@
+//! `logward detect`: the rule packs loaded and compiled against the mapping, and the stage
+//! run (or the rules listed).
+
+use super::mapping::Mapping;
+use super::rules::{self, Override, RuleSet};
+use super::{DetectOptions, Detector};
+use crate::cli::DetectArgs;
+use crate::io;
+use crate::time::Zone;
+use anyhow::{Context, Result};
+use std::process::ExitCode;
+
+/// Runs `logward detect`.
+pub fn run(args: DetectArgs) -> Result<ExitCode> {
+    let mapping = match &args.mapping {
+        Some(p) => Mapping::load(p)?,
+        None => Mapping::builtin(),
+    };
+    let overrides = args.set.iter().map(|s| Override::parse(s)).collect::<Result<Vec<_>>>()?;
+    let mut files: Vec<(String, String)> = Vec::new();
+    if !args.no_builtin {
+        files.extend(rules::BUILTIN.iter().map(|(n, t)| (n.to_string(), t.to_string())));
+    }
+    files.extend(rules::read_rule_files(&args.rules)?);
+    if files.is_empty() {
+        anyhow::bail!("no rules: --no-builtin needs --rules PATH");
+    }
+    let set = RuleSet::load(&files, &mapping, &overrides)?;
+    for p in &set.problems {
+        eprintln!("logward detect: {p}{}", if args.common.strict { "" } else { " (skipped)" });
+    }
+    if args.common.strict && !set.problems.is_empty() {
+        anyhow::bail!("{} rule problems (--strict)", set.problems.len());
+    }
+    if args.list_rules {
+        print!("{}", super::list_rules(&set));
+        return Ok(ExitCode::SUCCESS);
+    }
+    let stage = Detector::new(DetectOptions {
+        rules: set,
+        tz: Zone::parse(&args.tz).context("--tz")?,
+        work_hours: super::parse_work_hours(&args.work_hours)?,
+        alerts_only: args.alerts_only,
+        max_groups: args.max_groups,
+        quiet: args.common.quiet,
+    });
+    let sources = io::expand_inputs(&args.common.inputs, args.common.rotated)?;
+    let (summary, ()) = io::run_events(&stage, stage.ordered(), "detect", sources, &args.common.run_options())?;
+    Ok(io::exit_code(summary))
+}
