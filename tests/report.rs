@@ -780,3 +780,45 @@ fn analyst_sample_merges_like_one_pass() {
     take_order(&mut got);
     assert_eq!(got, whole);
 }
+
+/// A macOS or syslog log: process names and pids on every line, few actions. The names are
+/// listed once (under Processes when process events are there, else as a talker), never in
+/// two tables with different counts; events with no action or category are named by their
+/// dataset, not "(unspecified)"; no section is left empty.
+#[test]
+fn process_names_are_listed_once_and_unnamed_types_say_why() {
+    let line = |t: u32, extra: &str, name: &str, pid: u32| {
+        format!(
+            r#"{{"@timestamp":"2024-03-01T10:00:0{t}Z","event":{{"dataset":"macos.log"{extra}}},"host":{{"name":"mbp"}},"process":{{"name":"{name}","pid":{pid}}},"message":"m"}}"#
+        )
+    };
+    let plain = [
+        line(0, "", "kernel", 0),
+        line(1, "", "mds", 101),
+        line(2, "", "mds", 101),
+        line(3, r#","action":"login""#, "loginwindow", 88),
+    ];
+    let with_process = [
+        line(0, r#","category":["process"],"type":["start"]"#, "kernel", 0),
+        line(1, r#","category":["process"],"type":["start"]"#, "mds", 101),
+        line(2, "", "mds", 101),
+        line(3, r#","action":"login""#, "loginwindow", 88),
+    ];
+    for (events, processes) in [(&plain, false), (&with_process, true)] {
+        let input = events.join("\n") + "\n";
+        let md = String::from_utf8(report(&["-q"], Some(&input)).0).unwrap();
+        assert_eq!(md.matches("| process.name | Count | Share |").count(), 1, "{md}");
+        assert_eq!(md.contains("\n## Processes\n"), processes, "{md}");
+        assert_eq!(md.contains("\n## Top talkers\n"), !processes, "{md}");
+        assert!(!md.contains("(unspecified)"), "{md}");
+        assert!(md.contains("| (macos.log: no action or category) |"), "{md}");
+        // Every section heading is followed by something before the next one.
+        let lines: Vec<&str> = md.lines().filter(|l| !l.trim().is_empty()).collect();
+        for w in lines.windows(2) {
+            assert!(!(w[0].starts_with("## ") && w[1].starts_with("## ")), "empty section {}: {md}", w[0]);
+        }
+        let html = String::from_utf8(report(&["-q", "--format", "html"], Some(&input)).0).unwrap();
+        assert_eq!(html.contains("id=\"top-talkers\""), !processes);
+        assert_eq!(html.contains("href=\"#top-talkers\""), !processes);
+    }
+}

@@ -176,14 +176,17 @@ pub fn build(s: &Summary) -> Vec<Block> {
         event_types(t, &mut d);
     }
     if let Some(talkers) = &s.top_talkers {
-        d.push(Block::Section { id: "top-talkers", title: "Top talkers".into() });
-        let panels = talkers
+        let panels: Vec<Vec<Block>> = talkers
             .iter()
             // The process section has its own table of names.
             .filter(|t| !(t.field == "process.name" && s.processes.is_some()))
             .map(|t| vec![Block::Sub(format!("{} ({})", t.title, t.field)), counted_table(t.field, &t.counts)])
             .collect();
-        d.push(Block::Grid(panels));
+        // Process names alone, listed under Processes: no empty section.
+        if !panels.is_empty() {
+            d.push(Block::Section { id: "top-talkers", title: "Top talkers".into() });
+            d.push(Block::Grid(panels));
+        }
     }
     if let Some(p) = &s.processes {
         processes(p, &mut d);
