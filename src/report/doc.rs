@@ -288,7 +288,7 @@ fn findings(s: &Summary, d: &mut Vec<Block>) {
         None => cards.push(Card {
             label: "Alerts",
             value: "0".into(),
-            detail: "none in the input (logward detect raises them)".into(),
+            detail: "none in the input: logward detect raises them".into(),
             href: "#inputs",
             tone: None,
         }),
