@@ -60,7 +60,7 @@ present: alerts (every one listed, up to --max-alerts), authentication (failures
 by source and user, over time, success after failures, newest sources, Windows logons by logon
 type), anomalies (histogram, most anomalous with explanations; records outside the model's
 vocabulary apart), IP lists and GeoIP, hosts, timeline, event types, top talkers, processes,
-inputs, data quality (rejected lines by reason, missing or out-of-order timestamps, duplicates,
+inputs, data quality (rejected lines by kind, missing or out-of-order timestamps, duplicates,
 unknown formats). The HTML page sorts its tables and filters the alert list with an inline
 script; everything is readable without it.
 
