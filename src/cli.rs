@@ -239,6 +239,11 @@ pub struct DetectArgs {
     /// Print the loaded rules (name, level, kind, threshold, logsource) and exit
     #[arg(long)]
     pub list_rules: bool,
+
+    /// Also run rules whose logsource the mapping cannot place, on every event (by default
+    /// they do not run, and stderr says how many wait, by logsource)
+    #[arg(long)]
+    pub all_logsources: bool,
 }
 
 #[derive(Debug, Args)]

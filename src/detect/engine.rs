@@ -15,7 +15,7 @@ use rsigma_eval::{CompiledDetection, CompiledMatcher, CompiledRule, Engine, Even
 use serde_json::Value;
 use std::cell::RefCell;
 use std::collections::HashMap;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::Arc;
 
 /// Outcomes kept per engine and worker before the table starts over.
@@ -51,6 +51,8 @@ pub struct RuleEngine {
     /// placeholders, array scopes): its outcomes are never reused.
     reads: Option<Reads>,
     id: u64,
+    /// Whether an event passed the gate (for the summary of rules that never ran).
+    pub seen: AtomicBool,
 }
 
 static NEXT_ID: AtomicU64 = AtomicU64::new(0);
@@ -58,7 +60,18 @@ static NEXT_ID: AtomicU64 = AtomicU64::new(0);
 impl RuleEngine {
     pub fn new(gate: Option<Gate>, engine: Engine) -> RuleEngine {
         let reads = reads_of(engine.rules());
-        RuleEngine { gate, engine, reads, id: NEXT_ID.fetch_add(1, Ordering::Relaxed) }
+        RuleEngine { gate, engine, reads, id: NEXT_ID.fetch_add(1, Ordering::Relaxed), seen: AtomicBool::new(false) }
+    }
+
+    /// Notes that an event passed the gate (a read, and a write only the first time).
+    pub fn mark_seen(&self) {
+        if !self.seen.load(Ordering::Relaxed) {
+            self.seen.store(true, Ordering::Relaxed);
+        }
+    }
+
+    pub fn rule_count(&self) -> usize {
+        self.engine.rule_count()
     }
 
     /// The rules of this engine that match `ev`.

@@ -67,8 +67,15 @@ pub struct View<'a> {
     text: Option<Scalar>,
     /// Local hour of `@timestamp` and whether it is outside working hours.
     hour: Option<(u32, bool)>,
+    /// Whether the event has `winlog.user_data` values (Windows events whose values are
+    /// UserData, not EventData), which lookups of `winlog.event_data.NAME` fall back to.
+    user_data: bool,
     tree: OnceCell<Value>,
 }
+
+/// Where Windows events keep EventData and UserData values.
+const EVENT_DATA: &str = "winlog.event_data.";
+const USER_DATA: &str = "winlog.user_data.";
 
 impl<'a> View<'a> {
     /// Reads one event line; the error names a byte position, never the content.
@@ -96,6 +103,7 @@ impl<'a> View<'a> {
             nested: Vec::new(),
             text: None,
             hour: None,
+            user_data: false,
             tree: OnceCell::new(),
         };
         // The scanner asks for a leaf's path just before it records the leaf.
@@ -108,7 +116,9 @@ impl<'a> View<'a> {
                     first => Leaf::One(Scalar { span: s.span.clone(), kind: literal_kind(first) }),
                 }
             };
-            let hash = path_hash(v.paths[path.clone()].as_bytes());
+            let p = &v.paths[path.clone()];
+            v.user_data |= p.starts_with(USER_DATA);
+            let hash = path_hash(p.as_bytes());
             v.fields.push(Field { hash, path, leaf });
         }
         if v.fields.len() <= SLOTS / 2 {
@@ -219,8 +229,19 @@ impl<'a> View<'a> {
         }
     }
 
-    /// The leaf at `path`; the last one when a path repeats (as a JSON parser keeps it).
+    /// The leaf at `path`; the last one when a path repeats (as a JSON parser keeps it). A
+    /// Windows EventData name the event lacks is looked up among its UserData values.
     fn field(&self, path: &str) -> Option<&Field> {
+        let found = self.field_at(path);
+        if found.is_none() && self.user_data {
+            if let Some(name) = path.strip_prefix(EVENT_DATA) {
+                return self.field_at(&format!("{USER_DATA}{name}"));
+            }
+        }
+        found
+    }
+
+    fn field_at(&self, path: &str) -> Option<&Field> {
         let hash = path_hash(path.as_bytes());
         if self.fields.len() > SLOTS / 2 {
             return self.fields.iter().rev().find(|f| f.hash == hash && self.path(f) == path);
