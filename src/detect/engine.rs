@@ -47,9 +47,11 @@ struct Reads {
 pub struct RuleEngine {
     pub gate: Option<Gate>,
     engine: Engine,
-    /// `None` when a rule reads the event in a way not listed (field references,
-    /// placeholders, array scopes): its outcomes are never reused.
+    /// What `engine`'s rules read; `None`: its outcomes are never reused.
     reads: Option<Reads>,
+    /// Rules that read the event in a way not listed (field references, placeholders, array
+    /// scopes), kept apart so the others' outcomes can still be reused; always evaluated.
+    rest: Option<Engine>,
     id: u64,
     /// Whether an event passed the gate (for the summary of rules that never ran).
     pub seen: AtomicBool,
@@ -59,8 +61,31 @@ static NEXT_ID: AtomicU64 = AtomicU64::new(0);
 
 impl RuleEngine {
     pub fn new(gate: Option<Gate>, engine: Engine) -> RuleEngine {
-        let reads = reads_of(engine.rules());
-        RuleEngine { gate, engine, reads, id: NEXT_ID.fetch_add(1, Ordering::Relaxed), seen: AtomicBool::new(false) }
+        let (own, other): (Vec<&CompiledRule>, Vec<&CompiledRule>) =
+            engine.rules().iter().partition(|r| reads_of(std::slice::from_ref(*r)).is_some());
+        let (engine, reads, rest) = if other.is_empty() {
+            let reads = reads_of(engine.rules());
+            (engine, reads, None)
+        } else if own.is_empty() {
+            (engine, None, None)
+        } else {
+            let split = |rules: Vec<&CompiledRule>| {
+                let mut e = Engine::new();
+                e.extend_compiled_rules(rules.into_iter().cloned());
+                e
+            };
+            let own = split(own);
+            let reads = reads_of(own.rules());
+            (own, reads, Some(split(other)))
+        };
+        RuleEngine {
+            gate,
+            engine,
+            reads,
+            rest,
+            id: NEXT_ID.fetch_add(1, Ordering::Relaxed),
+            seen: AtomicBool::new(false),
+        }
     }
 
     /// Notes that an event passed the gate (a read, and a write only the first time).
@@ -70,12 +95,29 @@ impl RuleEngine {
         }
     }
 
-    pub fn rule_count(&self) -> usize {
-        self.engine.rule_count()
+    /// How many fields the outcome table is keyed by (`None`: outcomes are never reused).
+    pub fn memo_fields(&self) -> Option<usize> {
+        self.reads.as_ref().map(|r| r.fields.len() + r.keywords as usize)
     }
 
-    /// The rules of this engine that match `ev`.
+    pub fn rule_count(&self) -> usize {
+        self.engine.rule_count() + self.rest.as_ref().map_or(0, |e| e.rule_count())
+    }
+
+    /// The rules of this engine that match `ev`, in rule order.
     pub fn matches(&self, ev: &View<'_>) -> Arc<[Match]> {
+        let own = self.own_matches(ev);
+        let Some(rest) = &self.rest else { return own };
+        let other = evaluate(rest, ev);
+        if other.is_empty() {
+            return own;
+        }
+        let mut all: Vec<Match> = own.iter().cloned().chain(other.iter().cloned()).collect();
+        all.sort_by_key(|m| m.rule);
+        all.into()
+    }
+
+    fn own_matches(&self, ev: &View<'_>) -> Arc<[Match]> {
         let Some(reads) = &self.reads else { return self.evaluate(ev) };
         MEMO.with(|memo| {
             let mut memo = memo.borrow_mut();
@@ -113,19 +155,23 @@ impl RuleEngine {
     }
 
     fn evaluate(&self, ev: &View<'_>) -> Arc<[Match]> {
-        self.engine
-            .evaluate(ev)
-            .iter()
-            .filter_map(|res| {
-                let rule = res.header.custom_attributes.get(INDEX_ATTR).and_then(Value::as_u64)? as usize;
-                let matched = res
-                    .as_detection()
-                    .map(|d| d.matched_fields.iter().map(|m| (m.field.clone(), m.value.clone())).collect())
-                    .unwrap_or_default();
-                Some(Match { rule, matched })
-            })
-            .collect()
+        evaluate(&self.engine, ev)
     }
+}
+
+fn evaluate(engine: &Engine, ev: &View<'_>) -> Arc<[Match]> {
+    engine
+        .evaluate(ev)
+        .iter()
+        .filter_map(|res| {
+            let rule = res.header.custom_attributes.get(INDEX_ATTR).and_then(Value::as_u64)? as usize;
+            let matched = res
+                .as_detection()
+                .map(|d| d.matched_fields.iter().map(|m| (m.field.clone(), m.value.clone())).collect())
+                .unwrap_or_default();
+            Some(Match { rule, matched })
+        })
+        .collect()
 }
 
 #[derive(Default)]
@@ -317,6 +363,15 @@ detection:
         assert!(reads.keywords);
         let fieldref = engine("title: r\nlogsource: {product: linux}\ndetection:\n  sel:\n    source.user|fieldref: user.name\n  condition: sel\n");
         assert!(fieldref.reads.is_none(), "a field reference reads another field");
+        // Beside other rules, such a rule is kept apart and the others' outcomes reused.
+        let mixed = engine(&format!("{RULES}---\ntitle: r\nlogsource: {{product: linux}}\ndetection:\n  sel:\n    source.user|fieldref: user.name\n  condition: sel\n"));
+        assert_eq!(mixed.reads.as_ref().unwrap().fields, ["event.outcome", "http.response.status_code", "user.name"]);
+        assert_eq!(mixed.rest.as_ref().unwrap().rule_count(), 1);
+        let line = r#"{"event":{"outcome":"failure"},"user":{"name":"root"},"source":{"user":"root"},"message":"bob is NOT in sudoers"}"#;
+        for _ in 0..3 {
+            let rules: Vec<usize> = mixed.matches(&View::parse(line).unwrap()).iter().map(|m| m.rule).collect();
+            assert_eq!(rules, [0, 2, 3]);
+        }
     }
 
     /// Remembered outcomes are the engine's own, event after event, even for values that
