@@ -58,7 +58,7 @@ fn sigma_windows_fields_and_logsources_resolve_on_winlogbeat_events() {
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(
         err.contains(
-            "1 rules not run: the mapping places no events for their logsource (1 product: zeek, service: rdp)"
+            "2 rules not run: the mapping places no events for their logsource (1 product: windows, category: file_access; 1 product: zeek, service: rdp)"
         ),
         "{err}"
     );
@@ -78,6 +78,9 @@ fn all_logsources_runs_unplaced_rules_on_every_event() {
     assert!(out.status.success());
     let zeek: Vec<_> = fired(&out).into_iter().filter(|(r, _)| r == "Public RDP service").collect();
     assert_eq!(zeek.len(), 15, "{zeek:?}");
+    let access: Vec<String> =
+        fired(&out).into_iter().filter(|(r, _)| r == "Whoami image accessed").map(|(_, at)| at).collect();
+    assert_eq!(access, ["1", "15", "2", "4"]);
     assert!(!String::from_utf8_lossy(&out.stderr).contains("not run"));
 }
 

@@ -302,7 +302,9 @@ impl RuleSet {
         // which is both the semantics and most of the speed. Rules whose logsource the
         // mapping cannot place run on every event only when asked to.
         let placements: Vec<Vec<Placement>> = sigma_rules.iter().map(|(_, r)| mapping.place(&r.logsource)).collect();
-        type Key = Option<((usize, usize), Vec<usize>)>;
+        // A partition: the placement (none: every event, for --all-logsources) and the
+        // entries that shape its rules' field names.
+        type Key = (Option<(usize, usize)>, Vec<usize>);
         let mut partitions: Vec<(Key, Option<Placement>, Vec<usize>)> = Vec::new();
         let mut rule_engines: Vec<Vec<usize>> = vec![Vec::new(); sigma_rules.len()];
         for (i, ps) in placements.iter().enumerate() {
@@ -311,9 +313,9 @@ impl RuleSet {
                 if !all_logsources {
                     continue;
                 }
-                vec![(None, None)]
+                vec![((None, mapping.signature(ls)), None)]
             } else {
-                ps.iter().map(|p| (Some((p.key(), mapping.signature(ls))), Some(p.clone()))).collect()
+                ps.iter().map(|p| ((Some(p.key()), mapping.signature(ls)), Some(p.clone()))).collect()
             };
             for (key, p) in at {
                 let k = match partitions.iter().position(|(pk, _, _)| *pk == key) {
