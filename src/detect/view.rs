@@ -71,6 +71,10 @@ pub struct View<'a> {
     /// UserData, not EventData), which lookups of `winlog.event_data.NAME` fall back to.
     user_data: bool,
     tree: OnceCell<Value>,
+    /// Hashes of every object path (each leaf path up to one of its dots), sorted; built on
+    /// the first lookup of a path the event has no leaf at, so that missing fields, which
+    /// rules ask for all the time, are answered without scanning every path.
+    objects: OnceCell<Vec<u64>>,
 }
 
 /// Where Windows events keep EventData and UserData values.
@@ -105,6 +109,7 @@ impl<'a> View<'a> {
             hour: None,
             user_data: false,
             tree: OnceCell::new(),
+            objects: OnceCell::new(),
         };
         // The scanner asks for a leaf's path just before it records the leaf.
         for (s, path) in scalars.iter().zip(spans) {
@@ -258,6 +263,19 @@ impl<'a> View<'a> {
 
     /// Whether `path` names an object (a prefix of some leaf's path).
     fn is_object(&self, path: &str) -> bool {
+        let objects = self.objects.get_or_init(|| {
+            let mut hashes = Vec::with_capacity(self.fields.len() * 2);
+            for f in &self.fields {
+                let p = self.path(f).as_bytes();
+                hashes.extend(memchr::memchr_iter(b'.', p).map(|i| path_hash(&p[..i])));
+            }
+            hashes.sort_unstable();
+            hashes.dedup();
+            hashes
+        });
+        if objects.binary_search(&path_hash(path.as_bytes())).is_err() {
+            return false;
+        }
         self.fields.iter().any(|f| {
             let p = self.path(f);
             p.len() > path.len() && p.as_bytes()[path.len()] == b'.' && p.starts_with(path)
