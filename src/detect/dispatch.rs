@@ -9,10 +9,13 @@ use super::mapping::Gate;
 use super::view::View;
 use std::collections::{BTreeSet, HashMap};
 
+/// Lower-case value -> engines filed under it.
+type Table = HashMap<Box<str>, Vec<usize>>;
+
 #[derive(Default)]
 pub struct Dispatch {
-    /// Per indexed field: lower-case value -> engines filed under it.
-    keyed: Vec<(String, HashMap<Box<str>, Vec<usize>>)>,
+    /// Per indexed field, its table.
+    keyed: Vec<(String, Table)>,
     /// Engines with no plain-valued condition (or no gate): tried on every event.
     always: Vec<usize>,
 }

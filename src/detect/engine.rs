@@ -20,9 +20,11 @@ use std::sync::Arc;
 
 /// Outcomes kept per engine and worker before the table starts over.
 const MEMO_ENTRIES: usize = 8192;
-/// Events whose values take more than this many bytes are not remembered, which bounds a
-/// table's memory (about 10 MB at most).
-const MEMO_KEY_MAX: usize = 512;
+/// Events whose values take more than this many bytes are not remembered (Windows events'
+/// command lines and hashes take a few hundred).
+const MEMO_KEY_MAX: usize = 4096;
+/// The key bytes a table holds before it starts over, which bounds its memory (about 4 MB).
+const MEMO_BYTES: usize = 4 << 20;
 /// Lookups per judgement of whether the table pays, and the share of hits it needs.
 const MEMO_WINDOW: u32 = 4096;
 const MEMO_MIN_HITS: u32 = MEMO_WINDOW / 4;
@@ -142,9 +144,11 @@ impl RuleEngine {
                 }
                 None => {
                     let r = self.evaluate(ev);
-                    if table.outcomes.len() >= MEMO_ENTRIES {
+                    if table.outcomes.len() >= MEMO_ENTRIES || table.bytes + key.len() > MEMO_BYTES {
                         table.outcomes.clear();
+                        table.bytes = 0;
                     }
+                    table.bytes += key.len();
                     table.outcomes.insert(key.into_boxed_slice(), r.clone());
                     r
                 }
@@ -177,6 +181,8 @@ fn evaluate(engine: &Engine, ev: &View<'_>) -> Arc<[Match]> {
 #[derive(Default)]
 struct Table {
     outcomes: HashMap<Box<[u8]>, Arc<[Match]>>,
+    /// Bytes of the keys in `outcomes`.
+    bytes: usize,
     /// Scratch for building keys.
     key: Vec<u8>,
     lookups: u32,
@@ -193,6 +199,7 @@ impl Table {
         if self.hits < MEMO_MIN_HITS {
             self.resting = MEMO_WINDOW * MEMO_REST;
             self.outcomes = HashMap::new();
+            self.bytes = 0;
         }
         self.lookups = 0;
         self.hits = 0;
