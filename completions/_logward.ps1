@@ -105,6 +105,7 @@ Register-ArgumentCompleter -Native -CommandName 'logward' -ScriptBlock {
             [CompletionResult]::new('--no-builtin', '--no-builtin', [CompletionResultType]::ParameterName, 'Leave out the built-in rule pack')
             [CompletionResult]::new('--alerts-only', '--alerts-only', [CompletionResultType]::ParameterName, 'Write only the alerts, not the input events')
             [CompletionResult]::new('--list-rules', '--list-rules', [CompletionResultType]::ParameterName, 'Print the loaded rules (name, level, kind, threshold, logsource) and exit')
+            [CompletionResult]::new('--all-logsources', '--all-logsources', [CompletionResultType]::ParameterName, 'Also run rules whose logsource the mapping cannot place, on every event (by default they do not run, and stderr says how many wait, by logsource)')
             [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
             [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
             break

@@ -99,6 +99,7 @@ set edit:completion:arg-completer[logward] = {|@words|
             cand --no-builtin 'Leave out the built-in rule pack'
             cand --alerts-only 'Write only the alerts, not the input events'
             cand --list-rules 'Print the loaded rules (name, level, kind, threshold, logsource) and exit'
+            cand --all-logsources 'Also run rules whose logsource the mapping cannot place, on every event (by default they do not run, and stderr says how many wait, by logsource)'
             cand -h 'Print help (see more with ''--help'')'
             cand --help 'Print help (see more with ''--help'')'
         }

@@ -123,6 +123,10 @@ Rules are Sigma 2 (detection, filters, and correlations: event_count, value_coun
 temporal_ordered, also chained). Correlation windows use each event's @timestamp, so an
 archive replays as it happened; they expect roughly time-ordered input. A rule runs only on
 events of its logsource, and Sigma field names are mapped to ECS (rules/detect/ecs-mapping.yml).
+Rules whose logsource the mapping cannot place do not run: stderr counts them by logsource,
+--list-rules says why, --all-logsources runs them on every event. Windows rules run on
+Winlogbeat-shaped events: winlog.channel + winlog.event_id choose the rules, and rule fields
+(Image, CommandLine, TargetUserName, ...) are read from winlog.event_data.
 Keyword rules search `message` (else event.original). Rules may test two computed fields:
 logward.after_hours (true outside --work-hours in --tz) and logward.hour (0-23).
 
@@ -138,6 +142,7 @@ Examples:
   logward detect --alerts-only --rules ./sigma/rules/linux events.ndjson
   logward detect --set ssh_brute_force.count=20 --set ssh_brute_force.timespan=5m
   logward detect --work-hours 08:00-18:00 --tz Europe/Berlin events.ndjson
+  logward detect --rules ./sigma/rules winlogbeat-security.ndjson
   logward detect --list-rules";
 
 const TREE_EXAMPLES: &str = "\
@@ -242,6 +247,11 @@ pub struct DetectArgs {
     /// Print the loaded rules (name, level, kind, threshold, logsource) and exit
     #[arg(long)]
     pub list_rules: bool,
+
+    /// Also run rules whose logsource the mapping cannot place, on every event (by default
+    /// they do not run, and stderr says how many wait, by logsource)
+    #[arg(long)]
+    pub all_logsources: bool,
 }
 
 #[derive(Debug, Args)]
