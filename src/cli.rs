@@ -373,6 +373,10 @@ pub struct ScoreArgs {
     /// Write the feature tensors (NumPy .npz) for training instead of scores
     #[arg(long, value_name = "FILE")]
     pub export_features: Option<PathBuf>,
+
+    /// Add logward.anomaly.explanation: the window's token with the highest loss and the content's rare words
+    #[arg(long)]
+    pub explain: bool,
 }
 
 #[derive(Debug, Args)]

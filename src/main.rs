@@ -88,6 +88,7 @@ fn score(args: ScoreArgs) -> Result<ExitCode> {
         emit: args.emit,
         session_fields,
         stride,
+        explain: args.explain,
         quiet: args.common.quiet,
     })?;
     run_stage(&stage, "score", &args.common).map(exit_code)

@@ -36,6 +36,8 @@ pub struct Rows {
     sessions: Sessions,
     vocab: FastMap<String, i64>,
     vocabulary: Vec<String>,
+    /// A readable label per token: a template's pattern, or the token itself.
+    labels: Vec<String>,
     tokens: Vec<i64>,
     /// Raw counts until the end, when the IDF weights are known.
     content: Vec<f32>,
@@ -78,11 +80,12 @@ impl Stage for FeatureExport {
         line: &LineRef<'_>,
         out: &mut Output<Features>,
     ) -> Outcome {
-        let f = match features::extract(line.text, &self.session_fields) {
+        let mut f = match features::extract(line.text, &self.session_fields, true) {
             Ok(s) => s.features,
             Err(reason) => return Outcome::Rejected(reason),
         };
-        if f.template.is_none() {
+        f.words = Vec::new();
+        if f.token.is_none() {
             self.no_template.fetch_add(1, Ordering::Relaxed);
             return Outcome::Skipped;
         }
@@ -93,10 +96,12 @@ impl Stage for FeatureExport {
     fn ordered(&self) -> anyhow::Result<Rows> {
         let vocabulary = self.fixed.as_ref().map(|(v, _)| v.clone()).unwrap_or_default();
         let vocab = features::token_ids(&vocabulary);
+        let labels = vocabulary.clone();
         Ok(Rows {
             sessions: Sessions::new(self.window, self.stride),
             vocab,
             vocabulary,
+            labels,
             tokens: Vec::new(),
             content: Vec::new(),
             session: Vec::new(),
@@ -107,14 +112,19 @@ impl Stage for FeatureExport {
     }
 
     fn complete(&self, rows: &mut Rows, f: Features, _out: &mut Vec<u8>) {
-        let template = f.template.expect("only events with a template are marked");
+        let key = f.token.expect("only events with a token are marked");
         let next = FIRST_TEMPLATE + rows.vocabulary.len() as i64;
-        let token = match rows.vocab.get(&template) {
+        let token = match rows.vocab.get(&key) {
             Some(&t) => t,
             None if self.fixed.is_some() => UNKNOWN,
             None => {
-                rows.vocab.insert(template.clone(), next);
-                rows.vocabulary.push(template);
+                let label = match (&f.template, f.pattern) {
+                    (Some(t), Some(p)) if *t == key => p,
+                    _ => key.clone(),
+                };
+                rows.vocab.insert(key.clone(), next);
+                rows.vocabulary.push(key);
+                rows.labels.push(label);
                 next
             }
         };
@@ -151,6 +161,7 @@ impl Stage for FeatureExport {
         npz.add("session", &[n], Data::I64(&rows.session))?;
         npz.add("end", &[n], Data::I64(&rows.end))?;
         npz.add("vocabulary", &[rows.vocabulary.len()], Data::Text(&rows.vocabulary))?;
+        npz.add("labels", &[rows.labels.len()], Data::Text(&rows.labels))?;
         npz.add("idf", &[HASH_DIMS], Data::F32(&idf))?;
         npz.add("window", &[1], Data::I64(&[self.window as i64]))?;
         npz.add("feature_version", &[1], Data::I64(&[FEATURE_VERSION as i64]))?;
@@ -159,7 +170,7 @@ impl Stage for FeatureExport {
         npz.finish()?;
         if !self.quiet {
             eprintln!(
-                "logward score: wrote {} windows ({} events, {} sessions, {} templates, window {}) to {}",
+                "logward score: wrote {} windows ({} events, {} sessions, {} tokens, window {}) to {}",
                 n,
                 rows.events,
                 rows.sessions.list.len(),
@@ -169,7 +180,7 @@ impl Stage for FeatureExport {
             );
             let skipped = self.no_template.load(Ordering::Relaxed);
             if skipped > 0 {
-                eprintln!("logward score: {skipped} events had no logward.template.id and were left out (run logward parse first)");
+                eprintln!("logward score: {skipped} events had neither an event.action (or code, category, HTTP request) nor a logward.template.id and were left out (run logward parse first)");
             }
         }
         Ok(())
