@@ -340,10 +340,13 @@ impl Stage for Scorer {
             st.events += 1;
             let token = f.token.as_deref().map(|t| st.model.token(t));
             let unknown = token == Some(UNKNOWN);
+            // An action the model never saw in a dataset it knows is an unseen kind of event,
+            // scored in its window; any other unknown token is scored by its content.
+            let unseen_kind = unknown && f.meaning && f.token.as_deref().is_some_and(|t| st.model.knows_dataset(t));
             st.unknown += unknown as u64;
             let (mut fresh, mut at, mut content_only) = (false, None, false);
             if let (Some(t), true) = (token, self.uses_sequence()) {
-                if unknown && by_content && !f.meaning {
+                if unknown && by_content && !unseen_kind {
                     // A message the model never saw: scored from its content; its window
                     // position stays as context.
                     st.sessions.remember(session, t);
@@ -353,7 +356,7 @@ impl Stage for Scorer {
                     at = st.sessions.list[session].last_window;
                 }
             }
-            let content_only = content_only || (unknown && by_content && !self.uses_sequence() && !f.meaning);
+            let content_only = content_only || (unknown && by_content && !self.uses_sequence() && !unseen_kind);
             let row = if fresh || self.uses_single() || content_only {
                 let r = tokens.len() / window - (fresh as usize);
                 if !fresh {

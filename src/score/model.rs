@@ -103,6 +103,9 @@ impl Scale {
 pub struct Model {
     pub meta: Meta,
     vocab: FastMap<String, i64>,
+    /// The datasets of the meaning tokens in the vocabulary (`system.auth` of
+    /// `system.auth//ssh_login/success`): the domains the model knows.
+    datasets: FastMap<String, ()>,
     session: Session,
     /// The graph also gives per-position losses and per-feature errors (explanations, and
     /// sequence scores that leave unknown positions out).
@@ -139,9 +142,11 @@ impl Model {
             .and_then(|mut b| b.commit_from_memory(&onnx))
             .with_context(|| format!("model '{spec}': ONNX Runtime cannot load the graph"))?;
         let vocab = token_ids(&meta.vocabulary);
+        let datasets =
+            meta.vocabulary.iter().filter_map(|t| t.split_once('/').map(|(d, _)| (d.to_string(), ()))).collect();
         let has = |name: &str| session.outputs().iter().any(|o| o.name() == name);
         let (has_token_loss, has_content_error) = (has("token_loss"), has("content_error"));
-        let model = Model { meta, vocab, session, has_token_loss, has_content_error, _env: env };
+        let model = Model { meta, vocab, datasets, session, has_token_loss, has_content_error, _env: env };
         model.check_graph(spec)?;
         Ok(model)
     }
@@ -149,6 +154,12 @@ impl Model {
     /// The token of a template id (unknown templates share one token).
     pub fn token(&self, template: &str) -> i64 {
         self.vocab.get(template).copied().unwrap_or(UNKNOWN)
+    }
+
+    /// Whether a meaning token's dataset is one the model learned (an unseen action there is
+    /// an unseen kind of event; a dataset it never saw is outside its domain).
+    pub fn knows_dataset(&self, token: &str) -> bool {
+        token.split_once('/').is_some_and(|(d, _)| self.datasets.contains_key(d))
     }
 
     pub fn vocabulary_size(&self) -> usize {

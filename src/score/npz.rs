@@ -100,7 +100,7 @@ mod tests {
         assert!(w.add("bad", &[3], Data::I64(&[1])).is_err());
         w.finish().unwrap();
         let mut zip = zip::ZipArchive::new(File::open(&path).unwrap()).unwrap();
-        let names: Vec<String> = zip.file_names().map(str::to_string).collect();
+        let names: Vec<String> = zip.file_names().map(|n| n.unwrap().to_string()).collect();
         assert!(names.contains(&"x.npy".to_string()) && names.contains(&"t.npy".to_string()), "{names:?}");
         let mut bytes = Vec::new();
         zip.by_name("x.npy").unwrap().read_to_end(&mut bytes).unwrap();
