@@ -244,7 +244,7 @@ def card(meta, path, counts):
         f"**Data.** {meta['data'] or '(no description given: pass --description)'}", "",
         f"**Sessions.** `{meta['session_field']}`.", "",
         f"**Tokens** ({len(meta['vocabulary'])}): what each event means where its fields say so "
-        "(dataset/program/code/action/outcome), else its template (shown by its pattern). The most frequent:", "",
+        "(dataset/code/action/outcome), else its template (shown by its pattern). The most frequent:", "",
         "| events | token |", "|---:|---|",
     ]
     for token, n in counts[:12]:
