@@ -545,7 +545,7 @@ _logward() {
             return 0
             ;;
         logward__subcmd__score)
-            opts="-o -q -m -h --output --errors --strict --threads --quiet --max-line-bytes --rotated --model --mode --emit --session-field --window --stride --export-features --help"
+            opts="-o -q -m -h --output --errors --strict --threads --quiet --max-line-bytes --rotated --model --mode --emit --session-field --window --stride --export-features --explain --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0

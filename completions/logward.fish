@@ -115,6 +115,7 @@ complete -c logward -n "__fish_logward_using_subcommand score" -l export-feature
 complete -c logward -n "__fish_logward_using_subcommand score" -l strict -d 'Stop with exit status 1 at the first rejected line'
 complete -c logward -n "__fish_logward_using_subcommand score" -s q -l quiet -d 'No summary line, no rejected-line messages, no progress bar on stderr'
 complete -c logward -n "__fish_logward_using_subcommand score" -l rotated -d 'Read rotated sets oldest first: x.log.3.gz x.log.2.gz x.log.1 x.log'
+complete -c logward -n "__fish_logward_using_subcommand score" -l explain -d 'Add logward.anomaly.explanation: the window\'s token with the highest loss and the content\'s rare words'
 complete -c logward -n "__fish_logward_using_subcommand score" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c logward -n "__fish_logward_using_subcommand enrich" -s o -l output -d 'Write output to FILE instead of stdout' -r -F
 complete -c logward -n "__fish_logward_using_subcommand enrich" -l errors -d 'Write every rejected line in full to FILE (NDJSON: file, line, reason, kind, text)' -r -F
