@@ -162,6 +162,7 @@ fn cell(c: &Cell, kind: Kind, out: &mut String) -> Result<()> {
             write!(out, "<span class=\"{class}\">{text}</span>")?
         }
         _ if !c.tags.is_empty() => write!(out, "<span class=\"nw\">{text}</span>")?,
+        (None, Kind::Long) => breakable(&text, out),
         _ => out.push_str(&text),
     }
     for tag in &c.tags {
@@ -169,6 +170,20 @@ fn cell(c: &Cell, kind: Kind, out: &mut String) -> Result<()> {
     }
     out.push_str("</td>");
     Ok(())
+}
+
+/// Escaped log text with a line-break opportunity (`<wbr/>`) after the separators inside
+/// addresses, host names and key=value pairs (`:` `.` `=` `,` `|` `@` `_` before a letter or
+/// digit), where browsers see none: a long IPv6 address or dotted name then wraps between its
+/// parts instead of inside one (`overflow-wrap: anywhere` is left for runs wider than the cell).
+fn breakable(escaped: &str, out: &mut String) {
+    let mut chars = escaped.chars().peekable();
+    while let Some(c) = chars.next() {
+        out.push(c);
+        if matches!(c, ':' | '.' | '=' | ',' | '|' | '@' | '_') && chars.peek().is_some_and(|n| n.is_alphanumeric()) {
+            out.push_str("<wbr/>");
+        }
+    }
 }
 
 /// Escapes text for HTML and XML; drops characters XML cannot hold (log values can be anything).
@@ -196,6 +211,13 @@ mod tests {
     #[test]
     fn escapes_markup_and_control_characters() {
         assert_eq!(esc("<a href=\"x\">&\u{1}"), "&lt;a href=&quot;x&quot;&gt;&amp;\u{fffd}");
+    }
+
+    #[test]
+    fn log_text_may_break_between_the_parts_of_an_address() {
+        let mut out = String::new();
+        breakable(&esc("from 2001:db8::e9a3 at a.b.example, k=v&x <end>"), &mut out);
+        assert_eq!(out, "from 2001:<wbr/>db8::<wbr/>e9a3 at a.<wbr/>b.<wbr/>example, k=<wbr/>v&amp;x &lt;end&gt;");
     }
 
     #[test]
