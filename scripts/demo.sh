@@ -6,7 +6,7 @@
 # into one NDJSON file with rejected lines and the template table beside it (templates
 # matched against the linux-auth model's frozen state); add GeoIP (MaxMind's test databases)
 # and IP-list tags while addresses are real; pseudonymize with a demo key (risk report beside
-# it); run the built-in Sigma rules; score with the linux-auth model; add ATT&CK names; draw a
+# it); run the built-in Sigma rules; score with the linux-auth model (--explain); add ATT&CK names; draw a
 # process tree from CSV exports; end with the report (HTML with PNG charts, JSON, and the
 # overview in Markdown on the terminal).
 #
@@ -33,7 +33,7 @@ cp models/linux-auth.templates.json "$OUT/templates-state.json"
 "$BIN" anonymize -q --key-file "$OUT/demo.key" --risk-report "$OUT/risk.json" \
     "$OUT/located.ndjson" > "$OUT/anonymized.ndjson" 2>/dev/null
 "$BIN" detect -q "$OUT/anonymized.ndjson" > "$OUT/detected.ndjson"
-if ! "$BIN" score -q "$OUT/detected.ndjson" > "$OUT/scored.ndjson" 2> "$OUT/score.err"; then
+if ! "$BIN" score -q --explain "$OUT/detected.ndjson" > "$OUT/scored.ndjson" 2> "$OUT/score.err"; then
     echo "demo: score skipped ($(head -1 "$OUT/score.err")); the report has no anomalies section" >&2
     cp "$OUT/detected.ndjson" "$OUT/scored.ndjson"
 fi

@@ -162,6 +162,12 @@ fn the_demo_report_works_in_headless_chromium() {
     assert!(stdout.contains("The report: ") && stdout.contains("Open it in a browser"), "{stdout}");
     let report = demo.join("report.html");
     let html = std::fs::read_to_string(&report).unwrap();
+    // The demo scores with --explain (where the model can run): the ranked list says why.
+    let json: Value = serde_json::from_str(&std::fs::read_to_string(demo.join("report.json")).unwrap()).unwrap();
+    if let Some(ranked) = json["anomalies"]["most_anomalous"].as_array() {
+        assert!(ranked.iter().any(|a| a["explanation"].is_string()), "no explanations: {ranked:?}");
+        assert!(html.contains("Explanation"), "no explanation column in the HTML");
+    }
 
     // The page with a probe: errors caught from the start, checks run after the page's script.
     let probe = dir.path().join("probe.html");
