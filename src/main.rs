@@ -250,6 +250,7 @@ fn parse(args: ParseArgs) -> Result<ExitCode> {
                 state: args.templates.clone(),
                 frozen: args.templates_frozen,
                 table: args.templates_out.clone(),
+                ..Default::default()
             },
         })
     };

@@ -14,6 +14,7 @@ pub mod lineformat;
 pub mod mask;
 pub mod syslog;
 pub mod template;
+mod template_legacy;
 pub mod w3c;
 
 use crate::event::{FlatEvent, Val};
@@ -79,6 +80,9 @@ pub struct FileInfo {
     /// `nginx.access` when the path says nginx, else `apache.access`.
     access_dataset: &'static str,
     csv: Option<csv::Header>,
+    /// A regular file: read in blocks that do not depend on timing, so the template miner
+    /// may learn a block before writing it.
+    lookahead: bool,
 }
 
 /// Per-file state that depends on earlier lines.
@@ -180,7 +184,14 @@ impl Stage for Parser {
     type Ordered = Option<template::Miner>;
 
     fn ordered(&self) -> anyhow::Result<Option<template::Miner>> {
-        self.opts.templates.as_ref().map(|t| template::Miner::new(t.miner.clone())).transpose()
+        self.opts.templates.as_ref().map(|t| template::Miner::with_mask(t.miner.clone(), t.mask)).transpose()
+    }
+
+    /// Lets the miner learn a block of messages before any of them is written.
+    fn prepare(&self, miner: &mut Option<template::Miner>, pending: Vec<&mut template::Pending>) {
+        if let Some(m) = miner.as_mut() {
+            m.prepare(pending);
+        }
     }
 
     /// Writes `{"id":..,"pattern":..}` for the message; a message no frozen template
@@ -219,7 +230,8 @@ impl Stage for Parser {
             None
         };
         let seq = Seq { year: self.first_year(source, head), prev_month: 0, w3c: None, head: Vec::new() };
-        (FileInfo { format, path, access_dataset, csv }, seq)
+        let lookahead = source.path.as_ref().is_some_and(|p| std::fs::metadata(p).is_ok_and(|m| m.is_file()));
+        (FileInfo { format, path, access_dataset, csv, lookahead }, seq)
     }
 
     fn advance(&self, file: &FileInfo, seq: &mut Seq, raw: &[u8]) {
@@ -260,7 +272,7 @@ impl Stage for Parser {
                 Ok(ev) => ev,
                 Err(e) => return Outcome::Rejected(e),
             };
-            let pending = self.json_template_pending(&ev);
+            let pending = self.json_template_pending(&ev, file.lookahead);
             if let (Some(at), Some(p)) = (json::write(ev, pending.is_some(), &mut out.bytes), pending) {
                 out.marks.push((at, p));
             }
@@ -285,7 +297,7 @@ impl Stage for Parser {
         if line.lossy {
             ev.push_unique("tags", Cow::Borrowed("invalid_utf8"));
         }
-        let pending = self.template_pending(file.format, &mut ev);
+        let pending = self.template_pending(file, &mut ev);
         let mark = ev.write_ndjson(&mut out.bytes);
         if let (Some(at), Some(p)) = (mark, pending) {
             out.marks.push((at, p));
@@ -297,35 +309,35 @@ impl Stage for Parser {
 impl Parser {
     /// Masks the event's free-text message for the miner and leaves a placeholder where
     /// `logward.template` goes. Access, W3C and CSV lines have no free-text message.
-    fn template_pending(&self, format: Format, ev: &mut FlatEvent<'_>) -> Option<template::Pending> {
-        if matches!(format, Format::Access | Format::W3c | Format::Csv) {
+    fn template_pending(&self, file: &FileInfo, ev: &mut FlatEvent<'_>) -> Option<template::Pending> {
+        if matches!(file.format, Format::Access | Format::W3c | Format::Csv) {
             return None;
         }
         let time = match ev.get("@timestamp") {
             Some(Val::Time(t)) => Some(t.secs),
             _ => None,
         };
-        let pending = self.pending_for(ev.get_str("message")?, time)?;
+        let pending = self.pending_for(ev.get_str("message")?, time, file.lookahead)?;
         ev.set("logward.template", Val::Mark);
         Some(pending)
     }
 
     /// JSON events (Filebeat's, say) are mined on their `message` when they have one.
-    fn json_template_pending(&self, ev: &serde_json::Value) -> Option<template::Pending> {
+    fn json_template_pending(&self, ev: &serde_json::Value, lookahead: bool) -> Option<template::Pending> {
         let message = crate::event::get_str(ev, "message")?;
         let time = crate::event::get_str(ev, "@timestamp")
             .and_then(|t| time::parse_iso(t.as_bytes(), &Zone::Utc))
             .map(|(t, _)| t.secs);
-        self.pending_for(message, time)
+        self.pending_for(message, time, lookahead)
     }
 
-    fn pending_for(&self, message: &str, time: Option<i64>) -> Option<template::Pending> {
+    fn pending_for(&self, message: &str, time: Option<i64>, lookahead: bool) -> Option<template::Pending> {
         let opts = self.opts.templates.as_ref()?;
         let mut buf = String::with_capacity(message.len() * 2 + 8);
         mask::mask_into(message, &opts.mask, &mut buf);
         let masked_len = buf.len();
         buf.push_str(message);
-        Some(template::Pending::new(buf, masked_len, time))
+        Some(template::Pending::new(buf, masked_len, time).with_lookahead(lookahead))
     }
 
     /// Fills the event from the line; returns the dataset, `None` for lines that carry no
