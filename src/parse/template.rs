@@ -404,11 +404,32 @@ fn is_empty_value(t: &str) -> bool {
     t.len() > 1 && t.ends_with('=') && !t[..t.len() - 1].contains('=')
 }
 
+/// Tokens a double-quoted string may span and still be one item.
+const MAX_QUOTED: usize = 16;
+
+fn quotes(t: &str) -> usize {
+    t.bytes().filter(|&b| b == b'"').count()
+}
+
 /// Cuts a masked message into items.
 fn items(masked: &str) -> Vec<Item<'_>> {
     let base = masked.as_ptr() as usize;
     let mut out: Vec<Item<'_>> = Vec::with_capacity(16);
-    for tok in masked.split(' ').filter(|t| !t.is_empty()) {
+    let mut toks = masked.split(' ').filter(|t| !t.is_empty()).peekable();
+    while let Some(mut tok) = toks.next() {
+        // A double-quoted string with spaces (`tag="View Lock",`) is one item when its quote
+        // closes within a few tokens.
+        if quotes(tok) % 2 == 1 {
+            let rest = &masked[tok.as_ptr() as usize - base..];
+            let close = rest.split(' ').take(MAX_QUOTED).skip(1).position(|t| quotes(t) % 2 == 1);
+            if let Some(n) = close.map(|k| k + 1) {
+                let end = rest.split(' ').take(n + 1).map(|t| t.len() + 1).sum::<usize>() - 1;
+                tok = &rest[..end];
+                for _ in 0..n {
+                    toks.next();
+                }
+            }
+        }
         let wild = is_wild(tok);
         let prev_run = out.last().is_some_and(|i| i.run);
         if prev_run && (wild || mask::is_unit(tok)) {
@@ -1240,8 +1261,8 @@ mod tests {
         for v in ["View Lock", "alarm", "x", "y", "z", "w"] {
             assign(&mut m, &format!("acquire lock tag=\"{v}\" done"));
         }
-        // `tag="View` and `Lock"` are two tokens: that message has its own shape.
-        assert!(patterns(&m).contains(&"acquire lock tag=\"<*>\" done".to_string()), "{:?}", patterns(&m));
+        // A quoted string with spaces is one value.
+        assert_eq!(patterns(&m), ["acquire lock tag=\"<*>\" done"]);
     }
 
     #[test]
@@ -1389,6 +1410,16 @@ mod tests {
             ]
         );
         assert_eq!(texts("").len(), 1);
+        assert_eq!(
+            texts("a tag=\"View Lock\", b \"unclosed c"),
+            [
+                ("a".to_string(), false),
+                ("tag=\"View Lock\",".to_string(), false),
+                ("b".to_string(), false),
+                ("\"unclosed".to_string(), false),
+                ("c".to_string(), false)
+            ]
+        );
         assert!(is_wild("(<*>)") && is_wild("<*>:<*>,") && !is_wild("uid=<*>") && !is_wild("x"));
     }
 }
