@@ -194,9 +194,11 @@ impl Shape {
             out.push_str(WILDCARD);
             return;
         }
-        let pre = &self.pre[..self.pre.bytes().rposition(is_delimiter).map_or(0, |i| i + 1)];
-        let suf = &self.suf[self.suf.bytes().position(is_delimiter).unwrap_or(self.suf.len())..];
-        let (pre, suf) = if pre.contains(WILDCARD) || suf.contains(WILDCARD) { ("", "") } else { (pre, suf) };
+        // What comes before the first masked part, and after the last one.
+        let pre = &self.pre[..self.pre.find(WILDCARD).unwrap_or(self.pre.len())];
+        let suf = &self.suf[self.suf.rfind(WILDCARD).map_or(0, |i| i + WILDCARD.len())..];
+        let pre = &pre[..pre.bytes().rposition(is_delimiter).map_or(0, |i| i + 1)];
+        let suf = &suf[suf.bytes().position(is_delimiter).unwrap_or(suf.len())..];
         let suf = if pre.len() + suf.len() > self.min { "" } else { suf };
         out.push_str(pre);
         out.push_str(WILDCARD);
