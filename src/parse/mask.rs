@@ -194,34 +194,92 @@ fn mask_token(token: &str, set: &MaskSet, out: &mut String) {
     out.push_str(after);
 }
 
+/// What one pass over a token's bytes tells the classes, so that most of them are ruled out
+/// without looking again.
+#[derive(Default)]
+struct Scan {
+    digits: usize,
+    dots: usize,
+    colons: usize,
+    /// Runs of digits, and the longest.
+    runs: usize,
+    longest: usize,
+    hex: usize,
+    /// Bytes that are neither alphanumeric nor `.`, `-`.
+    other: usize,
+}
+
+impl Scan {
+    fn of(b: &[u8]) -> Scan {
+        let mut s = Scan::default();
+        let mut run = 0;
+        for &c in b {
+            if c.is_ascii_digit() {
+                s.digits += 1;
+                if run == 0 {
+                    s.runs += 1;
+                }
+                run += 1;
+                s.longest = s.longest.max(run);
+            } else {
+                run = 0;
+                match c {
+                    b'.' => s.dots += 1,
+                    b':' => {
+                        s.colons += 1;
+                        s.other += 1
+                    }
+                    b'-' => {}
+                    c if c.is_ascii_alphabetic() => {}
+                    _ => s.other += 1,
+                }
+            }
+            if c.is_ascii_hexdigit() {
+                s.hex += 1;
+            }
+        }
+        s
+    }
+
+    fn id_like(&self) -> bool {
+        self.runs >= 2 || self.longest >= 3
+    }
+}
+
 /// Masks a token without its edge punctuation.
 fn mask_core(core: &str, set: &MaskSet, out: &mut String) {
     let b = core.as_bytes();
-    let has_digit = b.iter().any(u8::is_ascii_digit);
-    if set.ip && has_digit {
+    let scan = Scan::of(b);
+    let has_digit = scan.digits > 0;
+    if set.ip && has_digit && scan.colons > 0 {
         if let Some(slash) = host_port(core) {
             out.push_str(if slash { "/<*>:<*>" } else { "<*>:<*>" });
             return;
         }
     }
-    if is_variable(core, has_digit, set) {
+    if is_variable(core, &scan, set) {
         out.push_str("<*>");
         return;
     }
     if has_digit {
         // `key:value`, `name@value`, `call(value`: the prefix is structure, the value is masked.
-        if let Some(i) = b.iter().position(|c| matches!(c, b':' | b'@' | b'=' | b'(')) {
-            let (prefix, value) = (&core[..i], &core[i + 1..]);
-            if !value.is_empty() && prefix.as_bytes().last().is_some_and(u8::is_ascii_alphabetic) && !id_like(prefix) {
-                out.push_str(&core[..=i]);
-                return mask_token(value, set, out);
+        if scan.other > 0 {
+            if let Some(i) = b.iter().position(|c| matches!(c, b':' | b'@' | b'=' | b'(')) {
+                let (prefix, value) = (&core[..i], &core[i + 1..]);
+                if !value.is_empty()
+                    && prefix.as_bytes().last().is_some_and(u8::is_ascii_alphabetic)
+                    && !id_like(prefix)
+                {
+                    out.push_str(&core[..=i]);
+                    return mask_token(value, set, out);
+                }
             }
         }
         // `core.2275`, `instruction......0`: a name, dots, a number.
-        if set.number {
+        if set.number && scan.dots > 0 && b[b.len() - 1].is_ascii_digit() {
             let digits_from = b.iter().rposition(|c| !c.is_ascii_digit()).map_or(0, |i| i + 1);
             let dots_from = b[..digits_from].iter().rposition(|&c| c != b'.').map_or(0, |i| i + 1);
-            if digits_from < b.len() && dots_from < digits_from && dots_from > 0 {
+            if dots_from < digits_from && dots_from > 0 {
                 let name = &core[..dots_from];
                 if name.as_bytes().last().is_some_and(u8::is_ascii_alphabetic) && !id_like(name) {
                     out.push_str(&core[..digits_from]);
@@ -230,7 +288,7 @@ fn mask_core(core: &str, set: &MaskSet, out: &mut String) {
                 }
             }
         }
-        if set.digits && id_like(core) {
+        if set.digits && scan.id_like() {
             out.push_str("<*>");
             return;
         }
@@ -238,25 +296,31 @@ fn mask_core(core: &str, set: &MaskSet, out: &mut String) {
     out.push_str(core);
 }
 
-/// A whole value of one of the classes: address, number, hex, UUID, block id, path, URL,
-/// host name, spelled-out date.
-fn is_variable(core: &str, has_digit: bool, set: &MaskSet) -> bool {
+/// A whole value of one of the classes: number, address, hex, UUID, block id, path, URL,
+/// host name, spelled-out date. The scan rules out most classes before they are tried.
+fn is_variable(core: &str, scan: &Scan, set: &MaskSet) -> bool {
     let b = core.as_bytes();
-    if has_digit {
-        return (set.ip && looks_like_ip(core))
-            || (set.number && looks_like_number(core))
-            || (set.hex && looks_like_hex(core))
+    let maybe_url = scan.colons > 0 && set.url;
+    let maybe_path = set.path && (b[0] == b'/' || (b.len() > 3 && b[1] == b':'));
+    let maybe_domain = set.domain && scan.dots > 0 && scan.other == 0;
+    if scan.digits > 0 {
+        let maybe_ip = set.ip && ((scan.dots == 3 && scan.hex == scan.digits) || scan.colons >= 2);
+        return (set.number && looks_like_number(core))
+            || (maybe_ip && looks_like_ip(core))
+            || (set.hex
+                && (b.starts_with(b"0x") || b.starts_with(b"0X") || scan.hex == b.len())
+                && looks_like_hex(core))
             || (set.uuid && looks_like_uuid(core))
             || (set.blockid && core.starts_with("blk_"))
-            || (set.path && looks_like_path(core))
-            || (set.url && looks_like_url(core))
-            || (set.domain && looks_like_domain(core));
+            || (maybe_path && looks_like_path(core))
+            || (maybe_url && looks_like_url(core))
+            || (maybe_domain && looks_like_domain(core));
     }
-    (set.url && looks_like_url(core))
-        || (set.path && looks_like_path(core))
+    (maybe_url && looks_like_url(core))
+        || (maybe_path && looks_like_path(core))
         || (set.date && is_date_word(core))
-        || (set.domain && looks_like_domain(core))
-        || (set.hex && b.len() >= 16 && b.iter().all(u8::is_ascii_hexdigit))
+        || (maybe_domain && looks_like_domain(core))
+        || (set.hex && b.len() >= 16 && scan.hex == b.len())
 }
 
 /// Digits that read as an identifier: two runs of digits, or one of three or more.
@@ -300,8 +364,11 @@ fn host_port(core: &str) -> Option<bool> {
 }
 
 fn looks_like_url(s: &str) -> bool {
-    let Some(i) = s.find("://") else { return false };
-    let scheme = s[..i].as_bytes();
+    let b = s.as_bytes();
+    let Some(i) = b.iter().position(|&c| c == b':').filter(|&i| b[i + 1..].starts_with(b"//")) else {
+        return false;
+    };
+    let scheme = &b[..i];
     !scheme.is_empty()
         && scheme[0].is_ascii_alphabetic()
         && scheme.iter().all(|&c| c.is_ascii_alphanumeric() || matches!(c, b'+' | b'.' | b'-'))

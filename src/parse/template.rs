@@ -1212,6 +1212,21 @@ mod tests {
     }
 
     #[test]
+    fn two_variable_words_per_message_make_one_template() {
+        let mut m = Miner::new(MinerOptions::default()).unwrap();
+        for (u, h) in [("bob", "gw"), ("eve", "fw"), ("ann", "db"), ("joe", "ns"), ("kim", "mx")] {
+            assign(&mut m, &format!("User {u} logged in from {h}"));
+        }
+        assert_eq!(patterns(&m), ["User <*> logged in from <*>"]);
+        // A strict similarity would make each its own.
+        let mut m = Miner::new(MinerOptions { similarity: 0.8, ..Default::default() }).unwrap();
+        for (u, h) in [("bob", "gw"), ("eve", "fw"), ("ann", "db")] {
+            assign(&mut m, &format!("User {u} logged in from {h}"));
+        }
+        assert_eq!(m.table().len(), 3);
+    }
+
+    #[test]
     fn variables_of_varying_length_keep_one_template() {
         let mut m = Miner::new(MinerOptions::default()).unwrap();
         for msg in [
