@@ -53,8 +53,8 @@ complete -c logward -n "__fish_logward_using_subcommand parse" -l line-format -d
 complete -c logward -n "__fish_logward_using_subcommand parse" -l map -d 'Map a CSV column to an ECS field (repeatable), e.g. --map proc=process.name' -r
 complete -c logward -n "__fish_logward_using_subcommand parse" -l dataset -d 'Set event.dataset to NAME instead of the detected one' -r
 complete -c logward -n "__fish_logward_using_subcommand parse" -l templates -d 'Load learned templates from FILE at start and save them there at the end' -r -F
-complete -c logward -n "__fish_logward_using_subcommand parse" -l templates-out -d 'Write the template table (NDJSON: id, pattern, count, first_seen, last_seen, example)' -r -F
-complete -c logward -n "__fish_logward_using_subcommand parse" -l mask -d 'Variables masked before mining: a comma list of ip,number,hex,path,uuid,blockid,url,digits, or `-class` to drop one from the default (all)' -r
+complete -c logward -n "__fish_logward_using_subcommand parse" -l templates-out -d 'Write the template table (NDJSON: id, pattern, count, first_seen, last_seen, example, aliases)' -r -F
+complete -c logward -n "__fish_logward_using_subcommand parse" -l mask -d 'Variables masked before mining: a comma list of ip,number,hex,path,uuid,blockid,url,digits, date,domain, or `-class` to drop one from the default (all)' -r
 complete -c logward -n "__fish_logward_using_subcommand parse" -l template-similarity -d 'Share of a message\'s tokens that must equal a template\'s constants to join it' -r
 complete -c logward -n "__fish_logward_using_subcommand parse" -l template-max-enum -d 'A position holding at most N distinct words stays part of the template (0 or 1: none)' -r
 complete -c logward -n "__fish_logward_using_subcommand parse" -l max-templates -d 'Most template clusters kept in memory; beyond it the least recently used is evicted' -r

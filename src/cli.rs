@@ -465,7 +465,8 @@ Examples:
   zcat archive/*.gz | logward parse --year 2023 --tz Europe/Berlin
   logward parse --format csv --map proc_cmd=process.command_line processes.csv
   logward parse --line-format '<Date> <Time> <Pid> <Level> <Component>: <Content>' HDFS.log
-  tail -F /var/log/auth.log | logward parse | jq -c 'select(.event.outcome==\"failure\")'";
+  tail -F /var/log/auth.log | logward parse | jq -c 'select(.event.outcome==\"failure\")'
+  logward parse --templates state.json --templates-out table.ndjson /var/log/auth.log";
 
 /// Flags every stage shares: inputs, output, error handling, threads.
 #[derive(Debug, Args, Clone)]
@@ -558,12 +559,12 @@ pub struct ParseArgs {
     #[arg(long, requires = "templates", help_heading = "Templates")]
     pub templates_frozen: bool,
 
-    /// Write the template table (NDJSON: id, pattern, count, first_seen, last_seen, example)
+    /// Write the template table (NDJSON: id, pattern, count, first_seen, last_seen, example, aliases)
     #[arg(long, value_name = "FILE", help_heading = "Templates")]
     pub templates_out: Option<PathBuf>,
 
     /// Variables masked before mining: a comma list of ip,number,hex,path,uuid,blockid,url,digits,
-    /// or `-class` to drop one from the default (all)
+    /// date,domain, or `-class` to drop one from the default (all)
     #[arg(long, value_name = "CLASSES", default_value = "all", allow_hyphen_values = true, help_heading = "Templates")]
     pub mask: String,
 

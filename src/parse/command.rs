@@ -36,6 +36,7 @@ pub fn run(args: ParseArgs) -> Result<ExitCode> {
                 state: args.templates.clone(),
                 frozen: args.templates_frozen,
                 table: args.templates_out.clone(),
+                ..Default::default()
             },
         })
     };
