@@ -34,11 +34,21 @@ pub struct MinerOptions {
     pub frozen: bool,
     /// Write the template table (NDJSON) here at the end.
     pub table: Option<PathBuf>,
+    /// The largest state file read (`--side-file-limit`).
+    pub state_limit: u64,
 }
 
 impl Default for MinerOptions {
     fn default() -> Self {
-        MinerOptions { similarity: 0.5, max_enum: 3, max_templates: 50_000, state: None, frozen: false, table: None }
+        MinerOptions {
+            similarity: 0.5,
+            max_enum: 3,
+            max_templates: 50_000,
+            state: None,
+            frozen: false,
+            table: None,
+            state_limit: crate::io::files::limits::LARGE_DEFAULT,
+        }
     }
 }
 
@@ -196,8 +206,13 @@ impl Miner {
             last: None,
         };
         if let Some(path) = m.opts.state.clone() {
-            match std::fs::read(&path) {
-                Ok(bytes) => {
+            let limit = m.opts.state_limit;
+            let missing =
+                !m.opts.frozen && std::fs::metadata(&path).is_err_and(|e| e.kind() == std::io::ErrorKind::NotFound);
+            match (!missing)
+                .then(|| crate::io::files::read_limited(&path, "template state", limit, Some("--side-file-limit")))
+            {
+                Some(Ok(bytes)) => {
                     let state: StateFile = serde_json::from_slice(&bytes)
                         .with_context(|| format!("'{}' is not a logward template state file", path.display()))?;
                     for mut c in state.clusters {
@@ -215,8 +230,8 @@ impl Miner {
                         }
                     }
                 }
-                Err(e) if e.kind() == std::io::ErrorKind::NotFound && !m.opts.frozen => {}
-                Err(e) => return Err(e).with_context(|| format!("cannot read template state '{}'", path.display())),
+                None => {}
+                Some(Err(e)) => return Err(e),
             }
         }
         Ok(m)
@@ -543,10 +558,7 @@ impl Miner {
                 cluster_key(&a.slots).cmp(&cluster_key(&b.slots)).then_with(|| pattern_key(a).cmp(&pattern_key(b)))
             });
             let state = StateFile { logward_templates: 1, clusters };
-            let tmp = path.with_extension("tmp");
-            std::fs::write(&tmp, serde_json::to_vec_pretty(&state)?)
-                .with_context(|| format!("cannot write '{}'", tmp.display()))?;
-            std::fs::rename(&tmp, path).with_context(|| format!("cannot write '{}'", path.display()))?;
+            crate::io::files::write_atomic(path, &serde_json::to_vec_pretty(&state)?, "template state")?;
         }
         if let Some(path) = &self.opts.table {
             let mut out = Vec::new();
@@ -554,7 +566,7 @@ impl Miner {
                 serde_json::to_writer(&mut out, &r)?;
                 out.push(b'\n');
             }
-            std::fs::write(path, out).with_context(|| format!("cannot write template table '{}'", path.display()))?;
+            crate::io::files::write_atomic(path, &out, "template table")?;
         }
         Ok(())
     }

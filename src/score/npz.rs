@@ -2,8 +2,8 @@
 //! code of ours. Arrays are stored uncompressed; the zip is the classic one (each array
 //! under 4 GiB, fewer than 65,535 arrays).
 
-use anyhow::{bail, Context, Result};
-use std::fs::File;
+use crate::io::files::{AtomicFile, OnSignal};
+use anyhow::{bail, Result};
 use std::io::{BufWriter, Write};
 use std::path::Path;
 
@@ -16,7 +16,7 @@ pub enum Data<'a> {
 }
 
 pub struct NpzWriter {
-    out: BufWriter<File>,
+    out: BufWriter<AtomicFile>,
     at: u64,
     entries: Vec<Entry>,
 }
@@ -30,7 +30,7 @@ struct Entry {
 
 impl NpzWriter {
     pub fn create(path: &Path) -> Result<Self> {
-        let file = File::create(path).with_context(|| format!("cannot create {}", path.display()))?;
+        let file = AtomicFile::create(path, "feature file", OnSignal::Remove)?;
         Ok(NpzWriter { out: BufWriter::new(file), at: 0, entries: Vec::new() })
     }
 
@@ -77,8 +77,7 @@ impl NpzWriter {
         dir.extend_from_slice(&start.to_le_bytes());
         dir.extend_from_slice(&0u16.to_le_bytes()); // comment length
         self.out.write_all(&dir)?;
-        self.out.flush()?;
-        Ok(())
+        self.out.into_inner().map_err(|e| e.into_error())?.commit()
     }
 }
 
