@@ -416,6 +416,11 @@ pub struct EnrichArgs {
     #[arg(long = "ip-list", value_name = "NAME=FILE")]
     pub ip_lists: Vec<String>,
 
+    /// Largest IP list, GeoIP database or ATT&CK bundle read (e.g. 512M, 2G); a larger file
+    /// stops the run with a message naming it
+    #[arg(long, value_name = "SIZE", default_value = "1G", value_parser = crate::io::files::parse_size)]
+    pub side_file_limit: u64,
+
     /// Explain alerts with an OpenAI-compatible chat completions API at URL (e.g.
     /// http://localhost:8080/v1); only structured fields are sent, never event.original or message
     #[arg(long, value_name = "URL", help_heading = "LLM (off by default)")]
@@ -438,8 +443,19 @@ pub struct EnrichArgs {
     pub llm_concurrency: usize,
 
     /// Retries on 429, 5xx, timeouts and connection errors, with exponential backoff
+    /// (a Retry-After is honoured up to 30 s)
     #[arg(long, value_name = "N", default_value_t = 3, help_heading = "LLM (off by default)")]
     pub llm_retries: u32,
+
+    /// Seconds from the start after which no more requests are made (the rest of the
+    /// events pass through without logward.llm)
+    #[arg(long, value_name = "SECS", default_value_t = 600.0, help_heading = "LLM (off by default)")]
+    pub llm_deadline: f64,
+
+    /// Failed requests in a row after which the LLM is given up on for the rest of the run
+    /// (0: never)
+    #[arg(long, value_name = "N", default_value_t = 5, help_heading = "LLM (off by default)")]
+    pub llm_breaker: u32,
 
     /// Explain every event, not only alerts
     #[arg(long, requires = "llm", help_heading = "LLM (off by default)")]
@@ -513,6 +529,7 @@ impl CommonArgs {
             threads: self.threads,
             quiet: self.quiet,
             max_line_bytes: self.max_line_bytes,
+            side: Default::default(),
         }
     }
 }
@@ -528,7 +545,7 @@ pub struct ParseArgs {
 
     /// Year of the first year-less syslog line in each file (default: from the file's
     /// modification time; December→January rolls over to the next year)
-    #[arg(long, value_name = "YEAR")]
+    #[arg(long, value_name = "YEAR", value_parser = clap::value_parser!(i32).range(0..=9999))]
     pub year: Option<i32>,
 
     /// Time zone of timestamps written without one: UTC, +02:00 or an IANA name
@@ -579,6 +596,10 @@ pub struct ParseArgs {
     /// Most template clusters kept in memory; beyond it the least recently used is evicted
     #[arg(long, value_name = "N", default_value_t = 50_000, help_heading = "Templates")]
     pub max_templates: usize,
+
+    /// Largest --templates state file read (e.g. 512M, 2G)
+    #[arg(long, value_name = "SIZE", default_value = "1G", value_parser = crate::io::files::parse_size, help_heading = "Templates")]
+    pub side_file_limit: u64,
 }
 
 /// The clap command, for generating completions and man pages.

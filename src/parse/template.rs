@@ -65,6 +65,8 @@ pub struct MinerOptions {
     pub frozen: bool,
     /// Write the template table (NDJSON) here at the end.
     pub table: Option<PathBuf>,
+    /// The largest state file read (`--side-file-limit`).
+    pub state_limit: u64,
 }
 
 impl Default for MinerOptions {
@@ -77,6 +79,7 @@ impl Default for MinerOptions {
             state: None,
             frozen: false,
             table: None,
+            state_limit: crate::io::files::limits::LARGE_DEFAULT,
         }
     }
 }
@@ -523,8 +526,13 @@ impl Miner {
             scratch: String::new(),
         };
         if let Some(path) = m.opts.state.clone() {
-            match std::fs::read(&path) {
-                Ok(bytes) => {
+            let limit = m.opts.state_limit;
+            let missing =
+                !m.opts.frozen && std::fs::metadata(&path).is_err_and(|e| e.kind() == std::io::ErrorKind::NotFound);
+            match (!missing)
+                .then(|| crate::io::files::read_limited(&path, "template state", limit, Some("--side-file-limit")))
+            {
+                Some(Ok(bytes)) => {
                     let stored = read_state(&bytes)
                         .with_context(|| format!("'{}' is not a logward template state file", path.display()))?;
                     for sc in stored {
@@ -550,8 +558,8 @@ impl Miner {
                         }
                     }
                 }
-                Err(e) if e.kind() == std::io::ErrorKind::NotFound && !m.opts.frozen => {}
-                Err(e) => return Err(e).with_context(|| format!("cannot read template state '{}'", path.display())),
+                None => {}
+                Some(Err(e)) => return Err(e),
             }
         }
         Ok(m)
@@ -1034,10 +1042,7 @@ impl Miner {
             };
             clusters.sort_by_cached_key(key);
             let state = StateFile { logward_templates: STATE_FORMAT, clusters };
-            let tmp = path.with_extension("tmp");
-            std::fs::write(&tmp, serde_json::to_vec_pretty(&state)?)
-                .with_context(|| format!("cannot write '{}'", tmp.display()))?;
-            std::fs::rename(&tmp, path).with_context(|| format!("cannot write '{}'", path.display()))?;
+            crate::io::files::write_atomic(path, &serde_json::to_vec_pretty(&state)?, "template state")?;
         }
         if let Some(path) = &self.opts.table {
             let mut out = Vec::new();
@@ -1045,7 +1050,7 @@ impl Miner {
                 serde_json::to_writer(&mut out, &r)?;
                 out.push(b'\n');
             }
-            std::fs::write(path, out).with_context(|| format!("cannot write template table '{}'", path.display()))?;
+            crate::io::files::write_atomic(path, &out, "template table")?;
         }
         Ok(())
     }
