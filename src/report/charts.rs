@@ -561,9 +561,23 @@ fn register_font() -> Result<()> {
     }
 }
 
-/// Writes the chart as a PNG file: the same figure, on white.
+/// Writes the chart as a PNG file: the same figure, on white (drawn into a temporary `.png`
+/// beside it, then renamed into place, so an interrupted run leaves no half-drawn chart under
+/// its name).
 pub fn png(chart: &Chart, path: &std::path::Path) -> Result<()> {
     register_font()?;
+    let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+    let tmp = path.with_file_name(format!(".{name}.logward-{}.tmp.png", std::process::id()));
+    let done = draw_png(chart, &tmp)
+        .map_err(|e| anyhow!("{}: {e}", path.display()))
+        .and_then(|()| std::fs::rename(&tmp, path).map_err(|e| anyhow!("cannot write '{}': {e}", path.display())));
+    if done.is_err() {
+        let _ = std::fs::remove_file(&tmp);
+    }
+    done
+}
+
+fn draw_png(chart: &Chart, path: &std::path::Path) -> Result<()> {
     let f = layout(chart);
     let root = BitMapBackend::new(path, (f.width, f.height)).into_drawing_area();
     root.fill(&WHITE).map_err(err)?;
@@ -599,7 +613,7 @@ pub fn png(chart: &Chart, path: &std::path::Path) -> Result<()> {
             }
         }
     }
-    root.present().map_err(|e| anyhow!("{}: {e:?}", path.display()))
+    root.present().map_err(|e| anyhow!("{e:?}"))
 }
 
 /// Escapes text for SVG inside XHTML; characters XML cannot hold become U+FFFD.

@@ -34,7 +34,10 @@ pub fn run(args: ReportArgs) -> Result<ExitCode> {
         return Ok(ExitCode::SUCCESS);
     }
     let sources = io::expand_inputs(&args.common.inputs, args.common.rotated)?;
-    let opts = args.common.run_options();
+    let mut opts = args.common.run_options();
+    for p in &report.rejects {
+        opts.side.read("--rejects", p);
+    }
     if args.format == ReportFormat::Csv {
         let fields = args.fields.iter().map(|f| f.trim().to_string()).filter(|f| !f.is_empty()).collect();
         let stage = CsvExport::new(fields);
