@@ -163,7 +163,8 @@ pub fn merge(opts: &ReportOptions, inputs: &[String], output: Option<&Path>) -> 
     } else {
         render(tally, opts, &mut out)?;
     }
-    out.flush()
+    // The file appears under its name only now, complete.
+    out.commit()
 }
 
 /// Writes every chart of the report as `NN-title.png` in `dir`; returns how many.
