@@ -24,6 +24,10 @@ pub enum Val<'a> {
     Time(crate::time::Timestamp),
     /// Written as nothing: `write_ndjson` returns where it is, for the ordered pass to fill.
     Mark,
+    /// JSON text written as it is: a value the parser has serialized itself (a whole object
+    /// of values copied from the input, such as a Windows event's EventData). It must be
+    /// valid JSON, and the event sets no other field under its path.
+    Raw(Cow<'a, str>),
 }
 
 impl<'a> From<&'a str> for Val<'a> {
@@ -404,6 +408,7 @@ fn write_val(v: &Val<'_>, out: &mut Vec<u8>) {
             out.push(b'"');
         }
         Val::Mark => {}
+        Val::Raw(json) => out.extend_from_slice(json.as_bytes()),
     }
 }
 

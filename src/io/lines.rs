@@ -6,7 +6,7 @@
 
 use super::input::{self, Source};
 use super::stage::LineStage;
-use anyhow::Result;
+use anyhow::{Context, Result};
 use std::io::{self, Read};
 use std::sync::{Arc, Mutex};
 
@@ -28,6 +28,11 @@ pub enum Item {
     /// The input ended in a read or decompression error; `partial` is what was read of the line.
     #[allow(missing_docs)]
     Broken { number: u64, reason: String, partial: Vec<u8> },
+    /// A chunk of an EVTX file (number `chunk` in its file, at `buf[start..end]`): the worker
+    /// renders its records, each a line numbered by its record id (see [`super::evtx`]);
+    /// `first_id` names the chunk when it cannot be read.
+    #[allow(missing_docs)]
+    Records { chunk: u64, start: usize, end: usize, first_id: u64 },
 }
 
 /// Lines of one file, processed together on one worker.
@@ -115,6 +120,10 @@ struct Open<S: LineStage> {
     /// Set while skipping the rest of an over-long line.
     skipping: Option<(u64, u64, Vec<u8>)>,
     done: bool,
+    /// A chunk of records has been handed out (EVTX inputs, whose file state comes first).
+    started: bool,
+    /// The input is an EVTX file, read by chunks of records instead of lines.
+    evtx: Option<super::evtx::EvtxFile>,
 }
 
 impl<'s, S: LineStage> ChunkReader<'s, S> {
@@ -129,12 +138,29 @@ impl<'s, S: LineStage> ChunkReader<'s, S> {
         loop {
             if self.cur.is_none() {
                 let Some(src) = self.sources.next() else { return Ok(None) };
-                let (reader, live) = input::open(&src)?;
+                let (reader, live, evtx) = match input::open_input(&src)? {
+                    input::Input::Text(reader, live) => (reader, live, None),
+                    input::Input::Evtx(file) => {
+                        let evtx = super::evtx::EvtxFile::open(file)
+                            .with_context(|| format!("cannot read '{}' as an EVTX file", src.display()))?;
+                        let Some(opened) = self.stage.open_records(&src) else {
+                            anyhow::bail!(
+                                "'{}' is a Windows event log (EVTX): `logward parse` reads it; the other commands read the NDJSON events it writes",
+                                src.display()
+                            );
+                        };
+                        (Box::new(io::empty()) as Box<dyn Read + Send>, false, Some((evtx, opened)))
+                    }
+                };
+                let (evtx, file) = match evtx {
+                    Some((e, (file, seq))) => (Some(e), Some((Arc::new(file), seq))),
+                    None => (None, None),
+                };
                 self.cur = Some(Open {
                     source: Arc::new(src),
                     reader,
                     live,
-                    file: None,
+                    file,
                     buf: self.buffers.take(CHUNK_CAPACITY),
                     line_start: 0,
                     scanned: 0,
@@ -142,7 +168,19 @@ impl<'s, S: LineStage> ChunkReader<'s, S> {
                     next_number: 1,
                     skipping: None,
                     done: false,
+                    started: false,
+                    evtx,
                 });
+            }
+            if self.cur.as_ref().is_some_and(|c| c.evtx.is_some()) {
+                let chunk = self.cut_records()?;
+                if self.cur.as_ref().is_some_and(|c| c.done) {
+                    self.cur = None;
+                }
+                match chunk {
+                    Some(chunk) => return Ok(Some(chunk)),
+                    None => continue,
+                }
             }
             let paused = !self.cur.as_ref().expect("open source").done && self.fill()?;
             let cur = self.cur.as_mut().expect("open source");
@@ -185,6 +223,32 @@ impl<'s, S: LineStage> ChunkReader<'s, S> {
         }
         cur.scan(max_line);
         Ok(cur.live && n < READ_SIZE)
+    }
+
+    /// Reads a batch of EVTX chunks into a chunk of [`Item::Records`].
+    fn cut_records(&mut self) -> Result<Option<Chunk<S>>> {
+        let cur = self.cur.as_mut().expect("open source");
+        let evtx = cur.evtx.as_mut().expect("an EVTX input");
+        if !evtx.read_batch(&mut cur.buf, &mut cur.items)? {
+            cur.done = true;
+        }
+        if cur.items.is_empty() {
+            return Ok(None);
+        }
+        let (file, seq) = cur.file.as_ref().expect("opened with the input");
+        let first = !cur.started;
+        cur.started = true;
+        let buf = std::mem::replace(&mut cur.buf, self.buffers.take(CHUNK_CAPACITY));
+        let items = std::mem::take(&mut cur.items);
+        Ok(Some(Chunk {
+            source: cur.source.clone(),
+            file: file.clone(),
+            first,
+            state: seq.clone(),
+            buf,
+            items,
+            flush: cur.done,
+        }))
     }
 
     /// Moves the complete lines found so far into a chunk.

@@ -309,7 +309,8 @@ fn process_chunk<S: LineStage>(
     let echo = stage.echo_rejected();
     let file_name = || chunk.source.display();
     for item in &chunk.items {
-        counts.read += 1;
+        // An EVTX chunk is not an input line: each of its records is.
+        counts.read += u64::from(!matches!(item, Item::Records { .. }));
         let rejected = match item {
             Item::Line { number, start, end } => {
                 let raw = line_bytes(&chunk.buf, *start, *end);
@@ -353,6 +354,37 @@ fn process_chunk<S: LineStage>(
                 *len,
                 echo,
             )),
+            Item::Records { chunk: n, start, end, first_id } => {
+                super::evtx::records(&chunk.buf[*start..*end], *n, *first_id, |record| {
+                    counts.read += 1;
+                    let rejected = match record {
+                        Ok((id, json)) => {
+                            let line = LineRef { text: json, number: id, lossy: false };
+                            match stage.process(worker, &chunk.file, &seq, &line, &mut out) {
+                                Outcome::Emitted => {
+                                    counts.emitted += 1;
+                                    None
+                                }
+                                Outcome::Skipped => {
+                                    counts.skipped += 1;
+                                    None
+                                }
+                                Outcome::Rejected(reason) => {
+                                    Some(reject(file_name(), id, reason, json.as_bytes(), json.len() as u64, echo))
+                                }
+                            }
+                        }
+                        Err((id, detail)) => {
+                            Some(reject(file_name(), id, Reason::new(RejectKind::CorruptRecord, detail), b"", 0, echo))
+                        }
+                    };
+                    if let Some(r) = rejected {
+                        counts.rejected += 1;
+                        rejects.push((r, out.bytes.len(), counts));
+                    }
+                });
+                None
+            }
             Item::Broken { number, reason, partial } => Some(reject(
                 file_name(),
                 *number,

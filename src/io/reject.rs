@@ -32,6 +32,8 @@ pub enum RejectKind {
     MissingHeader,
     /// A field of the line holds a value its format does not allow.
     InvalidField,
+    /// A record of a binary log (an EVTX record or chunk) that cannot be read.
+    CorruptRecord,
 }
 
 impl RejectKind {
@@ -46,6 +48,7 @@ impl RejectKind {
             RejectKind::FormatMismatch => "format_mismatch",
             RejectKind::MissingHeader => "missing_header",
             RejectKind::InvalidField => "invalid_field",
+            RejectKind::CorruptRecord => "corrupt_record",
         }
     }
 }

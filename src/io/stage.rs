@@ -77,6 +77,15 @@ pub trait LineStage: Sync {
     /// 64 lines.
     fn open_file(&self, source: &Source, head: &[String]) -> (Self::File, Self::Seq);
 
+    /// Called instead of [`LineStage::open_file`] for an input that holds records rather than
+    /// lines (an EVTX file, see [`super::evtx`]): each record comes to
+    /// [`LineStage::process`] as one line, its JSON, numbered by its record id, and
+    /// [`LineStage::advance`] is not called for records. `None` (the default): the stage does
+    /// not read such inputs, and the run stops with an error that says what does.
+    fn open_records(&self, _source: &Source) -> Option<(Self::File, Self::Seq)> {
+        None
+    }
+
     /// Updates the sequential state for one line (raw bytes, `\r` stripped), on the reading
     /// thread, in input order. Must be cheap.
     fn advance(&self, _file: &Self::File, _seq: &mut Self::Seq, _line: &[u8]) {}

@@ -146,6 +146,16 @@ impl LineStage for Parser {
         (FileInfo { format, path, state }, seq)
     }
 
+    /// EVTX files are read by the `evtx` format, whatever `--format` says (like compressed
+    /// input, they are recognized by their first bytes).
+    fn open_records(&self, source: &Source) -> Option<(FileInfo, Seq)> {
+        let format: &'static dyn Format = &format::windows::evtx::Evtx;
+        let path = source.path_str();
+        let state = format.open(&OpenFile { source, path: path.as_deref(), head: &[], opts: &self.opts });
+        let seq = Seq { year: 1970, prev_month: 0, head: Vec::new(), state: None };
+        Some((FileInfo { format, path, state }, seq))
+    }
+
     fn advance(&self, file: &FileInfo, seq: &mut Seq, raw: &[u8]) {
         if file.format.starts_message(raw) {
             seq.head.clear();
@@ -174,6 +184,15 @@ impl LineStage for Parser {
                 }
                 return Outcome::Emitted;
             }
+            Ok(Parsed::Trees(trees)) => {
+                for tree in trees {
+                    let pending = self.tree_template_pending(&tree);
+                    if let (Some(at), Some(p)) = (write_tree(tree, pending.is_some(), &mut out.bytes), pending) {
+                        out.marks.push((at, p));
+                    }
+                }
+                return Outcome::Emitted;
+            }
             Ok(Parsed::Skip) => return Outcome::Skipped,
             Err(reason) => return Outcome::Rejected(reason),
         };
@@ -183,7 +202,9 @@ impl LineStage for Parser {
         }
         ev.set("event.dataset", dataset);
         ev.set("event.kind", "event");
-        ev.set("event.original", text);
+        if file.format.original() {
+            ev.set("event.original", text);
+        }
         if let Some(p) = &file.path {
             ev.set("log.file.path", p.as_str());
         }

@@ -14,6 +14,7 @@ pub mod json;
 pub mod syslog;
 pub mod text;
 pub mod w3c;
+pub mod windows;
 
 use super::ParseOptions;
 use crate::event::FlatEvent;
@@ -27,6 +28,8 @@ use std::sync::Arc;
 /// rows, then formats only chosen by name; the last one is the fallback.
 pub static REGISTRY: &[&dyn Format] = &[
     &w3c::W3c,
+    &windows::evtx::Evtx,
+    &windows::xml::WindowsXml,
     &json::Json,
     &access::Access,
     &errorlog::ApacheError,
@@ -78,6 +81,13 @@ pub trait Format: Sync {
         false
     }
 
+    /// For [`Detect::FirstLine`] formats: whether a file whose first non-blank lines are
+    /// `lines` (at least one) is in the format. By default the first line decides; formats
+    /// whose first line alone is ambiguous (a lone `{` of pretty-printed JSON) look further.
+    fn sniff_head(&self, lines: &[&str]) -> bool {
+        lines.first().is_some_and(|l| self.sniff(l))
+    }
+
     /// What the format needs to know about one file, worked out from its head (a CSV
     /// header, a dataset named by the path); read back in [`Format::parse`] with
     /// [`Line::file`].
@@ -101,6 +111,13 @@ pub trait Format: Sync {
     /// Whether its events carry a free-text `message` to mine templates from (web access,
     /// W3C and CSV lines are all fields).
     fn free_text(&self) -> bool {
+        true
+    }
+
+    /// Whether its events keep the line as `event.original`. Formats whose events hold
+    /// every value of the record in fields of their own (Windows events, in `winlog.*`)
+    /// leave it out, as Winlogbeat does.
+    fn original(&self) -> bool {
         true
     }
 
@@ -129,6 +146,9 @@ pub enum Parsed {
     Event(&'static str),
     /// A whole event as a JSON tree, written as it is (JSON pass-through).
     Tree(serde_json::Value),
+    /// Several whole events from one line, in order (a line of XML holding several
+    /// Windows events, say).
+    Trees(Vec<serde_json::Value>),
     /// A line that carries no event by design (a header row, a directive).
     Skip,
 }
@@ -198,7 +218,7 @@ pub fn detect(head: &[String]) -> &'static dyn Format {
     let lines: Vec<&str> = head.iter().map(|s| s.as_str()).filter(|l| !l.trim().is_empty()).take(32).collect();
     let Some(first) = lines.first() else { return fallback() };
     let with = |how: Detect| REGISTRY.iter().copied().filter(move |f| f.detect() == how);
-    if let Some(f) = with(Detect::FirstLine).find(|f| f.sniff(first)) {
+    if let Some(f) = with(Detect::FirstLine).find(|f| f.sniff_head(&lines)) {
         return f;
     }
     let mut best: Option<(&'static dyn Format, usize)> = None;
