@@ -34,6 +34,8 @@ const CHUNKS_PER_BATCH: usize = 8;
 /// An EVTX file being read, on the reader thread.
 pub struct EvtxFile {
     file: File,
+    /// The file header block, which every batch of chunks is rendered with.
+    header: Vec<u8>,
     /// The chunks to read, by number, in record order.
     order: std::vec::IntoIter<u64>,
     /// The record id that should come next, for naming a chunk that cannot be read.
@@ -47,8 +49,8 @@ impl EvtxFile {
     /// Reads the header and the chunk headers of `file` (which starts with [`MAGIC`]).
     pub fn open(mut file: File) -> Result<EvtxFile> {
         let len = file.metadata().context("cannot read the EVTX file's size")?.len();
-        let mut header = [0u8; 128];
-        file.read_exact(&mut header).context("cannot read the EVTX file header")?;
+        let mut header = vec![0u8; HEADER_SIZE as usize];
+        file.read_exact(&mut header).context("cannot read the EVTX file header (the file is shorter than 4 KiB)")?;
         let chunks = len.saturating_sub(HEADER_SIZE) / CHUNK_SIZE as u64;
         let trailing = len.saturating_sub(HEADER_SIZE) % CHUNK_SIZE as u64;
         // The oldest records sit in the chunk whose header names the lowest first record id
@@ -70,29 +72,28 @@ impl EvtxFile {
         let start = oldest.map_or(0, |(_, n)| n);
         let order: Vec<u64> = (start..chunks).chain(0..start).collect();
         let next_id = oldest.map_or(1, |(id, _)| id);
-        Ok(EvtxFile { file, order: order.into_iter(), next_id, trailing, chunks })
+        Ok(EvtxFile { file, header, order: order.into_iter(), next_id, trailing, chunks })
     }
 
-    /// Reads up to a batch of chunks into `buf`, one [`Item::Records`] each (chunks of zeros,
-    /// never written, are passed over). Returns false once the file is done.
+    /// Reads up to a batch of chunks into `buf` as one [`Item::Records`]: the file header,
+    /// then the chunks in record order (chunks of zeros, never written, are passed over).
+    /// Returns false once the file is done.
     pub fn read_batch(&mut self, buf: &mut Vec<u8>, items: &mut Vec<Item>) -> Result<bool> {
-        while items.len() < CHUNKS_PER_BATCH {
+        let start = buf.len();
+        buf.extend_from_slice(&self.header);
+        let mut chunks = Vec::new();
+        let mut more = true;
+        while chunks.len() < CHUNKS_PER_BATCH {
             let Some(n) = self.order.next() else {
-                if self.trailing > 0 {
-                    let reason = format!(
-                        "the file ends {} bytes into a chunk of {CHUNK_SIZE} (truncated copy?): records written there are not read",
-                        self.trailing
-                    );
-                    items.push(Item::Broken { number: self.next_id, reason, partial: Vec::new() });
-                    self.trailing = 0;
-                }
-                return Ok(false);
+                more = false;
+                break;
             };
-            let start = buf.len();
-            buf.resize(start + CHUNK_SIZE, 0);
+            let at = buf.len();
+            buf.resize(at + CHUNK_SIZE, 0);
             self.file.seek(SeekFrom::Start(HEADER_SIZE + n * CHUNK_SIZE as u64))?;
-            if let Err(e) = self.file.read_exact(&mut buf[start..]) {
-                buf.truncate(start);
+            if let Err(e) = self.file.read_exact(&mut buf[at..]) {
+                buf.truncate(at);
+                self.flush(buf, start, &mut chunks, items);
                 items.push(Item::Broken {
                     number: self.next_id,
                     reason: format!("read error: {e}"),
@@ -100,19 +101,36 @@ impl EvtxFile {
                 });
                 return Ok(false);
             }
-            if buf[start..].iter().all(|&b| b == 0) {
-                buf.truncate(start);
+            if buf[at..].iter().all(|&b| b == 0) {
+                buf.truncate(at);
                 continue;
             }
-            let first_id = self.next_id;
-            if let Ok(h) = evtx::EvtxChunkHeader::from_bytes(&buf[start..start + 512]) {
+            chunks.push((n, self.next_id));
+            if let Ok(h) = evtx::EvtxChunkHeader::from_bytes(&buf[at..at + 512]) {
                 if h.first_event_record_id <= h.last_event_record_id {
                     self.next_id = h.last_event_record_id + 1;
                 }
             }
-            items.push(Item::Records { chunk: n, start, end: start + CHUNK_SIZE, first_id });
         }
-        Ok(self.order.len() > 0 || self.trailing > 0)
+        self.flush(buf, start, &mut chunks, items);
+        if !more && self.trailing > 0 {
+            let reason = format!(
+                "the file ends {} bytes into a chunk of {CHUNK_SIZE} (truncated copy?): records written there are not read",
+                self.trailing
+            );
+            items.push(Item::Broken { number: self.next_id, reason, partial: Vec::new() });
+            self.trailing = 0;
+        }
+        Ok(more)
+    }
+
+    /// The batch read so far as one item (or nothing, when it holds no chunk).
+    fn flush(&self, buf: &mut Vec<u8>, start: usize, chunks: &mut Vec<(u64, u64)>, items: &mut Vec<Item>) {
+        if chunks.is_empty() {
+            buf.truncate(start);
+        } else {
+            items.push(Item::Records { start, end: buf.len(), chunks: std::mem::take(chunks) });
+        }
     }
 
     /// How many chunks the file has room for.
@@ -153,48 +171,90 @@ fn describe(e: &dyn std::error::Error) -> String {
     s
 }
 
-/// Renders every record of one chunk (`data`, chunk number `chunk` of its file) as JSON, in
-/// order, and gives each to `f`. A chunk that cannot be read at all is one error, numbered
-/// `first_id` (the record id that should have come first in it).
-pub fn records(data: &[u8], chunk: u64, first_id: u64, mut f: impl FnMut(Record<'_>)) {
-    let offset = HEADER_SIZE + chunk * CHUNK_SIZE as u64;
-    let whole = |e: &dyn std::error::Error| {
-        format!("EVTX chunk {chunk} (at byte {offset}) cannot be read, so none of its records are: {}", describe(e))
-    };
-    let mut chunk_data = match evtx::EvtxChunkData::new(data.to_vec(), false) {
-        Ok(c) => c,
-        Err(e) => return f(Err((first_id, whole(&e)))),
-    };
-    let first_id = chunk_data.header.first_event_record_id;
-    let mut parsed = match chunk_data.parse(settings()) {
-        Ok(p) => p,
-        Err(e) => return f(Err((first_id, whole(&e)))),
-    };
-    let mut last = first_id.saturating_sub(1);
-    let mut json = Vec::new();
-    for record in parsed.iter() {
-        let rendered = record.and_then(|r| {
-            let id = r.event_record_id;
-            r.into_json_bytes().map(|s| (id, s.data))
-        });
-        match rendered {
-            Ok((id, bytes)) => {
-                last = id;
-                json = bytes;
-                match std::str::from_utf8(&json) {
-                    Ok(text) => f(Ok((id, text))),
-                    Err(_) => f(Err((id, "the record's rendering is not valid UTF-8".to_string()))),
-                }
-            }
-            Err(e) => {
-                let id = match &e {
-                    evtx::err::EvtxError::FailedToParseRecord { record_id, .. } => *record_id,
-                    _ => last + 1,
-                };
-                last = id;
-                f(Err((id, format!("EVTX record cannot be read: {}", describe(&e)))));
+/// The chunk that holds the oldest records among `data`'s chunks (after its file header), as
+/// the `evtx` crate finds it: the lowest first record id of a readable header.
+fn oldest(data: &[u8]) -> usize {
+    let mut best: Option<(u64, usize)> = None;
+    for (i, c) in data[HEADER_SIZE as usize..].chunks(CHUNK_SIZE).enumerate() {
+        if let Ok(h) = evtx::EvtxChunkHeader::from_bytes(&c[..512.min(c.len())]) {
+            if h.first_event_record_id <= h.last_event_record_id
+                && best.is_none_or(|(id, _)| h.first_event_record_id < id)
+            {
+                best = Some((h.first_event_record_id, i));
             }
         }
     }
-    drop(json);
+    best.map_or(0, |(_, i)| i)
+}
+
+/// Renders every record of a batch of chunks (`data`: a file header and the chunks, each
+/// chunk's number in its file and the record id that should come first in it) as JSON, in
+/// order, and gives each to `f`. The batch is rendered as one small EVTX file, so templates
+/// are compiled once for all its chunks. A chunk that cannot be read at all is one error,
+/// named by the record id that should have come first in it.
+pub fn records(data: &[u8], chunks: &[(u64, u64)], mut f: impl FnMut(Record<'_>)) {
+    let whole = |n: u64, e: &dyn std::error::Error| {
+        let offset = HEADER_SIZE + n * CHUNK_SIZE as u64;
+        format!("EVTX chunk {n} (at byte {offset}) cannot be read, so none of its records are: {}", describe(e))
+    };
+    let mut parser = match evtx::EvtxParser::from_read_seek(std::io::Cursor::new(data)) {
+        Ok(p) => p.with_configuration((*settings()).clone()),
+        Err(e) => {
+            for &(n, id) in chunks {
+                f(Err((id, whole(n, &e))));
+            }
+            return;
+        }
+    };
+    // The crate walks the batch from its oldest chunk on and wraps around: the same order as
+    // `chunks` unless the first chunk's header is unreadable.
+    let first = oldest(data);
+    let order: Vec<(u64, u64)> = chunks[first..].iter().chain(&chunks[..first]).copied().collect();
+    for (k, rendered) in parser.chunks_json_bytes(false).enumerate() {
+        let Some(&(n, first_id)) = order.get(k) else { break };
+        let mut start = 0;
+        let mut last = first_id.saturating_sub(1);
+        for item in &rendered.items {
+            match item {
+                evtx::RenderedChunkItem::Record { event_record_id, end } => {
+                    let bytes = &rendered.data[start..end - 1];
+                    start = *end;
+                    last = *event_record_id;
+                    match std::str::from_utf8(bytes) {
+                        Ok(text) => f(Ok((last, text))),
+                        Err(_) => f(Err((last, "the record's rendering is not valid UTF-8".to_string()))),
+                    }
+                }
+                evtx::RenderedChunkItem::Failed(e) => match e {
+                    evtx::err::EvtxError::FailedToParseChunk { source, .. } => {
+                        f(Err((first_id, whole(n, source.as_ref()))))
+                    }
+                    evtx::err::EvtxError::FailedToParseRecord { record_id, source } => {
+                        last = *record_id;
+                        f(Err((
+                            last,
+                            format!(
+                                "EVTX record {record_id} in chunk {n} cannot be read: {}",
+                                describe(source.as_ref())
+                            ),
+                        )));
+                    }
+                    evtx::err::EvtxError::FailedToReadRecordAt { offset, source, .. } => {
+                        last += 1;
+                        f(Err((
+                            last,
+                            format!(
+                                "the EVTX record at offset {offset:#x} of chunk {n} cannot be read: {}",
+                                describe(source.as_ref())
+                            ),
+                        )));
+                    }
+                    other => {
+                        last += 1;
+                        f(Err((last, format!("EVTX chunk {n}: {}", describe(other)))));
+                    }
+                },
+            }
+        }
+    }
 }

@@ -28,11 +28,12 @@ pub enum Item {
     /// The input ended in a read or decompression error; `partial` is what was read of the line.
     #[allow(missing_docs)]
     Broken { number: u64, reason: String, partial: Vec<u8> },
-    /// A chunk of an EVTX file (number `chunk` in its file, at `buf[start..end]`): the worker
-    /// renders its records, each a line numbered by its record id (see [`super::evtx`]);
-    /// `first_id` names the chunk when it cannot be read.
+    /// Chunks of an EVTX file at `buf[start..end]` (its header, then the chunks): the worker
+    /// renders their records, each a line numbered by its record id (see [`super::evtx`]).
+    /// `chunks`: each chunk's number in the file and the record id that names it when it
+    /// cannot be read.
     #[allow(missing_docs)]
-    Records { chunk: u64, start: usize, end: usize, first_id: u64 },
+    Records { start: usize, end: usize, chunks: Vec<(u64, u64)> },
 }
 
 /// Lines of one file, processed together on one worker.

@@ -354,8 +354,8 @@ fn process_chunk<S: LineStage>(
                 *len,
                 echo,
             )),
-            Item::Records { chunk: n, start, end, first_id } => {
-                super::evtx::records(&chunk.buf[*start..*end], *n, *first_id, |record| {
+            Item::Records { start, end, chunks } => {
+                super::evtx::records(&chunk.buf[*start..*end], chunks, |record| {
                     counts.read += 1;
                     let rejected = match record {
                         Ok((id, json)) => {

@@ -457,6 +457,6 @@ mod tests {
         let mut m = vec![(Text::Plain("b".into()), &a), (Text::Plain("a".into()), &b), (Text::Plain("b".into()), &c)];
         let mut out = Vec::new();
         write_object(&mut m, &mut out);
-        assert_eq!(String::from_utf8(out).unwrap(), r#"{"a":"2","b":"{0197231E-61EF-693A-C812-000000000800}"}"#);
+        assert_eq!(String::from_utf8(out).unwrap(), r#"{"a":"2","b":"{0197231e-61ef-693a-c812-000000000800}"}"#);
     }
 }

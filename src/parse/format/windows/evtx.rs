@@ -164,7 +164,7 @@ impl Format for Evtx {
                 ("winlog.channel", "Security"),
                 ("winlog.event_id", "4625"),
                 ("winlog.record_id", "5501"),
-                ("winlog.provider_guid", "{54849625-5478-4994-A5BA-3E3B0328C30D}"),
+                ("winlog.provider_guid", "{54849625-5478-4994-a5ba-3e3b0328c30d}"),
                 ("winlog.logon.type", "Network"),
                 ("winlog.event_data.LogonType", "3"),
                 ("winlog.event_data.IpAddress", "::ffff:203.0.113.7"),
@@ -436,7 +436,7 @@ mod tests {
         assert_eq!(w.data("param3").as_deref(), Some(""));
         assert_eq!(w.data("Binary").as_deref(), Some("E107"));
         let w = read(r##"{"Event":{"System_attributes":{},"System":{"Provider_attributes":{"Name":"Microsoft-Windows-Eventlog","Guid":"FC65DDD8-D6EF-4962-83D5-6E5CFE9CE148"},"EventID":1102,"Channel":"Security"},"UserData":{"LogFileCleared":{"#attributes":{"xmlns":"x"},"SubjectUserSid":"S-1-5-21-1","SubjectUserName":"admin"}}}}"##).unwrap();
-        assert_eq!(w.provider_guid.as_deref(), Some("{FC65DDD8-D6EF-4962-83D5-6E5CFE9CE148}"));
+        assert_eq!(w.provider_guid.as_deref(), Some("{fc65ddd8-d6ef-4962-83d5-6e5cfe9ce148}"));
         assert_eq!(w.user_data_name.as_deref(), Some("LogFileCleared"));
         assert_eq!(w.user_value("SubjectUserName").as_deref(), Some("admin"));
         assert!(read(r#"{"a":1}"#).is_err());

@@ -28,7 +28,8 @@ pub fn map<'s>(w: &WinEvent<'s>, id: u32, m: &mut Mapper<'s, '_>) {
         // `\tHostName=ConsoleHost\n\tHostVersion=5.1...`; 800's is the second one.
         let text = if id == 800 { w.data("param2") } else { w.data("param3") };
         let pairs = text.map(|t| pairs(&t, "=")).unwrap_or_default();
-        let get = |k: &str| pairs.iter().find(|(n, _)| n == k).map(|(_, v)| Cow::Owned(v.clone()));
+        let get =
+            |k: &str| pairs.iter().find(|(n, _)| n == k && !v_empty(&pairs, k)).map(|(_, v)| Cow::Owned(v.clone()));
         context(m, &get, false);
         m.set_int("event.sequence", get("SequenceNumber").as_deref());
         m.set("powershell.engine.new_state", get("NewEngineState"));
@@ -50,7 +51,8 @@ pub fn map<'s>(w: &WinEvent<'s>, id: u32, m: &mut Mapper<'s, '_>) {
         4103 => {
             // ContextInfo: `        Severity = Informational\r\n        Host Name = ConsoleHost ...`
             let pairs = w.data("ContextInfo").map(|t| pairs(&t, " = ")).unwrap_or_default();
-            let get = |k: &str| pairs.iter().find(|(n, _)| n == k).map(|(_, v)| Cow::Owned(v.clone()));
+            let get =
+                |k: &str| pairs.iter().find(|(n, _)| n == k && !v_empty(&pairs, k)).map(|(_, v)| Cow::Owned(v.clone()));
             context(m, &get, true);
             m.set_int("event.sequence", get("Sequence Number").as_deref());
             m.set("powershell.id", get("Shell ID"));
@@ -103,6 +105,11 @@ fn context<'s>(m: &mut Mapper<'s, '_>, get: &dyn Fn(&str) -> Option<Cow<'s, str>
     m.set("powershell.command.path", get(name("Command Path", "CommandPath")));
     m.set("powershell.command.value", get("CommandLine").map(|c| Cow::Owned(c.trim().to_string())));
     m.file(get(name("Script Name", "ScriptName")));
+}
+
+/// Whether the value of `key` is empty (the classic log writes `CommandName=` for none).
+fn v_empty(pairs: &[(String, String)], key: &str) -> bool {
+    pairs.iter().find(|(k, _)| k == key).is_none_or(|(_, v)| v.is_empty())
 }
 
 /// `key<sep>value` lines (values keep inner spaces; lines without the separator are left out).
