@@ -228,21 +228,6 @@ pub fn dataset(channel: &str) -> &'static str {
     }
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn guids_and_datasets() {
-        assert!(bare_guid("0197231E-61EF-693A-C812-000000000800"));
-        assert!(!bare_guid("{0197231E-61EF-693A-C812-000000000800}"));
-        assert!(!bare_guid("0197231E-61EF-693A-C812-00000000080G"));
-        assert_eq!(dataset("Security"), "system.security");
-        assert_eq!(dataset("Microsoft-Windows-Sysmon/Operational"), "windows.sysmon_operational");
-        assert_eq!(dataset("Microsoft-Windows-TaskScheduler/Operational"), "winlog.winlog");
-    }
-}
-
 /// An event built in a [`FlatEvent`](crate::event::FlatEvent) as a whole tree (for records
 /// read from several lines, or several from one), with the fields `parse` gives every
 /// event.
@@ -256,4 +241,19 @@ pub fn tree(mut ev: crate::event::FlatEvent<'_>, dataset: &'static str, path: Op
         ev.set("log.file.path", p.to_string());
     }
     ev.to_value()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn guids_and_datasets() {
+        assert!(bare_guid("0197231E-61EF-693A-C812-000000000800"));
+        assert!(!bare_guid("{0197231E-61EF-693A-C812-000000000800}"));
+        assert!(!bare_guid("0197231E-61EF-693A-C812-00000000080G"));
+        assert_eq!(dataset("Security"), "system.security");
+        assert_eq!(dataset("Microsoft-Windows-Sysmon/Operational"), "windows.sysmon_operational");
+        assert_eq!(dataset("Microsoft-Windows-TaskScheduler/Operational"), "winlog.winlog");
+    }
 }
