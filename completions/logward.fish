@@ -26,7 +26,7 @@ end
 
 complete -c logward -n "__fish_logward_needs_command" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c logward -n "__fish_logward_needs_command" -s V -l version -d 'Print version'
-complete -c logward -n "__fish_logward_needs_command" -f -a "parse" -d 'Parse raw log lines into ECS events (syslog/auth, web access, W3C, JSON, CSV, custom)'
+complete -c logward -n "__fish_logward_needs_command" -f -a "parse" -d 'Parse raw log lines into ECS events (syslog/auth, web access, W3C, Windows EVTX/XML, JSON, CSV, custom)'
 complete -c logward -n "__fish_logward_needs_command" -f -a "anonymize" -d 'Replace personal data and secrets with keyed, consistent, format-preserving pseudonyms (and reverse them)'
 complete -c logward -n "__fish_logward_needs_command" -f -a "detect" -d 'Run Sigma detection and correlation rules (built-in pack and your own) over ECS events'
 complete -c logward -n "__fish_logward_needs_command" -f -a "score" -d 'Give events and sessions anomaly scores from autoencoders trained on normal logs (ONNX Runtime)'
@@ -39,6 +39,8 @@ complete -c logward -n "__fish_logward_using_subcommand parse" -l errors -d 'Wri
 complete -c logward -n "__fish_logward_using_subcommand parse" -l threads -d 'Worker threads (0 = one per core); output is identical for every value' -r
 complete -c logward -n "__fish_logward_using_subcommand parse" -l max-line-bytes -d 'Lines longer than this many bytes are rejected instead of read into memory' -r
 complete -c logward -n "__fish_logward_using_subcommand parse" -s f -l format -d 'Input format for every file (default: detected per file)' -r -f -a "w3c\t'W3C extended / IIS logs with a #Fields: header'
+evtx\t'Windows event logs: .evtx files (recognized by their first bytes) and evtx_dump -o json/jsonl output'
+windows-xml\t'Windows events as XML (wevtutil qe /f:xml, Get-WinEvent ToXml, Event Viewer\'s Save as XML)'
 json\t'JSON lines (ECS events pass through, normalized)'
 access\t'nginx/Apache access logs: combined, common, with vhost or extra fields'
 apache-error\t'Apache error log'
@@ -166,7 +168,7 @@ complete -c logward -n "__fish_logward_using_subcommand report" -l strict -d 'St
 complete -c logward -n "__fish_logward_using_subcommand report" -s q -l quiet -d 'No summary line, no rejected-line messages, no progress bar on stderr'
 complete -c logward -n "__fish_logward_using_subcommand report" -l rotated -d 'Read rotated sets oldest first: x.log.3.gz x.log.2.gz x.log.1 x.log'
 complete -c logward -n "__fish_logward_using_subcommand report" -s h -l help -d 'Print help (see more with \'--help\')'
-complete -c logward -n "__fish_logward_using_subcommand help; and not __fish_seen_subcommand_from parse anonymize detect score enrich tree report help" -f -a "parse" -d 'Parse raw log lines into ECS events (syslog/auth, web access, W3C, JSON, CSV, custom)'
+complete -c logward -n "__fish_logward_using_subcommand help; and not __fish_seen_subcommand_from parse anonymize detect score enrich tree report help" -f -a "parse" -d 'Parse raw log lines into ECS events (syslog/auth, web access, W3C, Windows EVTX/XML, JSON, CSV, custom)'
 complete -c logward -n "__fish_logward_using_subcommand help; and not __fish_seen_subcommand_from parse anonymize detect score enrich tree report help" -f -a "anonymize" -d 'Replace personal data and secrets with keyed, consistent, format-preserving pseudonyms (and reverse them)'
 complete -c logward -n "__fish_logward_using_subcommand help; and not __fish_seen_subcommand_from parse anonymize detect score enrich tree report help" -f -a "detect" -d 'Run Sigma detection and correlation rules (built-in pack and your own) over ECS events'
 complete -c logward -n "__fish_logward_using_subcommand help; and not __fish_seen_subcommand_from parse anonymize detect score enrich tree report help" -f -a "score" -d 'Give events and sessions anomaly scores from autoencoders trained on normal logs (ONNX Runtime)'

@@ -29,7 +29,7 @@ pub struct Cli {
 
 #[derive(Debug, Subcommand)]
 pub enum Command {
-    /// Parse raw log lines into ECS events (syslog/auth, web access, W3C, JSON, CSV, custom)
+    /// Parse raw log lines into ECS events (syslog/auth, web access, W3C, Windows EVTX/XML, JSON, CSV, custom)
     #[command(after_help = PARSE_EXAMPLES)]
     Parse(ParseArgs),
     /// Replace personal data and secrets with keyed, consistent, format-preserving pseudonyms (and reverse them)
@@ -433,6 +433,9 @@ Formats (detected per file from its first lines unless --format is given):
                 sshd, sudo, su, PAM, useradd/groupadd, cron and logind messages mapped to ECS
   access        nginx/Apache combined and common, optional vhost prefix and trailing fields
   w3c           W3C extended / IIS with #Fields: headers
+  evtx          Windows event logs: .evtx files (by their first bytes), evtx_dump JSON;
+                Winlogbeat 8 fields (winlog.*, Security, Sysmon, PowerShell mapped to ECS)
+  windows-xml   Windows events as XML (wevtutil qe /f:xml, Get-WinEvent ToXml)
   apache-error, nginx-error
   json          JSON lines: ECS events pass through with dotted keys nested
   csv           header row; columns mapped by the alias table and --map, the rest kept
@@ -446,6 +449,7 @@ Examples:
   zcat archive/*.gz | logward parse --year 2023 --tz Europe/Berlin
   logward parse --format csv --map proc_cmd=process.command_line processes.csv
   logward parse --line-format '<Date> <Time> <Pid> <Level> <Component>: <Content>' HDFS.log
+  logward parse --errors damaged.ndjson Security.evtx Sysmon.evtx > windows.ndjson
   tail -F /var/log/auth.log | logward parse | jq -c 'select(.event.outcome==\"failure\")'";
 
 /// Flags every stage shares: inputs, output, error handling, threads.
