@@ -3,7 +3,9 @@
 
 1. No record lost: every EVTX file of the attack samples and of the evtx crate's samples goes
    through `logward parse`; its events are counted against the records `evtx_dump -o jsonl`
-   writes for the same file, and its rejects listed.
+   writes for the same file, and its rejects listed. Then the crate's samples written as XML
+   by `evtx_dump -o xml` are parsed with `--format windows-xml` and compared, event by event,
+   with the events of the `.evtx` files (the fields that differ are listed).
 2. Per ATT&CK tactic (the attack samples have one folder per tactic): the EVTX files are parsed
    by `logward parse` and all of them go through one `logward detect` with SigmaHQ's rules
    (`rules/`) and the built-in pack; a file counts for its tactic when an alert tagged with that
@@ -58,6 +60,27 @@ def parse_to(binary, path, out):
     return sum(1 for _ in open(out, "rb")), rejected
 
 
+def events_by_record(path):
+    """The events of an NDJSON file, without log.file.path, in order: (record id, event)."""
+    out = []
+    for line in open(path, "rb"):
+        e = json.loads(line)
+        log = e.get("log", {})
+        log.pop("file", None)
+        if not log:
+            e.pop("log", None)
+        out.append((e.get("winlog", {}).get("record_id"), e))
+    return out
+
+
+def flat(v, prefix=""):
+    if isinstance(v, dict):
+        for k, x in v.items():
+            yield from flat(x, prefix + k + ".")
+    else:
+        yield prefix[:-1], v
+
+
 def detect(binary, rules, inputs, extra):
     """Alerts of one detect run: for each input file name, the set of tags and rule ids."""
     p = subprocess.run([binary, "detect", "-q", "--alerts-only", *sum((["--rules", r] for r in rules), []), *extra, *inputs],
@@ -106,6 +129,30 @@ def main():
             if rejected:
                 print(f"  {os.path.relpath(path, DATA)}: {events} events, {rejected} rejected (chunks or records that cannot be read)")
         print(f"{len(files)} files, {total} records: {len(files) - lost} files with every record, {rejected_total} rejects\n")
+
+        print("== the evtx crate's samples as XML (evtx_dump -o xml, then --format windows-xml) against the .evtx files")
+        same = compared = 0
+        for k, path in enumerate(evtx_files(crate_samples)):
+            xml = os.path.join(tmp, f"x{k:03d}.xml")
+            with open(xml, "wb") as f:
+                subprocess.run([dump, "-o", "xml", "-t", "1", path], stdout=f, stderr=subprocess.DEVNULL)
+            out = os.path.join(tmp, f"x{k:03d}.ndjson")
+            with open(out, "wb") as f:
+                subprocess.run([binary, "parse", "-q", "--format", "windows-xml", xml], stdout=f, check=True)
+            # By record id: evtx_dump may write a log that wrapped around in another chunk order.
+            a, b = events_by_record(parsed[path]), dict(events_by_record(out))
+            if len(a) != len(b):
+                print(f"  {os.path.basename(path)}: {len(a)} events from the .evtx file, {len(b)} from its XML")
+            for rid, x in a:
+                y = b.get(rid, {})
+                compared += 1
+                if x == y:
+                    same += 1
+                    continue
+                fx, fy = dict(flat(x)), dict(flat(y))
+                diff = sorted(p for p in set(fx) | set(fy) if fx.get(p) != fy.get(p))
+                print(f"  {os.path.basename(path)} record {rid}: " + ", ".join(f"{p}: {fx.get(p)!r} / {fy.get(p)!r}" for p in diff[:4]))
+        print(f"{same} of {compared} events the same\n")
 
         # 2. Per tactic.
         print(f"== attack samples: logward detect with {os.path.join(sigma, 'rules')} and the built-in pack")
