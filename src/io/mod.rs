@@ -4,6 +4,7 @@
 #![warn(missing_docs)]
 
 pub mod evtx;
+pub mod files;
 pub mod input;
 pub mod lines;
 pub mod output;
