@@ -44,6 +44,8 @@ pub struct RunSummary {
 struct ChunkResult<F, P> {
     /// The chunk's file, when the chunk holds its first lines.
     first_of: Option<Arc<F>>,
+    /// The chunk's file, when the file ends with it.
+    last_of: Option<Arc<F>>,
     out: Records<P>,
     /// Each rejection with the output length and counts just after it (for `--strict`).
     rejects: Vec<(Reject, usize, Counts)>,
@@ -88,6 +90,7 @@ pub fn run<S: LineStage>(
         progress,
         failed: false,
         pool: &pools.output,
+        current: None,
     };
 
     if workers <= 1 {
@@ -102,6 +105,7 @@ pub fn run<S: LineStage>(
     }
     let failed = writer.failed;
     writer.progress.finish();
+    writer.sink.counts.grouped_events = stage.grouped_events(&writer.ordered);
     let ordered = writer.ordered;
     let result = stage.finish(ordered, &mut output)?;
     output.flush()?;
@@ -235,6 +239,8 @@ struct Writer<'a, S: LineStage> {
     progress: Progress,
     failed: bool,
     pool: &'a BufferPool,
+    /// The file whose records are being written (started, not yet ended).
+    current: Option<Arc<S::File>>,
 }
 
 impl<S: LineStage> Writer<'_, S> {
@@ -242,11 +248,16 @@ impl<S: LineStage> Writer<'_, S> {
     fn take(&mut self, res: ChunkResult<S::File, S::Pending>) -> Result<bool> {
         if let Some(file) = &res.first_of {
             self.stage.file_started(&mut self.ordered, file);
+            self.current = Some(file.clone());
         }
         if self.strict {
             if let Some((first, at, counts)) = res.rejects.first() {
                 let (at, first, counts) = (*at, first.clone(), *counts);
                 self.write_until(res.out, at)?;
+                // What the ordered pass still holds came before the rejected line.
+                if let Some(file) = self.current.clone() {
+                    self.end_file(&file)?;
+                }
                 self.sink.counts.add(&counts);
                 self.sink.reject(&first)?;
                 eprintln!(
@@ -263,12 +274,24 @@ impl<S: LineStage> Writer<'_, S> {
             self.sink.reject(r)?;
             self.stage.rejected(&mut self.ordered, r);
         }
+        if let Some(file) = &res.last_of {
+            self.end_file(file)?;
+        }
         self.sink.counts.add(&res.counts);
         self.progress.add(res.counts.read);
         if res.flush {
             self.output.flush()?;
         }
         Ok(true)
+    }
+
+    /// The ordered pass's end of a file: what the stage still holds for it is written now.
+    fn end_file(&mut self, file: &Arc<S::File>) -> Result<()> {
+        self.insert.clear();
+        self.stage.file_ended(&mut self.ordered, file, &mut self.insert);
+        self.output.write(&self.insert)?;
+        self.current = None;
+        Ok(())
     }
 
     /// Writes `out.bytes[..end]`, running the ordered pass at each mark before `end`.
@@ -338,6 +361,10 @@ fn process_chunk<S: LineStage>(
                                 counts.skipped += 1;
                                 None
                             }
+                            Outcome::Grouped => {
+                                counts.grouped += 1;
+                                None
+                            }
                             Outcome::Rejected(reason) => {
                                 Some(reject(file_name(), *number, reason, raw, raw.len() as u64, echo))
                             }
@@ -368,8 +395,9 @@ fn process_chunk<S: LineStage>(
         }
     }
     pools.input.give(chunk.buf);
+    let last_of = chunk.last.then(|| chunk.file.clone());
     let first_of = chunk.first.then_some(chunk.file);
-    ChunkResult { first_of, out, rejects, counts, flush: chunk.flush }
+    ChunkResult { first_of, last_of, out, rejects, counts, flush: chunk.flush }
 }
 
 fn reject(file: String, line: u64, reason: Reason, text: &[u8], bytes: u64, echo: bool) -> Reject {

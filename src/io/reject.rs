@@ -96,7 +96,8 @@ pub struct Reject {
     pub truncated: bool,
 }
 
-/// Counts for the end-of-run summary. Invariant: `read == emitted + skipped + rejected`.
+/// Counts for the end-of-run summary. Invariant: `read == emitted + skipped + rejected +
+/// grouped`; the events written are `emitted + grouped_events`.
 #[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
 pub struct Counts {
     /// Lines read.
@@ -107,6 +108,10 @@ pub struct Counts {
     pub skipped: u64,
     /// Lines rejected.
     pub rejected: u64,
+    /// Lines merged with others into one event (the records of one audit event).
+    pub grouped: u64,
+    /// The events made of grouped lines.
+    pub grouped_events: u64,
 }
 
 impl Counts {
@@ -116,14 +121,21 @@ impl Counts {
         self.emitted += o.emitted;
         self.skipped += o.skipped;
         self.rejected += o.rejected;
+        self.grouped += o.grouped;
+        self.grouped_events += o.grouped_events;
     }
 
     /// The end-of-run line on stderr.
     pub fn summary(&self, command: &str) -> String {
         let mut s = format!(
-            "logward {command}: read {} lines, emitted {} events, rejected {}",
-            self.read, self.emitted, self.rejected
+            "logward {command}: read {} lines, emitted {} events",
+            self.read,
+            self.emitted + self.grouped_events
         );
+        if self.grouped > 0 {
+            s.push_str(&format!(" ({} lines merged into {} of them)", self.grouped, self.grouped_events));
+        }
+        s.push_str(&format!(", rejected {}", self.rejected));
         if self.skipped > 0 {
             s.push_str(&format!(", skipped {} (blank lines, headers)", self.skipped));
         }

@@ -39,11 +39,19 @@ pub fn run(args: ParseArgs) -> Result<ExitCode> {
             },
         })
     };
-    let opts =
-        ParseOptions { format: forced, year: args.year, tz, line_format, maps, dataset: args.dataset, templates };
+    let opts = ParseOptions {
+        format: forced,
+        year: args.year,
+        tz,
+        line_format,
+        maps,
+        dataset: args.dataset,
+        templates,
+        quiet: args.common.quiet,
+    };
     let sources = io::expand_inputs(&args.common.inputs, args.common.rotated)?;
     let parser = Parser::new(opts);
-    let miner = parser.miner()?;
-    let (summary, ()) = io::run(&parser, miner, "parse", sources, &args.common.run_options())?;
+    let ordered = parser.ordered()?;
+    let (summary, ()) = io::run(&parser, ordered, "parse", sources, &args.common.run_options())?;
     Ok(io::exit_code(summary))
 }
