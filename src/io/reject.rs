@@ -132,8 +132,11 @@ impl Counts {
             self.read,
             self.emitted + self.grouped_events
         );
-        if self.grouped > 0 {
-            s.push_str(&format!(" ({} lines merged into {} of them)", self.grouped, self.grouped_events));
+        // Lines merged with others into one event (an audit event's records) are said so,
+        // so that every line is still accounted for: read = emitted - N + M + rejected +
+        // skipped for "(M lines merged into N)".
+        if self.grouped != self.grouped_events {
+            s.push_str(&format!(" ({} lines merged into {})", self.grouped, self.grouped_events));
         }
         s.push_str(&format!(", rejected {}", self.rejected));
         if self.skipped > 0 {

@@ -333,20 +333,20 @@ impl Parser {
         path: Option<&'a str>,
         lossy: bool,
     ) {
-        common_fields(&self.opts, ev, dataset, original, path, lossy);
+        common_fields(self.opts.dataset.as_deref(), ev, dataset, original, path, lossy);
     }
 }
 
-/// [`Parser::common_fields`] for code that has only the options (a format's grouper).
+/// [`Parser::common_fields`] for code that keeps only `--dataset` (a format's grouper).
 pub fn common_fields<'a>(
-    opts: &'a ParseOptions,
+    dataset_override: Option<&'a str>,
     ev: &mut FlatEvent<'a>,
     dataset: &'static str,
     original: &'a str,
     path: Option<&'a str>,
     lossy: bool,
 ) {
-    let dataset = opts.dataset.as_deref().unwrap_or(dataset);
+    let dataset = dataset_override.unwrap_or(dataset);
     if let Some(module) = dataset.split('.').next().filter(|m| dataset.contains('.') && *m != "logward") {
         ev.set("event.module", module.to_string());
     }

@@ -30,6 +30,7 @@ use std::sync::Arc;
 /// rows, then formats only chosen by name; the last one is the fallback.
 pub static REGISTRY: &[&dyn Format] = &[
     &w3c::W3c,
+    &auditd::Auditd,
     &json::Json,
     &access::Access,
     &errorlog::ApacheError,
