@@ -31,8 +31,10 @@ use std::sync::Arc;
 pub static REGISTRY: &[&dyn Format] = &[
     &w3c::W3c,
     &auditd::Auditd,
+    &journald::Journald,
     &json::Json,
     &access::Access,
+    &netfilter::Netfilter,
     &errorlog::ApacheError,
     &errorlog::NginxError,
     &syslog::Syslog,
