@@ -259,6 +259,8 @@ fn build<'a>(recs: &'a [Record], ev: &mut FlatEvent<'a>, parents: &mut Parents) 
         ev.set("log.syslog.appname", p);
     }
     ev.set("auditd.log.record_type", one_or_many(&types));
+    // Sigma's auditd rules name the record type `type`.
+    ev.set("auditd.log.type", one_or_many(&types));
     // Arguments: whole ones, and long ones in numbered pieces.
     args.sort_by_key(|a| (a.0, a.1));
     let mut argv: Vec<Cow<'a, str>> = Vec::new();
