@@ -91,6 +91,7 @@ pub fn run<S: LineStage>(
         failed: false,
         pool: &pools.output,
         current: None,
+        file_lines: 0,
     };
 
     if workers <= 1 {
@@ -239,8 +240,10 @@ struct Writer<'a, S: LineStage> {
     progress: Progress,
     failed: bool,
     pool: &'a BufferPool,
-    /// The file whose records are being written (started, not yet ended).
+    /// The file whose records are being written (started, not yet ended), and the lines
+    /// read from it so far.
     current: Option<Arc<S::File>>,
+    file_lines: u64,
 }
 
 impl<S: LineStage> Writer<'_, S> {
@@ -255,6 +258,7 @@ impl<S: LineStage> Writer<'_, S> {
                 let (at, first, counts) = (*at, first.clone(), *counts);
                 self.write_until(res.out, at)?;
                 // What the ordered pass still holds came before the rejected line.
+                self.file_lines += counts.read;
                 if let Some(file) = self.current.clone() {
                     self.end_file(&file)?;
                 }
@@ -274,6 +278,7 @@ impl<S: LineStage> Writer<'_, S> {
             self.sink.reject(r)?;
             self.stage.rejected(&mut self.ordered, r);
         }
+        self.file_lines += res.counts.read;
         if let Some(file) = &res.last_of {
             self.end_file(file)?;
         }
@@ -288,9 +293,10 @@ impl<S: LineStage> Writer<'_, S> {
     /// The ordered pass's end of a file: what the stage still holds for it is written now.
     fn end_file(&mut self, file: &Arc<S::File>) -> Result<()> {
         self.insert.clear();
-        self.stage.file_ended(&mut self.ordered, file, &mut self.insert);
+        self.stage.file_ended(&mut self.ordered, file, self.file_lines, &mut self.insert);
         self.output.write(&self.insert)?;
         self.current = None;
+        self.file_lines = 0;
         Ok(())
     }
 

@@ -112,10 +112,10 @@ pub trait LineStage: Sync {
     /// Sees each rejected line, in input order (stages that report on their input count them).
     fn rejected(&self, _state: &mut Self::Ordered, _reject: &Reject) {}
 
-    /// In the ordered pass, after the last record of each file (that has a line): what it
-    /// writes to `out` comes right after them (events still open at the end of the file,
-    /// for stages that group lines).
-    fn file_ended(&self, _state: &mut Self::Ordered, _file: &Self::File, _out: &mut Vec<u8>) {}
+    /// In the ordered pass, after the last record of each file (that has a line), with the
+    /// number of lines read from it: what it writes to `out` comes right after them (events
+    /// still open at the end of the file, for stages that group lines).
+    fn file_ended(&self, _state: &mut Self::Ordered, _file: &Self::File, _lines: u64, _out: &mut Vec<u8>) {}
 
     /// How many records the ordered pass wrote for lines that were [`Outcome::Grouped`]
     /// (asked once, after the last file ended, for the summary).

@@ -69,10 +69,11 @@ pub struct FileInfo {
     name: String,
     /// What the format found out about the file.
     state: Option<Box<dyn Any + Send + Sync>>,
-    /// Lines read (counted on the reading thread) and lines that fell back to plain text
-    /// (counted by the workers), for the warning at the end of the file.
-    lines: AtomicU64,
+    /// Lines that fell back to plain text (counted by the workers), for the warning at the
+    /// end of the file.
     plain: AtomicU64,
+    /// Its format merges lines into events (see [`Format::grouper`]).
+    groups: bool,
     /// The format was detected (not named with `--format`).
     detected: bool,
 }
@@ -82,6 +83,16 @@ pub struct FileInfo {
 pub enum Pending {
     Template(template::Pending),
     Part(Box<dyn Any + Send>),
+    /// A line of a file whose format merges some lines (audit records forwarded through
+    /// syslog) that is not such a line: the groups before it are complete.
+    Tick,
+}
+
+/// A worker's state: its event writer, and whether the chunk it is on had a part of a
+/// multi-line event yet.
+pub struct Worker {
+    writer: FlatWriter,
+    parts: bool,
 }
 
 /// The state of the ordered pass: the template miner (unless mining is off) and the
@@ -165,13 +176,13 @@ impl Parser {
 impl LineStage for Parser {
     type File = FileInfo;
     type Seq = Seq;
-    type Worker = FlatWriter;
+    type Worker = Worker;
     type Pending = Pending;
     type Ordered = Ordered;
     type Summary = ();
 
-    fn worker(&self) -> FlatWriter {
-        FlatWriter::new()
+    fn worker(&self) -> Worker {
+        Worker { writer: FlatWriter::new(), parts: false }
     }
 
     /// Writes `{"id":..,"pattern":..}` for the message (a message no frozen template
@@ -183,6 +194,12 @@ impl LineStage for Parser {
             Pending::Part(part) => {
                 if let Some(g) = state.grouper.as_mut() {
                     state.grouped += g.add(part, out);
+                }
+                return;
+            }
+            Pending::Tick => {
+                if let Some(g) = state.grouper.as_mut() {
+                    state.grouped += g.tick(out);
                 }
                 return;
             }
@@ -212,11 +229,11 @@ impl LineStage for Parser {
         state.grouper = file.format.grouper(&at);
     }
 
-    fn file_ended(&self, state: &mut Ordered, file: &FileInfo, out: &mut Vec<u8>) {
+    fn file_ended(&self, state: &mut Ordered, file: &FileInfo, lines: u64, out: &mut Vec<u8>) {
         if let Some(mut g) = state.grouper.take() {
             state.grouped += g.finish(out);
         }
-        let (lines, plain) = (file.lines.load(Ordering::Relaxed), file.plain.load(Ordering::Relaxed));
+        let plain = file.plain.load(Ordering::Relaxed);
         // A file read as plain text from the start was said so when it was opened.
         if !self.opts.quiet && plain * 2 > lines && file.format.name() != format::fallback().name() {
             eprintln!(
@@ -245,20 +262,20 @@ impl LineStage for Parser {
             self.note_year(source, year);
         }
         let seq = Seq { year, prev_month: 0, head: Vec::new(), prev: Vec::new(), state: None };
+        let groups = format.grouper(&GroupFile { path: None, state: state.as_deref(), opts: &self.opts }).is_some();
         let info = FileInfo {
             format,
             path,
             name: source.display(),
             state,
-            lines: AtomicU64::new(0),
             plain: AtomicU64::new(0),
             detected,
+            groups,
         };
         (info, seq)
     }
 
     fn advance(&self, file: &FileInfo, seq: &mut Seq, raw: &[u8]) {
-        file.lines.fetch_add(1, Ordering::Relaxed);
         if file.format.starts_message(raw) {
             seq.head.clear();
             seq.head.extend_from_slice(&raw[..raw.len().min(64)]);
@@ -268,13 +285,18 @@ impl LineStage for Parser {
 
     fn process(
         &self,
-        writer: &mut FlatWriter,
+        worker: &mut Worker,
         file: &FileInfo,
         seq: &Seq,
         line: &LineRef<'_>,
         out: &mut Records<Pending>,
     ) -> Outcome {
         let text = line.text;
+        // A new chunk: nothing written to it yet.
+        let chunk_start = out.bytes.is_empty() && out.marks.is_empty();
+        if chunk_start {
+            worker.parts = false;
+        }
         let mut ev = FlatEvent::new();
         let at = Line {
             text,
@@ -295,18 +317,24 @@ impl LineStage for Parser {
                 return Outcome::Emitted;
             }
             Ok(Parsed::Part(part)) => {
+                worker.parts = true;
                 out.mark(Pending::Part(part));
                 return Outcome::Grouped;
             }
             Ok(Parsed::Skip) => return Outcome::Skipped,
             Err(reason) => return Outcome::Rejected(reason),
         };
-        if dataset == format::text::DATASET || ev.get("tags").is_some_and(|t| has_tag(t, format::text::NOT_PARSED)) {
+        let fallback = std::ptr::eq(file.format, format::fallback());
+        if !fallback && (dataset == format::text::DATASET || ev.get("tags").is_some_and(|t| has_tag(t, format::text::NOT_PARSED))) {
             file.plain.fetch_add(1, Ordering::Relaxed);
+        }
+        // Groups open before this line (from this chunk, or left by the one before) end here.
+        if file.groups && (worker.parts || chunk_start) {
+            out.mark(Pending::Tick);
         }
         self.common_fields(&mut ev, dataset, text, file.path.as_deref(), line.lossy);
         let pending = self.template_pending(file.format, &mut ev);
-        let mark = writer.write(&ev, &mut out.bytes);
+        let mark = worker.writer.write(&ev, &mut out.bytes);
         if let (Some(at), Some(p)) = (mark, pending) {
             out.marks.push((at, Pending::Template(p)));
         }

@@ -170,6 +170,11 @@ pub trait Grouper: Send {
     fn add(&mut self, part: Box<dyn Any + Send>, out: &mut Vec<u8>) -> u64;
     /// The end of the file: writes the events still open and returns how many.
     fn finish(&mut self, out: &mut Vec<u8>) -> u64;
+    /// A line that is no part came next (in a syslog file, after forwarded audit records):
+    /// writes the events it completes.
+    fn tick(&mut self, out: &mut Vec<u8>) -> u64 {
+        self.finish(out)
+    }
 }
 
 /// What [`Format::grouper`] knows of the file.

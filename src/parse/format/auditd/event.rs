@@ -276,11 +276,14 @@ fn build<'a>(recs: &'a [Record], ev: &mut FlatEvent<'a>, parents: &mut Parents) 
             }
         }
     }
-    for (n, a) in argv.iter().enumerate() {
-        if args.iter().any(|x| x.0 == n as u32 && x.1 > 0) {
-            ev.set(format!("{PREFIX}a{n}"), Val::Str(a.clone()));
-        }
-    }
+    // An argument logged in pieces (`a3[0]`, `a3[1]`) is kept whole as `a3`, beside the
+    // SYSCALL record's `a3` when there is one.
+    let pieced: Vec<(String, Cow<'a, str>)> = argv
+        .iter()
+        .enumerate()
+        .filter(|(n, _)| args.iter().any(|x| x.0 == *n as u32 && x.1 > 0))
+        .map(|(n, a)| (format!("a{n}"), a.clone()))
+        .collect();
     for (k, vals) in &m.keys {
         let key = &k[PREFIX.len()..];
         if vals.len() == 1 && NUMERIC.contains(&key) {
@@ -289,7 +292,18 @@ fn build<'a>(recs: &'a [Record], ev: &mut FlatEvent<'a>, parents: &mut Parents) 
                 continue;
             }
         }
+        if let Some((_, whole)) = pieced.iter().find(|(a, _)| a == key) {
+            let mut all: Vec<Cow<'a, str>> = vals.iter().map(|v| Cow::Borrowed(*v)).collect();
+            all.push(whole.clone());
+            ev.set(*k, Val::Strs(all));
+            continue;
+        }
         ev.set(*k, one_or_many(vals));
+    }
+    for (a, whole) in &pieced {
+        if m.get(a).is_none() {
+            ev.set(format!("{PREFIX}{a}"), Val::Str(whole.clone()));
+        }
     }
     if let Some((action, request)) = recs.iter().find_map(|r| r.avc.as_ref()) {
         ev.set("auditd.log.avc.action", action.as_str());
