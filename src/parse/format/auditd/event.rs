@@ -621,7 +621,7 @@ mod tests {
             m.add(k, v);
         }
         assert_eq!(syscall_name(&m, Some("c000003e")).as_deref(), Some("execve"));
-        assert_eq!(syscall_name(&m, Some("40000003")).as_deref(), Some("olduname"));
+        assert_eq!(syscall_name(&m, Some("40000003")).as_deref(), Some("oldolduname"));
         assert_eq!(arch_name("c00000b7"), "aarch64");
     }
 }
