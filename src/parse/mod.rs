@@ -263,15 +263,7 @@ impl LineStage for Parser {
         }
         let seq = Seq { year, prev_month: 0, head: Vec::new(), prev: Vec::new(), state: None };
         let groups = format.grouper(&GroupFile { path: None, state: state.as_deref(), opts: &self.opts }).is_some();
-        let info = FileInfo {
-            format,
-            path,
-            name: source.display(),
-            state,
-            plain: AtomicU64::new(0),
-            detected,
-            groups,
-        };
+        let info = FileInfo { format, path, name: source.display(), state, plain: AtomicU64::new(0), detected, groups };
         (info, seq)
     }
 
@@ -325,7 +317,10 @@ impl LineStage for Parser {
             Err(reason) => return Outcome::Rejected(reason),
         };
         let fallback = std::ptr::eq(file.format, format::fallback());
-        if !fallback && (dataset == format::text::DATASET || ev.get("tags").is_some_and(|t| has_tag(t, format::text::NOT_PARSED))) {
+        if !fallback
+            && (dataset == format::text::DATASET
+                || ev.get("tags").is_some_and(|t| has_tag(t, format::text::NOT_PARSED)))
+        {
             file.plain.fetch_add(1, Ordering::Relaxed);
         }
         // Groups open before this line (from this chunk, or left by the one before) end here.
