@@ -156,7 +156,7 @@ pub fn is_arg_key(key: &str) -> bool {
 /// The bytes of an even-length hex string, when the kernel would have hex-encoded them
 /// (they hold a byte below `!`, a `"`, or one above `~`).
 pub fn decode_hex(v: &[u8]) -> Option<Vec<u8>> {
-    if v.is_empty() || v.len() % 2 != 0 || !v.iter().all(u8::is_ascii_hexdigit) {
+    if v.is_empty() || !v.len().is_multiple_of(2) || !v.iter().all(u8::is_ascii_hexdigit) {
         return None;
     }
     let nib = |c: u8| (c as char).to_digit(16).expect("hex digit") as u8;
@@ -225,7 +225,7 @@ pub fn parse(s: &str, line: u64, lossy: bool, original: &str) -> Option<Record> 
     let r = r.strip_prefix("audit(")?;
     let close = r.find("):")?;
     rec.id = Some(audit_id(&r[..close])?);
-    body(&mut rec, r[close + 2..].as_bytes(), false);
+    body(&mut rec, &r.as_bytes()[close + 2..], false);
     Some(rec)
 }
 
