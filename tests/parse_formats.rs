@@ -196,7 +196,10 @@ fn custom_line_format_and_unknown_text() {
     assert_eq!(get(&evs[0], "@timestamp"), "2008-11-09T20:36:15Z");
     let evs = run_case("text", &[], &["unknown.txt"]);
     assert_eq!(get(&evs[0], "@timestamp"), "2023-03-04T05:06:07.890Z");
-    assert!(evs[1].get("@timestamp").is_none());
+    // In a file whose lines start with a time, a line without one continues the one before
+    // (a Java stack trace's lines): it takes that line's time and is tagged.
+    assert_eq!(get(&evs[1], "@timestamp"), "2023-03-04T05:06:07.890Z");
+    assert_eq!(evs[1]["tags"][0], "continuation");
     assert_eq!(get(&evs[1], "event.dataset"), "logward.text");
 }
 
@@ -469,6 +472,25 @@ fn logs_nobody_described() {
         );
         assert!(err.contains("--line-format"), "{err}");
     }
+    // A Java stack trace under a timed line continues it; a file with no times has no
+    // continuations.
+    let dir = tempfile::tempdir().unwrap();
+    let java = dir.path().join("app.log");
+    std::fs::write(
+        &java,
+        "2024-03-05 10:00:00,001 INFO [main] start\n2024-03-05 10:00:01,002 ERROR [main] failed\njava.lang.IllegalStateException: boom\nat com.example.App.run(App.java:42)\n2024-03-05 10:00:02,003 INFO [main] retry\n",
+    )
+    .unwrap();
+    let evs = ndjson(&logward().arg("parse").arg(&java).output().unwrap().stdout);
+    assert_eq!(evs.len(), 5);
+    for e in &evs[2..4] {
+        assert_eq!(get(e, "@timestamp"), "2024-03-05T10:00:01.002Z");
+        assert_eq!(e["tags"][0], "continuation");
+    }
+    assert!(evs[4].get("tags").is_none());
+    let out =
+        logward().current_dir(root().join("testdata/parse/unknown")).args(["parse", "no-time.log"]).output().unwrap();
+    assert!(ndjson(&out.stdout).iter().all(|e| e.get("tags").is_none() && e.get("@timestamp").is_none()));
 }
 
 #[test]

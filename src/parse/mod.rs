@@ -268,7 +268,7 @@ impl LineStage for Parser {
     }
 
     fn advance(&self, file: &FileInfo, seq: &mut Seq, raw: &[u8]) {
-        if file.format.starts_message(raw) {
+        if file.format.starts_message(file.state.as_deref(), raw) {
             seq.head.clear();
             seq.head.extend_from_slice(&raw[..raw.len().min(64)]);
         }

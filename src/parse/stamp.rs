@@ -119,6 +119,29 @@ fn hms(b: &[u8], at: usize, sep: u8) -> Option<(u32, u32, u32)> {
     (t.0 < 24 && t.1 < 60 && t.2 <= 60).then_some(t)
 }
 
+/// `H:M:S` with one or two digits each (some loggers do not pad): the time and where it ends.
+fn loose_hms(b: &[u8], at: usize) -> Option<((u32, u32, u32), usize)> {
+    let mut parts = [0u32; 3];
+    let mut i = at;
+    for (k, part) in parts.iter_mut().enumerate() {
+        if k > 0 {
+            if b.get(i) != Some(&b':') {
+                return None;
+            }
+            i += 1;
+        }
+        let (v, used) = match (digits(b, i, 2), digits(b, i, 1)) {
+            (Some(v), _) => (v, 2),
+            (None, Some(v)) => (v, 1),
+            _ => return None,
+        };
+        *part = v;
+        i += used;
+    }
+    let t = (parts[0], parts[1], parts[2]);
+    (t.0 < 24 && t.1 < 60 && t.2 <= 60).then_some((t, i))
+}
+
 fn instant(zone: &Zone, ymd: (i32, u32, u32), t: (u32, u32, u32), frac: (u32, u8)) -> Option<Timestamp> {
     if !(1..=12).contains(&ymd.1) || ymd.2 == 0 || ymd.2 > time::days_in_month(ymd.0, ymd.1) {
         return None;
@@ -132,9 +155,48 @@ fn ends(b: &[u8], at: usize) -> bool {
     b.get(at).is_none_or(|c| !c.is_ascii_alphanumeric())
 }
 
+/// Zone abbreviations written after a time (`2017-07-31 13:36:43 EST`), the common
+/// unambiguous ones, as offsets in seconds.
+const ABBREVIATIONS: &[(&str, i32)] = &[
+    ("UTC", 0),
+    ("GMT", 0),
+    ("EST", -5 * 3600),
+    ("EDT", -4 * 3600),
+    ("CST", -6 * 3600),
+    ("CDT", -5 * 3600),
+    ("MST", -7 * 3600),
+    ("MDT", -6 * 3600),
+    ("PST", -8 * 3600),
+    ("PDT", -7 * 3600),
+    ("CET", 3600),
+    ("CEST", 2 * 3600),
+    ("EET", 2 * 3600),
+    ("EEST", 3 * 3600),
+    ("JST", 9 * 3600),
+];
+
+/// ` EST` at the start of `b`: the offset, and the bytes it takes.
+fn abbreviation(b: &[u8]) -> Option<(i32, usize)> {
+    let rest = b.strip_prefix(b" ")?;
+    let end = rest.iter().position(|c| !c.is_ascii_uppercase()).unwrap_or(rest.len());
+    let word = std::str::from_utf8(&rest[..end]).ok()?;
+    ABBREVIATIONS.iter().find(|(a, _)| *a == word).map(|&(_, off)| (off, end + 1))
+}
+
 /// A time of `layout` at the start of `b`: (instant, bytes used). `year` completes
-/// year-less layouts.
+/// year-less layouts; a zone abbreviation after a wall-clock time says its zone.
 pub fn parse(b: &[u8], layout: Layout, zone: &Zone, year: i32) -> Option<(Timestamp, usize)> {
+    let (ts, used) = parse_in(b, layout, zone, year)?;
+    if matches!(layout, Layout::EpochSecs | Layout::EpochMillis | Layout::Clf) {
+        return Some((ts, used));
+    }
+    match abbreviation(&b[used..]) {
+        Some((off, len)) => parse_in(b, layout, &Zone::Fixed(off), year).map(|(ts, _)| (ts, used + len)),
+        None => Some((ts, used)),
+    }
+}
+
+fn parse_in(b: &[u8], layout: Layout, zone: &Zone, year: i32) -> Option<(Timestamp, usize)> {
     let (ts, used) = match layout {
         Layout::Iso => time::parse_iso(b, zone)?,
         Layout::Slashed => time::parse_slashed(b, zone)?,
@@ -153,13 +215,14 @@ pub fn parse(b: &[u8], layout: Layout, zone: &Zone, year: i32) -> Option<(Timest
             (instant(zone, ymd, t, (nanos, fd))?, 19 + fl)
         }
         Layout::Compact => {
+            // 20171223-22:15:29:606, also unpadded (20171223-22:16:0:119).
             if b.get(8) != Some(&b'-') {
                 return None;
             }
             let ymd = (digits(b, 0, 4)? as i32, digits(b, 4, 2)?, digits(b, 6, 2)?);
-            let t = hms(b, 9, b':')?;
-            let (nanos, fd, fl) = fraction(b, 17, b":.,");
-            (instant(zone, ymd, t, (nanos, fd))?, 17 + fl)
+            let (t, at) = loose_hms(b, 9)?;
+            let (nanos, fd, fl) = fraction(b, at, b":.,");
+            (instant(zone, ymd, t, (nanos, fd))?, at + fl)
         }
         Layout::Short => {
             if b.get(6) != Some(&b' ') {
@@ -369,6 +432,15 @@ impl FileTimes {
         }
     }
 
+    /// Whether a line has the file's time where its first lines have theirs (a line that
+    /// does not continues the message before it).
+    pub fn starts(&self, s: &str) -> bool {
+        match self.field {
+            Some(field) => epoch_at_field(s, field).is_some(),
+            None => find_layout(s, self.layout, &Zone::Utc, 2000).is_some(),
+        }
+    }
+
     /// For the note on stderr.
     pub fn describe(&self) -> String {
         match self.field {
@@ -427,6 +499,15 @@ mod tests {
         assert_eq!(
             at("worker-3 | Tue Mar  5 10:00:00 2024 job done"),
             Some(("2024-03-05T10:00:00Z".into(), 11, Layout::Ctime))
+        );
+        assert_eq!(
+            at("20171223-22:16:0:119|Step_LSC|30002312|processHandleBroadcastAction"),
+            Some(("2017-12-23T22:16:00.119Z".into(), 0, Layout::Compact))
+        );
+        assert_eq!(
+            at("2017-07-31 13:36:43 EST [835-1] LOG:  autovacuum launcher started"),
+            Some(("2017-07-31T18:36:43Z".into(), 0, Layout::Iso)),
+            "a zone abbreviation after the time"
         );
         assert_eq!(at("081109 203615 148 INFO dfs.DataNode$PacketResponder: x").map(|f| f.2), Some(Layout::Short));
         assert_eq!(at("17/06/09 20:10:40 INFO executor.Executor: x").map(|f| f.2), Some(Layout::Slashed));

@@ -93,7 +93,7 @@ pub trait Format: Sync {
 
     /// Whether a raw line starts a message or continues the one before (multi-line
     /// messages: an indented line, by default never).
-    fn starts_message(&self, raw: &[u8]) -> bool {
+    fn starts_message(&self, _file: Option<&(dyn Any + Send + Sync)>, raw: &[u8]) -> bool {
         !raw.is_empty()
     }
 

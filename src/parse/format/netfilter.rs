@@ -40,7 +40,7 @@ impl Format for Netfilter {
         find(line).is_some() && super::syslog::parse(line, &crate::time::Zone::Utc, 2000).is_none()
     }
 
-    fn starts_message(&self, raw: &[u8]) -> bool {
+    fn starts_message(&self, _file: Option<&(dyn std::any::Any + Send + Sync)>, raw: &[u8]) -> bool {
         indented_continues(raw)
     }
 

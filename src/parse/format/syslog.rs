@@ -37,7 +37,7 @@ impl Format for Syslog {
             || embedded(line, &Zone::Utc, 2000).is_some()
     }
 
-    fn starts_message(&self, raw: &[u8]) -> bool {
+    fn starts_message(&self, _file: Option<&(dyn std::any::Any + Send + Sync)>, raw: &[u8]) -> bool {
         indented_continues(raw)
     }
 
@@ -124,7 +124,7 @@ const PREV_MAX: usize = 8 << 10;
 /// text (tagged `not_parsed` unless it continues the message before it). With `--format
 /// syslog` a foreign line is rejected instead, since the user said every line is syslog.
 fn foreign<'a>(line: &Line<'a, '_>, ev: &mut FlatEvent<'a>) -> Result<Parsed, Reason> {
-    let continues = !line.format.starts_message(line.text.as_bytes());
+    let continues = !line.format.starts_message(line.file, line.text.as_bytes());
     if !continues {
         if line.opts.format.is_some_and(|f| f.name() == Syslog.name()) {
             return Err(Reason::new(

@@ -30,9 +30,13 @@ impl Format for Text {
         "Unknown text: message, plus the time when one is found near the start of the line"
     }
 
-    /// Plain text continues a message with indented lines.
-    fn starts_message(&self, raw: &[u8]) -> bool {
-        indented_continues(raw)
+    /// Plain text continues a message with indented lines; in a file whose lines start
+    /// with a time, a line without one (a Java stack trace's) continues the one before.
+    fn starts_message(&self, file: Option<&(dyn Any + Send + Sync)>, raw: &[u8]) -> bool {
+        match file.and_then(|f| f.downcast_ref::<FileTimes>()) {
+            Some(t) => t.starts(&String::from_utf8_lossy(raw)),
+            None => indented_continues(raw),
+        }
     }
 
     /// Where the file's lines keep their time, from its first lines.
@@ -106,7 +110,7 @@ pub fn text_event<'a>(line: &Line<'a, '_>, ev: &mut FlatEvent<'a>, dataset: &'st
     let text = line.text;
     let (zone, year) = (line.zone(), line.seq.year);
     let learned = line.file::<FileTimes>();
-    let continues = !line.format.starts_message(text.as_bytes());
+    let continues = !line.format.starts_message(line.file, text.as_bytes());
     if let Some(ts) = line_time(text, learned, zone, year) {
         ev.set("@timestamp", Val::Time(ts));
     } else if continues && !line.seq.head.is_empty() {
