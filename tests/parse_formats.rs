@@ -354,6 +354,9 @@ fn journald_entries_read_like_their_syslog_lines() {
     assert_eq!(get(&evs[0], "event.action"), "ssh_login");
     assert_eq!(get(&evs[0], "user.name"), "admin");
     assert_eq!(get(&evs[0], "systemd.unit"), "ssh.service");
+    // _UID is sshd's own (root), not the user the message names.
+    assert_eq!(get(&evs[0], "process.user.id"), "0");
+    assert!(get(&evs[0], "user.id").is_null());
     assert_eq!(get(&evs[1], "event.outcome"), "success");
     assert_eq!(get(&evs[2], "event.action"), "sudo_command");
     assert_eq!(get(&evs[2], "user.effective.name"), "root");

@@ -1,6 +1,6 @@
 //! journald entries as `journalctl -o json` writes them, one JSON object per line:
 //! `__REALTIME_TIMESTAMP` → `@timestamp`, `_HOSTNAME` → `host.name`, `SYSLOG_IDENTIFIER`
-//! (else `_COMM`) → `process.name`, `_PID`, `_UID`, `PRIORITY`, `_SYSTEMD_UNIT`, ..., and
+//! (else `_COMM`) → `process.name`, `_PID`, `_UID` → `process.user.id`, `PRIORITY`, `_SYSTEMD_UNIT`, ..., and
 //! `MESSAGE` (a string, or an array of bytes when it is not UTF-8) read like a syslog
 //! message, so an sshd or sudo entry gives the same fields as its auth.log line. Entries of
 //! the audit transport (`_TRANSPORT=audit`) are audit records, merged into their events as
@@ -68,8 +68,9 @@ impl Format for Journald {
             ("_BOOT_ID", "host.boot.id"),
             ("_EXE", "process.executable"),
             ("_CMDLINE", "process.command_line"),
-            ("_UID", "user.id"),
-            ("_GID", "user.group.id"),
+            // The logging process's ids, not the user a message is about (sshd runs as root).
+            ("_UID", "process.user.id"),
+            ("_GID", "process.group.id"),
             ("_SYSTEMD_UNIT", "systemd.unit"),
             ("_SYSTEMD_SLICE", "systemd.slice"),
             ("_SYSTEMD_CGROUP", "systemd.cgroup"),
@@ -129,6 +130,7 @@ impl Format for Journald {
                 ("event.action", "ssh_login"),
                 ("event.outcome", "failure"),
                 ("user.name", "admin"),
+                ("process.user.id", "0"),
                 ("source.ip", "203.0.113.7"),
                 ("systemd.unit", "ssh.service"),
                 ("log.level", "info"),
