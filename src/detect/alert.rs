@@ -2,7 +2,7 @@
 
 use super::correlate::{Fired, Ref};
 use super::rules::{placeholders, Corr, Meta, Target};
-use crate::event::{self, FlatEvent, Val};
+use crate::event::{self, FlatEvent, FlatWriter, Val};
 use crate::time::Timestamp;
 use rsigma_parser::{CorrelationType, Level};
 use serde_json::{json, Map, Value};
@@ -159,6 +159,7 @@ pub fn single(
     matched: &[(String, Value)],
     r: &Ref,
     minute_of_day: Option<u32>,
+    writer: &mut FlatWriter,
     out: &mut Vec<u8>,
 ) {
     let ts = event::get(ev, "@timestamp");
@@ -192,11 +193,18 @@ pub fn single(
         a.set("logward.detect.matched", Val::Json(Value::Object(m)));
     }
     a.set("logward.detect.events", Val::Json(refs_json(std::slice::from_ref(r))));
-    a.write_ndjson(out);
+    writer.write(&a, out);
 }
 
 /// An alert for a correlation that fired on the event `ev` (the one that completed it).
-pub fn correlated(corr: &Corr, step_names: &[String], fired: &Fired, ev: &Value, out: &mut Vec<u8>) {
+pub fn correlated(
+    corr: &Corr,
+    step_names: &[String],
+    fired: &Fired,
+    ev: &Value,
+    writer: &mut FlatWriter,
+    out: &mut Vec<u8>,
+) {
     let meta = &corr.meta;
     let mut a = head(meta, event::get(ev, "@timestamp"));
     a.set("event.start", rfc3339(fired.first));
@@ -235,7 +243,7 @@ pub fn correlated(corr: &Corr, step_names: &[String], fired: &Fired, ev: &Value,
     if fired.refs_omitted > 0 {
         a.set("logward.detect.events_omitted", fired.refs_omitted as i64);
     }
-    a.write_ndjson(out);
+    writer.write(&a, out);
 }
 
 fn default_reason(corr: &Corr, step_names: &[String], fired: &Fired, group: &[(&str, &str)]) -> String {

@@ -13,6 +13,7 @@ pub mod mapping;
 pub mod rules;
 pub mod view;
 
+use crate::event::FlatWriter;
 use crate::io::{EventStage, InputFile, LineRef, Outcome, Records};
 use crate::time::Zone;
 use correlate::{Correlator, Hit, Ref};
@@ -125,27 +126,43 @@ impl Detector {
     }
 }
 
+/// What one worker keeps between events.
+pub struct Worker {
+    /// Per engine, the outcomes this worker remembers.
+    memo: Vec<engine::Outcomes>,
+    /// Writes its alerts.
+    writer: FlatWriter,
+}
+
+/// The ordered pass: the correlation windows, and a writer for their alerts.
+pub struct Ordered {
+    correlator: Correlator,
+    writer: FlatWriter,
+}
+
 impl Detector {
     /// The state of the ordered pass for a run.
-    pub fn correlator(&self) -> Correlator {
-        Correlator::new(self.opts.max_groups)
+    pub fn ordered(&self) -> Ordered {
+        Ordered { correlator: Correlator::new(self.opts.max_groups), writer: FlatWriter::new() }
     }
 }
 
 impl EventStage for Detector {
-    /// Per engine, the outcomes this worker remembers.
-    type Worker = Vec<engine::Outcomes>;
+    type Worker = Worker;
     type Pending = Pending;
-    type Ordered = Correlator;
+    type Ordered = Ordered;
     type Summary = ();
 
-    fn worker(&self) -> Vec<engine::Outcomes> {
-        self.opts.rules.engines.iter().map(|_| engine::Outcomes::default()).collect()
+    fn worker(&self) -> Worker {
+        Worker {
+            memo: self.opts.rules.engines.iter().map(|_| engine::Outcomes::default()).collect(),
+            writer: FlatWriter::new(),
+        }
     }
 
     fn process(
         &self,
-        memo: &mut Vec<engine::Outcomes>,
+        worker: &mut Worker,
         file: &InputFile,
         line: &LineRef<'_>,
         out: &mut Records<Pending>,
@@ -158,7 +175,7 @@ impl EventStage for Detector {
         let minute = ts.map(|t| self.opts.tz.minute_of_day(t));
         ev.set_hour(minute.map(|m| (m / 60, self.after_hours(m))));
         let mut results = Vec::new();
-        for (engine, table) in self.opts.rules.engines.iter().zip(memo.iter_mut()) {
+        for (engine, table) in self.opts.rules.engines.iter().zip(worker.memo.iter_mut()) {
             if engine.gate.as_ref().is_none_or(|g| g.matches(&ev)) {
                 results.push(engine.matches(&ev, table));
             }
@@ -174,7 +191,7 @@ impl EventStage for Detector {
             let r = r.get_or_insert_with(|| Detector::event_ref(&file.name, line.number, &ev));
             if rule.alert {
                 self.rule_alerts[m.rule].fetch_add(1, Ordering::Relaxed);
-                alert::single(&rule.meta, ev.tree(), &m.matched, r, minute, &mut out.bytes);
+                alert::single(&rule.meta, ev.tree(), &m.matched, r, minute, &mut worker.writer, &mut out.bytes);
             }
             self.collect_hits(&rule.feeds, None, &ev, &mut hits, 0);
         }
@@ -193,7 +210,8 @@ impl EventStage for Detector {
         Outcome::Emitted
     }
 
-    fn complete(&self, state: &mut Correlator, p: Pending, out: &mut Vec<u8>) {
+    fn complete(&self, ordered: &mut Ordered, p: Pending, out: &mut Vec<u8>) {
+        let Ordered { correlator: state, writer } = ordered;
         let set = &self.opts.rules;
         let mut fired_here: Vec<usize> = Vec::new();
         let mut event: Option<Value> = None;
@@ -216,7 +234,7 @@ impl EventStage for Detector {
                         let names = alert::step_names(corr, &set.rules, &set.corrs);
                         let ev =
                             event.get_or_insert_with(|| View::parse(&p.line).map(View::into_tree).unwrap_or_default());
-                        alert::correlated(corr, &names, &f, ev, out);
+                        alert::correlated(corr, &names, &f, ev, writer, out);
                     }
                 }
             }
@@ -226,7 +244,8 @@ impl EventStage for Detector {
         }
     }
 
-    fn finish(&self, state: Correlator, _out: &mut dyn std::io::Write) -> anyhow::Result<()> {
+    fn finish(&self, ordered: Ordered, _out: &mut dyn std::io::Write) -> anyhow::Result<()> {
+        let state = ordered.correlator;
         if self.opts.quiet {
             return Ok(());
         }

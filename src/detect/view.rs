@@ -104,6 +104,7 @@ impl<'a> View<'a> {
 }
 
 /// A scalar's text as `alert::text_of` writes it (`None` for null).
+#[inline]
 fn scalar_text(v: ValueRef<'_>) -> Option<Cow<'_, str>> {
     match v {
         ValueRef::Str(s) => Some(Cow::Borrowed(s)),
@@ -116,6 +117,7 @@ fn scalar_text(v: ValueRef<'_>) -> Option<Cow<'_, str>> {
 }
 
 /// A scalar as the engine reads it.
+#[inline]
 fn scalar_value(v: ValueRef<'_>) -> EventValue<'_> {
     match v {
         ValueRef::Str(s) => EventValue::Str(Cow::Borrowed(s)),

@@ -243,6 +243,7 @@ impl<'a> View<'a> {
         Ok(Content::Array(from..self.elems.len()))
     }
 
+    #[inline]
     fn path_of(&self, f: &Field) -> &str {
         &self.paths[f.path.clone()]
     }
@@ -267,6 +268,7 @@ impl<'a> View<'a> {
     }
 
     /// The leaf at `path`; the last one when a path repeats (as a JSON parser keeps it).
+    #[inline]
     fn find(&self, path: &str) -> Option<&Field> {
         self.index_of(path).map(|i| &self.fields[i])
     }
@@ -287,6 +289,7 @@ impl<'a> View<'a> {
         }
     }
 
+    #[inline]
     fn value(&self, s: &Leaf) -> ValueRef<'_> {
         match s.kind {
             LeafKind::Str => ValueRef::Str(&self.line[s.span.clone()]),
@@ -298,6 +301,7 @@ impl<'a> View<'a> {
         }
     }
 
+    #[inline]
     fn content<'v>(&'v self, c: &Content) -> FieldRef<'v> {
         match c {
             Content::One(s) => FieldRef::One(self.value(s)),
@@ -308,6 +312,7 @@ impl<'a> View<'a> {
 
     /// What `path` holds, when it names a leaf (a scalar or an array); see [`Self::is_object`]
     /// for paths that name objects.
+    #[inline]
     pub fn field(&self, path: &str) -> Option<FieldRef<'_>> {
         self.find(path).map(|f| self.content(&f.content))
     }
@@ -318,11 +323,13 @@ impl<'a> View<'a> {
     }
 
     /// The leaf [`Self::locate`] found.
+    #[inline]
     pub fn at(&self, id: FieldId) -> FieldRef<'_> {
         self.content(&self.fields[id.0].content)
     }
 
     /// A string field's text (`None` for other types).
+    #[inline]
     pub fn get_str(&self, path: &str) -> Option<&str> {
         match self.field(path)? {
             FieldRef::One(ValueRef::Str(s)) => Some(s),
