@@ -59,6 +59,11 @@ fn sigmahq_linux_rules_fire_on_parsed_audit_events() {
         "Potentially Suspicious Execution From Tmp Folder",
         "Shell Execution Of Process Located In Tmp Directory",
         "Linux Webshell Indicators",
+        // file_event rules: file.path from the PATH record that CREATEs, Image from the
+        // SYSCALL; network_connection: SOCKADDR's address and port, Image.
+        "Wget Creating Files in Tmp Directory",
+        "New Cron File Created",
+        "Linux Reverse Shell Indicator",
     ] {
         assert!(fired.contains(title), "{title} did not fire; fired: {fired:?}");
     }
