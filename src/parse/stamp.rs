@@ -88,7 +88,7 @@ fn digits(b: &[u8], at: usize, n: usize) -> Option<u32> {
 }
 
 /// `.123` or `,123` or `:123` (as `sep` allows) at `at`: (nanos, digits kept, bytes used).
-fn fraction(b: &[u8], at: usize, seps: &[u8]) -> (u32, u8, usize) {
+pub fn fraction(b: &[u8], at: usize, seps: &[u8]) -> (u32, u8, usize) {
     if !b.get(at).is_some_and(|c| seps.contains(c)) {
         return (0, 0, 0);
     }

@@ -306,7 +306,10 @@ pub fn parse<'a>(line: &'a str, zone: &Zone, year: i32) -> Option<SyslogLine<'a>
         return parse_5424(pri, &rest[2..], zone);
     }
     let (ts, used) = if let Some((mo, d, t, used)) = time::parse_bsd(rest_b) {
-        (zone.to_epoch(year, mo, d, t.0, t.1, t.2).map(|secs| Timestamp { secs, nanos: 0, frac_digits: 0 }), used)
+        // `journalctl -o short-precise` adds microseconds: `Mar 05 10:00:00.123456`.
+        let (nanos, frac_digits, fl) = crate::parse::stamp::fraction(rest_b, used, b".");
+        let ts = zone.to_epoch(year, mo, d, t.0, t.1, t.2).map(|secs| Timestamp { secs, nanos, frac_digits });
+        (ts, used + fl)
     } else if let Some((ts, used)) = time::parse_iso(rest_b, zone) {
         (Some(ts), used)
     } else {
@@ -513,6 +516,10 @@ mod tests {
         assert_eq!(s.ts.unwrap().to_rfc3339(), "2017-02-09T21:19:40Z");
         assert_eq!((s.host, s.program, s.pid), (Some("precise32"), Some("sshd"), Some("8317")));
         assert_eq!(s.msg, "subsystem request");
+        // journalctl -o short-precise
+        let s = parse("Mar 05 10:00:00.123456 bastion sshd[1]: Accepted publickey for a", &Zone::Utc, 2024).unwrap();
+        assert_eq!(s.ts.unwrap().to_rfc3339(), "2024-03-05T10:00:00.123456Z");
+        assert_eq!((s.host, s.program, s.msg), (Some("bastion"), Some("sshd"), "Accepted publickey for a"));
     }
 
     #[test]
