@@ -534,3 +534,30 @@ fn stderr_names_formats_warns_on_plain_text_and_notes_the_year_once() {
         .unwrap();
     assert_eq!(out.status.code(), Some(1));
 }
+
+#[test]
+fn ausearch_output_separators_are_skipped_and_interpreted_records_explained() {
+    let dir = tempfile::tempdir().unwrap();
+    let raw = dir.path().join("raw.txt");
+    std::fs::write(
+        &raw,
+        "----\ntype=SYSCALL msg=audit(1700000000.100:501): arch=c000003e syscall=59 success=yes exit=0 pid=1 comm=\"x\"\ntype=EOE msg=audit(1700000000.100:501): \n----\n",
+    )
+    .unwrap();
+    let out = logward().arg("parse").arg(&raw).output().unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("raw.txt: read as auditd"), "{err}");
+    assert_eq!(assert_accounted(&out.stderr, 4), (4, 1, 0, 2));
+    assert_eq!(ndjson(&out.stdout)[0]["auditd"]["log"]["SYSCALL"], "execve");
+    let interpreted = dir.path().join("interpreted.txt");
+    std::fs::write(
+        &interpreted,
+        "----\ntype=SYSCALL msg=audit(03/05/2024 10:00:00.123:501) : arch=x86_64 syscall=execve success=yes exit=0 pid=1200 uid=alice comm=bash\n",
+    )
+    .unwrap();
+    let out = logward().arg("parse").arg(&interpreted).output().unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("interpreted.txt:2: rejected: an interpreted record (ausearch -i"), "{err}");
+    assert!(err.contains("ausearch --raw"), "{err}");
+    assert!(out.stdout.is_empty());
+}

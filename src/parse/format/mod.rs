@@ -257,7 +257,12 @@ impl Line<'_, '_> {
 /// else one whose header row the first line is, else the best match, else the fallback.
 pub fn detect(head: &[String]) -> &'static dyn Format {
     let lines: Vec<&str> = head.iter().map(|s| s.as_str()).filter(|l| !l.trim().is_empty()).take(32).collect();
-    let Some(first) = lines.first() else { return fallback() };
+    // ausearch output opens with its event separator; the record after it decides.
+    let first = match lines.as_slice() {
+        [sep, next, ..] if sep.trim_end() == "----" => Some(next),
+        _ => lines.first(),
+    };
+    let Some(first) = first else { return fallback() };
     let with = |how: Detect| REGISTRY.iter().copied().filter(move |f| f.detect() == how);
     if let Some(f) = with(Detect::FirstLine).find(|f| f.sniff(first)) {
         return f;

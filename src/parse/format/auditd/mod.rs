@@ -57,6 +57,12 @@ impl Format for Auditd {
     fn parse<'a>(&self, line: &Line<'a, '_>, _ev: &mut FlatEvent<'a>) -> Result<Parsed, Reason> {
         match record::parse(line.text, line.number, line.lossy, line.text) {
             Some(r) => Ok(Parsed::Part(Box::new(r))),
+            // ausearch's separator between events.
+            None if line.text.trim_end() == "----" => Ok(Parsed::Skip),
+            None if record::interpreted(line.text) => Err(Reason::new(
+                RejectKind::FormatMismatch,
+                "an interpreted record (ausearch -i: local times, names for numbers) is not read; give logward the raw records (ausearch --raw, or audit.log itself)",
+            )),
             None => Err(Reason::new(
                 RejectKind::FormatMismatch,
                 "not an audit record (type=TYPE msg=audit(TIME:SERIAL): ...)",

@@ -196,6 +196,16 @@ pub fn looks_like(s: &str) -> bool {
     s.starts_with("type=") && (s.contains(" msg=audit(") || s.contains(" audit("))
 }
 
+/// Whether `s` is a record as `ausearch -i` prints it (interpreted: `msg=audit(03/05/2024
+/// 10:00:00.123:501) : uid=alice syscall=execve ...`, a local date and names for numbers),
+/// which logward does not read.
+pub fn interpreted(s: &str) -> bool {
+    s.starts_with("type=")
+        && s.split_once("msg=audit(")
+            .and_then(|(_, r)| r.split_once(')'))
+            .is_some_and(|(id, rest)| id.contains(' ') && rest.starts_with(" :"))
+}
+
 /// Parses a record from `s` (`[node=N ]type=T msg=audit(E:S): body`, or the kernel's
 /// `audit: type=1400 audit(E:S): body`). `None` when it is not one.
 pub fn parse(s: &str, line: u64, lossy: bool, original: &str) -> Option<Record> {
@@ -434,6 +444,13 @@ mod tests {
         assert_eq!(r.get("pid"), Some("4121"));
         assert_eq!(r.get("acct"), Some("root"));
         assert_eq!(r.get("addr"), None);
+    }
+
+    #[test]
+    fn interpreted_records_are_told_apart() {
+        assert!(interpreted("type=SYSCALL msg=audit(03/05/2024 10:00:00.123:501) : arch=x86_64 syscall=execve"));
+        assert!(!interpreted("type=SYSCALL msg=audit(1700000000.123:501): arch=c000003e syscall=59"));
+        assert!(parse("type=SYSCALL msg=audit(03/05/2024 10:00:00.123:501) : arch=x86_64", 1, false, "").is_none());
     }
 
     #[test]
