@@ -25,6 +25,10 @@ const ENTITY_FIELDS: &[&str] = &[
     "url.original",
     "user_agent.original",
     "file.path",
+    "winlog.channel",
+    "winlog.event_id",
+    "winlog.record_id",
+    "winlog.computer_name",
 ];
 
 /// ECS `event.severity` for a Sigma level (the risk-score steps Elastic uses).
@@ -217,8 +221,18 @@ pub fn correlated(
         group.push((&ecs.group[i], v));
         group.push((&corr.group_by[i], v));
     }
-    let extra: Vec<(&str, u64)> =
+    // Distinct counts by their ECS path and by the name the reason template writes.
+    let written: Vec<&str> = meta
+        .reason
+        .as_deref()
+        .map(placeholders)
+        .unwrap_or_default()
+        .into_iter()
+        .filter_map(|p| p.strip_prefix("distinct:"))
+        .collect();
+    let mut extra: Vec<(&str, u64)> =
         ecs.distinct.iter().map(String::as_str).zip(fired.extra_distinct.iter().copied()).collect();
+    extra.extend(written.iter().copied().zip(fired.extra_distinct.iter().copied()));
     let vars = Vars {
         count: Some(fired.count),
         distinct: fired.distinct,

@@ -25,7 +25,7 @@ pub fn run(args: DetectArgs) -> Result<ExitCode> {
     if files.is_empty() {
         anyhow::bail!("no rules: --no-builtin needs --rules PATH");
     }
-    let set = RuleSet::load(&files, &mapping, &overrides)?;
+    let set = RuleSet::load(&files, &mapping, &overrides, args.all_logsources)?;
     for p in &set.problems {
         eprintln!("logward detect: {p}{}", if args.common.strict { "" } else { " (skipped)" });
     }

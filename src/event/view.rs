@@ -115,6 +115,10 @@ pub struct View<'a> {
     elems: Vec<Leaf>,
     decoded: Vec<String>,
     nested: Vec<Value>,
+    /// Hashes of every object path (each leaf path up to one of its dots), sorted; built on
+    /// the first question about a path the event has no leaf at, so that missing fields,
+    /// which rules ask for all the time, are answered without scanning every path.
+    objects: OnceCell<Vec<u64>>,
     tree: OnceCell<Value>,
 }
 
@@ -141,6 +145,7 @@ impl<'a> View<'a> {
             elems: Vec::new(),
             decoded: Vec::new(),
             nested: Vec::new(),
+            objects: OnceCell::new(),
             tree: OnceCell::new(),
         };
         // The scanner asks for a leaf's path just before it records the leaf.
@@ -344,6 +349,19 @@ impl<'a> View<'a> {
 
     /// Whether `path` names an object (a prefix of some leaf's path).
     pub fn is_object(&self, path: &str) -> bool {
+        let objects = self.objects.get_or_init(|| {
+            let mut hashes = Vec::with_capacity(self.fields.len() * 2);
+            for f in &self.fields {
+                let p = self.path_of(f).as_bytes();
+                hashes.extend(memchr::memchr_iter(b'.', p).map(|i| path_hash(&p[..i])));
+            }
+            hashes.sort_unstable();
+            hashes.dedup();
+            hashes
+        });
+        if objects.binary_search(&path_hash(path.as_bytes())).is_err() {
+            return false;
+        }
         self.fields.iter().any(|f| {
             let p = self.path_of(f);
             p.len() > path.len() && p.as_bytes()[path.len()] == b'.' && p.starts_with(path)
