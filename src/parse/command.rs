@@ -36,6 +36,8 @@ pub fn run(args: ParseArgs) -> Result<ExitCode> {
                 state: args.templates.clone(),
                 frozen: args.templates_frozen,
                 table: args.templates_out.clone(),
+                state_limit: args.side_file_limit,
+                ..Default::default()
             },
         })
     };
@@ -51,7 +53,16 @@ pub fn run(args: ParseArgs) -> Result<ExitCode> {
     };
     let sources = io::expand_inputs(&args.common.inputs, args.common.rotated)?;
     let parser = Parser::new(opts);
+    let mut opts = args.common.run_options();
+    if let Some(p) = &args.templates {
+        opts.side.write("--templates", p);
+    }
+    if let Some(p) = &args.templates_out {
+        opts.side.write("--templates-out", p);
+    }
+    // Before the state is read: a state file that is also an input is a mistake to name.
+    io::files::check_paths(&sources, &opts.paths(), opts.to_stdout())?;
     let ordered = parser.ordered()?;
-    let (summary, ()) = io::run(&parser, ordered, "parse", sources, &args.common.run_options())?;
+    let (summary, ()) = io::run(&parser, ordered, "parse", sources, &opts)?;
     Ok(io::exit_code(summary))
 }

@@ -13,6 +13,7 @@ pub mod format;
 pub mod mask;
 pub mod stamp;
 pub mod template;
+mod template_legacy;
 
 use crate::event::{self, FlatEvent, FlatWriter, Val};
 use crate::io::{LineRef, LineStage, Outcome, Records, Source};
@@ -76,6 +77,9 @@ pub struct FileInfo {
     groups: bool,
     /// The format was detected (not named with `--format`).
     detected: bool,
+    /// A regular file: read in blocks that do not depend on timing, so the template miner
+    /// may learn a block before writing it.
+    lookahead: bool,
 }
 
 /// What a record needs from the ordered pass: a message's template, or one part of an
@@ -111,7 +115,8 @@ impl Parser {
 
     /// The state of the ordered pass: the template miner, unless mining is off.
     pub fn ordered(&self) -> anyhow::Result<Ordered> {
-        let miner = self.opts.templates.as_ref().map(|t| template::Miner::new(t.miner.clone())).transpose()?;
+        let miner =
+            self.opts.templates.as_ref().map(|t| template::Miner::with_mask(t.miner.clone(), t.mask)).transpose()?;
         Ok(Ordered { miner, grouper: None, grouped: 0 })
     }
 
@@ -183,6 +188,21 @@ impl LineStage for Parser {
 
     fn worker(&self) -> Worker {
         Worker { writer: FlatWriter::new(), parts: false }
+    }
+
+    /// Lets the miner learn a block of messages before any of them is written.
+    fn prepare(&self, state: &mut Ordered, pending: Vec<&mut Pending>) {
+        if let Some(m) = state.miner.as_mut() {
+            m.prepare(
+                pending
+                    .into_iter()
+                    .filter_map(|p| match p {
+                        Pending::Template(t) => Some(t),
+                        _ => None,
+                    })
+                    .collect(),
+            );
+        }
     }
 
     /// Writes `{"id":..,"pattern":..}` for the message (a message no frozen template
@@ -263,7 +283,17 @@ impl LineStage for Parser {
         }
         let seq = Seq { year, prev_month: 0, head: Vec::new(), prev: Vec::new(), state: None };
         let groups = format.grouper(&GroupFile { path: None, state: state.as_deref(), opts: &self.opts }).is_some();
-        let info = FileInfo { format, path, name: source.display(), state, plain: AtomicU64::new(0), detected, groups };
+        let lookahead = source.path.as_ref().is_some_and(|p| std::fs::metadata(p).is_ok_and(|m| m.is_file()));
+        let info = FileInfo {
+            format,
+            path,
+            name: source.display(),
+            state,
+            plain: AtomicU64::new(0),
+            detected,
+            groups,
+            lookahead,
+        };
         (info, seq)
     }
 
@@ -302,7 +332,7 @@ impl LineStage for Parser {
         let dataset = match file.format.parse(&at, &mut ev) {
             Ok(Parsed::Event(d)) => d,
             Ok(Parsed::Tree(tree)) => {
-                let pending = self.tree_template_pending(&tree);
+                let pending = self.tree_template_pending(&tree, file.lookahead);
                 if let (Some(at), Some(p)) = (write_tree(tree, pending.is_some(), &mut out.bytes), pending) {
                     out.marks.push((at, Pending::Template(p)));
                 }
@@ -328,7 +358,7 @@ impl LineStage for Parser {
             out.mark(Pending::Tick);
         }
         self.common_fields(&mut ev, dataset, text, file.path.as_deref(), line.lossy);
-        let pending = self.template_pending(file.format, &mut ev);
+        let pending = self.template_pending(file, &mut ev);
         let mark = worker.writer.write(&ev, &mut out.bytes);
         if let (Some(at), Some(p)) = (mark, pending) {
             out.marks.push((at, Pending::Template(p)));
@@ -387,35 +417,35 @@ pub fn common_fields<'a>(
 impl Parser {
     /// Masks the event's free-text message for the miner and leaves a placeholder where
     /// `logward.template` goes. Access, W3C and CSV lines have no free-text message.
-    fn template_pending(&self, format: &dyn Format, ev: &mut FlatEvent<'_>) -> Option<template::Pending> {
-        if !format.free_text() {
+    fn template_pending(&self, file: &FileInfo, ev: &mut FlatEvent<'_>) -> Option<template::Pending> {
+        if !file.format.free_text() {
             return None;
         }
         let time = match ev.get("@timestamp") {
             Some(Val::Time(t)) => Some(t.secs),
             _ => None,
         };
-        let pending = self.pending_for(ev.get_str("message")?, time)?;
+        let pending = self.pending_for(ev.get_str("message")?, time, file.lookahead)?;
         ev.set("logward.template", Val::Mark);
         Some(pending)
     }
 
     /// JSON events (Filebeat's, say) are mined on their `message` when they have one.
-    fn tree_template_pending(&self, ev: &Value) -> Option<template::Pending> {
+    fn tree_template_pending(&self, ev: &Value, lookahead: bool) -> Option<template::Pending> {
         let message = crate::event::get_str(ev, "message")?;
         let time = crate::event::get_str(ev, "@timestamp")
             .and_then(|t| time::parse_iso(t.as_bytes(), &Zone::Utc))
             .map(|(t, _)| t.secs);
-        self.pending_for(message, time)
+        self.pending_for(message, time, lookahead)
     }
 
-    fn pending_for(&self, message: &str, time: Option<i64>) -> Option<template::Pending> {
+    fn pending_for(&self, message: &str, time: Option<i64>, lookahead: bool) -> Option<template::Pending> {
         let opts = self.opts.templates.as_ref()?;
         let mut buf = String::with_capacity(message.len() * 2 + 8);
         mask::mask_into(message, &opts.mask, &mut buf);
         let masked_len = buf.len();
         buf.push_str(message);
-        Some(template::Pending::new(buf, masked_len, time))
+        Some(template::Pending::new(buf, masked_len, time).with_lookahead(lookahead))
     }
 }
 

@@ -111,8 +111,12 @@ pub fn text_event<'a>(line: &Line<'a, '_>, ev: &mut FlatEvent<'a>, dataset: &'st
     let (zone, year) = (line.zone(), line.seq.year);
     let learned = line.file::<FileTimes>();
     let continues = !line.format.starts_message(line.file, text.as_bytes());
+    let trimmed = text.trim_start_matches(['[', ' ', '\t']);
     if let Some(ts) = line_time(text, learned, zone, year) {
         ev.set("@timestamp", Val::Time(ts));
+    } else if time::iso_shape(trimmed.as_bytes()).is_some() || time::parse_bsd(trimmed.as_bytes()).is_some() {
+        // Laid out as a time, but no real instant (Feb 30, +99:99, a year past 9999).
+        ev.push_unique("tags", Cow::Borrowed(time::INVALID_TIMESTAMP));
     } else if continues && !line.seq.head.is_empty() {
         let head = String::from_utf8_lossy(&line.seq.head);
         let head = match head.strip_prefix('<') {
