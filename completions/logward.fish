@@ -41,14 +41,17 @@ complete -c logward -n "__fish_logward_using_subcommand parse" -l max-line-bytes
 complete -c logward -n "__fish_logward_using_subcommand parse" -s f -l format -d 'Input format for every file (default: detected per file)' -r -f -a "w3c\t'W3C extended / IIS logs with a #Fields: header'
 evtx\t'Windows event logs: .evtx files (recognized by their first bytes) and evtx_dump -o json/jsonl output'
 windows-xml\t'Windows events as XML (wevtutil qe /f:xml, Get-WinEvent ToXml, Event Viewer\'s Save as XML)'
+auditd\t'Linux audit records (audit.log): the records of one event (SYSCALL, EXECVE, PATH, ...) merged into one'
+journald\t'journald entries (journalctl -o json): MESSAGE read as syslog, the entry\'s fields as ECS'
 json\t'JSON lines (ECS events pass through, normalized)'
 access\t'nginx/Apache access logs: combined, common, with vhost or extra fields'
+netfilter\t'Kernel firewall (netfilter LOG: iptables, nftables, UFW, firewalld) lines, as dmesg writes them'
 apache-error\t'Apache error log'
 nginx-error\t'nginx error log'
 syslog\t'RFC 3164, RFC 5424 and ISO-timestamped syslog (auth.log, secure, syslog, messages)'
 csv\t'CSV with a header row'
 custom\t'A custom layout given with --line-format'
-text\t'Unknown text: message, plus a timestamp when one is recognizable'"
+text\t'Unknown text: message, plus the time when one is found near the start of the line'"
 complete -c logward -n "__fish_logward_using_subcommand parse" -l year -d 'Year of the first year-less syslog line in each file (default: from the file\'s modification time; December→January rolls over to the next year)' -r
 complete -c logward -n "__fish_logward_using_subcommand parse" -l tz -d 'Time zone of timestamps written without one: UTC, +02:00 or an IANA name' -r
 complete -c logward -n "__fish_logward_using_subcommand parse" -l line-format -d 'Layout of custom lines, loghub style: \'<Date> <Time> <Level> <Content>\'' -r

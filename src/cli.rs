@@ -464,8 +464,12 @@ pub struct EnrichArgs {
 
 const PARSE_EXAMPLES: &str = "\
 Formats (detected per file from its first lines unless --format is given):
-  syslog        RFC 3164 (auth.log, secure, syslog), RFC 5424, rsyslog ISO timestamps;
-                sshd, sudo, su, PAM, useradd/groupadd, cron and logind messages mapped to ECS
+  syslog        RFC 3164 (auth.log, secure, syslog), RFC 5424, rsyslog ISO timestamps, also
+                behind a prefix; sshd, sudo, su, PAM, useradd/groupadd, cron and logind
+                messages mapped to ECS; kernel firewall lines; repeated messages counted
+  auditd        audit.log: the records of one event (SYSCALL, EXECVE, PATH, ...) in one event
+  journald      journalctl -o json: MESSAGE read as syslog
+  netfilter     kernel firewall lines without a syslog header (dmesg)
   access        nginx/Apache combined and common, optional vhost prefix and trailing fields
   w3c           W3C extended / IIS with #Fields: headers
   evtx          Windows event logs: .evtx files (by their first bytes), evtx_dump JSON;
@@ -476,7 +480,7 @@ Formats (detected per file from its first lines unless --format is given):
   csv           header row; columns mapped by the alias table and --map, the rest kept
                 under logward.csv.<column>
   custom        --line-format '<Date> <Time> <Level> <Component>: <Content>'
-  text          anything else: message, plus a leading timestamp when recognizable
+  text          anything else: message, plus the time when one is found near the start
 
 Examples:
   logward parse /var/log/auth.log > auth.ndjson
@@ -485,6 +489,8 @@ Examples:
   logward parse --format csv --map proc_cmd=process.command_line processes.csv
   logward parse --line-format '<Date> <Time> <Pid> <Level> <Component>: <Content>' HDFS.log
   logward parse --errors damaged.ndjson Security.evtx Sysmon.evtx > windows.ndjson
+  logward parse /var/log/audit/audit.log | logward detect --rules sigma/rules/linux
+  journalctl -o json --since today | logward parse
   tail -F /var/log/auth.log | logward parse | jq -c 'select(.event.outcome==\"failure\")'
   logward parse --templates state.json --templates-out table.ndjson /var/log/auth.log";
 

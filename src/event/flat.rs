@@ -124,6 +124,32 @@ impl<'a> FlatEvent<'a> {
         }
     }
 
+    /// The same event owning all its keys and values, so it outlives the line it was
+    /// parsed from (a repeated syslog message, parsed from an earlier line).
+    pub fn into_owned(self) -> FlatEvent<'static> {
+        let own = |c: Cow<'_, str>| Cow::Owned(c.into_owned());
+        let fields = self
+            .fields
+            .into_iter()
+            .map(|f| Field {
+                order: f.order,
+                key: own(f.key),
+                val: match f.val {
+                    Val::Str(s) => Val::Str(own(s)),
+                    Val::Strs(v) => Val::Strs(v.into_iter().map(own).collect()),
+                    Val::Int(n) => Val::Int(n),
+                    Val::Bool(b) => Val::Bool(b),
+                    Val::Keywords(k) => Val::Keywords(k),
+                    Val::Json(j) => Val::Json(j),
+                    Val::Raw(r) => Val::Raw(own(r)),
+                    Val::Time(t) => Val::Time(t),
+                    Val::Mark => Val::Mark,
+                },
+            })
+            .collect();
+        FlatEvent { fields }
+    }
+
     /// Whether no field is set.
     pub fn is_empty(&self) -> bool {
         self.fields.is_empty()

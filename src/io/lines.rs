@@ -57,6 +57,9 @@ pub struct Chunk<S: LineStage> {
     pub items: Vec<Item>,
     /// Input paused after this chunk: write and flush its output now.
     pub flush: bool,
+    /// The file ends with this chunk (it may hold no lines when the file ended right after
+    /// the previous one).
+    pub last: bool,
 }
 
 /// The bytes of a line without its trailing `\r` (CRLF input).
@@ -123,6 +126,8 @@ struct Open<S: LineStage> {
     scanned: usize,
     items: Vec<Item>,
     next_number: u64,
+    /// The chunk marked `last` has been cut.
+    ended: bool,
     /// Set while skipping the rest of an over-long line.
     skipping: Option<(u64, u64, Vec<u8>)>,
     done: bool,
@@ -176,6 +181,7 @@ impl<'s, S: LineStage> ChunkReader<'s, S> {
                     scanned: 0,
                     items: Vec::new(),
                     next_number: 1,
+                    ended: false,
                     skipping: None,
                     done: false,
                     started: false,
@@ -245,9 +251,12 @@ impl<'s, S: LineStage> ChunkReader<'s, S> {
         if !evtx.read_batch(&mut cur.buf, &mut cur.items)? {
             cur.done = true;
         }
-        if cur.items.is_empty() {
+        // As for lines: a file whose records ended with the previous batch still gets an
+        // empty last chunk, so its end is seen in the ordered pass.
+        if cur.items.is_empty() && !(cur.done && cur.started && !cur.ended) {
             return Ok(None);
         }
+        cur.ended = cur.done;
         let (file, seq) = cur.file.as_ref().expect("opened with the input");
         let first = !cur.started;
         cur.started = true;
@@ -261,6 +270,7 @@ impl<'s, S: LineStage> ChunkReader<'s, S> {
             buf,
             items,
             flush: cur.done,
+            last: cur.done,
         }))
     }
 
@@ -268,7 +278,9 @@ impl<'s, S: LineStage> ChunkReader<'s, S> {
     fn cut(&mut self, paused: bool) -> Option<Chunk<S>> {
         let stage = self.stage;
         let cur = self.cur.as_mut().expect("open source");
-        if cur.items.is_empty() {
+        // A file that ended right after a chunk still gets an empty last one, so its end is
+        // seen in the ordered pass; an empty file gets none.
+        if cur.items.is_empty() && !(cur.done && cur.file.is_some() && !cur.ended) {
             return None;
         }
         let cut = cur.line_start;
@@ -294,6 +306,7 @@ impl<'s, S: LineStage> ChunkReader<'s, S> {
             let (file, seq) = stage.open_file(&cur.source, &head);
             cur.file = Some((Arc::new(file), seq));
         }
+        cur.ended = cur.done;
         let (file, seq) = cur.file.as_mut().expect("file context");
         let state = seq.clone();
         for it in &items {
@@ -309,6 +322,7 @@ impl<'s, S: LineStage> ChunkReader<'s, S> {
             buf,
             items,
             flush: paused || cur.done,
+            last: cur.done,
         })
     }
 }

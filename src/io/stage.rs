@@ -26,6 +26,10 @@ pub enum Outcome {
     Skipped,
     /// The line could not be turned into an event; the reason is shown to the user.
     Rejected(Reason),
+    /// The line is one part of an event that spans lines (an audit record of a multi-record
+    /// event): it left a mark, and the ordered pass writes the event once its group is
+    /// complete (see [`LineStage::file_ended`] and [`LineStage::grouped_events`]).
+    Grouped,
 }
 
 /// One decoded input line.
@@ -116,6 +120,17 @@ pub trait LineStage: Sync {
 
     /// Sees each rejected line, in input order (stages that report on their input count them).
     fn rejected(&self, _state: &mut Self::Ordered, _reject: &Reject) {}
+
+    /// In the ordered pass, after the last record of each file (that has a line), with the
+    /// number of lines read from it: what it writes to `out` comes right after them (events
+    /// still open at the end of the file, for stages that group lines).
+    fn file_ended(&self, _state: &mut Self::Ordered, _file: &Self::File, _lines: u64, _out: &mut Vec<u8>) {}
+
+    /// How many records the ordered pass wrote for lines that were [`Outcome::Grouped`]
+    /// (asked once, after the last file ended, for the summary).
+    fn grouped_events(&self, _state: &Self::Ordered) -> u64 {
+        0
+    }
 
     /// Called once after the last record: what it writes to `out` comes after every record
     /// (whole-input stages write here); its value is the run's result.

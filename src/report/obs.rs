@@ -47,6 +47,7 @@ pub enum Field {
     Host,
     TreeDepth,
     TreeFlags,
+    Repeat,
 }
 
 /// In the order of `Field` (a test checks), so `Field as usize` is a position here;
@@ -89,6 +90,7 @@ const FIELDS: &[(&str, Field)] = &[
     ("host.name", Field::Host),
     ("logward.tree.depth", Field::TreeDepth),
     ("logward.tree.flags", Field::TreeFlags),
+    ("logward.repeat.count", Field::Repeat),
 ];
 
 /// `url.path` is read into the `Url` slot only when `url.original` is absent.

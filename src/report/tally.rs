@@ -186,6 +186,10 @@ impl Tally {
 
     pub fn add(&mut self, o: &Obs) {
         self.records += 1;
+        // A repeated syslog message (`message repeated 5 times: [...]`, read by `parse` into
+        // `logward.repeat.count`) counts as that many events in the tallies of what happened
+        // (types, talkers, logins, timeline); records, datasets and files count lines.
+        let weight = o.num(Field::Repeat).filter(|n| *n >= 1.0).map_or(1, |n| n.min(1e6) as u64);
         let alert = o.get(Field::Kind) == Some("alert");
         let ts = match o.get(Field::Timestamp) {
             None => {
@@ -215,7 +219,7 @@ impl Tally {
             self.alerts += 1;
             self.alert(o, ts);
         } else {
-            self.event(o, ts, file);
+            self.event(o, ts, file, weight);
         }
         self.inputs = inputs;
         let anomalous = self.anomaly(o, ts);
@@ -224,7 +228,7 @@ impl Tally {
             if alert {
                 c.alerts += 1;
             } else {
-                c.events += 1;
+                c.events += weight;
             }
             if anomalous {
                 c.anomalies += 1;
@@ -232,10 +236,10 @@ impl Tally {
         }
     }
 
-    fn event(&mut self, o: &Obs, ts: Option<Timestamp>, file: &str) {
+    fn event(&mut self, o: &Obs, ts: Option<Timestamp>, file: &str, weight: u64) {
         match (o.get(Field::Action), o.get(Field::Category), o.get(Field::Type)) {
             (Some(a), _, _) => {
-                self.types.add(a, 1);
+                self.types.add(a, weight);
             }
             (None, Some(c), Some(t)) => {
                 let mut kind = std::mem::take(&mut self.scratch);
@@ -243,31 +247,31 @@ impl Tally {
                 kind.push_str(c);
                 kind.push('/');
                 kind.push_str(t);
-                self.types.add(&kind, 1);
+                self.types.add(&kind, weight);
                 self.scratch = kind;
             }
             (None, Some(c), None) => {
-                self.types.add(c, 1);
+                self.types.add(c, weight);
             }
             (None, None, _) => {
-                self.types.add("(unspecified)", 1);
+                self.types.add("(unspecified)", weight);
             }
         }
         for (i, &(f, _, _)) in TALKERS.iter().enumerate() {
             for v in o.all(f) {
-                self.talkers[i].add(v, 1);
+                self.talkers[i].add(v, weight);
             }
         }
         if o.all(Field::Category).any(|c| c == "authentication") {
             let outcome = o.get(Field::Outcome);
             if matches!(outcome, Some("success" | "failure")) {
-                let l = self.logins.add(o.get(Field::User).unwrap_or("(no user)"), 1);
+                let l = self.logins.add(o.get(Field::User).unwrap_or("(no user)"), weight);
                 if outcome == Some("failure") {
-                    l.failures += 1;
-                    self.login_failures += 1;
+                    l.failures += weight;
+                    self.login_failures += weight;
                 } else {
-                    l.successes += 1;
-                    self.login_successes += 1;
+                    l.successes += weight;
+                    self.login_successes += weight;
                 }
             }
         }
