@@ -73,8 +73,17 @@ const HOST: Value = Is(Host);
 const SPECS: &[Spec] = &[
     Spec {
         names: &[
-            "mysql", "mysqldump", "mysqladmin", "mysqlimport", "mysqlshow", "mysqlcheck", "mysqlpump", "mysqlsh",
-            "mariadb", "mariadb-dump", "mariadb-admin",
+            "mysql",
+            "mysqldump",
+            "mysqladmin",
+            "mysqlimport",
+            "mysqlshow",
+            "mysqlcheck",
+            "mysqlpump",
+            "mysqlsh",
+            "mariadb",
+            "mariadb-dump",
+            "mariadb-admin",
         ],
         flags: &[("-u", USER), ("-h", HOST)],
         attached: &[("-u", USER), ("-h", HOST), ("-p", PASSWORD)],
@@ -84,8 +93,18 @@ const SPECS: &[Spec] = &[
     },
     Spec {
         names: &[
-            "psql", "pg_dump", "pg_dumpall", "pg_restore", "pg_basebackup", "createdb", "dropdb", "createuser",
-            "dropuser", "vacuumdb", "reindexdb", "pg_isready",
+            "psql",
+            "pg_dump",
+            "pg_dumpall",
+            "pg_restore",
+            "pg_basebackup",
+            "createdb",
+            "dropdb",
+            "createuser",
+            "dropuser",
+            "vacuumdb",
+            "reindexdb",
+            "pg_isready",
         ],
         flags: &[("-U", USER), ("-h", HOST)],
         attached: &[("-U", USER), ("-h", HOST)],
@@ -127,16 +146,34 @@ const SPECS: &[Spec] = &[
     },
     Spec { names: &["net"], flags: &[], attached: &[], positional: Positional::Net, wrapper: false, subcommand: None },
     Spec {
-        names: &["ldapsearch", "ldapmodify", "ldapadd", "ldapdelete", "ldapwhoami", "ldappasswd", "ldapcompare", "ldapmodrdn"],
-        flags: &[("-w", PASSWORD), ("-s", Skip), ("-b", Skip), ("-D", Skip), ("-H", Skip)],
+        names: &[
+            "ldapsearch",
+            "ldapmodify",
+            "ldapadd",
+            "ldapdelete",
+            "ldapwhoami",
+            "ldappasswd",
+            "ldapcompare",
+            "ldapmodrdn",
+        ],
+        flags: &[("-w", PASSWORD), ("-s", Skip), ("-b", Skip), ("-D", Skip), ("-H", Skip), ("-h", HOST)],
         attached: &[("-w", PASSWORD)],
         positional: Positional::None,
         wrapper: false,
         subcommand: None,
     },
     Spec {
-        names: &["mongo", "mongosh", "mongodump", "mongorestore", "mongoexport", "mongoimport", "mongostat", "mongotop"],
-        flags: &[("-u", USER), ("-p", PASSWORD)],
+        names: &[
+            "mongo",
+            "mongosh",
+            "mongodump",
+            "mongorestore",
+            "mongoexport",
+            "mongoimport",
+            "mongostat",
+            "mongotop",
+        ],
+        flags: &[("-u", USER), ("-p", PASSWORD), ("-h", HOST)],
         attached: &[],
         positional: Positional::None,
         wrapper: false,
@@ -144,7 +181,7 @@ const SPECS: &[Spec] = &[
     },
     Spec {
         names: &["redis-cli", "keydb-cli"],
-        flags: &[("-a", PASSWORD), ("--pass", PASSWORD), ("--user", USER)],
+        flags: &[("-a", PASSWORD), ("--pass", PASSWORD), ("--user", USER), ("-h", HOST)],
         attached: &[],
         positional: Positional::None,
         wrapper: false,
@@ -158,7 +195,14 @@ const SPECS: &[Spec] = &[
         wrapper: false,
         subcommand: Some("login"),
     },
-    Spec { names: &["htpasswd"], flags: &[], attached: &[], positional: Positional::Htpasswd, wrapper: false, subcommand: None },
+    Spec {
+        names: &["htpasswd"],
+        flags: &[],
+        attached: &[],
+        positional: Positional::Htpasswd,
+        wrapper: false,
+        subcommand: None,
+    },
     Spec {
         names: &["openssl"],
         flags: &[("-k", PASSWORD)],
@@ -183,7 +227,14 @@ const SPECS: &[Spec] = &[
         wrapper: true,
         subcommand: None,
     },
-    Spec { names: &["su", "ksu"], flags: &[("-c", Skip), ("-s", Skip), ("-g", Skip)], attached: &[], positional: Positional::Su, wrapper: false, subcommand: None },
+    Spec {
+        names: &["su", "ksu"],
+        flags: &[("-c", Skip), ("-s", Skip), ("-g", Skip)],
+        attached: &[],
+        positional: Positional::Su,
+        wrapper: false,
+        subcommand: None,
+    },
     Spec {
         names: &["useradd", "adduser", "usermod", "userdel", "deluser", "passwd", "chage", "chfn", "chsh", "lusermod"],
         flags: &[
@@ -211,7 +262,14 @@ const SPECS: &[Spec] = &[
         wrapper: false,
         subcommand: None,
     },
-    Spec { names: &["chown"], flags: &[], attached: &[], positional: Positional::Owner, wrapper: false, subcommand: None },
+    Spec {
+        names: &["chown"],
+        flags: &[],
+        attached: &[],
+        positional: Positional::Owner,
+        wrapper: false,
+        subcommand: None,
+    },
     Spec {
         names: &["crontab"],
         flags: &[("-u", USER)],
@@ -244,7 +302,14 @@ const SPECS: &[Spec] = &[
         wrapper: false,
         subcommand: None,
     },
-    Spec { names: &["sqlplus", "rman", "expdp", "impdp"], flags: &[], attached: &[], positional: Positional::Sqlplus, wrapper: false, subcommand: None },
+    Spec {
+        names: &["sqlplus", "rman", "expdp", "impdp"],
+        flags: &[],
+        attached: &[],
+        positional: Positional::Sqlplus,
+        wrapper: false,
+        subcommand: None,
+    },
     Spec {
         names: &["hydra", "medusa", "ncrack", "patator"],
         flags: &[("-l", USER), ("-p", PASSWORD), ("-u", USER)],
@@ -271,9 +336,30 @@ const SPECS: &[Spec] = &[
     },
     Spec {
         names: &[
-            "crackmapexec", "cme", "netexec", "nxc", "evil-winrm", "smbexec", "wmiexec", "psexec.py", "smbexec.py",
-            "wmiexec.py", "secretsdump", "secretsdump.py", "atexec", "atexec.py", "dcomexec", "dcomexec.py",
-            "getuserspns", "getuserspns.py", "getnpusers", "getnpusers.py", "gettgt", "gettgt.py", "getst", "getst.py",
+            "crackmapexec",
+            "cme",
+            "netexec",
+            "nxc",
+            "evil-winrm",
+            "smbexec",
+            "wmiexec",
+            "psexec.py",
+            "smbexec.py",
+            "wmiexec.py",
+            "secretsdump",
+            "secretsdump.py",
+            "atexec",
+            "atexec.py",
+            "dcomexec",
+            "dcomexec.py",
+            "getuserspns",
+            "getuserspns.py",
+            "getnpusers",
+            "getnpusers.py",
+            "gettgt",
+            "gettgt.py",
+            "getst",
+            "getst.py",
         ],
         flags: &[
             ("-u", USER),
@@ -345,7 +431,9 @@ fn tokens(text: &str, from: usize) -> Vec<Token> {
                     }
                     quote = Some(c);
                 }
-                None if matches!(c, b' ' | b'\t' | b'|' | b';' | b'&' | b'\n' | b'\r' | b'`' | b')' | b'<' | b'>') => break,
+                None if matches!(c, b' ' | b'\t' | b'|' | b';' | b'&' | b'\n' | b'\r' | b'`' | b')' | b'<' | b'>') => {
+                    break
+                }
                 None => {}
             }
             i += 1;
@@ -401,9 +489,42 @@ pub fn command_position(text: &str, start: usize) -> bool {
             }
         }
         const RUNNERS: &[&str] = &[
-            "sudo", "doas", "exec", "nohup", "time", "env", "nice", "ionice", "timeout", "xargs", "then", "do", "else",
-            "watch", "strace", "/c", "/k", "-c", "-command", "call", "start", "cmd", "cmd.exe", "powershell",
-            "powershell.exe", "pwsh", "bash", "sh", "zsh", "runuser", "-Command", "/C", "/K", "$", "#", ">",
+            "sudo",
+            "doas",
+            "exec",
+            "nohup",
+            "time",
+            "env",
+            "nice",
+            "ionice",
+            "timeout",
+            "xargs",
+            "then",
+            "do",
+            "else",
+            "watch",
+            "strace",
+            "/c",
+            "/k",
+            "-c",
+            "-command",
+            "call",
+            "start",
+            "cmd",
+            "cmd.exe",
+            "powershell",
+            "powershell.exe",
+            "pwsh",
+            "bash",
+            "sh",
+            "zsh",
+            "runuser",
+            "-Command",
+            "/C",
+            "/K",
+            "$",
+            "#",
+            ">",
         ];
         return RUNNERS.iter().any(|r| word.eq_ignore_ascii_case(r));
     }
@@ -437,14 +558,21 @@ pub fn parse(text: &str, tool: Range<usize>, args_from: usize, at_command: bool)
             options_done = true;
             continue;
         }
-        let is_flag = !options_done && (word.starts_with('-') || (word.starts_with('/') && spec.names.contains(&"schtasks")));
+        // Windows tools take `/flag`s; a `-` starts a value there (`net user x -Pw1 /add`).
+        let slash_flags = spec.names.contains(&"schtasks") || spec.names.contains(&"net");
+        let is_flag = !options_done && if slash_flags { word.starts_with('/') } else { word.starts_with('-') };
         if is_flag && word.len() > 1 {
             let same = |f: &str| if f.starts_with('/') { f.eq_ignore_ascii_case(word) } else { f == word };
             if let Some((_, v)) = spec.flags.iter().find(|(f, _)| same(f)) {
                 if let Some(next) = toks.get(i) {
                     let nv = &text[next.inner.clone()];
-                    // A flag followed by another flag has no value (`mongo -p` prompts).
-                    if !(nv.starts_with('-') && nv.len() > 1) {
+                    // A flag followed by another flag has no value (`mongo -p` prompts); a
+                    // password may still start with a dash (`-w -2Vcz`).
+                    let flag_like = nv.starts_with("--")
+                        || (nv.starts_with('-') && nv.len() == 2)
+                        || spec.flags.iter().chain(spec.attached).any(|(f, _)| nv.starts_with(f));
+                    let is_secret = matches!(v, Is(Secret(_)));
+                    if !(nv.starts_with('-') && nv.len() > 1) || (is_secret && !flag_like) {
                         value(text, next.inner.clone(), *v, &mut out.args);
                         i += 1;
                     }
@@ -699,13 +827,17 @@ mod tests {
             ("mysql -p shop", vec![]),
             ("curl -u bob:hunter2 https://x", vec![("bob", User), ("hunter2", pw)]),
             ("sshpass -p 'Pa55' ssh carol@bastion uptime", vec![("Pa55", pw), ("carol", User), ("bastion", Host)]),
-            ("smbclient //fs01/share -U CORP\\dave%Secret1", vec![("fs01", Host), ("CORP\\dave", User), ("Secret1", pw)]),
+            (
+                "smbclient //fs01/share -U CORP\\dave%Secret1",
+                vec![("fs01", Host), ("CORP\\dave", User), ("Secret1", pw)],
+            ),
             ("net user eve P@ssw0rd /add", vec![("eve", User), ("P@ssw0rd", pw)]),
+            ("net user eve -Dash3dPw /add", vec![("eve", User), ("-Dash3dPw", pw)]),
             ("net use Z: \\\\fs01\\home Winter24 /user:CORP\\eve", vec![("Winter24", pw)]),
             ("net localgroup administrators mallory /add", vec![("mallory", User)]),
             ("ldapsearch -x -D cn=admin -w LdapPw -H ldap://dc1", vec![("LdapPw", pw)]),
             ("mongo -u frank -p M0ngo admin", vec![("frank", User), ("M0ngo", pw)]),
-            ("redis-cli -h cache -a R3dis ping", vec![("R3dis", pw)]),
+            ("redis-cli -h cache -a R3dis ping", vec![("cache", Host), ("R3dis", pw)]),
             ("docker login -u grace -p D0cker registry.example.com", vec![("grace", User), ("D0cker", pw)]),
             ("docker run -u 1000 image", vec![]),
             ("htpasswd -bc /etc/nginx/.htpasswd heidi Htpw1", vec![("heidi", User), ("Htpw1", pw)]),
@@ -719,7 +851,10 @@ mod tests {
             ("schtasks /create /tn t /ru CORP\\oscar /rp Sch3d", vec![("CORP\\oscar", User), ("Sch3d", pw)]),
             ("psexec \\\\srv -u peggy -p Ps3x cmd", vec![("peggy", User), ("Ps3x", pw)]),
             ("sqlplus scott/tiger@orcl", vec![("scott", User), ("tiger", pw)]),
-            ("secretsdump.py corp/quinn:Qu1nn@10.0.0.9", vec![("corp", Host), ("quinn", User), ("Qu1nn", pw), ("10.0.0.9", Host)]),
+            (
+                "secretsdump.py corp/quinn:Qu1nn@10.0.0.9",
+                vec![("corp", Host), ("quinn", User), ("Qu1nn", pw), ("10.0.0.9", Host)],
+            ),
             ("PGPASSWORD=x psql -U rita", vec![("rita", User)]),
             ("scp file sam@web01:/tmp/", vec![("sam", User), ("web01", Host)]),
         ];

@@ -44,16 +44,94 @@ fn permute(fpe: &Fpe, dir: Dir, tweak: &[u8], v: &str, positions: &[usize], vali
 
 /// IBAN lengths by country (SWIFT's IBAN registry).
 const IBAN_LENGTHS: &[(&str, usize)] = &[
-    ("AD", 24), ("AE", 23), ("AL", 28), ("AT", 20), ("AZ", 28), ("BA", 20), ("BE", 16), ("BG", 22), ("BH", 22),
-    ("BI", 27), ("BR", 29), ("BY", 28), ("CH", 21), ("CR", 22), ("CY", 28), ("CZ", 24), ("DE", 22), ("DJ", 27),
-    ("DK", 18), ("DO", 28), ("EE", 20), ("EG", 29), ("ES", 24), ("FI", 18), ("FK", 18), ("FO", 18), ("FR", 27),
-    ("GB", 22), ("GE", 22), ("GI", 23), ("GL", 18), ("GR", 27), ("GT", 28), ("HR", 21), ("HU", 28), ("IE", 22),
-    ("IL", 23), ("IQ", 23), ("IS", 26), ("IT", 27), ("JO", 30), ("KW", 30), ("KZ", 20), ("LB", 28), ("LC", 32),
-    ("LI", 21), ("LT", 20), ("LU", 20), ("LV", 21), ("LY", 25), ("MC", 27), ("MD", 24), ("ME", 22), ("MK", 19),
-    ("MN", 20), ("MR", 27), ("MT", 31), ("MU", 30), ("NI", 28), ("NL", 18), ("NO", 15), ("OM", 23), ("PK", 24),
-    ("PL", 28), ("PS", 29), ("PT", 25), ("QA", 29), ("RO", 24), ("RS", 22), ("RU", 33), ("SA", 24), ("SC", 31),
-    ("SD", 18), ("SE", 24), ("SI", 19), ("SK", 24), ("SM", 27), ("SO", 23), ("ST", 25), ("SV", 28), ("TL", 23),
-    ("TN", 24), ("TR", 26), ("UA", 29), ("VA", 22), ("VG", 24), ("XK", 20), ("YE", 30),
+    ("AD", 24),
+    ("AE", 23),
+    ("AL", 28),
+    ("AT", 20),
+    ("AZ", 28),
+    ("BA", 20),
+    ("BE", 16),
+    ("BG", 22),
+    ("BH", 22),
+    ("BI", 27),
+    ("BR", 29),
+    ("BY", 28),
+    ("CH", 21),
+    ("CR", 22),
+    ("CY", 28),
+    ("CZ", 24),
+    ("DE", 22),
+    ("DJ", 27),
+    ("DK", 18),
+    ("DO", 28),
+    ("EE", 20),
+    ("EG", 29),
+    ("ES", 24),
+    ("FI", 18),
+    ("FK", 18),
+    ("FO", 18),
+    ("FR", 27),
+    ("GB", 22),
+    ("GE", 22),
+    ("GI", 23),
+    ("GL", 18),
+    ("GR", 27),
+    ("GT", 28),
+    ("HR", 21),
+    ("HU", 28),
+    ("IE", 22),
+    ("IL", 23),
+    ("IQ", 23),
+    ("IS", 26),
+    ("IT", 27),
+    ("JO", 30),
+    ("KW", 30),
+    ("KZ", 20),
+    ("LB", 28),
+    ("LC", 32),
+    ("LI", 21),
+    ("LT", 20),
+    ("LU", 20),
+    ("LV", 21),
+    ("LY", 25),
+    ("MC", 27),
+    ("MD", 24),
+    ("ME", 22),
+    ("MK", 19),
+    ("MN", 20),
+    ("MR", 27),
+    ("MT", 31),
+    ("MU", 30),
+    ("NI", 28),
+    ("NL", 18),
+    ("NO", 15),
+    ("OM", 23),
+    ("PK", 24),
+    ("PL", 28),
+    ("PS", 29),
+    ("PT", 25),
+    ("QA", 29),
+    ("RO", 24),
+    ("RS", 22),
+    ("RU", 33),
+    ("SA", 24),
+    ("SC", 31),
+    ("SD", 18),
+    ("SE", 24),
+    ("SI", 19),
+    ("SK", 24),
+    ("SM", 27),
+    ("SO", 23),
+    ("ST", 25),
+    ("SV", 28),
+    ("TL", 23),
+    ("TN", 24),
+    ("TR", 26),
+    ("UA", 29),
+    ("VA", 22),
+    ("VG", 24),
+    ("XK", 20),
+    ("YE", 30),
 ];
 
 /// The IBAN's characters without spaces, if it has a known country, that country's length
@@ -148,7 +226,8 @@ pub fn is_phone(v: &str) -> bool {
         return false;
     }
     let digits = b.iter().filter(|c| c.is_ascii_digit()).count();
-    let separators_ok = b[1..].iter().all(|c| c.is_ascii_digit() || matches!(c, b' ' | b'.' | b'-' | b'/' | b'(' | b')'));
+    let separators_ok =
+        b[1..].iter().all(|c| c.is_ascii_digit() || matches!(c, b' ' | b'.' | b'-' | b'/' | b'(' | b')'));
     let opens = b.iter().filter(|c| **c == b'(').count();
     let closes = b.iter().filter(|c| **c == b')').count();
     let doubled = b.windows(2).any(|w| !w[0].is_ascii_digit() && !w[1].is_ascii_digit() && w[0] == w[1]);
@@ -299,7 +378,8 @@ fn check_char(kind: NationalId, b: &[u8]) -> Option<Vec<(usize, u8)>> {
             vec![(d[9], b'0' + (key / 10) as u8), (d[10], b'0' + (key % 10) as u8)]
         }
         NationalId::ItCodiceFiscale => {
-            const ODD: [u8; 26] = [1, 0, 5, 7, 9, 13, 15, 17, 19, 21, 2, 4, 18, 20, 11, 3, 6, 8, 12, 14, 16, 10, 22, 25, 24, 23];
+            const ODD: [u8; 26] =
+                [1, 0, 5, 7, 9, 13, 15, 17, 19, 21, 2, 4, 18, 20, 11, 3, 6, 8, 12, 14, 16, 10, 22, 25, 24, 23];
             let sum: u32 = b[..15]
                 .iter()
                 .enumerate()
@@ -341,7 +421,9 @@ fn shape_ok(kind: NationalId, b: &[u8]) -> bool {
     let digits = |r: std::ops::Range<usize>| b.get(r).is_some_and(|s| s.iter().all(u8::is_ascii_digit));
     let omocode = |c: u8| c.is_ascii_digit() || b"LMNPQRSTUV".contains(&c);
     match kind {
-        NationalId::UsSsn => b.len() == 11 && b[3] == b'-' && b[6] == b'-' && digits(0..3) && digits(4..6) && digits(7..11),
+        NationalId::UsSsn => {
+            b.len() == 11 && b[3] == b'-' && b[6] == b'-' && digits(0..3) && digits(4..6) && digits(7..11)
+        }
         NationalId::BeRrn => {
             b.len() == 15
                 && b[2] == b'.'
@@ -514,13 +596,19 @@ pub fn sid(fpe: &Fpe, dir: Dir, v: &str) -> Option<String> {
         ["1", "12", "1", a, b, c, d] => (vec![*a, *b, *c, *d], None),
         _ => return None,
     };
-    let fits = |s: &[u8]| s.split(|b| *b == b'-').all(|p| p.len() < 10 || std::str::from_utf8(p).ok().and_then(|p| p.parse::<u64>().ok()).is_some_and(|n| n <= u32::MAX as u64));
+    let fits = |s: &[u8]| {
+        s.split(|b| *b == b'-').all(|p| {
+            p.len() < 10
+                || std::str::from_utf8(p).ok().and_then(|p| p.parse::<u64>().ok()).is_some_and(|n| n <= u32::MAX as u64)
+        })
+    };
     let no_new_zero = |orig: &[&str], s: &[u8]| {
         s.split(|b| *b == b'-').zip(orig).all(|(p, o)| !(p.len() > 1 && p[0] == b'0' && !o.starts_with('0')))
     };
     let domain = domain_parts.join("-");
     let positions = digit_positions(&domain);
-    let new_domain = permute(fpe, dir, b"sid-domain", &domain, &positions, |o| fits(o) && no_new_zero(&domain_parts, o));
+    let new_domain =
+        permute(fpe, dir, b"sid-domain", &domain, &positions, |o| fits(o) && no_new_zero(&domain_parts, o));
     let mut out = format!("S-{}-{}-{}-{}", parts[0], parts[1], parts[2], String::from_utf8(new_domain).ok()?);
     if let Some(rid) = rid {
         out.push('-');
@@ -557,12 +645,21 @@ mod tests {
     #[test]
     fn ibans_are_checked_and_stay_valid() {
         let f = fpe();
-        for v in ["DE89370400440532013000", "GB82 WEST 1234 5698 7654 32", "FR1420041010050500013M02606", "NL91ABNA0417164300"] {
+        for v in [
+            "DE89370400440532013000",
+            "GB82 WEST 1234 5698 7654 32",
+            "FR1420041010050500013M02606",
+            "NL91ABNA0417164300",
+        ] {
             assert!(is_iban(v), "{v}");
             let out = round_trip(|d, x| iban(&f, d, x), v);
             assert!(is_iban(&out) && out[..2] == v[..2] && out.len() == v.len(), "{v} -> {out}");
         }
-        assert!(!is_iban("DE89370400440532013001") && !is_iban("XX89370400440532013000") && !is_iban("DE8937040044053201300"));
+        assert!(
+            !is_iban("DE89370400440532013001")
+                && !is_iban("XX89370400440532013000")
+                && !is_iban("DE8937040044053201300")
+        );
     }
 
     #[test]
@@ -571,7 +668,13 @@ mod tests {
         for v in ["+49 30 1234567", "+1-202-555-0173", "+44 (0)20 7946 0958", "+33612345678", "+358 40 1234567"] {
             assert!(is_phone(v), "{v}");
             let out = round_trip(|d, x| phone(&f, d, x), v);
-            let cc = if v.starts_with("+1") { 2 } else if v.starts_with("+358") { 4 } else { 3 };
+            let cc = if v.starts_with("+1") {
+                2
+            } else if v.starts_with("+358") {
+                4
+            } else {
+                3
+            };
             assert_eq!(out[..cc], v[..cc]);
             assert!(is_phone(&out));
         }
@@ -599,7 +702,15 @@ mod tests {
             assert_eq!(national_id_kind(&out), Some(kind), "{v} -> {out}");
             assert_eq!(out.len(), v.len());
         }
-        for not in ["000-12-3456", "666-12-3456", "12345678A", "131052-308A", "811218-9875", "RSSMRA85T10A562T", "GB 12 34 56 C"] {
+        for not in [
+            "000-12-3456",
+            "666-12-3456",
+            "12345678A",
+            "131052-308A",
+            "811218-9875",
+            "RSSMRA85T10A562T",
+            "GB 12 34 56 C",
+        ] {
             assert_eq!(national_id_kind(not), None, "{not}");
         }
     }
@@ -615,7 +726,9 @@ mod tests {
         // The same domain, another account: the same domain pseudonym; RID 500 stays.
         let admin = sid(&f, Dir::Encrypt, "S-1-5-21-3623811015-3361044348-30300820-500").unwrap();
         assert_eq!(admin, format!("{}-500", parts[..7].join("-")));
-        for kept in ["S-1-5-18", "S-1-5-32-544", "S-1-1-0", "S-1-5-80-956008885-3418522649-1831038044-1853292631-2271478464"] {
+        for kept in
+            ["S-1-5-18", "S-1-5-32-544", "S-1-1-0", "S-1-5-80-956008885-3418522649-1831038044-1853292631-2271478464"]
+        {
             assert_eq!(sid(&f, Dir::Encrypt, kept), None, "{kept}");
         }
         round_trip(|d, x| sid(&f, d, x), "S-1-12-1-1234567890-1234567890-1234567890-1234567890");

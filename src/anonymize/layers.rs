@@ -331,7 +331,8 @@ mod tests {
     fn percent_layers_decode_and_replacements_keep_the_encoding() {
         let l = Layer::percent("email=first.last%40mail.example.org&next=%2F").unwrap();
         assert_eq!(l.text, "email=first.last@mail.example.org&next=/");
-        let out = replace_all("email=first.last%40mail.example.org", Kind::Percent, "first.last@mail", "qwert.zxcv@abcd");
+        let out =
+            replace_all("email=first.last%40mail.example.org", Kind::Percent, "first.last@mail", "qwert.zxcv@abcd");
         assert_eq!(out, "email=qwert.zxcv%40abcd.example.org");
         // Twice encoded: %2540 is %40 is @.
         let out = replace_all("u=a.b%2540x.org", Kind::Percent, "a.b@x.org", "c.d@y.org");
@@ -350,7 +351,10 @@ mod tests {
         let text = r#"body={\"password\":\"hunter2\",\"user\":\"bob\"}"#;
         let l = Layer::backslash(text).unwrap();
         assert_eq!(l.text, r#"body={"password":"hunter2","user":"bob"}"#);
-        assert_eq!(replace_all(text, Kind::Backslash, "hunter2", "[REDACTED:password]"), text.replace("hunter2", "[REDACTED:password]"));
+        assert_eq!(
+            replace_all(text, Kind::Backslash, "hunter2", "[REDACTED:password]"),
+            text.replace("hunter2", "[REDACTED:password]")
+        );
         assert_eq!(replace_all(r"mail a\x40b.org", Kind::Backslash, "a@b", "c@d"), r"mail c\x40d.org");
         assert_eq!(replace_all(r"mail a\u0040b.org", Kind::Backslash, "a@b", "c@d"), r"mail c\u0040d.org");
         // A Windows path alone is not an escaped string.

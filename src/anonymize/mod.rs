@@ -324,8 +324,7 @@ impl Anonymizer {
             }
             risk.quasi = self.quasi_key(line, scalars, new, &paths);
             risk.suspicious = suspicious(line, scalars, new, &paths);
-            risk.fields =
-                paths.into_iter().zip(scalars.iter()).map(|(path, s)| (path, s.class.category())).collect();
+            risk.fields = paths.into_iter().zip(scalars.iter()).map(|(path, s)| (path, s.class.category())).collect();
             risk.found = std::mem::take(&mut ctx.found);
             risk.kinds = std::mem::take(&mut ctx.kinds);
         }

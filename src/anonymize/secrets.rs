@@ -147,12 +147,78 @@ fn words(name: &str) -> Vec<String> {
 /// Last words that make a secret-looking name describe something else (`password_changed`,
 /// `token_type`, `key_file`, `session_count`).
 const METADATA_WORDS: &[&str] = &[
-    "changed", "change", "expires", "expiry", "expiration", "expired", "age", "len", "length", "size", "count", "type",
-    "types", "policy", "required", "reset", "last", "set", "file", "path", "dir", "name", "format", "version", "alg",
-    "algorithm", "id", "ids", "fingerprint", "prompt", "mode", "method", "status", "enabled", "disabled", "strength",
-    "history", "min", "max", "ttl", "timeout", "lifetime", "scope", "scopes", "usage", "url", "uri", "endpoint",
-    "header", "provider", "store", "manager", "field", "label", "hint", "rotation", "created", "updated", "level",
-    "index", "idx", "server", "host", "port", "user", "username", "stdin", "env", "source", "kind", "class", "bits",
+    "changed",
+    "change",
+    "expires",
+    "expiry",
+    "expiration",
+    "expired",
+    "age",
+    "len",
+    "length",
+    "size",
+    "count",
+    "type",
+    "types",
+    "policy",
+    "required",
+    "reset",
+    "last",
+    "set",
+    "file",
+    "path",
+    "dir",
+    "name",
+    "format",
+    "version",
+    "alg",
+    "algorithm",
+    "id",
+    "ids",
+    "fingerprint",
+    "prompt",
+    "mode",
+    "method",
+    "status",
+    "enabled",
+    "disabled",
+    "strength",
+    "history",
+    "min",
+    "max",
+    "ttl",
+    "timeout",
+    "lifetime",
+    "scope",
+    "scopes",
+    "usage",
+    "url",
+    "uri",
+    "endpoint",
+    "header",
+    "provider",
+    "store",
+    "manager",
+    "field",
+    "label",
+    "hint",
+    "rotation",
+    "created",
+    "updated",
+    "level",
+    "index",
+    "idx",
+    "server",
+    "host",
+    "port",
+    "user",
+    "username",
+    "stdin",
+    "env",
+    "source",
+    "kind",
+    "class",
+    "bits",
 ];
 
 /// Whether a name (of a field, parameter, variable, flag or header) names a secret.
@@ -325,8 +391,20 @@ mod tests {
             (format!("github_pat_{}_{}", s(ALNUM, 22, 8), s(ALNUM, 59, 9)), "github-token"),
             (format!("glpat-{}", s(&format!("{ALNUM}_-"), 20, 10)), "gitlab-token"),
             (format!("glrt-{}", s(ALNUM, 20, 11)), "gitlab-token"),
-            (format!("xoxb-{}-{}-{}", s("0123456789", 12, 12), s("0123456789", 13, 13), s(ALNUM, 24, 14)), "slack-token"),
-            (format!("xoxp-{}-{}-{}-{}", s("0123456789", 11, 15), s("0123456789", 12, 16), s("0123456789", 12, 17), s(HEX, 32, 18)), "slack-token"),
+            (
+                format!("xoxb-{}-{}-{}", s("0123456789", 12, 12), s("0123456789", 13, 13), s(ALNUM, 24, 14)),
+                "slack-token",
+            ),
+            (
+                format!(
+                    "xoxp-{}-{}-{}-{}",
+                    s("0123456789", 11, 15),
+                    s("0123456789", 12, 16),
+                    s("0123456789", 12, 17),
+                    s(HEX, 32, 18)
+                ),
+                "slack-token",
+            ),
             (format!("sk_live_{}", s(ALNUM, 24, 19)), "stripe-key"),
             (format!("rk_test_{}", s(ALNUM, 30, 20)), "stripe-key"),
             (format!("SK{}", s(HEX, 32, 21)), "twilio-key"),
@@ -404,7 +482,11 @@ mod tests {
             assert_eq!(secret_name(name), want, "{name}");
         }
         assert!(secret_value(Password, "hunter2") && secret_value(Password, "1234"));
-        assert!(!secret_value(Password, "********") && !secret_value(Password, "${DB_PASS}") && !secret_value(Password, "<*>"));
+        assert!(
+            !secret_value(Password, "********")
+                && !secret_value(Password, "${DB_PASS}")
+                && !secret_value(Password, "<*>")
+        );
         assert!(secret_value(Token("token"), "a8f5f167f44f4964e6c998dee827110c"));
         assert!(!secret_value(Token("token"), "bearer") && !secret_value(Token("api-key"), "/etc/ssl/key.pem"));
         assert!(!secret_value(Token("token"), "42") && !secret_value(Token("token"), "true"));

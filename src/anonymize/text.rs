@@ -51,6 +51,7 @@ enum TextMatch {
     Unc,
     UserContext,
     UserBeforeUid,
+    CronUser,
     HostContext,
     WinField,
     Dn,
@@ -88,20 +89,20 @@ const KEY_VALUE: &str = concat!(
 );
 
 const FLAG_SECRET: &str = concat!(
-    r#"--(?:[A-Za-z0-9]+-)*(?i:password|passwd|pass|pwd|secret|token|api-?key|apikey|access-key|secret-key|auth-token|client-secret|credentials?|passphrase|storepass|keypass)(?:=|[ \t]+)(?:"[^"]*"|'[^']*'|[^\s"'-][^\s"']*)"#,
-    r#"|\B-(?i:password|passwd|pass|pwd|storepass|keypass|srcstorepass|deststorepass|srckeypass|destkeypass|secret|token|apikey|accountpassword|newpassword|oldpassword|passphrase)(?::|=|[ \t]+)(?:"[^"]*"|'[^']*'|[^\s"'($-][^\s"']*)"#,
+    r#"--(?:[A-Za-z0-9]+-)*(?i:password|passwd|pass|pwd|secret|token|api-?key|apikey|access-key|secret-key|auth-token|client-secret|credentials?|passphrase|storepass|keypass)(?:=(?:"[^"]*"|'[^']*'|[^\s"']+)|[ \t]+(?:"[^"]*"|'[^']*'|[^\s"'-][^\s"']*))"#,
+    r#"|\B-(?i:password|passwd|pass|pwd|storepass|keypass|srcstorepass|deststorepass|srckeypass|destkeypass|secret|token|apikey|accountpassword|newpassword|oldpassword|passphrase)(?:[:=](?:"[^"]*"|'[^']*'|[^\s"']+)|[ \t]+(?:"[^"]*"|'[^']*'|[^\s"'($-][^\s"']*))"#,
     r#"|\B/(?i:password|passwd|pass|pwd|p|rp)[:=](?:"[^"]*"|'[^']*'|[^\s"']+)"#,
 );
 
 const FLAG_USER: &str = concat!(
-    r#"--(?:[A-Za-z0-9]+-)*(?i:user|username|user-name|login|login-name|principal|bind-dn|binddn)(?:=|[ \t]+)(?:"[^"]*"|'[^']*'|[^\s"'-][^\s"']*)"#,
-    r#"|\B-(?i:username|user|samaccountname|identity|userprincipalname|runasuser|accountname)(?::|=|[ \t]+)(?:"[^"]*"|'[^']*'|[^\s"'($-][^\s"']*)"#,
+    r#"--(?:[A-Za-z0-9]+-)*(?i:user|username|user-name|login|login-name|principal|bind-dn|binddn|host|hostname|server)(?:=(?:"[^"]*"|'[^']*'|[^\s"']+)|[ \t]+(?:"[^"]*"|'[^']*'|[^\s"'-][^\s"']*))"#,
+    r#"|\B-(?i:username|user|samaccountname|identity|userprincipalname|runasuser|accountname|computername|hostname|server|cn)(?::|=|[ \t]+)(?:"[^"]*"|'[^']*'|[^\s"'($-][^\s"']*)"#,
     r#"|\B/(?i:user|u|username|ru|runas|domain|d)[:=](?:"[^"]*"|'[^']*'|[^\s"']+)"#,
 );
 
 const USER_CONTEXT: &str = concat!(
-    r#"(?:\b[Ff]ailed [a-z/-]+ for (?:invalid user )?|\b[Aa]ccepted [a-z/-]+ for |\b[Ii]nvalid user |\b[Ii]llegal user |\bfor user |\bby user "#,
-    r#"|\b(?i:user|ruser|suser|duser|logname|acct|username|user_name|uname|login|userid|user_id)(?:=|["']\s*:\s*|\s*:\s+)["']?"#,
+    r#"(?:\b[Ff]ailed [a-z/-]+ for (?:invalid user )?|\b[Aa]ccepted [a-z/-]+ for |\b[Ii]nvalid user |\b[Ii]llegal user |\b(?:for|by|of) (?:user|account) "#,
+    r#"|\b(?:[A-Za-z0-9]+[_.-])*(?i:user|ruser|suser|duser|logname|acct|username|user_name|uname|login|userid|user_id)(?:=|["']\s*:\s*|\s*:\s+)["']?"#,
     r#"|\(to [A-Za-z0-9._-]+\) |\bnew user: name=|\bdelete user '|\bpassword changed for |\bof user |\bsu for [A-Za-z0-9._$-]+ by |\badd ')"#,
     r#"[A-Za-z0-9._$@\\-]*[A-Za-z0-9_$]"#,
 );
@@ -162,6 +163,11 @@ const PATTERNS: &[(TextMatch, &str)] = &[
     (TextMatch::Unc, r"\\\\(?:[A-Za-z0-9_-]+\.)*[A-Za-z0-9_$-]*[A-Za-z0-9_$](?:@SSL)?(?:@[0-9]+)?"),
     (TextMatch::UserContext, USER_CONTEXT),
     (TextMatch::UserBeforeUid, r"\bby [A-Za-z0-9._$-]+\(uid="),
+    // cron: `CRON[42]: (alice) CMD (...)`
+    (
+        TextMatch::CronUser,
+        r"\([A-Za-z0-9._$-]+\) (?:CMD|MAIL|RELOAD|BEGIN EDIT|END EDIT|REPLACE|LIST|DELETE|ERROR|WRONG)\b",
+    ),
     (
         TextMatch::HostContext,
         r#"\b(?i:rhost|shost|dhost|host|hostname|server|srv|computer|computername|workstation|src_host|dst_host|dvchost)=["']?[A-Za-z0-9][A-Za-z0-9._:-]*"#,
@@ -196,8 +202,24 @@ const FILE_EXTENSIONS: &[&str] = &[
 ];
 
 /// Well-known NetBIOS authorities and groups (`NT AUTHORITY\SYSTEM`, `BUILTIN\Users`): kept.
-const WELL_KNOWN_DOMAINS: &[&str] =
-    &["AUTHORITY", "BUILTIN", "SERVICE", "APPPOOL", "MACHINE", "WORKGROUP", "NT", "LOCAL", "GLOBAL", "HKLM", "HKCU", "HKU", "HKCR", "HKEY_LOCAL_MACHINE", "HKEY_CURRENT_USER", "HKEY_USERS"];
+const WELL_KNOWN_DOMAINS: &[&str] = &[
+    "AUTHORITY",
+    "BUILTIN",
+    "SERVICE",
+    "APPPOOL",
+    "MACHINE",
+    "WORKGROUP",
+    "NT",
+    "LOCAL",
+    "GLOBAL",
+    "HKLM",
+    "HKCU",
+    "HKU",
+    "HKCR",
+    "HKEY_LOCAL_MACHINE",
+    "HKEY_CURRENT_USER",
+    "HKEY_USERS",
+];
 
 /// The compiled patterns; the user-directory pattern comes from the policy's
 /// `user_path_parents` (`/home/NAME`, `/users/NAME`, `C:\Users\NAME`, `/~NAME`).
@@ -280,8 +302,11 @@ pub fn apply(p: &Pseudonymizer, text: &str, patterns: &[Edit], ctx: &Ctx) -> Opt
     if patterns.is_empty() && known.is_empty() {
         return None;
     }
-    let mut edits: Vec<(usize, usize, &str)> =
-        patterns.iter().map(|(f, t, n)| (*f, *t, n.as_str())).chain(known.iter().map(|(f, t, n)| (*f, *t, n.as_str()))).collect();
+    let mut edits: Vec<(usize, usize, &str)> = patterns
+        .iter()
+        .map(|(f, t, n)| (*f, *t, n.as_str()))
+        .chain(known.iter().map(|(f, t, n)| (*f, *t, n.as_str())))
+        .collect();
     edits.sort_by_key(|e| e.0);
     let mut out = String::with_capacity(text.len() + 16);
     let mut at = 0;
@@ -345,7 +370,12 @@ pub(super) fn pattern_edits(p: &Pseudonymizer, dir: Dir, text: &str, ctx: &mut C
             let edits = all_edits(p, dir, text, ctx, 0, &mut scan);
             // Risk tracking counts every value where it is found, so it scans every text.
             if ctx.unique_text && !ctx.track && text.len() >= EARLIER_MIN {
-                ctx.earlier = Some(Earlier { text: text.to_string(), spans: scan.spans, edits: edits.clone(), local: scan.local });
+                ctx.earlier = Some(Earlier {
+                    text: text.to_string(),
+                    spans: scan.spans,
+                    edits: edits.clone(),
+                    local: scan.local,
+                });
             }
             edits
         }
@@ -486,9 +516,21 @@ fn handle(
         }
     };
     match kind {
-        TextMatch::PrivateKey => secret(f, ctx, s, e, "private-key"),
+        TextMatch::PrivateKey => {
+            // The key between its BEGIN and END lines.
+            let body = m[10..].find("-----").map_or(m.len(), |i| 10 + i + 5);
+            let end = m.rfind("-----END").filter(|i| *i >= body).unwrap_or(m.len());
+            if end > body {
+                secret(f, ctx, s + body, s + end, "private-key");
+            }
+        }
         TextMatch::Jwt => secret(f, ctx, s, e, "jwt"),
-        TextMatch::Provider => secret(f, ctx, s, e, secrets::provider_kind(m)),
+        TextMatch::Provider => {
+            let kind = secrets::provider_kind(m);
+            // A webhook's secret is its last path segment.
+            let from = if kind.ends_with("webhook") { s + m.rfind('/').map_or(0, |i| i + 1) } else { s };
+            secret(f, ctx, from, e, kind);
+        }
         TextMatch::Bearer => {
             let Some(sp) = m.find([' ', '\t']) else { return false };
             let scheme = m[..sp].to_ascii_lowercase();
@@ -503,11 +545,25 @@ fn handle(
             if dir == Dir::Decrypt && v.starts_with("[REDACTED") {
                 return true;
             }
+            // `token_type=bearer key_id=42`: a value, not a scheme; a token has `=` only as
+            // padding (the signature schemes carry `name=value` lists).
+            let listed = matches!(scheme.as_str(), "aws4-hmac-sha256" | "sharedaccesssignature" | "sharedkey");
+            if (s > 0 && matches!(b[s - 1], b'=' | b':')) || (!listed && v.trim_end_matches('=').contains('=')) {
+                return false;
+            }
             let token_ok = scheme != "token" || v.bytes().any(|c| c.is_ascii_digit()) || v.len() >= 20;
             if !token_ok || !secrets::secret_value(SecretName::Token("token"), v) {
                 return false;
             }
-            secret(f, ctx, vs, e, if scheme == "bearer" { "bearer-token" } else { "authorization" });
+            // A provider's token after the scheme (`token ghp_...`) is named by its kind.
+            let provider = PATTERNS.iter().position(|(k, _)| *k == TextMatch::Provider).expect("listed");
+            let input = Input::new(b).range(vs..e).anchored(Anchored::Pattern(PatternID::must(provider)));
+            let kind = match p.patterns.re.search(&input) {
+                Some(pm) => secrets::provider_kind(&text[pm.start()..pm.end()]),
+                None if scheme == "bearer" => "bearer-token",
+                None => "authorization",
+            };
+            secret(f, ctx, vs, e, kind);
         }
         TextMatch::SecureString => {
             let value_at = m.rfind(|c: char| c == ' ' || c == '\t').map_or(0, |i| i + 1);
@@ -523,6 +579,10 @@ fn handle(
         TextMatch::FlagSecret => {
             let (name, from, to) = flag_parts(text, s, e);
             let v = &text[from..to];
+            // openssl's `-pass pass:X` (its own pattern), `env:VAR`, `file:PATH`, `stdin`.
+            if ["pass:", "env:", "file:", "fd:"].iter().any(|p| v.starts_with(p)) || v == "stdin" {
+                return false;
+            }
             let class = secrets::secret_name(name).unwrap_or(SecretName::Password);
             if !secrets::secret_value(SecretName::Password, v) {
                 return false;
@@ -544,6 +604,15 @@ fn handle(
                 push(f, from, to, p.value(dir, Category::Domain, v, ctx));
                 return true;
             }
+            if lname.ends_with("host")
+                || lname.ends_with("hostname")
+                || lname.ends_with("server")
+                || lname == "computername"
+                || lname == "cn"
+            {
+                push(f, from, to, p.value(dir, Category::Host, v, ctx));
+                return true;
+            }
             // curl's and wget's `--user name:password`
             match v.split_once(':').filter(|(u, _)| !u.contains('\\') && lname.ends_with("user")) {
                 Some((user, pass)) if !pass.is_empty() => {
@@ -557,6 +626,15 @@ fn handle(
         TextMatch::Email => push(f, s, e, p.value(dir, Category::Email, m, ctx)),
         TextMatch::Mac => push(f, s, e, p.value(dir, Category::Mac, m, ctx)),
         TextMatch::Ipv4 | TextMatch::Ipv6 => {
+            // `Chrome/120.0.0.0`: a product's version (user agents freeze the last parts).
+            if kind == TextMatch::Ipv4
+                && s >= 2
+                && b[s - 1] == b'/'
+                && b[s - 2].is_ascii_alphabetic()
+                && m.ends_with(".0.0")
+            {
+                return true;
+            }
             let addr = m.split('%').next().unwrap_or(m);
             if addr.parse::<IpAddr>().is_err() {
                 return false;
@@ -596,6 +674,10 @@ fn handle(
             let name = &m[3..m.len() - 5];
             push(f, s + 3, e - 5, p.value(dir, Category::User, name, ctx));
         }
+        TextMatch::CronUser => {
+            let close = m.find(')').unwrap_or(1);
+            push(f, s + 1, s + close, p.value(dir, Category::User, &m[1..close], ctx));
+        }
         TextMatch::UserContext => {
             let (at, name) = user_value(m);
             if name.is_empty() || name == "-" {
@@ -627,7 +709,9 @@ fn handle(
                 return true;
             }
             let cat = match label {
-                "Workstation Name" | "Source Workstation" | "Workstation" | "Computer Name" | "Client Name" => Category::Host,
+                "Workstation Name" | "Source Workstation" | "Workstation" | "Computer Name" | "Client Name" => {
+                    Category::Host
+                }
                 "Account Domain" | "Supplied Realm Name" => Category::Domain,
                 "Security ID" => Category::NumericId,
                 _ => Category::User,
@@ -641,9 +725,15 @@ fn handle(
             let from = s + eq + 1;
             let to = from + v.len();
             if attr == "dc" {
-                // The last DC is the top-level domain; the others name the organization.
-                let last = !text[to..].trim_start_matches(',').to_ascii_lowercase().starts_with("dc=");
-                if last {
+                // The last DC is the top-level domain; the others name the organization
+                // (unless the name they spell is kept, as example.com is).
+                let rest = text[to..].to_ascii_lowercase();
+                let last = !rest.trim_start_matches(',').starts_with("dc=");
+                let spelled: String = std::iter::once(v.to_ascii_lowercase())
+                    .chain(rest.split(',').filter_map(|c| c.trim().strip_prefix("dc=").map(str::to_string)))
+                    .collect::<Vec<_>>()
+                    .join(".");
+                if last || p.policy.keep.domains.contains(&spelled) {
                     return true;
                 }
                 push(f, from, to, p.value(dir, Category::Host, v, ctx));
@@ -748,10 +838,15 @@ fn key_value(
         let close = m.find('>').unwrap_or(0);
         (&m[1..close], s + close + 1, e - 2)
     } else {
-        let name_len = m.find(|c: char| !(c.is_ascii_alphanumeric() || matches!(c, '_' | '.' | '-'))).unwrap_or(m.len());
+        let name_len =
+            m.find(|c: char| !(c.is_ascii_alphanumeric() || matches!(c, '_' | '.' | '-'))).unwrap_or(m.len());
         let b = text.as_bytes();
         let mut from = s + name_len;
-        while from < e && matches!(b[from], b'"' | b'\'' | b' ' | b'\t' | b':' | b'=' | b'>') {
+        // The name's closing quote, then the separator and white space around it.
+        if from < e && matches!(b[from], b'"' | b'\'') {
+            from += 1;
+        }
+        while from < e && matches!(b[from], b' ' | b'\t' | b':' | b'=' | b'>') {
             from += 1;
         }
         let (from, to) = unquoted(text, from, e);
@@ -762,6 +857,11 @@ fn key_value(
     if dir == Dir::Decrypt && v.starts_with("[REDACTED") {
         return true;
     }
+    // `$pw = ConvertTo-SecureString 'x' ...`: the value is a command, whose own pattern
+    // reads the secret.
+    if is_cmdlet(v) {
+        return false;
+    }
     let marker = match class {
         SecretName::Password => "password",
         SecretName::Token(k) => k,
@@ -769,13 +869,18 @@ fn key_value(
     if marker == "authorization" {
         // `Authorization: Bearer x`: the scheme's pattern reads the credentials.
         let scheme = v.to_ascii_lowercase();
-        if ["bearer", "basic", "token", "negotiate", "ntlm", "digest", "aws4-hmac-sha256", "sharedkey"].contains(&scheme.as_str()) {
+        if ["bearer", "basic", "token", "negotiate", "ntlm", "digest", "aws4-hmac-sha256", "sharedkey"]
+            .contains(&scheme.as_str())
+        {
             return false;
         }
     }
     // A cookie header: every cookie in it.
     let b = text.as_bytes();
-    let to = if marker == "session" && name.to_ascii_lowercase().contains("cookie") && b.get(s + name.len()) == Some(&b':') {
+    let to = if marker == "session"
+        && name.to_ascii_lowercase().contains("cookie")
+        && b.get(s + name.len()) == Some(&b':')
+    {
         text[from..].find(['\r', '\n', '"']).map_or(text.len(), |i| from + i)
     } else {
         to
@@ -788,6 +893,18 @@ fn key_value(
         f.edits.push((from, to, n));
     }
     true
+}
+
+/// A PowerShell cmdlet name (`Verb-Noun`).
+fn is_cmdlet(v: &str) -> bool {
+    let Some((verb, noun)) = v.split_once('-') else { return false };
+    let cap = |w: &str| {
+        w.len() >= 2
+            && w.as_bytes()[0].is_ascii_uppercase()
+            && w.bytes().all(|b| b.is_ascii_alphabetic())
+            && w.bytes().any(|b| b.is_ascii_lowercase())
+    };
+    cap(verb) && cap(noun)
 }
 
 /// `DOMAIN\user` standing alone (not inside a path): an upper-case NetBIOS name (or a
@@ -836,7 +953,10 @@ fn decoded_text(bytes: &[u8]) -> Option<(String, bool)> {
         let ok = s.chars().filter(|c| !c.is_control() || matches!(c, '\n' | '\r' | '\t')).count();
         ok * 100 >= n * 90
     };
-    if bytes.len() >= 4 && bytes.len() % 2 == 0 && bytes.iter().skip(1).step_by(2).filter(|b| **b == 0).count() * 10 >= bytes.len() / 2 * 9 {
+    if bytes.len() >= 4
+        && bytes.len() % 2 == 0
+        && bytes.iter().skip(1).step_by(2).filter(|b| **b == 0).count() * 10 >= bytes.len() / 2 * 9
+    {
         let units: Vec<u16> = bytes.chunks(2).map(|c| u16::from_le_bytes([c[0], c[1]])).collect();
         if let Ok(s) = String::from_utf16(&units) {
             if printable(&s) {
@@ -849,19 +969,28 @@ fn decoded_text(bytes: &[u8]) -> Option<(String, bool)> {
 }
 
 fn encode_text(s: &str, utf16: bool, padded: bool) -> String {
-    let bytes: Vec<u8> = if utf16 { s.encode_utf16().flat_map(|u| u.to_le_bytes()).collect() } else { s.as_bytes().to_vec() };
+    let bytes: Vec<u8> =
+        if utf16 { s.encode_utf16().flat_map(|u| u.to_le_bytes()).collect() } else { s.as_bytes().to_vec() };
     b64(padded).encode(bytes)
 }
 
 /// A base64 blob after `-EncodedCommand`, `FromBase64String(`, `base64,`, `echo`, or ending
 /// in padding: decoded, scanned as text, and encoded again if anything changed.
 #[allow(clippy::too_many_arguments)]
-fn base64_blob(p: &Pseudonymizer, dir: Dir, text: &str, s: usize, e: usize, ctx: &mut Ctx, depth: u8, f: &mut Found) -> bool {
+fn base64_blob(
+    p: &Pseudonymizer,
+    dir: Dir,
+    text: &str,
+    s: usize,
+    e: usize,
+    ctx: &mut Ctx,
+    depth: u8,
+    f: &mut Found,
+) -> bool {
     let m = &text[s..e];
     // The blob is the match's last run of base64 characters.
-    let start = m
-        .rfind(|c: char| !(c.is_ascii_alphanumeric() || c == '+' || c == '/' || c == '='))
-        .map_or(0, |i| i + 1);
+    let start =
+        m.rfind(|c: char| !(c.is_ascii_alphanumeric() || c == '+' || c == '/' || c == '=')).map_or(0, |i| i + 1);
     let blob = &m[start..];
     if depth >= MAX_DEPTH || blob.len() < 8 {
         return false;

@@ -244,7 +244,10 @@ impl Pseudonymizer {
                         }
                     }
                 }
-                if matches!(cat, Category::User | Category::Host | Category::Domain | Category::NumericId | Category::Email) {
+                if matches!(
+                    cat,
+                    Category::User | Category::Host | Category::Domain | Category::NumericId | Category::Email
+                ) {
                     learn_parts(ctx, cat, v, &new);
                 }
                 Some(new)
@@ -343,7 +346,9 @@ impl Pseudonymizer {
                 }
             }
             Category::User if v.contains('\\') => self.domain_user(dir, v),
-            Category::User if v.rsplit_once('@').is_some_and(|(l, d)| !l.is_empty() && d.contains('.')) => names.email(v),
+            Category::User if v.rsplit_once('@').is_some_and(|(l, d)| !l.is_empty() && d.contains('.')) => {
+                names.email(v)
+            }
             Category::NumericId if ids::is_sid(v) => ids::sid(&self.fpe, dir, v)?,
             Category::Iban => ids::iban(&self.fpe, dir, v)?,
             Category::Phone => ids::phone(&self.fpe, dir, v)?,
@@ -585,8 +590,8 @@ impl Pseudonymizer {
     /// same pseudonym the value gets in its field (`user=` as `user.name`).
     fn identifying_value(&self, dir: Dir, key: &str, v: &str, ctx: &mut Ctx) -> Option<String> {
         let cat = match key {
-            "user" | "username" | "user_name" | "uname" | "login" | "account" | "acct" | "u" | "userid" | "user_id" | "uid"
-            | "owner" => {
+            "user" | "username" | "user_name" | "uname" | "login" | "account" | "acct" | "u" | "userid" | "user_id"
+            | "uid" | "owner" => {
                 if v.bytes().all(|b| b.is_ascii_digit()) {
                     Category::NumericId
                 } else {
@@ -595,9 +600,8 @@ impl Pseudonymizer {
             }
             "email" | "mail" | "e-mail" | "email_address" | "emailaddress" if v.contains('@') => Category::Email,
             "email" | "mail" | "e-mail" | "email_address" | "emailaddress" => Category::User,
-            "name" | "first_name" | "last_name" | "fullname" | "full_name" | "firstname" | "lastname" | "display_name" => {
-                Category::Person
-            }
+            "name" | "first_name" | "last_name" | "fullname" | "full_name" | "firstname" | "lastname"
+            | "display_name" => Category::Person,
             "phone" | "mobile" | "tel" | "msisdn" | "phone_number" if ids::is_phone(v) => Category::Phone,
             "iban" if ids::is_iban(v) => Category::Iban,
             _ => {
@@ -692,7 +696,11 @@ fn learn_parts(ctx: &mut Ctx, cat: Category, v: &str, new: &str) {
             let first = v.find('\\').expect("has one");
             Some(first)
         }
-        Category::User | Category::Email => v.rfind('@'),
+        Category::User | Category::Email => {
+            let local_end = v.rfind('@').unwrap_or(v.len());
+            learn_name_words(ctx, &v[..local_end], &new[..local_end]);
+            v.rfind('@')
+        }
         Category::Host if !v.bytes().next().is_some_and(|b| b.is_ascii_digit()) => v.find('.'),
         _ => None,
     };
@@ -700,6 +708,21 @@ fn learn_parts(ctx: &mut Ctx, cat: Category, v: &str, new: &str) {
         if new.is_char_boundary(at) {
             ctx.learn(&v[..at], &new[..at]);
         }
+    }
+}
+
+/// `first.last` (a user name or an e-mail's local part made of a person's names): each
+/// name is learned too, so `Olga Nowak` in the event's text goes with `olga.nowak`.
+fn learn_name_words(ctx: &mut Ctx, v: &str, new: &str) {
+    // Only `.`: `svc_backup` and `app_billing` are accounts named after what they do.
+    let parts: Vec<&str> = v.split('.').collect();
+    if parts.len() != 2 || !parts.iter().all(|w| w.len() >= 3 && w.bytes().all(|b| b.is_ascii_alphabetic())) {
+        return;
+    }
+    let mut at = 0;
+    for w in parts {
+        ctx.learn(w, &new[at..at + w.len()]);
+        at += w.len() + 1;
     }
 }
 
