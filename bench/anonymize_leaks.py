@@ -15,7 +15,8 @@ restore the value):
 
 For every planted value the output is searched for the value itself, in lower case, percent-
 encoded and in base64 (whole tokens for the first two, substrings of 8 characters or more for
-the encodings). Printed: leaked/planted per corpus (and which, with --show); the share of the
+the encodings); a hit is a leak in every output event whose input held the value (a hit in an
+event that never held it is a pseudonym that spells a short value by chance). Printed: leaked/planted per corpus (and which, with --show); the share of the
 input's other tokens left untouched in their event (what anonymize must not destroy); and,
 after `anonymize --reveal`, restored/reversible for the pseudonymized values (secrets are
 removed by design) and the events that come back byte for byte.
@@ -326,16 +327,37 @@ def json_forms(v):
     return {json.dumps(v)[1:-1]}
 
 
-def leaked(value, out_text, out_lower):
+def found(value, text, lower):
+    """How `value` shows in `text` (`lower` is its lower case), or None."""
     for f in json_forms(value):
-        if token_re(f).search(out_text):
+        if token_re(f).search(text):
             return "as is"
-        if token_re(f.lower()).search(out_lower):
+        if token_re(f.lower()).search(lower):
             return "lower case"
     for f in forms(value):
-        if f in out_text:
+        if f in text:
             return "encoded"
     return None
+
+
+def leaked(value, out_text, out_lower, in_lines, out_lines):
+    """How `value` leaked, or None. The whole output is searched; a hit counts in an output
+    line whose input line holds the value (in any case or encoding): text that was not in an
+    event's input can only be a pseudonym anonymize wrote, which may spell a short planted
+    value of another event by chance (a 4-letter domain `WOUL` inside the user pseudonym
+    `woul.awsgjfcz`) and is not a leak."""
+    if found(value, out_text, out_lower) is None:
+        return None
+    v = value.lower()
+    for inp, out in zip(in_lines, out_lines):
+        low = inp.lower()
+        if v not in low and not any(f.lower() in low for f in json_forms(value) | forms(value)) \
+                and not any(v in t.lower() for t in decoded_blobs(inp)):
+            continue
+        how = found(value, out, out.lower())
+        if how:
+            return how
+    return "collision"
 
 
 def decoded_blobs(text):
@@ -412,10 +434,12 @@ def evaluate(name, lines, planted, binary, show):
     out_lines = out.decode().splitlines()
     out_text = out.decode()
     out_lower = out_text.lower()
-    leaks = []
+    leaks, collisions = [], []
     for line, kind, rev, v in planted:
-        how = leaked(v, out_text, out_lower)
-        if how:
+        how = leaked(v, out_text, out_lower, lines, out_lines)
+        if how == "collision":
+            collisions.append((line, kind, v))
+        elif how:
             leaks.append((line, kind, v, how))
     kept, total = untouched(lines, out_lines, planted)
     back = run(binary, ["--reveal"], out).decode().splitlines()
@@ -426,10 +450,13 @@ def evaluate(name, lines, planted, binary, show):
     identical = sum(1 for n in whole if back[n - 1] == lines[n - 1])
     print(f"{name:<10} {len(lines):>6} events  leaked {len(leaks):>3} / {len(planted):<5} planted   "
           f"untouched {kept}/{total} = {kept / max(total, 1):.3f}   "
-          f"--reveal restored {restored}/{len(reversible)}, events byte-identical {identical}/{len(whole)}")
+          f"--reveal restored {restored}/{len(reversible)}, events byte-identical {identical}/{len(whole)}"
+          f"   (pseudonyms spelling a planted value: {len(collisions)})")
     if show or leaks:
         for line, kind, v, how in leaks[:50]:
             print(f"  leak: line {line} {kind} {how}: {v}")
+        for line, kind, v in collisions[:50] if show else []:
+            print(f"  pseudonym of another event spells: line {line} {kind}: {v}")
         if show:
             for line, v in reversible:
                 if not present(v, back[line - 1]):

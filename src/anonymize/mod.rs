@@ -502,9 +502,11 @@ fn suspicious(
         if !s.string || matches!(s.class, FieldClass::Secret(_) | FieldClass::Fingerprint) {
             continue;
         }
-        let text = match n {
-            Some(t) => std::borrow::Cow::Borrowed(t.as_str()),
-            None => s.text_lossy(line),
+        // The text as written; where it changed, the original too: a token anonymize wrote
+        // (a re-encoded `Basic` blob) is not text that remained.
+        let (text, original) = match n {
+            Some(t) => (std::borrow::Cow::Borrowed(t.as_str()), Some(s.text_lossy(line))),
+            None => (s.text_lossy(line), None),
         };
         let b = text.as_bytes();
         let token = |c: u8| c.is_ascii_alphanumeric() || matches!(c, b'+' | b'/' | b'=' | b'_' | b'-' | b'.' | b'~');
@@ -520,6 +522,9 @@ fn suspicious(
             }
             // Inside a marker or after a path separator it is not a value.
             if text[..start].ends_with("[REDACTED:") {
+                continue;
+            }
+            if original.as_deref().is_some_and(|o| !o.contains(&text[start..i])) {
                 continue;
             }
             if let Some(e) = secrets::looks_like_secret(&text[start..i]) {
