@@ -546,7 +546,7 @@ fn one_value_gets_one_pseudonym_wherever_it_appears() {
 #[test]
 fn reveal_refuses_another_key_and_restores_text_forms() {
     let input = concat!(
-        r#"{"source":{"ip":"2001:0db8:aa91:0c17:0000:0000:0000:0042"},"message":"from 2A02:C7F:7E2C::42 and fe80:0:0:0:1c2:3ff:fe44:5566 user=alice"}"#,
+        r#"{"source":{"ip":"2001:0db8:aa91:0c17:0000:0000:0000:0042"},"message":"from 2A02:C7F:7E2C::42, 2a02:aa91:0c17::42 and fe80:0:0:0:1c2:3ff:fe44:5566 user=alice"}"#,
         "\n",
         r#"{"event":{"kind":"alert"},"logward":{"detect":{"rule":"x"}},"user":{"name":"bob"}}"#,
         "\n"

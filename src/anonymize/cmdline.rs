@@ -567,10 +567,13 @@ pub fn parse(text: &str, tool: Range<usize>, args_from: usize, at_command: bool)
                 if let Some(next) = toks.get(i) {
                     let nv = &text[next.inner.clone()];
                     // A flag followed by another flag has no value (`mongo -p` prompts); a
-                    // password may still start with a dash (`-w -2Vcz`).
+                    // password may still start with a dash (`-w -2Vcz`), even with the
+                    // letters of a flag (`docker login -p -uB+2HA5o`): what is not exactly a
+                    // flag is taken as the password (a user name given as `-uNAME` after a
+                    // prompting `-p` is then removed, but no password is ever kept).
                     let flag_like = nv.starts_with("--")
                         || (nv.starts_with('-') && nv.len() == 2)
-                        || spec.flags.iter().chain(spec.attached).any(|(f, _)| nv.starts_with(f));
+                        || spec.flags.iter().chain(spec.attached).any(|(f, _)| nv == *f);
                     let is_secret = matches!(v, Is(Secret(_)));
                     if !(nv.starts_with('-') && nv.len() > 1) || (is_secret && !flag_like) {
                         value(text, next.inner.clone(), *v, &mut out.args);
@@ -595,6 +598,11 @@ pub fn parse(text: &str, tool: Range<usize>, args_from: usize, at_command: bool)
         if spec.wrapper {
             out.wrapped = Some(t.range.start);
             break;
+        }
+        // htpasswd reads its options before the file, user and password only: a password
+        // may start with a dash (`htpasswd -b FILE USER -FZKP1s`).
+        if spec.positional == Positional::Htpasswd {
+            options_done = true;
         }
         positionals.push(t);
     }
@@ -842,6 +850,10 @@ mod tests {
             ("docker run -u 1000 image", vec![]),
             ("htpasswd -bc /etc/nginx/.htpasswd heidi Htpw1", vec![("heidi", User), ("Htpw1", pw)]),
             ("htpasswd -nb ivan Htpw2", vec![("ivan", User), ("Htpw2", pw)]),
+            // Passwords that start with a dash (seen in the generated leak corpus).
+            ("htpasswd -b /etc/htpasswd ivan -FZKP1sNkh", vec![("ivan", User), ("-FZKP1sNkh", pw)]),
+            ("docker login -u grace -p -uB+2HA5oJ registry", vec![("grace", User), ("-uB+2HA5oJ", pw)]),
+            ("sshpass -p -fX9q ssh carol@bastion id", vec![("-fX9q", pw), ("carol", User), ("bastion", Host)]),
             ("openssl enc -aes256 -k OpenPw -in f", vec![("OpenPw", pw)]),
             ("sudo -u judy psql -U judy_app -h 10.0.0.5", vec![("judy", User), ("judy_app", User), ("10.0.0.5", Host)]),
             ("useradd -m -c 'Karl Marx' karl", vec![("Karl Marx", Person), ("karl", User)]),

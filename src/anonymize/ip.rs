@@ -85,7 +85,7 @@ impl IpCipher {
         if out == ip {
             return text.to_string();
         }
-        for _ in 0..256 {
+        for _ in 0..style.walk_limit() {
             let IpAddr::V6(o) = out else { break };
             if style.shows(o) {
                 break;
@@ -153,7 +153,17 @@ struct V6Style {
     /// The longest run of zero groups written as `::` (RFC 5952); false when the text
     /// shows zeros it did not compress, or is padded without `::`.
     compressed: bool,
+    /// Text neither canonical nor padded throughout (`2a02:aa91:0c17::42`): for each of
+    /// the eight groups, the width it is written with where that shows leading zeros
+    /// (0 elsewhere). A pseudonym shows this style when each of those groups is small
+    /// enough to need the zeros too, which takes about 16 walks per padded group: up to
+    /// [`MIXED_WALKS`] walks; a style that needs more than 16^3 on average is not kept
+    /// (the address comes back in the canonical form).
+    mixed: [u8; 8],
 }
+
+/// The most walks spent on a pseudonym that shows a mixed padding.
+const MIXED_WALKS: u32 = 1 << 16;
 
 fn groups(a: Ipv6Addr) -> [u16; 8] {
     a.segments()
@@ -188,14 +198,50 @@ impl V6Style {
         // Eight groups and no `::`: compression was possible but not used, or not possible;
         // padded text is taken as written out in full (the usual padded form).
         let compressed = text.contains("::") || (!padded && zero_run(&groups(a)).is_none());
-        V6Style { upper, padded, compressed }
+        let mut mixed = [0u8; 8];
+        if !padded {
+            // Each written group at its place among the eight (`::` stands for the rest).
+            let (head, tail) = match text.split_once("::") {
+                Some((h, t)) => (h, t),
+                None => (text, ""),
+            };
+            let head: Vec<&str> = head.split(':').filter(|g| !g.is_empty()).collect();
+            let tail: Vec<&str> = tail.split(':').filter(|g| !g.is_empty()).collect();
+            if head.len() + tail.len() <= 8 {
+                let at = head.iter().enumerate().chain(tail.iter().enumerate().map(|(i, g)| (8 - tail.len() + i, g)));
+                for (i, g) in at {
+                    if g.len() > 1 && g.starts_with('0') {
+                        mixed[i] = g.len() as u8;
+                    }
+                }
+            }
+            // Three padded groups at most (16^3 walks on average), so the walk all but
+            // always ends within its limit.
+            if mixed_walks(&mixed) > 1 << 12 {
+                mixed = [0; 8];
+            }
+        }
+        V6Style { upper, padded, compressed, mixed }
+    }
+
+    /// How many pseudonyms to walk through at most for one that shows this style.
+    fn walk_limit(self) -> u32 {
+        if self.mixed.iter().any(|&w| w > 0) {
+            MIXED_WALKS
+        } else {
+            256
+        }
     }
 
     fn render(self, a: Ipv6Addr) -> String {
         let g = groups(a);
         let run = if self.compressed { zero_run(&g) } else { None };
-        let group = |x: u16| {
-            let s = if self.padded { format!("{x:04x}") } else { format!("{x:x}") };
+        let group = |i: usize, x: u16| {
+            let s = match (self.padded, self.mixed[i] as usize) {
+                (true, _) => format!("{x:04x}"),
+                (false, 0) => format!("{x:x}"),
+                (false, w) => format!("{x:0w$x}"),
+            };
             if self.upper {
                 s.to_ascii_uppercase()
             } else {
@@ -213,7 +259,7 @@ impl V6Style {
                 }
                 continue;
             }
-            out.push_str(&group(g[i]));
+            out.push_str(&group(i, g[i]));
             if i < 7 {
                 out.push(':');
             }
@@ -231,8 +277,17 @@ impl V6Style {
         // Compression cannot be walked to (zero runs are rare in pseudonyms): only the
         // case and the padding are.
         let got = V6Style::of(&text, a);
-        got.upper == self.upper && got.padded == self.padded
+        got.upper == self.upper && got.padded == self.padded && got.mixed == self.mixed
     }
+}
+
+/// About how many walks a pseudonym needs to show a mixed padding: a group written `w`
+/// wide shows its leading zeros when its value is below 16^(w-1).
+fn mixed_walks(mixed: &[u8; 8]) -> u64 {
+    mixed
+        .iter()
+        .filter(|&&w| w > 1)
+        .fold(1u64, |n, &w| n.saturating_mul(1u64 << (4 * (4 - w.min(4) as u32 + 1).min(4))))
 }
 
 /// The prefix length of the special range holding `ip`, longest match first.
@@ -314,6 +369,11 @@ mod tests {
             "fe80:0:0:0:1c2:3ff:fe44:5566",
             "fe80::1c2:3ff:fe44:5566",
             "2001:0db8:0000:0000:0000:ff00:0042:8329",
+            // Padded in places only (the issue's `aa91:0c17`).
+            "2a02:aa91:0c17::42",
+            "2001:db8:aa91:0c17::1",
+            "2a01:4f8:0c17:0a0b::1",
+            "2A02:AA91:0C17::42",
             "::ffff:81.2.69.142",
         ] {
             let ip: IpAddr = text.parse().unwrap();
