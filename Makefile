@@ -6,7 +6,7 @@ CARGO ?= cargo
 BIN := target/release/logward
 DEMO := demo-out
 
-.PHONY: all build setup demo test docs bench bench-setup clean report-png models
+.PHONY: all build setup demo test docs bench bench-setup clean report-png models venv fit
 
 all: build
 
@@ -97,25 +97,51 @@ bench: build
 # Then bench/score.py evaluates them and writes the evaluation into their metadata.
 SHARED ?= ../shared/data
 MODEL_WORK := target/models
-models: build
-	test -x models/.venv/bin/python || python3 -m venv models/.venv
-	models/.venv/bin/pip install -q -r models/requirements.txt
+# The linux-auth model's training logs: the synthetic baseline, then real routine logs of other
+# hosts (Filebeat's test logs, Apache-2.0) so the content model knows ordinary messages it was
+# not written for. Account changes are left out of the Ubuntu log: they stay anomalous.
+AUTH_CORPUS = $(MODEL_WORK)/auth-train.log $(MODEL_WORK)/ubuntu-auth.log $(SHARED)/filebeat/system/syslog/darwin-syslog.log
+models: build venv
 	@mkdir -p $(MODEL_WORK)
 	python3 models/deeplog_events.py $(SHARED)/deeplog-hdfs/hdfs_train train --to 0.8 > $(MODEL_WORK)/hdfs-train.ndjson
 	$(BIN) score --export-features $(MODEL_WORK)/hdfs-train.npz --session-field logward.session.id \
 		$(MODEL_WORK)/hdfs-train.ndjson
-	models/.venv/bin/python models/train.py $(MODEL_WORK)/hdfs-train.npz --name hdfs --out models \
+	models/.venv/bin/python models/train.py $(MODEL_WORK)/hdfs-train.npz --name hdfs --out models --no-card --cut-context 0 \
 		--description "DeepLog's HDFS sessions (hdfs_train, first 80% in file order: 3,884 normal block sessions, keys 1-29 as template ids)"
 	python3 models/auth_baseline.py > $(MODEL_WORK)/auth-train.log
+	grep -v -E ' (useradd|groupadd|usermod|userdel|chfn|chage|passwd|last)(\[[0-9]+\])?:' \
+		$(SHARED)/filebeat/system/auth/auth-ubuntu1204.log > $(MODEL_WORK)/ubuntu-auth.log
 	rm -f models/linux-auth.templates.json
-	$(BIN) parse --year 2025 --templates models/linux-auth.templates.json $(MODEL_WORK)/auth-train.log \
+	$(BIN) parse -q --year 2025 --templates models/linux-auth.templates.json $(AUTH_CORPUS) > /dev/null
+	$(BIN) parse --year 2025 --templates models/linux-auth.templates.json --templates-frozen $(AUTH_CORPUS) \
 		> $(MODEL_WORK)/auth-train.ndjson
 	$(BIN) score --export-features $(MODEL_WORK)/auth-train.npz --session-field host.name,process.pid \
 		$(MODEL_WORK)/auth-train.ndjson
-	models/.venv/bin/python models/train.py $(MODEL_WORK)/auth-train.npz --name linux-auth --out models \
-		--description "synthetic normal Linux auth/syslog activity from models/auth_baseline.py (seeded): see models/linux-auth.md"
+	models/.venv/bin/python models/train.py $(MODEL_WORK)/auth-train.npz --name linux-auth --out models --no-card \
+		--description "synthetic routine Linux auth/syslog activity (models/auth_baseline.py, seeded) with real routine logs of other hosts: Filebeat's Ubuntu auth log without account changes and its macOS syslog; see models/linux-auth.md"
 	$(CARGO) build --release
 	python3 bench/score.py --write-evaluation
+
+# PyTorch (CPU) for training, in its own environment; `make test` never needs it.
+venv:
+	test -x models/.venv/bin/python || python3 -m venv models/.venv
+	models/.venv/bin/pip install -q -r models/requirements.txt
+
+# Fit your own baseline on normal events (parsed by logward parse):
+#   make fit EVENTS=normal.ndjson OUT=mymodel [SESSION=host.name,process.pid] [NAME=mymodel]
+# writes OUT/NAME.onnx, OUT/NAME.json and the model card OUT/NAME.md; score with
+#   logward score --model OUT/NAME.onnx
+EVENTS ?=
+OUT ?= mymodel
+NAME ?= $(notdir $(patsubst %/,%,$(OUT)))
+SESSION ?= host.name,process.pid
+DESCRIPTION ?= normal events from $(EVENTS)
+fit: build venv
+	@test -n "$(EVENTS)" || { echo "usage: make fit EVENTS=normal.ndjson OUT=mymodel [SESSION=host.name,process.pid] [NAME=...]" >&2; exit 2; }
+	@mkdir -p $(OUT)
+	$(BIN) score --export-features $(OUT)/$(NAME).npz --session-field $(SESSION) $(EVENTS)
+	models/.venv/bin/python models/train.py $(OUT)/$(NAME).npz --name $(NAME) --out $(OUT) --description "$(DESCRIPTION)"
+	@echo "--- score with: $(BIN) score --model $(OUT)/$(NAME).onnx EVENTS.ndjson (model card: $(OUT)/$(NAME).md)"
 
 clean:
 	$(CARGO) clean

@@ -126,18 +126,19 @@ def main():
     raw, events = inputs(old, n, work)
     what = "instructions" if callgrind else f"best of {runs}, one thread"
     print(f"{n} lines per input, {what}; old = {old}, new = {new}")
-    print(f"{'stage':<28} {'old ev/s':>11} {'new ev/s':>11} {'new/old':>8}")
+    unit = "instr/event" if callgrind else "events/s"
+    print(f"{'stage':<28} {'old ' + unit:>14} {'new ' + unit:>14} {'new/old':>8}")
     for name, cmd in stages(raw, events):
         count = lines_of(cmd[-1])
         if callgrind:
             a, b = instructions(old, cmd, work), instructions(new, cmd, work)
-            print(f"{name:<28} {a / count:>9.0f}/ev {b / count:>9.0f}/ev {b / a:>8.3f}")
+            print(f"{name:<28} {a / count:>14,.0f} {b / count:>14,.0f} {b / a:>8.3f}")
             continue
         best = {old: float("inf"), new: float("inf")}
         for _ in range(runs):
             for binary in (old, new):
                 best[binary] = min(best[binary], timed(binary, cmd, pin))
-        print(f"{name:<28} {count / best[old]:>11,.0f} {count / best[new]:>11,.0f} {best[new] / best[old]:>8.3f}")
+        print(f"{name:<28} {count / best[old]:>14,.0f} {count / best[new]:>14,.0f} {best[new] / best[old]:>8.3f}")
     shutil.rmtree(work)
 
 

@@ -105,6 +105,7 @@ Register-ArgumentCompleter -Native -CommandName 'logward' -ScriptBlock {
             [CompletionResult]::new('--no-builtin', '--no-builtin', [CompletionResultType]::ParameterName, 'Leave out the built-in rule pack')
             [CompletionResult]::new('--alerts-only', '--alerts-only', [CompletionResultType]::ParameterName, 'Write only the alerts, not the input events')
             [CompletionResult]::new('--list-rules', '--list-rules', [CompletionResultType]::ParameterName, 'Print the loaded rules (name, level, kind, threshold, logsource) and exit')
+            [CompletionResult]::new('--all-logsources', '--all-logsources', [CompletionResultType]::ParameterName, 'Also run rules whose logsource the mapping cannot place, on every event (by default they do not run, and stderr says how many wait, by logsource)')
             [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
             [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
             break
@@ -127,6 +128,7 @@ Register-ArgumentCompleter -Native -CommandName 'logward' -ScriptBlock {
             [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'No summary line, no rejected-line messages, no progress bar on stderr')
             [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'No summary line, no rejected-line messages, no progress bar on stderr')
             [CompletionResult]::new('--rotated', '--rotated', [CompletionResultType]::ParameterName, 'Read rotated sets oldest first: x.log.3.gz x.log.2.gz x.log.1 x.log')
+            [CompletionResult]::new('--explain', '--explain', [CompletionResultType]::ParameterName, 'Add logward.anomaly.explanation: the window''s token with the highest loss and the content''s rare words')
             [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
             [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
             break

@@ -99,6 +99,7 @@ set edit:completion:arg-completer[logward] = {|@words|
             cand --no-builtin 'Leave out the built-in rule pack'
             cand --alerts-only 'Write only the alerts, not the input events'
             cand --list-rules 'Print the loaded rules (name, level, kind, threshold, logsource) and exit'
+            cand --all-logsources 'Also run rules whose logsource the mapping cannot place, on every event (by default they do not run, and stderr says how many wait, by logsource)'
             cand -h 'Print help (see more with ''--help'')'
             cand --help 'Print help (see more with ''--help'')'
         }
@@ -120,6 +121,7 @@ set edit:completion:arg-completer[logward] = {|@words|
             cand -q 'No summary line, no rejected-line messages, no progress bar on stderr'
             cand --quiet 'No summary line, no rejected-line messages, no progress bar on stderr'
             cand --rotated 'Read rotated sets oldest first: x.log.3.gz x.log.2.gz x.log.1 x.log'
+            cand --explain 'Add logward.anomaly.explanation: the window''s token with the highest loss and the content''s rare words'
             cand -h 'Print help (see more with ''--help'')'
             cand --help 'Print help (see more with ''--help'')'
         }

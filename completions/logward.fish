@@ -96,6 +96,7 @@ complete -c logward -n "__fish_logward_using_subcommand detect" -l rotated -d 'R
 complete -c logward -n "__fish_logward_using_subcommand detect" -l no-builtin -d 'Leave out the built-in rule pack'
 complete -c logward -n "__fish_logward_using_subcommand detect" -l alerts-only -d 'Write only the alerts, not the input events'
 complete -c logward -n "__fish_logward_using_subcommand detect" -l list-rules -d 'Print the loaded rules (name, level, kind, threshold, logsource) and exit'
+complete -c logward -n "__fish_logward_using_subcommand detect" -l all-logsources -d 'Also run rules whose logsource the mapping cannot place, on every event (by default they do not run, and stderr says how many wait, by logsource)'
 complete -c logward -n "__fish_logward_using_subcommand detect" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c logward -n "__fish_logward_using_subcommand score" -s o -l output -d 'Write output to FILE instead of stdout' -r -F
 complete -c logward -n "__fish_logward_using_subcommand score" -l errors -d 'Write every rejected line in full to FILE (NDJSON: file, line, reason, kind, text)' -r -F
@@ -114,6 +115,7 @@ complete -c logward -n "__fish_logward_using_subcommand score" -l export-feature
 complete -c logward -n "__fish_logward_using_subcommand score" -l strict -d 'Stop with exit status 1 at the first rejected line'
 complete -c logward -n "__fish_logward_using_subcommand score" -s q -l quiet -d 'No summary line, no rejected-line messages, no progress bar on stderr'
 complete -c logward -n "__fish_logward_using_subcommand score" -l rotated -d 'Read rotated sets oldest first: x.log.3.gz x.log.2.gz x.log.1 x.log'
+complete -c logward -n "__fish_logward_using_subcommand score" -l explain -d 'Add logward.anomaly.explanation: the window\'s token with the highest loss and the content\'s rare words'
 complete -c logward -n "__fish_logward_using_subcommand score" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c logward -n "__fish_logward_using_subcommand enrich" -s o -l output -d 'Write output to FILE instead of stdout' -r -F
 complete -c logward -n "__fish_logward_using_subcommand enrich" -l errors -d 'Write every rejected line in full to FILE (NDJSON: file, line, reason, kind, text)' -r -F

@@ -5,7 +5,7 @@ the training data of the shipped `linux-auth` model. Seeded: the same output eve
 What "routine" means here, and so what the model learns as normal (see models/linux-auth.md):
   * administrators log in over SSH with keys (sometimes a password, sometimes after one
     mistyped password), mostly in working hours, from internal addresses, open a PAM
-    session, run a few sudo commands, and disconnect;
+    session, run a few sudo commands (now and then `su` to root), and disconnect;
   * cron runs jobs every hour and at night; systemd starts and stops user sessions and timers;
   * nothing else: no invalid users, no scans, no brute force, no new accounts.
 
@@ -71,6 +71,13 @@ def ssh_visit(host, t, user, rng):
         out.append(line(t, host, sudo, f"pam_unix(sudo:session): session opened for user root(uid=0) by {user}(uid={uid})"))
         t += dt.timedelta(seconds=rng.randint(1, 60))
         out.append(line(t, host, sudo, "pam_unix(sudo:session): session closed for user root"))
+    if rng.random() < 0.1:
+        t += dt.timedelta(seconds=rng.randint(20, 600))
+        su = f"su[{host.next_pid()}]"
+        out.append(line(t, host, su, f"Successful su for root by {user}"))
+        out.append(line(t, host, su, f"pam_unix(su:session): session opened for user root by {user}(uid={uid})"))
+        t += dt.timedelta(seconds=rng.randint(10, 900))
+        out.append(line(t, host, su, "pam_unix(su:session): session closed for user root"))
     t += dt.timedelta(seconds=rng.randint(60, 3600))
     out.append(line(t, host, sshd, f"Received disconnect from {ip} port {port}:11: disconnected by user"))
     out.append(line(t, host, sshd, f"Disconnected from user {user} {ip} port {port}"))
@@ -82,11 +89,12 @@ def ssh_visit(host, t, user, rng):
 
 def cron_run(host, t, rng):
     pid = host.next_pid()
+    host.pid += 1
     job = rng.choice(CRON_JOBS)
     user = "www-data" if "www-data" in job else "root"
     uid = 33 if user == "www-data" else 0
     return [line(t, host, f"CRON[{pid}]", f"pam_unix(cron:session): session opened for user {user}(uid={uid}) by (uid=0)"),
-            line(t, host, f"CRON[{pid}]", job),
+            line(t, host, f"CRON[{pid + 1}]", job),  # the job runs in a child process
             line(t + dt.timedelta(seconds=rng.randint(0, 50)), host, f"CRON[{pid}]", f"pam_unix(cron:session): session closed for user {user}")]
 
 

@@ -123,6 +123,10 @@ Rules are Sigma 2 (detection, filters, and correlations: event_count, value_coun
 temporal_ordered, also chained). Correlation windows use each event's @timestamp, so an
 archive replays as it happened; they expect roughly time-ordered input. A rule runs only on
 events of its logsource, and Sigma field names are mapped to ECS (rules/detect/ecs-mapping.yml).
+Rules whose logsource the mapping cannot place do not run: stderr counts them by logsource,
+--list-rules says why, --all-logsources runs them on every event. Windows rules run on
+Winlogbeat-shaped events: winlog.channel + winlog.event_id choose the rules, and rule fields
+(Image, CommandLine, TargetUserName, ...) are read from winlog.event_data.
 Keyword rules search `message` (else event.original). Rules may test two computed fields:
 logward.after_hours (true outside --work-hours in --tz) and logward.hour (0-23).
 
@@ -138,6 +142,7 @@ Examples:
   logward detect --alerts-only --rules ./sigma/rules/linux events.ndjson
   logward detect --set ssh_brute_force.count=20 --set ssh_brute_force.timespan=5m
   logward detect --work-hours 08:00-18:00 --tz Europe/Berlin events.ndjson
+  logward detect --rules ./sigma/rules winlogbeat-security.ndjson
   logward detect --list-rules";
 
 const TREE_EXAMPLES: &str = "\
@@ -242,6 +247,11 @@ pub struct DetectArgs {
     /// Print the loaded rules (name, level, kind, threshold, logsource) and exit
     #[arg(long)]
     pub list_rules: bool,
+
+    /// Also run rules whose logsource the mapping cannot place, on every event (by default
+    /// they do not run, and stderr says how many wait, by logsource)
+    #[arg(long)]
+    pub all_logsources: bool,
 }
 
 #[derive(Debug, Args)]
@@ -301,11 +311,14 @@ pub struct ReportArgs {
 }
 
 const SCORE_EXAMPLES: &str = "\
-Each event is its template (logward.template.id, from parse) and its content (hashed message
-words weighted by TF-IDF, outcome, HTTP status, size, hour of day). The sequence model reads
-the window of the last --window templates of the event's session, up to and including its
-own (left-padded while the session is shorter), so every event is scored as it arrives and
-events stream out in input order. The single-event model reads the content alone.
+Each event is a token (what it means: event.dataset/code/action/outcome, the HTTP method and
+status class, or its category; else its template, logward.template.id from parse) and its
+content (masked message words weighted by TF-IDF, outcome, HTTP status, size, hour of day).
+The sequence model reads the window of the last --window tokens of the event's session, up to
+and including its own (left-padded while the session is shorter), so every event is scored as
+it arrives and events stream out in input order. The single-event model reads the content
+alone. A message outside the model's vocabulary is scored by its content and marked
+logward.anomaly.unknown; --explain says what drove each score.
 
 Each event gets logward.anomaly.score, .severity (none, low, medium, high, critical: at
 the 85th, 95th, 99th and 99.9th percentiles of the training error), .model, .session and
@@ -323,7 +336,9 @@ Examples:
   logward score --model hdfs --emit sessions hdfs-events.ndjson
   logward score --model models/mine.onnx --mode both --session-field user.name events.ndjson
   logward parse auth.log | logward score | logward report --format html -o report.html
-  logward score --export-features train.npz --session-field host.name normal.ndjson";
+  logward parse auth.log | logward score --explain | jq -c '.logward.anomaly'
+  logward score --export-features train.npz --session-field host.name normal.ndjson
+  make fit EVENTS=normal.ndjson OUT=mymodel   # then: logward score --model mymodel/mymodel.onnx";
 
 const ENRICH_EXAMPLES: &str = "\
 Events whose tags hold ATT&CK tags (attack.t1110.001, attack.credential-access, as Sigma rules
@@ -376,6 +391,10 @@ pub struct ScoreArgs {
     /// Write the feature tensors (NumPy .npz) for training instead of scores
     #[arg(long, value_name = "FILE")]
     pub export_features: Option<PathBuf>,
+
+    /// Add logward.anomaly.explanation: the window's token with the highest loss and the content's rare words
+    #[arg(long)]
+    pub explain: bool,
 }
 
 #[derive(Debug, Args)]

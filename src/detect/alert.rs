@@ -2,7 +2,7 @@
 
 use super::correlate::{Fired, Ref};
 use super::rules::{placeholders, Corr, Meta, Target};
-use crate::event::{self, FlatEvent, Val};
+use crate::event::{self, FlatEvent, FlatWriter, Val};
 use crate::time::Timestamp;
 use rsigma_parser::{CorrelationType, Level};
 use serde_json::{json, Map, Value};
@@ -25,6 +25,10 @@ const ENTITY_FIELDS: &[&str] = &[
     "url.original",
     "user_agent.original",
     "file.path",
+    "winlog.channel",
+    "winlog.event_id",
+    "winlog.record_id",
+    "winlog.computer_name",
 ];
 
 /// ECS `event.severity` for a Sigma level (the risk-score steps Elastic uses).
@@ -159,6 +163,7 @@ pub fn single(
     matched: &[(String, Value)],
     r: &Ref,
     minute_of_day: Option<u32>,
+    writer: &mut FlatWriter,
     out: &mut Vec<u8>,
 ) {
     let ts = event::get(ev, "@timestamp");
@@ -192,11 +197,18 @@ pub fn single(
         a.set("logward.detect.matched", Val::Json(Value::Object(m)));
     }
     a.set("logward.detect.events", Val::Json(refs_json(std::slice::from_ref(r))));
-    a.write_ndjson(out);
+    writer.write(&a, out);
 }
 
 /// An alert for a correlation that fired on the event `ev` (the one that completed it).
-pub fn correlated(corr: &Corr, step_names: &[String], fired: &Fired, ev: &Value, out: &mut Vec<u8>) {
+pub fn correlated(
+    corr: &Corr,
+    step_names: &[String],
+    fired: &Fired,
+    ev: &Value,
+    writer: &mut FlatWriter,
+    out: &mut Vec<u8>,
+) {
     let meta = &corr.meta;
     let mut a = head(meta, event::get(ev, "@timestamp"));
     a.set("event.start", rfc3339(fired.first));
@@ -209,8 +221,18 @@ pub fn correlated(corr: &Corr, step_names: &[String], fired: &Fired, ev: &Value,
         group.push((&ecs.group[i], v));
         group.push((&corr.group_by[i], v));
     }
-    let extra: Vec<(&str, u64)> =
+    // Distinct counts by their ECS path and by the name the reason template writes.
+    let written: Vec<&str> = meta
+        .reason
+        .as_deref()
+        .map(placeholders)
+        .unwrap_or_default()
+        .into_iter()
+        .filter_map(|p| p.strip_prefix("distinct:"))
+        .collect();
+    let mut extra: Vec<(&str, u64)> =
         ecs.distinct.iter().map(String::as_str).zip(fired.extra_distinct.iter().copied()).collect();
+    extra.extend(written.iter().copied().zip(fired.extra_distinct.iter().copied()));
     let vars = Vars {
         count: Some(fired.count),
         distinct: fired.distinct,
@@ -235,7 +257,7 @@ pub fn correlated(corr: &Corr, step_names: &[String], fired: &Fired, ev: &Value,
     if fired.refs_omitted > 0 {
         a.set("logward.detect.events_omitted", fired.refs_omitted as i64);
     }
-    a.write_ndjson(out);
+    writer.write(&a, out);
 }
 
 fn default_reason(corr: &Corr, step_names: &[String], fired: &Fired, group: &[(&str, &str)]) -> String {

@@ -25,7 +25,7 @@ pub fn run(args: DetectArgs) -> Result<ExitCode> {
     if files.is_empty() {
         anyhow::bail!("no rules: --no-builtin needs --rules PATH");
     }
-    let set = RuleSet::load(&files, &mapping, &overrides)?;
+    let set = RuleSet::load(&files, &mapping, &overrides, args.all_logsources)?;
     for p in &set.problems {
         eprintln!("logward detect: {p}{}", if args.common.strict { "" } else { " (skipped)" });
     }
@@ -45,6 +45,6 @@ pub fn run(args: DetectArgs) -> Result<ExitCode> {
         quiet: args.common.quiet,
     });
     let sources = io::expand_inputs(&args.common.inputs, args.common.rotated)?;
-    let (summary, ()) = io::run_events(&stage, stage.correlator(), "detect", sources, &args.common.run_options())?;
+    let (summary, ()) = io::run_events(&stage, stage.ordered(), "detect", sources, &args.common.run_options())?;
     Ok(io::exit_code(summary))
 }

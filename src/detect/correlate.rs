@@ -48,6 +48,22 @@ pub struct Fired {
     pub refs_omitted: u64,
 }
 
+impl Fired {
+    fn one(corr: usize, key: Box<[Box<str>]>, ts: i64, r: &Ref) -> Fired {
+        Fired {
+            corr,
+            key,
+            first: ts,
+            last: ts,
+            count: 1,
+            distinct: None,
+            extra_distinct: Vec::new(),
+            refs: vec![r.clone()],
+            refs_omitted: 0,
+        }
+    }
+}
+
 struct Entry {
     ts: i64,
     r: Ref,
@@ -103,6 +119,9 @@ impl Correlator {
             self.sweep(corrs);
         }
         let c = &corrs[hit.corr];
+        if c.first_seen {
+            return self.first_seen(c, hit, ts, r);
+        }
         let mut entry = match self.groups.entry((hit.corr, hit.key)) {
             hash_map::Entry::Occupied(e) => e,
             hash_map::Entry::Vacant(v) => v.insert_entry(Group { state: State::new(c), last_seen: ts }),
@@ -114,6 +133,31 @@ impl Correlator {
         // Fired: start over, so the next alert needs a full new window.
         let ((corr, key), _) = entry.remove_entry();
         Some(Fired { corr, key, first, last, count, distinct, extra_distinct, refs, refs_omitted })
+    }
+
+    /// A first-seen correlation fires when its group is new, or has been idle for longer
+    /// than the timespan; the group then stays, quiet, while its events keep coming.
+    fn first_seen(&mut self, c: &Corr, hit: Hit, ts: i64, r: &Ref) -> Option<Fired> {
+        match self.groups.entry((hit.corr, hit.key)) {
+            hash_map::Entry::Occupied(mut e) => {
+                let g = e.get_mut();
+                let fresh = g.last_seen.saturating_add(c.timespan) < ts;
+                g.last_seen = g.last_seen.max(ts);
+                if !fresh {
+                    return None;
+                }
+                let key = e.key().1.clone();
+                Some(Fired::one(hit.corr, key, ts, r))
+            }
+            hash_map::Entry::Vacant(v) => {
+                let key = v.key().1.clone();
+                v.insert(Group {
+                    state: State::Window { entries: VecDeque::new(), values: HashMap::new() },
+                    last_seen: ts,
+                });
+                Some(Fired::one(hit.corr, key, ts, r))
+            }
+        }
     }
 
     /// Drops groups idle for longer than their timespan; past `max_groups`, the least

@@ -14,13 +14,16 @@ use super::view::View;
 use rsigma_eval::{CompiledDetection, CompiledMatcher, CompiledRule, Engine, Event, EventValue};
 use serde_json::Value;
 use std::collections::HashMap;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 
 /// Outcomes kept per engine and worker before the table starts over.
 const MEMO_ENTRIES: usize = 8192;
-/// Events whose values take more than this many bytes are not remembered, which bounds a
-/// table's memory (about 10 MB at most).
-const MEMO_KEY_MAX: usize = 512;
+/// Events whose values take more than this many bytes are not remembered (Windows events'
+/// command lines and hashes take a few hundred).
+const MEMO_KEY_MAX: usize = 4096;
+/// The key bytes a table holds before it starts over, which bounds its memory (about 4 MB).
+const MEMO_BYTES: usize = 4 << 20;
 /// Lookups per judgement of whether the table pays, and the share of hits it needs.
 const MEMO_WINDOW: u32 = 4096;
 const MEMO_MIN_HITS: u32 = MEMO_WINDOW / 4;
@@ -45,20 +48,68 @@ struct Reads {
 pub struct RuleEngine {
     pub gate: Option<Gate>,
     engine: Engine,
-    /// `None` when a rule reads the event in a way not listed (field references,
-    /// placeholders, array scopes): its outcomes are never reused.
+    /// What `engine`'s rules read; `None`: its outcomes are never reused.
     reads: Option<Reads>,
+    /// Rules that read the event in a way not listed (field references, placeholders, array
+    /// scopes), kept apart so the others' outcomes can still be reused; always evaluated.
+    rest: Option<Engine>,
+    /// Whether an event passed the gate (for the summary of rules that never ran).
+    pub seen: AtomicBool,
 }
 
 impl RuleEngine {
     pub fn new(gate: Option<Gate>, engine: Engine) -> RuleEngine {
-        let reads = reads_of(engine.rules());
-        RuleEngine { gate, engine, reads }
+        let (own, other): (Vec<&CompiledRule>, Vec<&CompiledRule>) =
+            engine.rules().iter().partition(|r| reads_of(std::slice::from_ref(*r)).is_some());
+        let (engine, reads, rest) = if other.is_empty() {
+            let reads = reads_of(engine.rules());
+            (engine, reads, None)
+        } else if own.is_empty() {
+            (engine, None, None)
+        } else {
+            let split = |rules: Vec<&CompiledRule>| {
+                let mut e = Engine::new();
+                e.extend_compiled_rules(rules.into_iter().cloned());
+                e
+            };
+            let own = split(own);
+            let reads = reads_of(own.rules());
+            (own, reads, Some(split(other)))
+        };
+        RuleEngine { gate, engine, reads, rest, seen: AtomicBool::new(false) }
     }
 
-    /// The rules of this engine that match `ev`; `table` is this engine's table of
-    /// remembered outcomes in the calling worker.
+    /// Notes that an event passed the gate (a read, and a write only the first time).
+    pub fn mark_seen(&self) {
+        if !self.seen.load(Ordering::Relaxed) {
+            self.seen.store(true, Ordering::Relaxed);
+        }
+    }
+
+    /// How many fields the outcome table is keyed by (`None`: outcomes are never reused).
+    pub fn memo_fields(&self) -> Option<usize> {
+        self.reads.as_ref().map(|r| r.fields.len() + r.keywords as usize)
+    }
+
+    pub fn rule_count(&self) -> usize {
+        self.engine.rule_count() + self.rest.as_ref().map_or(0, |e| e.rule_count())
+    }
+
+    /// The rules of this engine that match `ev`, in rule order.
+    /// `table` is this engine's table of remembered outcomes in the calling worker.
     pub fn matches(&self, ev: &View<'_>, table: &mut Outcomes) -> Arc<[Match]> {
+        let own = self.own_matches(ev, table);
+        let Some(rest) = &self.rest else { return own };
+        let other = evaluate(rest, ev);
+        if other.is_empty() {
+            return own;
+        }
+        let mut all: Vec<Match> = own.iter().cloned().chain(other.iter().cloned()).collect();
+        all.sort_by_key(|m| m.rule);
+        all.into()
+    }
+
+    fn own_matches(&self, ev: &View<'_>, table: &mut Outcomes) -> Arc<[Match]> {
         let Some(reads) = &self.reads else { return self.evaluate(ev) };
         {
             if table.resting > 0 {
@@ -81,9 +132,11 @@ impl RuleEngine {
                 }
                 None => {
                     let r = self.evaluate(ev);
-                    if table.outcomes.len() >= MEMO_ENTRIES {
+                    if table.outcomes.len() >= MEMO_ENTRIES || table.bytes + key.len() > MEMO_BYTES {
                         table.outcomes.clear();
+                        table.bytes = 0;
                     }
+                    table.bytes += key.len();
                     table.outcomes.insert(key.into_boxed_slice(), r.clone());
                     r
                 }
@@ -94,25 +147,31 @@ impl RuleEngine {
     }
 
     fn evaluate(&self, ev: &View<'_>) -> Arc<[Match]> {
-        self.engine
-            .evaluate(ev)
-            .iter()
-            .filter_map(|res| {
-                let rule = res.header.custom_attributes.get(INDEX_ATTR).and_then(Value::as_u64)? as usize;
-                let matched = res
-                    .as_detection()
-                    .map(|d| d.matched_fields.iter().map(|m| (m.field.clone(), m.value.clone())).collect())
-                    .unwrap_or_default();
-                Some(Match { rule, matched })
-            })
-            .collect()
+        evaluate(&self.engine, ev)
     }
+}
+
+fn evaluate(engine: &Engine, ev: &View<'_>) -> Arc<[Match]> {
+    engine
+        .evaluate(ev)
+        .iter()
+        .filter_map(|res| {
+            let rule = res.header.custom_attributes.get(INDEX_ATTR).and_then(Value::as_u64)? as usize;
+            let matched = res
+                .as_detection()
+                .map(|d| d.matched_fields.iter().map(|m| (m.field.clone(), m.value.clone())).collect())
+                .unwrap_or_default();
+            Some(Match { rule, matched })
+        })
+        .collect()
 }
 
 /// One worker's remembered outcomes of one engine.
 #[derive(Default)]
 pub struct Outcomes {
     outcomes: HashMap<Box<[u8]>, Arc<[Match]>>,
+    /// Bytes of the keys in `outcomes`.
+    bytes: usize,
     /// Scratch for building keys.
     key: Vec<u8>,
     lookups: u32,
@@ -129,6 +188,7 @@ impl Outcomes {
         if self.hits < MEMO_MIN_HITS {
             self.resting = MEMO_WINDOW * MEMO_REST;
             self.outcomes = HashMap::new();
+            self.bytes = 0;
         }
         self.lookups = 0;
         self.hits = 0;
@@ -294,6 +354,16 @@ detection:
         assert!(reads.keywords);
         let fieldref = engine("title: r\nlogsource: {product: linux}\ndetection:\n  sel:\n    source.user|fieldref: user.name\n  condition: sel\n");
         assert!(fieldref.reads.is_none(), "a field reference reads another field");
+        // Beside other rules, such a rule is kept apart and the others' outcomes reused.
+        let mixed = engine(&format!("{RULES}---\ntitle: r\nlogsource: {{product: linux}}\ndetection:\n  sel:\n    source.user|fieldref: user.name\n  condition: sel\n"));
+        assert_eq!(mixed.reads.as_ref().unwrap().fields, ["event.outcome", "http.response.status_code", "user.name"]);
+        assert_eq!(mixed.rest.as_ref().unwrap().rule_count(), 1);
+        let line = r#"{"event":{"outcome":"failure"},"user":{"name":"root"},"source":{"user":"root"},"message":"bob is NOT in sudoers"}"#;
+        let mut t = Outcomes::default();
+        for _ in 0..3 {
+            let rules: Vec<usize> = mixed.matches(&View::parse(line).unwrap(), &mut t).iter().map(|m| m.rule).collect();
+            assert_eq!(rules, [0, 2, 3]);
+        }
     }
 
     /// Remembered outcomes are the engine's own, event after event, even for values that

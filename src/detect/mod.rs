@@ -8,11 +8,13 @@
 pub mod alert;
 pub mod command;
 pub mod correlate;
+pub mod dispatch;
 pub mod engine;
 pub mod mapping;
 pub mod rules;
 pub mod view;
 
+use crate::event::FlatWriter;
 use crate::io::{EventStage, InputFile, LineRef, Outcome, Records};
 use crate::time::Zone;
 use correlate::{Correlator, Hit, Ref};
@@ -117,27 +119,49 @@ impl Detector {
     }
 }
 
+/// What one worker keeps between events.
+pub struct Worker {
+    /// Per engine, the outcomes this worker remembers.
+    memo: Vec<engine::Outcomes>,
+    /// The engines the current event may reach.
+    candidates: Vec<usize>,
+    /// Room to lower-case a value for the dispatch table.
+    lowered: String,
+    /// Writes its alerts.
+    writer: FlatWriter,
+}
+
+/// The ordered pass: the correlation windows, and a writer for their alerts.
+pub struct Ordered {
+    correlator: Correlator,
+    writer: FlatWriter,
+}
+
 impl Detector {
     /// The state of the ordered pass for a run.
-    pub fn correlator(&self) -> Correlator {
-        Correlator::new(self.opts.max_groups)
+    pub fn ordered(&self) -> Ordered {
+        Ordered { correlator: Correlator::new(self.opts.max_groups), writer: FlatWriter::new() }
     }
 }
 
 impl EventStage for Detector {
-    /// Per engine, the outcomes this worker remembers.
-    type Worker = Vec<engine::Outcomes>;
+    type Worker = Worker;
     type Pending = Pending;
-    type Ordered = Correlator;
+    type Ordered = Ordered;
     type Summary = ();
 
-    fn worker(&self) -> Vec<engine::Outcomes> {
-        self.opts.rules.engines.iter().map(|_| engine::Outcomes::default()).collect()
+    fn worker(&self) -> Worker {
+        Worker {
+            memo: self.opts.rules.engines.iter().map(|_| engine::Outcomes::default()).collect(),
+            candidates: Vec::new(),
+            lowered: String::new(),
+            writer: FlatWriter::new(),
+        }
     }
 
     fn process(
         &self,
-        memo: &mut Vec<engine::Outcomes>,
+        worker: &mut Worker,
         file: &InputFile,
         line: &LineRef<'_>,
         out: &mut Records<Pending>,
@@ -150,9 +174,14 @@ impl EventStage for Detector {
         let minute = ts.map(|t| self.opts.tz.minute_of_day(t));
         ev.set_hour(minute.map(|m| (m / 60, self.after_hours(m))));
         let mut results = Vec::new();
-        for (engine, table) in self.opts.rules.engines.iter().zip(memo.iter_mut()) {
+        let engines = &self.opts.rules.engines;
+        let Worker { memo, candidates, lowered, writer } = worker;
+        self.opts.rules.dispatch.candidates(&ev, candidates, lowered);
+        for &i in candidates.iter() {
+            let engine = &engines[i];
             if engine.gate.as_ref().is_none_or(|g| g.matches(&ev)) {
-                results.push(engine.matches(&ev, table));
+                engine.mark_seen();
+                results.push(engine.matches(&ev, &mut memo[i]));
             }
         }
         if !self.opts.alerts_only {
@@ -166,7 +195,7 @@ impl EventStage for Detector {
             let r = r.get_or_insert_with(|| Detector::event_ref(&file.name, line.number, &ev));
             if rule.alert {
                 self.rule_alerts[m.rule].fetch_add(1, Ordering::Relaxed);
-                alert::single(&rule.meta, ev.tree(), &m.matched, r, minute, &mut out.bytes);
+                alert::single(&rule.meta, ev.tree(), &m.matched, r, minute, writer, &mut out.bytes);
             }
             self.collect_hits(&rule.feeds, None, &ev, &mut hits, 0);
         }
@@ -184,7 +213,8 @@ impl EventStage for Detector {
         Outcome::Emitted
     }
 
-    fn complete(&self, state: &mut Correlator, p: Pending, out: &mut Vec<u8>) {
+    fn complete(&self, ordered: &mut Ordered, p: Pending, out: &mut Vec<u8>) {
+        let Ordered { correlator: state, writer } = ordered;
         let set = &self.opts.rules;
         let mut fired_here: Vec<usize> = Vec::new();
         let mut event: Option<Value> = None;
@@ -207,7 +237,7 @@ impl EventStage for Detector {
                         let names = alert::step_names(corr, &set.rules, &set.corrs);
                         let ev =
                             event.get_or_insert_with(|| View::parse(&p.line).map(View::into_tree).unwrap_or_default());
-                        alert::correlated(corr, &names, &f, ev, out);
+                        alert::correlated(corr, &names, &f, ev, writer, out);
                     }
                 }
             }
@@ -217,7 +247,8 @@ impl EventStage for Detector {
         }
     }
 
-    fn finish(&self, state: Correlator, _out: &mut dyn std::io::Write) -> anyhow::Result<()> {
+    fn finish(&self, ordered: Ordered, _out: &mut dyn std::io::Write) -> anyhow::Result<()> {
+        let state = ordered.correlator;
         if self.opts.quiet {
             return Ok(());
         }
@@ -241,6 +272,9 @@ impl EventStage for Detector {
             if list.is_empty() { "" } else { " (" },
             if list.is_empty() { String::new() } else { format!("{})", list.join(", ")) }
         );
+        for line in waiting_summary(set) {
+            eprintln!("logward detect: {line}");
+        }
         let untimed = self.untimed.load(Ordering::Relaxed);
         let ungrouped = self.ungrouped.load(Ordering::Relaxed);
         if untimed + ungrouped + state.evicted > 0 {
@@ -253,13 +287,121 @@ impl EventStage for Detector {
     }
 }
 
+/// How products are written in messages.
+fn product_name(product: &str) -> String {
+    match product.to_ascii_lowercase().as_str() {
+        "windows" => "Windows".into(),
+        "linux" => "Linux".into(),
+        "macos" => "macOS".into(),
+        "aws" => "AWS".into(),
+        "gcp" => "GCP".into(),
+        "m365" => "Microsoft 365".into(),
+        _ => {
+            let mut c = product.chars();
+            c.next().map(|f| f.to_uppercase().chain(c).collect()).unwrap_or_default()
+        }
+    }
+}
+
+fn thousands(n: usize) -> String {
+    let s = n.to_string();
+    let mut out = String::new();
+    for (i, ch) in s.chars().enumerate() {
+        if i > 0 && (s.len() - i).is_multiple_of(3) {
+            out.push(',');
+        }
+        out.push(ch);
+    }
+    out
+}
+
+/// Lines saying which rules did not run and why, grouped by logsource: rules the mapping
+/// cannot place, and placed rules no event of their kind reached (the built-in pack's
+/// rules for other kinds of log are not mentioned).
+pub fn waiting_summary(set: &RuleSet) -> Vec<String> {
+    use std::collections::BTreeMap;
+    let mut unplaced: BTreeMap<String, usize> = BTreeMap::new();
+    // Per product: (rules that waited, rules in all, waiting rules per logsource).
+    let mut idle: BTreeMap<String, (usize, usize, BTreeMap<String, usize>)> = BTreeMap::new();
+    for r in &set.rules {
+        let product = r.logsource.product.clone().unwrap_or_default();
+        if r.unplaced && r.engines.is_empty() {
+            *unplaced.entry(mapping::describe_logsource(&r.logsource)).or_default() += 1;
+            continue;
+        }
+        // Rules on every event (--all-logsources), and the built-in pack, which runs on
+        // whatever a user's logs are, are not listed.
+        if r.unplaced || r.meta.file.starts_with("builtin:") {
+            continue;
+        }
+        let slot = idle.entry(product).or_default();
+        slot.1 += 1;
+        if !r.engines.is_empty() && r.engines.iter().all(|&e| !set.engines[e].seen.load(Ordering::Relaxed)) {
+            slot.0 += 1;
+            let what = [&r.logsource.service, &r.logsource.category]
+                .iter()
+                .filter_map(|v| v.as_deref())
+                .collect::<Vec<_>>()
+                .join(" ");
+            *slot.2.entry(what).or_default() += 1;
+        }
+    }
+    let mut out = Vec::new();
+    for (product, (waited, all, by)) in idle {
+        if waited == 0 {
+            continue;
+        }
+        let whose = if product.is_empty() { String::new() } else { format!(" for product {product}") };
+        if waited == all && !product.is_empty() {
+            out.push(format!("{} rules{whose}: no {} events seen", thousands(waited), product_name(&product)));
+        } else {
+            let mut by: Vec<(String, usize)> = by.into_iter().collect();
+            by.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
+            let shown: Vec<String> = by.iter().take(6).map(|(k, n)| format!("{k} {n}")).collect();
+            let more = if by.len() > 6 { ", ..." } else { "" };
+            out.push(format!(
+                "{} rules{whose}: no events of their logsource seen ({}{more})",
+                thousands(waited),
+                shown.join(", ")
+            ));
+        }
+    }
+    if !unplaced.is_empty() {
+        let total: usize = unplaced.values().sum();
+        let mut by: Vec<(String, usize)> = unplaced.into_iter().collect();
+        by.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
+        let shown: Vec<String> = by.iter().take(8).map(|(k, n)| format!("{n} {k}")).collect();
+        let more = if by.len() > 8 { format!("; {} more logsources", by.len() - 8) } else { String::new() };
+        out.push(format!(
+            "{} rules not run: the mapping places no events for their logsource ({}{more}); --list-rules says why for each, --all-logsources runs them on every event",
+            thousands(total),
+            shown.join("; ")
+        ));
+    }
+    out
+}
+
 /// A table of the loaded rules for `--list-rules`.
 pub fn list_rules(set: &RuleSet) -> String {
     use std::fmt::Write as _;
     let mut out = String::new();
     let _ = writeln!(out, "{:<30} {:<13} {:<6} {:<26} RUNS ON / SOURCE", "RULE", "LEVEL", "ALERTS", "KIND");
     for r in &set.rules {
-        let on = r.gate.as_ref().map_or("all events".to_string(), |g| g.describe());
+        let on = if r.unplaced && r.engines.is_empty() {
+            format!(
+                "not run: the mapping has no entry for logsource '{}' (--all-logsources runs it on every event)",
+                mapping::describe_logsource(&r.logsource)
+            )
+        } else if r.unplaced {
+            format!(
+                "all events (--all-logsources; logsource '{}' is not in the mapping)",
+                mapping::describe_logsource(&r.logsource)
+            )
+        } else if r.engines.is_empty() {
+            "not run: the rule did not load".into()
+        } else {
+            r.gates.iter().map(|g| g.describe()).collect::<Vec<_>>().join(" | or | ")
+        };
         let _ = writeln!(
             out,
             "{:<30} {:<13} {:<6} {:<26} {} ({})",

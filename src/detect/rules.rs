@@ -1,8 +1,9 @@
 //! Loading Sigma rules: the built-in pack, user files and folders, field mapping,
 //! threshold overrides, and the links between correlations and the rules they count.
 
+use super::dispatch::Dispatch;
 use super::engine::RuleEngine;
-use super::mapping::{Gate, Mapping};
+use super::mapping::{Gate, Mapping, Placement};
 use anyhow::{bail, Context, Result};
 use rsigma_eval::Engine;
 use rsigma_parser::{
@@ -16,12 +17,16 @@ use std::path::{Path, PathBuf};
 pub const BUILTIN: &[(&str, &str)] = &[
     ("builtin:linux-auth.yml", include_str!("../../rules/detect/linux-auth.yml")),
     ("builtin:web.yml", include_str!("../../rules/detect/web.yml")),
+    ("builtin:windows.yml", include_str!("../../rules/detect/windows.yml")),
 ];
 
 /// The custom attribute carrying a rule's index through the engine to its matches.
 pub const INDEX_ATTR: &str = "logward_index";
 /// The custom attribute holding an alert's reason template.
 const REASON_ATTR: &str = "logward_reason";
+/// The custom attribute that makes an `event_count` correlation fire on the first event of
+/// a group only, then stay quiet while the group recurs within its timespan ("new value").
+const FIRST_SEEN_ATTR: &str = "logward_first_seen";
 
 /// What an alert says about the rule that raised it.
 #[derive(Debug, Clone)]
@@ -70,8 +75,14 @@ pub struct Feed {
 pub struct Rule {
     pub meta: Meta,
     pub logsource: LogSource,
-    /// The events the rule runs on (from its logsource); `None`: all.
-    pub gate: Option<Gate>,
+    /// The kinds of event the rule runs on (from its logsource); empty when the mapping
+    /// cannot place it (see `unplaced`).
+    pub gates: Vec<Gate>,
+    /// The mapping has no entry for the rule's logsource: the rule runs on every event
+    /// with `--all-logsources`, else not at all.
+    pub unplaced: bool,
+    /// The engines holding the rule (one per kind of event; none when it does not run).
+    pub engines: Vec<usize>,
     /// Whether a match is an alert of its own (false for rules only counted by correlations).
     pub alert: bool,
     pub feeds: Vec<Feed>,
@@ -98,6 +109,9 @@ pub struct Corr {
     pub timespan_text: String,
     pub predicates: Vec<(ConditionOperator, u64)>,
     pub value_field: Option<String>,
+    /// Fire on a group's first event only, then stay quiet while it recurs within the
+    /// timespan (`logward_first_seen: true`).
+    pub first_seen: bool,
     pub alert: bool,
     pub feeds: Vec<Feed>,
 }
@@ -169,8 +183,10 @@ impl Override {
 
 /// Everything `detect` runs: the compiled detection rules and the correlations.
 pub struct RuleSet {
-    /// Compiled detection rules, one engine per logsource gate.
+    /// Compiled detection rules, one engine per kind of event.
     pub engines: Vec<RuleEngine>,
+    /// Finds the engines an event may reach.
+    pub dispatch: Dispatch,
     pub rules: Vec<Rule>,
     pub corrs: Vec<Corr>,
     /// Problems with individual files or rules (`FILE: problem`); those rules were skipped.
@@ -254,7 +270,14 @@ pub fn placeholders(template: &str) -> Vec<&str> {
 }
 
 impl RuleSet {
-    pub fn load(files: &[(String, String)], mapping: &Mapping, overrides: &[Override]) -> Result<RuleSet> {
+    /// `all_logsources`: rules whose logsource the mapping cannot place run on every event
+    /// (by default they do not run).
+    pub fn load(
+        files: &[(String, String)],
+        mapping: &Mapping,
+        overrides: &[Override],
+        all_logsources: bool,
+    ) -> Result<RuleSet> {
         let mut problems = Vec::new();
         let mut sigma_rules: Vec<(String, SigmaRule)> = Vec::new();
         let mut sigma_corrs: Vec<(String, CorrelationRule)> = Vec::new();
@@ -274,22 +297,52 @@ impl RuleSet {
         }
         apply_overrides(&mut sigma_corrs, overrides)?;
 
-        // One engine per logsource gate: an event is matched only against the rules that
-        // run on it, which is both the semantics and most of the speed.
-        let pipeline = mapping.pipeline()?;
-        let gates: Vec<Option<Gate>> = sigma_rules.iter().map(|(_, r)| mapping.gate(&r.logsource)).collect();
-        let mut partitions: Vec<(Option<Gate>, Vec<usize>)> = Vec::new();
-        for (i, g) in gates.iter().enumerate() {
-            let key = g.as_ref().map(Gate::describe);
-            match partitions.iter_mut().find(|(pg, _)| pg.as_ref().map(Gate::describe) == key) {
-                Some((_, members)) => members.push(i),
-                None => partitions.push((g.clone(), vec![i])),
+        // One engine per kind of event (a placement of the mapping, and the entries that
+        // shape field names): an event is matched only against the rules that run on it,
+        // which is both the semantics and most of the speed. Rules whose logsource the
+        // mapping cannot place run on every event only when asked to.
+        let placements: Vec<Vec<Placement>> = sigma_rules.iter().map(|(_, r)| mapping.place(&r.logsource)).collect();
+        // A partition: the placement (none: every event, for --all-logsources) and the
+        // entries that shape its rules' field names.
+        type Key = (Option<(usize, usize)>, Vec<usize>);
+        let mut partitions: Vec<(Key, Option<Placement>, Vec<usize>)> = Vec::new();
+        let mut rule_engines: Vec<Vec<usize>> = vec![Vec::new(); sigma_rules.len()];
+        for (i, ps) in placements.iter().enumerate() {
+            let ls = &sigma_rules[i].1.logsource;
+            let at: Vec<(Key, Option<Placement>)> = if ps.is_empty() {
+                if !all_logsources {
+                    continue;
+                }
+                vec![((None, mapping.signature(ls)), None)]
+            } else {
+                ps.iter().map(|p| ((Some(p.key()), mapping.signature(ls)), Some(p.clone()))).collect()
+            };
+            for (key, p) in at {
+                let k = match partitions.iter().position(|(pk, _, _)| *pk == key) {
+                    Some(k) => k,
+                    None => {
+                        partitions.push((key, p, Vec::new()));
+                        partitions.len() - 1
+                    }
+                };
+                partitions[k].2.push(i);
+                rule_engines[i].push(k);
             }
         }
         let mut compiled = vec![true; sigma_rules.len()];
         let mut engines = Vec::new();
-        for (gate, members) in partitions {
-            let mut engine = Engine::new_with_pipeline(pipeline.clone());
+        for (_, placement, members) in &partitions {
+            let mut names: Vec<&str> = Vec::new();
+            for &i in members {
+                for d in sigma_rules[i].1.detection.named.values() {
+                    field_names(d, &mut names);
+                }
+            }
+            names.sort_unstable();
+            names.dedup();
+            let ls = &sigma_rules[members[0]].1.logsource;
+            let pipeline = mapping.pipeline(ls, placement.as_ref(), names)?;
+            let mut engine = Engine::new_with_pipeline(pipeline);
             let tagged: Vec<SigmaRule> = members
                 .iter()
                 .map(|&i| {
@@ -300,20 +353,16 @@ impl RuleSet {
                 .collect();
             for (k, e) in engine.add_rules(tagged.iter()) {
                 let i = members[k];
-                compiled[i] = false;
-                let (file, r) = &sigma_rules[i];
-                problems.push(format!("{file}: rule '{}': {}", r.title, one_line(&e.to_string())));
-            }
-            engines.push((gate, engine));
-        }
-        for (file, f) in &mut filters {
-            // Filters are compiled as written, so their Sigma field names are mapped here.
-            if let Some(ls) = &f.logsource {
-                for d in f.detection.named.values_mut() {
-                    map_detection_fields(d, &|name| mapping.field(ls, name));
+                if std::mem::replace(&mut compiled[i], false) {
+                    let (file, r) = &sigma_rules[i];
+                    problems.push(format!("{file}: rule '{}': {}", r.title, one_line(&e.to_string())));
                 }
             }
+            engines.push((placement.as_ref().map(|p| p.gate.clone()), engine));
+        }
+        for (file, f) in &filters {
             // The engine finds filter targets by id or title; Sigma also allows the name.
+            let mut f = f.clone();
             if let rsigma_parser::FilterRuleTarget::Specific(refs) = &mut f.rules {
                 for r in refs.iter_mut() {
                     if let Some(id) = sigma_rules
@@ -325,10 +374,21 @@ impl RuleSet {
                     }
                 }
             }
-            let f = &*f;
-            for (k, (_, engine)) in engines.iter_mut().enumerate() {
-                if let Err(e) = engine.apply_filter(f) {
-                    if k == 0 {
+            let mut reported = false;
+            for ((_, placement, _), (_, engine)) in partitions.iter().zip(engines.iter_mut()) {
+                // Filters are compiled as written, so their Sigma field names are mapped
+                // here, as each engine's kind of event names them.
+                let mut g = f.clone();
+                if let Some(ls) = &f.logsource {
+                    let at =
+                        mapping.place(ls).into_iter().find(|p| placement.as_ref().is_some_and(|q| q.key() == p.key()));
+                    let at = at.or_else(|| mapping.place(ls).into_iter().next());
+                    for d in g.detection.named.values_mut() {
+                        map_detection_fields(d, &|name| mapping.resolve(ls, at.as_ref(), name).swap_remove(0));
+                    }
+                }
+                if let Err(e) = engine.apply_filter(&g) {
+                    if !std::mem::replace(&mut reported, true) {
                         problems.push(format!("{file}: filter '{}': {}", f.title, one_line(&e.to_string())));
                     }
                 }
@@ -336,11 +396,14 @@ impl RuleSet {
         }
 
         // What each engine's rules read is known once filters are applied.
-        let engines = engines.into_iter().map(|(gate, engine)| RuleEngine::new(gate, engine)).collect();
+        let engines: Vec<RuleEngine> =
+            engines.into_iter().map(|(gate, engine)| RuleEngine::new(gate, engine)).collect();
+        let dispatch = Dispatch::new(&engines.iter().map(|e| e.gate.as_ref()).collect::<Vec<_>>());
         let rules: Vec<Rule> = sigma_rules
             .iter()
-            .zip(gates)
-            .map(|((file, r), gate)| Rule {
+            .zip(placements)
+            .zip(rule_engines)
+            .map(|(((file, r), ps), engines)| Rule {
                 meta: meta_of(
                     file,
                     &r.title,
@@ -353,12 +416,14 @@ impl RuleSet {
                     &r.custom_attributes,
                 ),
                 logsource: r.logsource.clone(),
-                gate,
+                unplaced: ps.is_empty(),
+                gates: ps.into_iter().map(|p| p.gate).collect(),
+                engines,
                 alert: true,
                 feeds: Vec::new(),
             })
             .collect();
-        let mut set = RuleSet { engines, rules, corrs: Vec::new(), problems };
+        let mut set = RuleSet { engines, dispatch, rules, corrs: Vec::new(), problems };
         set.link(&sigma_corrs, &compiled, mapping);
         Ok(set)
     }
@@ -510,6 +575,7 @@ impl RuleSet {
                 timespan_text: c.timespan.original.clone(),
                 predicates,
                 value_field,
+                first_seen: c.custom_attributes.get(FIRST_SEEN_ATTR).and_then(|v| v.as_bool()).unwrap_or(false),
                 alert: true,
                 feeds: Vec::new(),
             });
@@ -550,6 +616,17 @@ impl RuleSet {
             }
         }
         LogSource::default()
+    }
+}
+
+/// The field names a detection tests (keyword detections have none).
+fn field_names<'a>(d: &'a rsigma_parser::Detection, out: &mut Vec<&'a str>) {
+    use rsigma_parser::Detection;
+    match d {
+        Detection::AllOf(items) => out.extend(items.iter().filter_map(|i| i.field.name.as_deref())),
+        Detection::AnyOf(ds) | Detection::And(ds) => ds.iter().for_each(|d| field_names(d, out)),
+        Detection::ArrayMatch { field, .. } => out.push(field),
+        _ => {}
     }
 }
 
@@ -615,6 +692,11 @@ fn check_supported(c: &CorrelationRule) -> Option<String> {
     }
     if c.timespan.seconds == 0 {
         return Some("timespan must be longer than 0".into());
+    }
+    if c.custom_attributes.get(FIRST_SEEN_ATTR).is_some_and(|v| v.as_bool() == Some(true))
+        && c.correlation_type != CorrelationType::EventCount
+    {
+        return Some(format!("{FIRST_SEEN_ATTR} applies to event_count correlations only"));
     }
     if let CorrelationCondition::Threshold { predicates, field, .. } = &c.condition {
         if matches!(c.correlation_type, CorrelationType::EventCount | CorrelationType::ValueCount) {

@@ -13,6 +13,9 @@ pub const AFTER_HOURS: &str = "logward.after_hours";
 pub const HOUR: &str = "logward.hour";
 /// The top-level key the computed fields live under.
 const COMPUTED_ROOT: &str = "logward";
+/// Where Windows events keep EventData and UserData values.
+const EVENT_DATA: &str = "winlog.event_data.";
+const USER_DATA: &str = "winlog.user_data.";
 
 pub struct View<'a> {
     ev: event::View<'a>,
@@ -51,7 +54,24 @@ impl<'a> View<'a> {
 
     /// A string field's text (`None` for other types).
     pub fn get_str(&self, path: &str) -> Option<&str> {
-        self.ev.get_str(path)
+        match self.field(path)? {
+            FieldRef::One(ValueRef::Str(s)) => Some(s),
+            _ => None,
+        }
+    }
+
+    /// What `path` holds. A Windows EventData name the event lacks is looked up among its
+    /// UserData values (events whose values are UserData, not EventData).
+    fn field(&self, path: &str) -> Option<FieldRef<'_>> {
+        let found = self.ev.field(path);
+        if found.is_none() {
+            if let Some(name) = path.strip_prefix(EVENT_DATA) {
+                if self.ev.is_object("winlog.user_data") {
+                    return self.ev.field(&format!("{USER_DATA}{name}"));
+                }
+            }
+        }
+        found
     }
 
     /// What keyword detections search (`None`: every string value).
@@ -65,7 +85,7 @@ impl<'a> View<'a> {
     /// A field's value as text, as `alert::text_of` writes it (arrays joined by commas;
     /// `None` for null and objects).
     pub fn text(&self, path: &str) -> Option<Cow<'_, str>> {
-        match self.ev.field(path)? {
+        match self.field(path)? {
             FieldRef::One(v) => scalar_text(v),
             leaf => super::alert::text_of(&ev::json_of(leaf)).map(Cow::Owned),
         }
@@ -74,7 +94,7 @@ impl<'a> View<'a> {
     /// Whether `pred` holds for the field's text, or for any element's when it is an array
     /// (elements that are arrays or objects never match).
     pub fn any_text(&self, path: &str, mut pred: impl FnMut(&str) -> bool) -> bool {
-        let Some(f) = self.ev.field(path) else { return false };
+        let Some(f) = self.field(path) else { return false };
         let mut scalar = |v: ValueRef<'_>| scalar_text(v).is_some_and(|t| pred(&t));
         match f {
             FieldRef::One(v) => scalar(v),
@@ -104,6 +124,7 @@ impl<'a> View<'a> {
 }
 
 /// A scalar's text as `alert::text_of` writes it (`None` for null).
+#[inline]
 fn scalar_text(v: ValueRef<'_>) -> Option<Cow<'_, str>> {
     match v {
         ValueRef::Str(s) => Some(Cow::Borrowed(s)),
@@ -116,6 +137,7 @@ fn scalar_text(v: ValueRef<'_>) -> Option<Cow<'_, str>> {
 }
 
 /// A scalar as the engine reads it.
+#[inline]
 fn scalar_value(v: ValueRef<'_>) -> EventValue<'_> {
     match v {
         ValueRef::Str(s) => EventValue::Str(Cow::Borrowed(s)),
@@ -162,7 +184,7 @@ impl Event for View<'_> {
             HOUR => return self.hour.map(|(h, _)| EventValue::Int(h as i64)),
             _ => {}
         }
-        match self.ev.field(path) {
+        match self.field(path) {
             Some(f) => Some(match f {
                 FieldRef::One(v) => scalar_value(v),
                 FieldRef::Array(items) => EventValue::Array(items.iter().map(scalar_value).collect()),

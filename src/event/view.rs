@@ -115,6 +115,10 @@ pub struct View<'a> {
     elems: Vec<Leaf>,
     decoded: Vec<String>,
     nested: Vec<Value>,
+    /// Hashes of every object path (each leaf path up to one of its dots), sorted; built on
+    /// the first question about a path the event has no leaf at, so that missing fields,
+    /// which rules ask for all the time, are answered without scanning every path.
+    objects: OnceCell<Vec<u64>>,
     tree: OnceCell<Value>,
 }
 
@@ -141,6 +145,7 @@ impl<'a> View<'a> {
             elems: Vec::new(),
             decoded: Vec::new(),
             nested: Vec::new(),
+            objects: OnceCell::new(),
             tree: OnceCell::new(),
         };
         // The scanner asks for a leaf's path just before it records the leaf.
@@ -243,6 +248,7 @@ impl<'a> View<'a> {
         Ok(Content::Array(from..self.elems.len()))
     }
 
+    #[inline]
     fn path_of(&self, f: &Field) -> &str {
         &self.paths[f.path.clone()]
     }
@@ -267,6 +273,7 @@ impl<'a> View<'a> {
     }
 
     /// The leaf at `path`; the last one when a path repeats (as a JSON parser keeps it).
+    #[inline]
     fn find(&self, path: &str) -> Option<&Field> {
         self.index_of(path).map(|i| &self.fields[i])
     }
@@ -287,6 +294,7 @@ impl<'a> View<'a> {
         }
     }
 
+    #[inline]
     fn value(&self, s: &Leaf) -> ValueRef<'_> {
         match s.kind {
             LeafKind::Str => ValueRef::Str(&self.line[s.span.clone()]),
@@ -298,6 +306,7 @@ impl<'a> View<'a> {
         }
     }
 
+    #[inline]
     fn content<'v>(&'v self, c: &Content) -> FieldRef<'v> {
         match c {
             Content::One(s) => FieldRef::One(self.value(s)),
@@ -308,6 +317,7 @@ impl<'a> View<'a> {
 
     /// What `path` holds, when it names a leaf (a scalar or an array); see [`Self::is_object`]
     /// for paths that name objects.
+    #[inline]
     pub fn field(&self, path: &str) -> Option<FieldRef<'_>> {
         self.find(path).map(|f| self.content(&f.content))
     }
@@ -318,11 +328,13 @@ impl<'a> View<'a> {
     }
 
     /// The leaf [`Self::locate`] found.
+    #[inline]
     pub fn at(&self, id: FieldId) -> FieldRef<'_> {
         self.content(&self.fields[id.0].content)
     }
 
     /// A string field's text (`None` for other types).
+    #[inline]
     pub fn get_str(&self, path: &str) -> Option<&str> {
         match self.field(path)? {
             FieldRef::One(ValueRef::Str(s)) => Some(s),
@@ -337,6 +349,19 @@ impl<'a> View<'a> {
 
     /// Whether `path` names an object (a prefix of some leaf's path).
     pub fn is_object(&self, path: &str) -> bool {
+        let objects = self.objects.get_or_init(|| {
+            let mut hashes = Vec::with_capacity(self.fields.len() * 2);
+            for f in &self.fields {
+                let p = self.path_of(f).as_bytes();
+                hashes.extend(memchr::memchr_iter(b'.', p).map(|i| path_hash(&p[..i])));
+            }
+            hashes.sort_unstable();
+            hashes.dedup();
+            hashes
+        });
+        if objects.binary_search(&path_hash(path.as_bytes())).is_err() {
+            return false;
+        }
         self.fields.iter().any(|f| {
             let p = self.path_of(f);
             p.len() > path.len() && p.as_bytes()[path.len()] == b'.' && p.starts_with(path)

@@ -50,6 +50,7 @@ pub fn run(args: ScoreArgs) -> Result<ExitCode> {
         emit: args.emit,
         session_fields,
         stride,
+        explain: args.explain,
         quiet: args.common.quiet,
     })?;
     let sources = io::expand_inputs(&args.common.inputs, args.common.rotated)?;

@@ -35,6 +35,8 @@ pub struct Rows {
     sessions: Sessions,
     vocab: FastMap<String, i64>,
     vocabulary: Vec<String>,
+    /// A readable label per token: a template's pattern, or the token itself.
+    labels: Vec<String>,
     tokens: Vec<i64>,
     /// Raw counts until the end, when the IDF weights are known.
     content: Vec<f32>,
@@ -57,15 +59,19 @@ impl FeatureExport {
             no_template: AtomicU64::new(0),
         }
     }
+}
 
+impl FeatureExport {
     /// The state of the ordered pass: the training set so far.
     pub fn rows(&self) -> Rows {
         let vocabulary = self.fixed.as_ref().map(|(v, _)| v.clone()).unwrap_or_default();
         let vocab = features::token_ids(&vocabulary);
+        let labels = vocabulary.clone();
         Rows {
             sessions: Sessions::new(self.window, self.stride),
             vocab,
             vocabulary,
+            labels,
             tokens: Vec::new(),
             content: Vec::new(),
             session: Vec::new(),
@@ -85,11 +91,12 @@ impl EventStage for FeatureExport {
     fn worker(&self) {}
 
     fn process(&self, _: &mut (), _file: &InputFile, line: &LineRef<'_>, out: &mut Records<Features>) -> Outcome {
-        let f = match features::extract(line.text, &self.session_fields) {
+        let mut f = match features::extract(line.text, &self.session_fields, true) {
             Ok(s) => s.features,
             Err(reason) => return Outcome::Rejected(reason),
         };
-        if f.template.is_none() {
+        f.words = Vec::new();
+        if f.token.is_none() {
             self.no_template.fetch_add(1, Ordering::Relaxed);
             return Outcome::Skipped;
         }
@@ -98,14 +105,19 @@ impl EventStage for FeatureExport {
     }
 
     fn complete(&self, rows: &mut Rows, f: Features, _out: &mut Vec<u8>) {
-        let template = f.template.expect("only events with a template are marked");
+        let key = f.token.expect("only events with a token are marked");
         let next = FIRST_TEMPLATE + rows.vocabulary.len() as i64;
-        let token = match rows.vocab.get(&template) {
+        let token = match rows.vocab.get(&key) {
             Some(&t) => t,
             None if self.fixed.is_some() => UNKNOWN,
             None => {
-                rows.vocab.insert(template.clone(), next);
-                rows.vocabulary.push(template);
+                let label = match (&f.template, f.pattern) {
+                    (Some(t), Some(p)) if *t == key => p,
+                    _ => key.clone(),
+                };
+                rows.vocab.insert(key.clone(), next);
+                rows.vocabulary.push(key);
+                rows.labels.push(label);
                 next
             }
         };
@@ -142,6 +154,7 @@ impl EventStage for FeatureExport {
         npz.add("session", &[n], Data::I64(&rows.session))?;
         npz.add("end", &[n], Data::I64(&rows.end))?;
         npz.add("vocabulary", &[rows.vocabulary.len()], Data::Text(&rows.vocabulary))?;
+        npz.add("labels", &[rows.labels.len()], Data::Text(&rows.labels))?;
         npz.add("idf", &[HASH_DIMS], Data::F32(&idf))?;
         npz.add("window", &[1], Data::I64(&[self.window as i64]))?;
         npz.add("feature_version", &[1], Data::I64(&[FEATURE_VERSION as i64]))?;
@@ -150,7 +163,7 @@ impl EventStage for FeatureExport {
         npz.finish()?;
         if !self.quiet {
             eprintln!(
-                "logward score: wrote {} windows ({} events, {} sessions, {} templates, window {}) to {}",
+                "logward score: wrote {} windows ({} events, {} sessions, {} tokens, window {}) to {}",
                 n,
                 rows.events,
                 rows.sessions.list.len(),
@@ -160,7 +173,7 @@ impl EventStage for FeatureExport {
             );
             let skipped = self.no_template.load(Ordering::Relaxed);
             if skipped > 0 {
-                eprintln!("logward score: {skipped} events had no logward.template.id and were left out (run logward parse first)");
+                eprintln!("logward score: {skipped} events had neither an event.action (or code, category, HTTP request) nor a logward.template.id and were left out (run logward parse first)");
             }
         }
         Ok(())

@@ -6,6 +6,7 @@
 //! `--export-features` runs the same featurizer and writes the training tensors instead.
 
 pub mod command;
+mod explain;
 pub mod export;
 pub mod features;
 pub mod model;
@@ -17,7 +18,7 @@ pub use export::FeatureExport;
 use crate::event;
 use crate::io::{EventStage, InputFile, LineRef, Outcome, Records};
 use features::{Features, CONTENT_DIMS, PAD, UNKNOWN};
-use model::{Levels, Model, SEVERITIES};
+use model::{Levels, Model, Scale, SEVERITIES};
 use serde_json::Value;
 use sessions::Sessions;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -60,6 +61,8 @@ pub struct ScoreOptions {
     pub emit: Emit,
     pub session_fields: Vec<String>,
     pub stride: usize,
+    /// Write `logward.anomaly.explanation`: what drove each score.
+    pub explain: bool,
     pub quiet: bool,
 }
 
@@ -72,6 +75,10 @@ pub struct Scorer {
     idf: Vec<f32>,
     sequence: Levels,
     single: Levels,
+    /// The scale of events outside the vocabulary, scored by content; `None`: the model has
+    /// no content model and scores unknown tokens in their windows.
+    unknown: Option<Levels>,
+    explain: bool,
     no_template: AtomicU64,
     no_session: AtomicU64,
 }
@@ -87,6 +94,22 @@ struct Scored {
     severity: usize,
     session: usize,
     window: Option<(u64, u64)>,
+    /// The event's token is outside the model's vocabulary.
+    unknown: bool,
+    explanation: Option<String>,
+}
+
+/// What the ordered pass decided for one event of a batch.
+struct Plan {
+    session: usize,
+    /// Its row in the batch, when the model runs on it.
+    row: Option<usize>,
+    /// The row's window is the event's own (else the session's last score is carried).
+    fresh: bool,
+    window: Option<(u64, u64)>,
+    unknown: bool,
+    /// Scored by the content model alone, on the unknown scale.
+    by_content: bool,
 }
 
 /// The ordered pass: the model, the sessions, and what the summary reports.
@@ -121,6 +144,9 @@ impl Scorer {
                 mode.name()
             ),
         };
+        if opts.explain && opts.emit == Emit::Sessions {
+            anyhow::bail!("--explain explains events: use it with --emit events (the default), not --emit sessions");
+        }
         let sessions = Sessions::new(meta.window, opts.stride);
         let scorer = Scorer {
             mode: opts.mode,
@@ -131,6 +157,8 @@ impl Scorer {
             idf: meta.idf.clone(),
             sequence: t.sequence,
             single,
+            unknown: t.single.and(t.unknown),
+            explain: opts.explain,
             no_template: AtomicU64::new(0),
             no_session: AtomicU64::new(0),
         };
@@ -170,6 +198,19 @@ impl Scorer {
         }
     }
 
+    /// The reported score and severity of an event outside the vocabulary from its content
+    /// score: on the unknown scale, carried onto the scale the mode reports.
+    fn fuse_unknown(&self, unknown: &Levels, content: f32, session: bool) -> (f32, usize) {
+        let pick = |l: &Levels| if session { l.session } else { l.unit };
+        let from: Scale = pick(unknown);
+        let score = match self.mode {
+            Mode::Sequence => from.carry(content, &pick(&self.sequence)),
+            Mode::Single => from.carry(content, &pick(&self.single)),
+            Mode::Both => from.relative(content),
+        };
+        (score, from.severity(content))
+    }
+
     /// Writes `{"score":..,"severity":..,...}`.
     fn write_anomaly(&self, out: &mut Vec<u8>, score: f32, severity: usize, session: &str) {
         out.extend_from_slice(b"{\"score\":");
@@ -185,7 +226,12 @@ impl Scorer {
     /// Runs the model on one batch, timing it for the summary.
     fn run(&self, st: &mut State, tokens: Vec<i64>, content: Vec<f32>) -> anyhow::Result<model::Scores> {
         if tokens.is_empty() {
-            return Ok(model::Scores { sequence: Vec::new(), single: Vec::new() });
+            return Ok(model::Scores {
+                sequence: Vec::new(),
+                single: Vec::new(),
+                token_loss: None,
+                content_error: None,
+            });
         }
         let started = Instant::now();
         let scores = st.model.score(tokens, content)?;
@@ -219,7 +265,7 @@ impl EventStage for Scorer {
     fn worker(&self) {}
 
     fn process(&self, _: &mut (), _file: &InputFile, line: &LineRef<'_>, out: &mut Records<Item>) -> Outcome {
-        let scanned = match features::extract(line.text, &self.session_fields) {
+        let scanned = match features::extract(line.text, &self.session_fields, self.explain) {
             Ok(s) => s,
             Err(reason) => return Outcome::Rejected(reason),
         };
@@ -228,10 +274,10 @@ impl EventStage for Scorer {
         if features.session.is_none() {
             self.no_session.fetch_add(1, Ordering::Relaxed);
         }
-        if features.template.is_none() {
+        if features.token.is_none() {
             self.no_template.fetch_add(1, Ordering::Relaxed);
         }
-        let scorable = features.template.is_some() || self.uses_single();
+        let scorable = features.token.is_some() || self.uses_single();
         let item = Item { features, result: None };
         if self.emit == Emit::Sessions {
             if scorable {
@@ -281,56 +327,95 @@ impl EventStage for Scorer {
 
     fn prepare(&self, st: &mut State, mut items: Vec<&mut Item>) {
         let window = st.model.meta.window;
+        let by_content = self.unknown.is_some();
         let (mut tokens, mut content) = (Vec::new(), Vec::new());
-        // For each item: its session, its row in the batch, and whether that row's
-        // sequence score is its own window's (else it carries the session's last one).
         let mut plan = Vec::with_capacity(items.len());
         for it in items.iter_mut() {
             let f = &it.features;
             let session = st.sessions.enter(f.session.as_deref().unwrap_or(""));
             st.events += 1;
-            let mut fresh = false;
-            let rows = tokens.len() / window;
-            let mut at = None;
-            if let (Some(t), true) = (&f.template, self.uses_sequence()) {
-                let token = st.model.token(t);
-                st.unknown += (token == UNKNOWN) as u64;
-                fresh = st.sessions.push(session, token, &mut tokens);
-                at = st.sessions.list[session].last_window;
+            let token = f.token.as_deref().map(|t| st.model.token(t));
+            let unknown = token == Some(UNKNOWN);
+            // An action the model never saw in a dataset it knows is an unseen kind of event,
+            // scored in its window; any other unknown token is scored by its content.
+            let unseen_kind = unknown && f.meaning && f.token.as_deref().is_some_and(|t| st.model.knows_dataset(t));
+            st.unknown += unknown as u64;
+            let (mut fresh, mut at, mut content_only) = (false, None, false);
+            if let (Some(t), true) = (token, self.uses_sequence()) {
+                if unknown && by_content && !unseen_kind {
+                    // A message the model never saw: scored from its content; its window
+                    // position stays as context.
+                    st.sessions.remember(session, t);
+                    content_only = true;
+                } else {
+                    fresh = st.sessions.push(session, t, &mut tokens);
+                    at = st.sessions.list[session].last_window;
+                }
             }
-            let row = if fresh || self.uses_single() {
+            let content_only = content_only || (unknown && by_content && !self.uses_sequence() && !unseen_kind);
+            let row = if fresh || self.uses_single() || content_only {
+                let r = tokens.len() / window - (fresh as usize);
                 if !fresh {
                     tokens.extend(std::iter::repeat_n(PAD, window));
                 }
                 content.extend_from_slice(&f.content[..]);
-                Some(rows)
+                Some(r)
             } else {
                 None
             };
-            plan.push((session, row, fresh, at));
+            plan.push(Plan { session, row, fresh, window: at, unknown, by_content: content_only });
         }
-        st.windows += plan.iter().filter(|p| p.2).count() as u64;
-        let scores = match self.run(st, tokens, content) {
+        st.windows += plan.iter().filter(|p| p.fresh).count() as u64;
+        let scores = match self.run(st, tokens.clone(), content) {
             Ok(s) => s,
             Err(e) => {
                 eprintln!("logward score: the model failed on a batch, its events pass through unscored: {e}");
                 return;
             }
         };
-        for (it, (session, row, fresh, window)) in items.into_iter().zip(plan) {
-            let s = &mut st.sessions.list[session];
-            if let (Some(r), true) = (row, fresh) {
-                s.last_sequence = scores.sequence[r];
-                s.max_sequence = s.max_sequence.max(scores.sequence[r]);
+        for (it, p) in items.into_iter().zip(plan) {
+            let mut reason = None;
+            if let (Some(r), true) = (p.row, p.fresh) {
+                let (x, why) = explain::window(&st.model, &scores, &tokens, r, by_content, self.explain);
+                let s = &mut st.sessions.list[p.session];
+                s.last_sequence = x;
+                s.max_sequence = s.max_sequence.max(x);
+                s.last_reason = why;
             }
-            let single = row.filter(|_| self.uses_single()).map(|r| scores.single[r]);
-            if let Some(x) = single {
-                s.max_single = s.max_single.max(x);
+            let s = &mut st.sessions.list[p.session];
+            let single = p.row.filter(|_| self.uses_single() || p.by_content).map(|r| scores.single[r]);
+            let (score, severity) = match (&self.unknown, single) {
+                (Some(u), Some(x)) if p.by_content => {
+                    s.max_unknown = s.max_unknown.max(x);
+                    self.fuse_unknown(u, x, false)
+                }
+                _ => {
+                    if let (Some(x), true) = (single, self.uses_single()) {
+                        s.max_single = s.max_single.max(x);
+                    }
+                    let sequence = p.window.map(|_| s.last_sequence);
+                    if p.window.is_some() && self.explain {
+                        reason = s.last_reason.clone();
+                    }
+                    self.fuse(sequence, single, false)
+                }
+            };
+            if self.explain {
+                let words = match (p.row, single.is_some()) {
+                    (Some(r), true) => explain::content(&scores, r, &it.features),
+                    _ => None,
+                };
+                reason = explain::join(&st.model, &it.features, p.unknown, p.by_content, single, reason, words);
             }
-            let sequence = window.map(|_| s.last_sequence);
-            let (score, severity) = self.fuse(sequence, single, false);
             st.by_severity[severity] += 1;
-            it.result = Some(Scored { score, severity, session, window });
+            it.result = Some(Scored {
+                score,
+                severity,
+                session: p.session,
+                window: p.window,
+                unknown: p.unknown,
+                explanation: reason,
+            });
         }
     }
 
@@ -346,6 +431,13 @@ impl EventStage for Scorer {
         if let Some((first, last)) = r.window {
             out.extend_from_slice(format!(",\"window\":{{\"first\":{first},\"last\":{last}}}").as_bytes());
         }
+        if r.unknown {
+            out.extend_from_slice(b",\"unknown\":true");
+        }
+        if let Some(text) = &r.explanation {
+            out.extend_from_slice(b",\"explanation\":");
+            event::write_str(text, out);
+        }
         out.push(b'}');
     }
 
@@ -359,7 +451,15 @@ impl EventStage for Scorer {
             for s in &st.sessions.list {
                 let sequence = (s.max_sequence > f32::NEG_INFINITY).then_some(s.max_sequence);
                 let single = (s.max_single > f32::NEG_INFINITY).then_some(s.max_single);
-                let (score, severity) = self.fuse(sequence, single, true);
+                let (mut score, mut severity) = self.fuse(sequence, single, true);
+                if let (Some(u), true) = (&self.unknown, s.max_unknown > f32::NEG_INFINITY) {
+                    let (x, level) = self.fuse_unknown(u, s.max_unknown, true);
+                    if sequence.is_none() && single.is_none() {
+                        (score, severity) = (x, level);
+                    } else {
+                        (score, severity) = (score.max(x), severity.max(level));
+                    }
+                }
                 counts[severity] += 1;
                 line.clear();
                 line.extend_from_slice(
@@ -391,8 +491,9 @@ impl Scorer {
             }
             let content = vec![0f32; part.len() * CONTENT_DIMS];
             st.windows += part.len() as u64;
-            let scores = self.run(st, tokens, content)?;
-            for (&i, &x) in part.iter().zip(&scores.sequence) {
+            let scores = self.run(st, tokens.clone(), content)?;
+            for (r, &i) in part.iter().enumerate() {
+                let (x, _) = explain::window(&st.model, &scores, &tokens, r, self.unknown.is_some(), false);
                 let s = &mut st.sessions.list[i];
                 s.max_sequence = s.max_sequence.max(x);
             }
@@ -424,7 +525,7 @@ impl Scorer {
                 "passed through unscored"
             };
             eprintln!(
-                "logward score: {no_template} events had no logward.template.id ({fate}; run logward parse first)"
+                "logward score: {no_template} events had neither an event.action (or code, category, HTTP request) nor a logward.template.id ({fate}; run logward parse first)"
             );
         }
         let no_session = self.no_session.load(Ordering::Relaxed);
@@ -436,8 +537,13 @@ impl Scorer {
         }
         if st.unknown > 0 {
             let share = st.unknown as f64 / st.events.max(1) as f64 * 100.0;
+            let fate = if self.unknown.is_some() {
+                "scored by the content model on its scale of unseen normal events, marked logward.anomaly.unknown"
+            } else {
+                "scored as the unknown token, which raises their scores; marked logward.anomaly.unknown"
+            };
             eprintln!(
-                "logward score: {} events ({share:.1}%) have templates outside the model's {} (scored as unknown, which raises their scores)",
+                "logward score: {} events ({share:.1}%) are outside the model's {} tokens ({fate})",
                 st.unknown,
                 st.model.vocabulary_size()
             );

@@ -1,7 +1,7 @@
 //! A trained model: its metadata (`<name>.json`), its ONNX graph (`<name>.onnx`) run by
 //! ONNX Runtime through `ort`, and the severity scale its thresholds define.
 
-use super::features::{token_ids, CONTENT_DIMS, FEATURE_VERSION, UNKNOWN};
+use super::features::{token_ids, CONTENT_DIMS, END, FEATURE_VERSION, FIRST_TEMPLATE, PAD, UNKNOWN};
 use crate::fasthash::FastMap;
 use anyhow::{bail, Context, Result};
 use ort::session::Session;
@@ -31,8 +31,11 @@ pub struct Meta {
     pub feature_version: u32,
     pub window: usize,
     pub content_dims: usize,
-    /// Template ids; token `FIRST_TEMPLATE + i` is `vocabulary[i]`.
+    /// Tokens (meanings and template ids); token `FIRST_TEMPLATE + i` is `vocabulary[i]`.
     pub vocabulary: Vec<String>,
+    /// What each token reads as for an analyst (a template's pattern), where known.
+    #[serde(default)]
+    pub labels: Vec<String>,
     pub idf: Vec<f32>,
     pub session_field: String,
     pub thresholds: Thresholds,
@@ -43,6 +46,12 @@ pub struct Thresholds {
     pub sequence: Levels,
     /// `None` when the training events had no content to learn from (HDFS key sequences).
     pub single: Option<Levels>,
+    /// The single-event model's scores on normal events whose token it never saw in training
+    /// (held out while a probe model trained): the scale of events outside the vocabulary.
+    /// `None` in models without a content model, whose unknown tokens are scored by the
+    /// sequence model as the most surprising token.
+    #[serde(default)]
+    pub unknown: Option<Levels>,
 }
 
 /// Thresholds for one model output: per scored unit (window or event) and per session
@@ -67,21 +76,53 @@ impl Scale {
     pub fn relative(&self, score: f32) -> f32 {
         score / self.0[2].max(f32::MIN_POSITIVE)
     }
+
+    /// A score of this scale carried onto `to` by its percentiles: piecewise linear between
+    /// the four thresholds (and from 0 to the first), so a score at this scale's 99th
+    /// percentile lands on `to`'s, and linear beyond the last at the ratio of the last
+    /// thresholds. Monotonic, so ranks within this scale are kept.
+    pub fn carry(&self, score: f32, to: &Scale) -> f32 {
+        let (a, b) = (&self.0, &to.0);
+        if !score.is_finite() {
+            return score;
+        }
+        if score <= a[0] {
+            return if a[0] > 0.0 { score.max(0.0) / a[0] * b[0] } else { b[0] };
+        }
+        for i in 0..3 {
+            if score <= a[i + 1] {
+                let span = (a[i + 1] - a[i]).max(f32::MIN_POSITIVE);
+                return b[i] + (score - a[i]) / span * (b[i + 1] - b[i]);
+            }
+        }
+        b[3] + (score - a[3]) * (b[3] / a[3].max(f32::MIN_POSITIVE))
+    }
 }
 
 /// A loaded model, ready to score batches.
 pub struct Model {
     pub meta: Meta,
     vocab: FastMap<String, i64>,
+    /// The datasets of the meaning tokens in the vocabulary (`system.auth` of
+    /// `system.auth//ssh_login/success`): the domains the model knows.
+    datasets: FastMap<String, ()>,
     session: Session,
+    /// The graph also gives per-position losses and per-feature errors (explanations, and
+    /// sequence scores that leave unknown positions out).
+    pub has_token_loss: bool,
+    pub has_content_error: bool,
     /// Keeps ONNX Runtime's environment alive as long as the session.
     _env: ort::environment::Environment,
 }
 
-/// Scores of one batch: the sequence model's per window, the single-event model's per event.
+/// Scores of one batch: the sequence model's per window, the single-event model's per event;
+/// and, from graphs that have them, each window position's loss (`n × window`) and each
+/// content feature's squared error (`n × CONTENT_DIMS`).
 pub struct Scores {
     pub sequence: Vec<f32>,
     pub single: Vec<f32>,
+    pub token_loss: Option<Vec<f32>>,
+    pub content_error: Option<Vec<f32>>,
 }
 
 impl Model {
@@ -101,7 +142,11 @@ impl Model {
             .and_then(|mut b| b.commit_from_memory(&onnx))
             .with_context(|| format!("model '{spec}': ONNX Runtime cannot load the graph"))?;
         let vocab = token_ids(&meta.vocabulary);
-        let model = Model { meta, vocab, session, _env: env };
+        let datasets =
+            meta.vocabulary.iter().filter_map(|t| t.split_once('/').map(|(d, _)| (d.to_string(), ()))).collect();
+        let has = |name: &str| session.outputs().iter().any(|o| o.name() == name);
+        let (has_token_loss, has_content_error) = (has("token_loss"), has("content_error"));
+        let model = Model { meta, vocab, datasets, session, has_token_loss, has_content_error, _env: env };
         model.check_graph(spec)?;
         Ok(model)
     }
@@ -111,8 +156,27 @@ impl Model {
         self.vocab.get(template).copied().unwrap_or(UNKNOWN)
     }
 
+    /// Whether a meaning token's dataset is one the model learned (an unseen action there is
+    /// an unseen kind of event; a dataset it never saw is outside its domain).
+    pub fn knows_dataset(&self, token: &str) -> bool {
+        token.split_once('/').is_some_and(|(d, _)| self.datasets.contains_key(d))
+    }
+
     pub fn vocabulary_size(&self) -> usize {
         self.meta.vocabulary.len()
+    }
+
+    /// What a token reads as: its label (a template's pattern) or its vocabulary entry.
+    pub fn token_text(&self, token: i64) -> &str {
+        match token {
+            PAD => "(padding)",
+            UNKNOWN => "(an event outside the model)",
+            END => "(end of session)",
+            t => {
+                let i = (t - FIRST_TEMPLATE) as usize;
+                self.meta.labels.get(i).filter(|l| !l.is_empty()).or(self.meta.vocabulary.get(i)).map_or("?", |s| s)
+            }
+        }
     }
 
     /// Runs one batch: `tokens` is `n × window`, `content` is `n × CONTENT_DIMS`.
@@ -123,7 +187,15 @@ impl Model {
         let out = self.session.run(ort::inputs!["tokens" => tokens, "content" => content])?;
         let sequence = out["sequence_score"].try_extract_tensor::<f32>()?.1.to_vec();
         let single = out["single_score"].try_extract_tensor::<f32>()?.1.to_vec();
-        Ok(Scores { sequence, single })
+        let optional = |name: &str| -> Result<Option<Vec<f32>>> {
+            match out.get(name) {
+                Some(v) => Ok(Some(v.try_extract_tensor::<f32>()?.1.to_vec())),
+                None => Ok(None),
+            }
+        };
+        let token_loss = if self.has_token_loss { optional("token_loss")? } else { None };
+        let content_error = if self.has_content_error { optional("content_error")? } else { None };
+        Ok(Scores { sequence, single, token_loss, content_error })
     }
 
     /// The graph must take the inputs the metadata describes and carry the same vocabulary,
@@ -244,5 +316,16 @@ mod tests {
         let got: Vec<&str> = [0.5, 1.0, 2.5, 3.0, 9.0].iter().map(|&x| SEVERITIES[s.severity(x)]).collect();
         assert_eq!(got, ["none", "low", "medium", "high", "critical"]);
         assert_eq!(s.relative(6.0), 2.0);
+    }
+
+    #[test]
+    fn carrying_a_score_maps_percentile_onto_percentile() {
+        let from = Scale([1.0, 2.0, 3.0, 4.0]);
+        let to = Scale([10.0, 20.0, 40.0, 80.0]);
+        let got: Vec<f32> = [0.0, 0.5, 1.0, 2.5, 3.0, 4.0, 5.0].iter().map(|&x| from.carry(x, &to)).collect();
+        assert_eq!(got, [0.0, 5.0, 10.0, 30.0, 40.0, 80.0, 100.0]);
+        for x in [0.2f32, 1.7, 3.3, 9.0] {
+            assert_eq!(to.severity(from.carry(x, &to)), from.severity(x), "severities agree at {x}");
+        }
     }
 }

@@ -28,6 +28,10 @@ pub struct Session {
     pub last_sequence: f32,
     pub max_sequence: f32,
     pub max_single: f32,
+    /// The highest content score of its events outside the vocabulary.
+    pub max_unknown: f32,
+    /// What drove the last window's score (with `--explain`).
+    pub last_reason: Option<String>,
 }
 
 impl Sessions {
@@ -51,6 +55,8 @@ impl Sessions {
             last_sequence: 0.0,
             max_sequence: f32::NEG_INFINITY,
             max_single: f32::NEG_INFINITY,
+            max_unknown: f32::NEG_INFINITY,
+            last_reason: None,
         });
         self.index.insert(key.to_string(), i);
         i
@@ -79,6 +85,20 @@ impl Sessions {
             s.last_window = Some((pos.saturating_sub(w as u64 - 1).max(1), pos));
         }
         scored
+    }
+
+    /// Adds an event's token as context of later windows without scoring a window for it
+    /// (an event outside the vocabulary, scored by its content).
+    pub fn remember(&mut self, session: usize, token: i64) {
+        let w = self.window;
+        let s = &mut self.list[session];
+        s.tokens += 1;
+        if w > 1 {
+            if s.recent.len() == w - 1 {
+                s.recent.remove(0);
+            }
+            s.recent.push(token);
+        }
     }
 
     /// The end window of a session: its last tokens followed by the end token.
@@ -117,5 +137,18 @@ mod tests {
             .collect();
         assert_eq!(got, [(true, Some((1, 1))), (true, Some((1, 1))), (false, Some((1, 1))), (true, Some((1, 3)))]);
         assert_eq!(t, [0, 0, 5, 0, 0, 6, 5, 7, 8]);
+    }
+
+    #[test]
+    fn remembered_tokens_are_context_without_a_window() {
+        let mut s = Sessions::new(3, 1);
+        let a = s.enter("a");
+        let mut t = Vec::new();
+        s.push(a, 10, &mut t);
+        s.remember(a, 1);
+        assert_eq!(t, [0, 0, 10], "no window for the remembered token");
+        assert!(s.push(a, 11, &mut t));
+        assert_eq!(&t[3..], [10, 1, 11]);
+        assert_eq!(s.list[a].last_window, Some((1, 3)));
     }
 }
