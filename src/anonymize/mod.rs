@@ -51,6 +51,10 @@ pub struct Anonymizer {
     pub other_fingerprint: std::sync::Mutex<Option<String>>,
 }
 
+/// A text field being rewritten: its scalar's index, its text, its cached scan and the
+/// pattern edits found in it.
+type TextField = (usize, String, Option<Rc<values::Scanned>>, Vec<text::Edit>);
+
 /// Where the key fingerprint lives in each event: `logward.anonymize.key`.
 pub const FINGERPRINT_PATH: &str = "logward.anonymize.key";
 
@@ -220,7 +224,7 @@ impl Anonymizer {
         // Structured values first, so free text knows the event's user and host names;
         // then URLs and the pattern edits of every text (which learn more names); then
         // each text with the names of the whole event.
-        let mut texts: Vec<(usize, String, Option<Rc<values::Scanned>>, Vec<text::Edit>)> = Vec::new();
+        let mut texts: Vec<TextField> = Vec::new();
         let mut lossy: Vec<(usize, String)> = Vec::new();
         for phase in 0..3 {
             for (i, s) in scalars.iter().enumerate() {

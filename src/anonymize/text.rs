@@ -566,7 +566,7 @@ fn handle(
             secret(f, ctx, vs, e, kind);
         }
         TextMatch::SecureString => {
-            let value_at = m.rfind(|c: char| c == ' ' || c == '\t').map_or(0, |i| i + 1);
+            let value_at = m.rfind([' ', '\t']).map_or(0, |i| i + 1);
             let (from, to) = unquoted(text, s + value_at, e);
             if from >= to {
                 return false;
@@ -809,7 +809,7 @@ fn handle(
 fn flag_parts(text: &str, s: usize, e: usize) -> (&str, usize, usize) {
     let m = &text[s..e];
     let name_start = m.find(|c: char| c != '-' && c != '/').unwrap_or(0);
-    let name_len = m[name_start..].find(|c: char| matches!(c, '=' | ':' | ' ' | '\t')).unwrap_or(m.len() - name_start);
+    let name_len = m[name_start..].find(['=', ':', ' ', '\t']).unwrap_or(m.len() - name_start);
     let name = &m[name_start..name_start + name_len];
     let mut from = s + name_start + name_len;
     let b = text.as_bytes();
@@ -954,7 +954,7 @@ fn decoded_text(bytes: &[u8]) -> Option<(String, bool)> {
         ok * 100 >= n * 90
     };
     if bytes.len() >= 4
-        && bytes.len() % 2 == 0
+        && bytes.len().is_multiple_of(2)
         && bytes.iter().skip(1).step_by(2).filter(|b| **b == 0).count() * 10 >= bytes.len() / 2 * 9
     {
         let units: Vec<u16> = bytes.chunks(2).map(|c| u16::from_le_bytes([c[0], c[1]])).collect();
