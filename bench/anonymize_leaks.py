@@ -422,16 +422,30 @@ def untouched(inp_lines, out_lines, planted):
 
 
 def run(binary, args, stdin):
-    p = subprocess.run([binary, "anonymize", "-q", "--key-file", KEY] + args, input=stdin, capture_output=True)
-    if p.returncode != 0:
-        sys.exit(f"logward anonymize failed: {p.stderr.decode()}")
-    return p.stdout
+    """The output, and the numbers of the input lines anonymize rejected (written nowhere)."""
+    with tempfile.TemporaryDirectory() as tmp:
+        errors = os.path.join(tmp, "errors.ndjson")
+        p = subprocess.run([binary, "anonymize", "-q", "--key-file", KEY, "--errors", errors] + args,
+                           input=stdin, capture_output=True)
+        if p.returncode != 0:
+            sys.exit(f"logward anonymize failed: {p.stderr.decode()}")
+        rejected = set()
+        if os.path.exists(errors):
+            with open(errors) as f:
+                rejected = {json.loads(l)["line"] for l in f if l.strip()}
+    return p.stdout, rejected
+
+
+def realign(lines, rejected, n):
+    """`lines` written for `n` input lines, with "" where a line was rejected."""
+    it = iter(lines)
+    return [("" if k in rejected else next(it)) for k in range(1, n + 1)]
 
 
 def evaluate(name, lines, planted, binary, show):
     inp = ("\n".join(lines) + "\n").encode()
-    out = run(binary, [], inp)
-    out_lines = out.decode().splitlines()
+    out, rejected = run(binary, [], inp)
+    out_lines = realign(out.decode().splitlines(), rejected, len(lines))
     out_text = out.decode()
     out_lower = out_text.lower()
     leaks, collisions = [], []
@@ -441,17 +455,22 @@ def evaluate(name, lines, planted, binary, show):
             collisions.append((line, kind, v))
         elif how:
             leaks.append((line, kind, v, how))
-    kept, total = untouched(lines, out_lines, planted)
-    back = run(binary, ["--reveal"], out).decode().splitlines()
-    reversible = [(line, v) for line, _, rev, v in planted if rev]
+    kept, total = untouched([l for n, l in enumerate(lines, 1) if n not in rejected],
+                            [l for n, l in enumerate(out_lines, 1) if n not in rejected],
+                            [(line - sum(1 for r in rejected if r < line), k, rev, v)
+                             for line, k, rev, v in planted if line not in rejected])
+    back, _ = run(binary, ["--reveal"], out)
+    back = realign(back.decode().splitlines(), rejected, len(lines))
+    # Values of rejected lines are written nowhere: nothing to restore.
+    reversible = [(line, v) for line, _, rev, v in planted if rev and line not in rejected]
     restored = sum(1 for line, v in reversible if present(v, back[line - 1]))
     secret_lines = {line for line, _, rev, _ in planted if not rev}
-    whole = [n for n in range(1, len(lines) + 1) if n not in secret_lines]
+    whole = [n for n in range(1, len(lines) + 1) if n not in secret_lines and n not in rejected]
     identical = sum(1 for n in whole if back[n - 1] == lines[n - 1])
     print(f"{name:<10} {len(lines):>6} events  leaked {len(leaks):>3} / {len(planted):<5} planted   "
           f"untouched {kept}/{total} = {kept / max(total, 1):.3f}   "
           f"--reveal restored {restored}/{len(reversible)}, events byte-identical {identical}/{len(whole)}"
-          f"   (pseudonyms spelling a planted value: {len(collisions)})")
+          f"   (pseudonyms spelling a planted value: {len(collisions)}; lines rejected: {len(rejected)})")
     if show or leaks:
         for line, kind, v, how in leaks[:50]:
             print(f"  leak: line {line} {kind} {how}: {v}")

@@ -201,7 +201,7 @@ _logward() {
             return 0
             ;;
         logward__subcmd__enrich)
-            opts="-o -q -h --output --errors --strict --threads --quiet --max-line-bytes --rotated --attack-bundle --geoip --ip-list --llm --llm-model --llm-key-env --llm-timeout --llm-concurrency --llm-retries --llm-all-events --help"
+            opts="-o -q -h --output --errors --strict --threads --quiet --max-line-bytes --rotated --attack-bundle --geoip --ip-list --side-file-limit --llm --llm-model --llm-key-env --llm-timeout --llm-concurrency --llm-retries --llm-deadline --llm-breaker --llm-all-events --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -239,6 +239,10 @@ _logward() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --side-file-limit)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --llm)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -260,6 +264,14 @@ _logward() {
                     return 0
                     ;;
                 --llm-retries)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --llm-deadline)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --llm-breaker)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -397,7 +409,7 @@ _logward() {
             return 0
             ;;
         logward__subcmd__parse)
-            opts="-o -q -f -h --output --errors --strict --threads --quiet --max-line-bytes --rotated --format --year --tz --line-format --map --dataset --no-templates --templates --templates-frozen --templates-out --mask --template-similarity --template-max-enum --max-templates --help"
+            opts="-o -q -f -h --output --errors --strict --threads --quiet --max-line-bytes --rotated --format --year --tz --line-format --map --dataset --no-templates --templates --templates-frozen --templates-out --mask --template-similarity --template-max-enum --max-templates --side-file-limit --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -472,6 +484,10 @@ _logward() {
                     return 0
                     ;;
                 --max-templates)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --side-file-limit)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

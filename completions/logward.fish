@@ -53,11 +53,12 @@ complete -c logward -n "__fish_logward_using_subcommand parse" -l line-format -d
 complete -c logward -n "__fish_logward_using_subcommand parse" -l map -d 'Map a CSV column to an ECS field (repeatable), e.g. --map proc=process.name' -r
 complete -c logward -n "__fish_logward_using_subcommand parse" -l dataset -d 'Set event.dataset to NAME instead of the detected one' -r
 complete -c logward -n "__fish_logward_using_subcommand parse" -l templates -d 'Load learned templates from FILE at start and save them there at the end' -r -F
-complete -c logward -n "__fish_logward_using_subcommand parse" -l templates-out -d 'Write the template table (NDJSON: id, pattern, count, first_seen, last_seen, example)' -r -F
-complete -c logward -n "__fish_logward_using_subcommand parse" -l mask -d 'Variables masked before mining: a comma list of ip,number,hex,path,uuid,blockid,url,digits, or `-class` to drop one from the default (all)' -r
+complete -c logward -n "__fish_logward_using_subcommand parse" -l templates-out -d 'Write the template table (NDJSON: id, pattern, count, first_seen, last_seen, example, aliases)' -r -F
+complete -c logward -n "__fish_logward_using_subcommand parse" -l mask -d 'Variables masked before mining: a comma list of ip,number,hex,path,uuid,blockid,url,digits, date,domain, or `-class` to drop one from the default (all)' -r
 complete -c logward -n "__fish_logward_using_subcommand parse" -l template-similarity -d 'Share of a message\'s tokens that must equal a template\'s constants to join it' -r
 complete -c logward -n "__fish_logward_using_subcommand parse" -l template-max-enum -d 'A position holding at most N distinct words stays part of the template (0 or 1: none)' -r
 complete -c logward -n "__fish_logward_using_subcommand parse" -l max-templates -d 'Most template clusters kept in memory; beyond it the least recently used is evicted' -r
+complete -c logward -n "__fish_logward_using_subcommand parse" -l side-file-limit -d 'Largest --templates state file read (e.g. 512M, 2G)' -r
 complete -c logward -n "__fish_logward_using_subcommand parse" -l strict -d 'Stop with exit status 1 at the first rejected line'
 complete -c logward -n "__fish_logward_using_subcommand parse" -s q -l quiet -d 'No summary line, no rejected-line messages, no progress bar on stderr'
 complete -c logward -n "__fish_logward_using_subcommand parse" -l rotated -d 'Read rotated sets oldest first: x.log.3.gz x.log.2.gz x.log.1 x.log'
@@ -124,12 +125,15 @@ complete -c logward -n "__fish_logward_using_subcommand enrich" -l max-line-byte
 complete -c logward -n "__fish_logward_using_subcommand enrich" -l attack-bundle -d 'Use this ATT&CK STIX bundle (enterprise-attack.json from MITRE) instead of the built-in v18.1 table' -r -F
 complete -c logward -n "__fish_logward_using_subcommand enrich" -l geoip -d 'MaxMind DB file (GeoIP2/GeoLite2 City, Country or ASN, or DB-IP) for source.geo/as and destination.geo/as; repeatable (a City and an ASN database, say)' -r -F
 complete -c logward -n "__fish_logward_using_subcommand enrich" -l ip-list -d 'Tag events whose source.ip or destination.ip is in FILE (one IP or CIDR a line) with `ip_list:NAME`; repeatable' -r
+complete -c logward -n "__fish_logward_using_subcommand enrich" -l side-file-limit -d 'Largest IP list, GeoIP database or ATT&CK bundle read (e.g. 512M, 2G); a larger file stops the run with a message naming it' -r
 complete -c logward -n "__fish_logward_using_subcommand enrich" -l llm -d 'Explain alerts with an OpenAI-compatible chat completions API at URL (e.g. http://localhost:8080/v1); only structured fields are sent, never event.original or message' -r
 complete -c logward -n "__fish_logward_using_subcommand enrich" -l llm-model -d 'Model name sent to the LLM server' -r
 complete -c logward -n "__fish_logward_using_subcommand enrich" -l llm-key-env -d 'Environment variable holding the API key (sent as a Bearer token when set)' -r
 complete -c logward -n "__fish_logward_using_subcommand enrich" -l llm-timeout -d 'Seconds one request may take' -r
 complete -c logward -n "__fish_logward_using_subcommand enrich" -l llm-concurrency -d 'Requests in flight at most (calls are made from the worker threads: --threads bounds it too)' -r
-complete -c logward -n "__fish_logward_using_subcommand enrich" -l llm-retries -d 'Retries on 429, 5xx, timeouts and connection errors, with exponential backoff' -r
+complete -c logward -n "__fish_logward_using_subcommand enrich" -l llm-retries -d 'Retries on 429, 5xx, timeouts and connection errors, with exponential backoff (a Retry-After is honoured up to 30 s)' -r
+complete -c logward -n "__fish_logward_using_subcommand enrich" -l llm-deadline -d 'Seconds from the start after which no more requests are made (the rest of the events pass through without logward.llm)' -r
+complete -c logward -n "__fish_logward_using_subcommand enrich" -l llm-breaker -d 'Failed requests in a row after which the LLM is given up on for the rest of the run (0: never)' -r
 complete -c logward -n "__fish_logward_using_subcommand enrich" -l strict -d 'Stop with exit status 1 at the first rejected line'
 complete -c logward -n "__fish_logward_using_subcommand enrich" -s q -l quiet -d 'No summary line, no rejected-line messages, no progress bar on stderr'
 complete -c logward -n "__fish_logward_using_subcommand enrich" -l rotated -d 'Read rotated sets oldest first: x.log.3.gz x.log.2.gz x.log.1 x.log'

@@ -423,6 +423,11 @@ pub struct EnrichArgs {
     #[arg(long = "ip-list", value_name = "NAME=FILE")]
     pub ip_lists: Vec<String>,
 
+    /// Largest IP list, GeoIP database or ATT&CK bundle read (e.g. 512M, 2G); a larger file
+    /// stops the run with a message naming it
+    #[arg(long, value_name = "SIZE", default_value = "1G", value_parser = crate::io::files::parse_size)]
+    pub side_file_limit: u64,
+
     /// Explain alerts with an OpenAI-compatible chat completions API at URL (e.g.
     /// http://localhost:8080/v1); only structured fields are sent, never event.original or message
     #[arg(long, value_name = "URL", help_heading = "LLM (off by default)")]
@@ -445,8 +450,19 @@ pub struct EnrichArgs {
     pub llm_concurrency: usize,
 
     /// Retries on 429, 5xx, timeouts and connection errors, with exponential backoff
+    /// (a Retry-After is honoured up to 30 s)
     #[arg(long, value_name = "N", default_value_t = 3, help_heading = "LLM (off by default)")]
     pub llm_retries: u32,
+
+    /// Seconds from the start after which no more requests are made (the rest of the
+    /// events pass through without logward.llm)
+    #[arg(long, value_name = "SECS", default_value_t = 600.0, help_heading = "LLM (off by default)")]
+    pub llm_deadline: f64,
+
+    /// Failed requests in a row after which the LLM is given up on for the rest of the run
+    /// (0: never)
+    #[arg(long, value_name = "N", default_value_t = 5, help_heading = "LLM (off by default)")]
+    pub llm_breaker: u32,
 
     /// Explain every event, not only alerts
     #[arg(long, requires = "llm", help_heading = "LLM (off by default)")]
@@ -472,7 +488,8 @@ Examples:
   zcat archive/*.gz | logward parse --year 2023 --tz Europe/Berlin
   logward parse --format csv --map proc_cmd=process.command_line processes.csv
   logward parse --line-format '<Date> <Time> <Pid> <Level> <Component>: <Content>' HDFS.log
-  tail -F /var/log/auth.log | logward parse | jq -c 'select(.event.outcome==\"failure\")'";
+  tail -F /var/log/auth.log | logward parse | jq -c 'select(.event.outcome==\"failure\")'
+  logward parse --templates state.json --templates-out table.ndjson /var/log/auth.log";
 
 /// Flags every stage shares: inputs, output, error handling, threads.
 #[derive(Debug, Args, Clone)]
@@ -519,6 +536,7 @@ impl CommonArgs {
             threads: self.threads,
             quiet: self.quiet,
             max_line_bytes: self.max_line_bytes,
+            side: Default::default(),
         }
     }
 }
@@ -534,7 +552,7 @@ pub struct ParseArgs {
 
     /// Year of the first year-less syslog line in each file (default: from the file's
     /// modification time; December→January rolls over to the next year)
-    #[arg(long, value_name = "YEAR")]
+    #[arg(long, value_name = "YEAR", value_parser = clap::value_parser!(i32).range(0..=9999))]
     pub year: Option<i32>,
 
     /// Time zone of timestamps written without one: UTC, +02:00 or an IANA name
@@ -565,12 +583,12 @@ pub struct ParseArgs {
     #[arg(long, requires = "templates", help_heading = "Templates")]
     pub templates_frozen: bool,
 
-    /// Write the template table (NDJSON: id, pattern, count, first_seen, last_seen, example)
+    /// Write the template table (NDJSON: id, pattern, count, first_seen, last_seen, example, aliases)
     #[arg(long, value_name = "FILE", help_heading = "Templates")]
     pub templates_out: Option<PathBuf>,
 
     /// Variables masked before mining: a comma list of ip,number,hex,path,uuid,blockid,url,digits,
-    /// or `-class` to drop one from the default (all)
+    /// date,domain, or `-class` to drop one from the default (all)
     #[arg(long, value_name = "CLASSES", default_value = "all", allow_hyphen_values = true, help_heading = "Templates")]
     pub mask: String,
 
@@ -585,6 +603,10 @@ pub struct ParseArgs {
     /// Most template clusters kept in memory; beyond it the least recently used is evicted
     #[arg(long, value_name = "N", default_value_t = 50_000, help_heading = "Templates")]
     pub max_templates: usize,
+
+    /// Largest --templates state file read (e.g. 512M, 2G)
+    #[arg(long, value_name = "SIZE", default_value = "1G", value_parser = crate::io::files::parse_size, help_heading = "Templates")]
+    pub side_file_limit: u64,
 }
 
 /// The clap command, for generating completions and man pages.

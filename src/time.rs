@@ -1,10 +1,28 @@
 //! Timestamps: the layouts security logs use, time zones, and RFC 3339 UTC output.
 //!
 //! Parsing is hand-written (no regex, no allocation) because it runs once per input line.
+//!
+//! Only real instants come out: a date that does not exist (`Feb 30`), an offset beyond
+//! ±23:59 (`+99:99`) or a time outside the years 0000–9999 (which RFC 3339 cannot write) is
+//! no timestamp. Parsers that find such a time keep the line and tag the event
+//! [`INVALID_TIMESTAMP`] instead of giving it a wrong or missing time silently.
 
 use anyhow::{bail, Result};
 use chrono::{LocalResult, NaiveDate, TimeZone};
 use std::fmt::Write as _;
+
+/// The tag of an event whose line holds a time that is not a real instant.
+pub const INVALID_TIMESTAMP: &str = "invalid_timestamp";
+
+/// The first second RFC 3339 can write (0000-01-01T00:00:00Z).
+const MIN_SECS: i64 = -62_167_219_200;
+/// The last second RFC 3339 can write (9999-12-31T23:59:59Z).
+const MAX_SECS: i64 = 253_402_300_799;
+
+/// Whether an instant can be written in RFC 3339 (years 0000 to 9999).
+pub fn in_range(secs: i64) -> bool {
+    (MIN_SECS..=MAX_SECS).contains(&secs)
+}
 
 /// An instant with the fractional precision it was written with.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
@@ -120,7 +138,19 @@ impl Zone {
     /// Seconds since the epoch of a wall-clock time in this zone. In a DST gap or overlap the
     /// earlier valid instant is used.
     pub fn to_epoch(&self, y: i32, mo: u32, d: u32, h: u32, mi: u32, s: u32) -> Option<i64> {
-        if !(1..=12).contains(&mo) || d == 0 || d > days_in_month(y, mo) || h > 23 || mi > 59 || s > 60 {
+        let secs = self.wall_to_epoch(y, mo, d, h, mi, s)?;
+        in_range(secs).then_some(secs)
+    }
+
+    fn wall_to_epoch(&self, y: i32, mo: u32, d: u32, h: u32, mi: u32, s: u32) -> Option<i64> {
+        if !(0..=9999).contains(&y)
+            || !(1..=12).contains(&mo)
+            || d == 0
+            || d > days_in_month(y, mo)
+            || h > 23
+            || mi > 59
+            || s > 60
+        {
             return None;
         }
         let local = days_from_civil(y, mo, d) * 86_400 + (h * 3600 + mi * 60 + s) as i64;
@@ -277,6 +307,9 @@ fn finish(
         Some(off) => Zone::Fixed(off).to_epoch(ymd.0, ymd.1, ymd.2, t.0, t.1, t.2)?,
         None => zone.to_epoch(ymd.0, ymd.1, ymd.2, t.0, t.1, t.2)?,
     };
+    if !in_range(secs) {
+        return None;
+    }
     Some(Timestamp { secs, nanos: frac.0, frac_digits: frac.1 })
 }
 
@@ -297,9 +330,49 @@ pub fn parse_iso(b: &[u8], zone: &Zone) -> Option<(Timestamp, usize)> {
             used += n;
             Some(off)
         }
+        // Something written as an offset that is none (`+99:99`, `+2`): not read as local.
+        None if offset_like(&b[used..]) > 0 => return None,
         None => None,
     };
     Some((finish(zone, (y, mo, d), t, (nanos, fd), offset)?, used))
+}
+
+/// Bytes of what is written as a UTC offset (`Z`, `+HH`, `+HHMM`, `+HH:MM`, valid or not).
+fn offset_like(b: &[u8]) -> usize {
+    let digits_at = |at: usize, n: usize| b.get(at..at + n).is_some_and(|d| d.iter().all(u8::is_ascii_digit));
+    match b.first() {
+        Some(b'Z' | b'z') => 1,
+        Some(b'+' | b'-') if digits_at(1, 2) => {
+            if b.get(3) == Some(&b':') && digits_at(4, 2) {
+                6
+            } else if digits_at(3, 2) {
+                5
+            } else if b.get(3).is_some_and(u8::is_ascii_digit) {
+                4
+            } else {
+                3
+            }
+        }
+        Some(b'+' | b'-') if b.get(1).is_some_and(u8::is_ascii_digit) => 2,
+        _ => 0,
+    }
+}
+
+/// Bytes of what is laid out as an ISO 8601 time (`YYYY-MM-DD[T ]HH:MM:SS[.f][offset]`),
+/// whether or not it names a real instant: parsers tell "no time here" from "an invalid
+/// time" with it.
+pub fn iso_shape(b: &[u8]) -> Option<usize> {
+    let d = |at: usize, n: usize| b.get(at..at + n).is_some_and(|x| x.iter().all(u8::is_ascii_digit));
+    let at = |i: usize, c: &[u8]| b.get(i).is_some_and(|x| c.contains(x));
+    if !(d(0, 4) && at(4, b"-") && d(5, 2) && at(7, b"-") && d(8, 2) && at(10, b"Tt ")) {
+        return None;
+    }
+    if !(d(11, 2) && at(13, b":") && d(14, 2) && at(16, b":") && d(17, 2)) {
+        return None;
+    }
+    let (_, _, fl) = fraction(b, 19);
+    let used = 19 + fl;
+    Some(used + offset_like(&b[used..]))
 }
 
 /// Hours, minutes and seconds of a time of day.
@@ -421,7 +494,7 @@ pub fn parse_loose(s: &str, zone: &Zone, year: i32) -> Option<Timestamp> {
     // Epoch seconds (10 digits: 2001..2286).
     if b.len() == 10 && b.iter().all(u8::is_ascii_digit) {
         let secs: i64 = s.trim().parse().ok()?;
-        return Some(Timestamp { secs, nanos: 0, frac_digits: 0 });
+        return in_range(secs).then_some(Timestamp { secs, nanos: 0, frac_digits: 0 });
     }
     None
 }
@@ -472,6 +545,27 @@ mod tests {
         assert_eq!(berlin.to_epoch(2024, 1, 1, 12, 0, 0), Zone::Utc.to_epoch(2024, 1, 1, 11, 0, 0));
         assert_eq!(Zone::parse("-02:00").unwrap(), Zone::Fixed(-7200));
         assert!(Zone::parse("Mars/Olympus").is_err());
+    }
+
+    #[test]
+    fn impossible_times_are_no_times() {
+        // An offset beyond ±23:59 is not read as UTC (nor as anything).
+        assert!(parse_iso(b"2024-03-01T10:00:00+99:99", &Zone::Utc).is_none());
+        assert!(parse_iso(b"2024-03-01T10:00:00-2", &Zone::Utc).is_none());
+        assert_eq!(iso_shape(b"2024-03-01T10:00:00+99:99 rest"), Some(25));
+        // Dates that do not exist.
+        assert!(parse_iso(b"2023-02-29T10:00:00Z", &Zone::Utc).is_none());
+        assert!(Zone::Utc.to_epoch(2024, 2, 30, 0, 0, 0).is_none());
+        assert!(parse_loose("Feb 30 10:00:00", &Zone::Utc, 2024).is_none());
+        // Years RFC 3339 cannot write, also when a zone moves the instant across the edge.
+        assert!(Zone::Utc.to_epoch(99_999, 1, 1, 0, 0, 0).is_none());
+        assert!(Zone::Utc.to_epoch(-1, 1, 1, 0, 0, 0).is_none());
+        assert!(Zone::Fixed(-3600).to_epoch(9999, 12, 31, 23, 30, 0).is_none());
+        assert!(parse_iso(b"0000-01-01T00:30:00+01:00", &Zone::Utc).is_none());
+        assert_eq!(iso("9999-12-31T23:59:59Z"), "9999-12-31T23:59:59Z");
+        assert_eq!(iso("0000-01-01T00:00:00Z"), "0000-01-01T00:00:00Z");
+        // Still fine: text after a time that is not an offset.
+        assert_eq!(parse_iso(b"2015-10-18 18:01:47,978-thread", &Zone::Utc).map(|(_, n)| n), Some(23));
     }
 
     #[test]

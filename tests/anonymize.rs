@@ -509,19 +509,21 @@ fn no_string_escapes_the_scan() {
         r#"{"stats":{"91.24.138.208":3,"jkowalski":1},"user":{"name":"jkowalski"},"message":"Jkowalski and jkowalski_old logged in"}"#,
         "\n",
     );
-    let out = anonymize_with(KEY, &["-q"], input.as_bytes());
-    assert!(out.status.success());
+    let out = anonymize_with(KEY, &[], input.as_bytes());
     let text = String::from_utf8(out.stdout).unwrap();
     for gone in ["bob.jones", "corp-mail", "Lone1Pass", "91.24.138.208", "jkowalski", "Jkowalski"] {
         assert!(!text.contains(gone), "{gone} survived: {text}");
     }
-    assert!(text.contains("\u{fffd}") && !text.contains("\\ud800"), "the lone surrogate is read as U+FFFD: {text}");
+    // The scan rejects it (no text), by its position only.
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(!text.contains("\\ud800") && text.lines().count() == 1, "the lone surrogate line is rejected: {text}");
+    assert!(stderr.contains("lone UTF-16 surrogate") && !stderr.contains("Lone1Pass"), "{stderr}");
     let events = ndjson(text.as_bytes());
-    let user = events[1]["user"]["name"].as_str().unwrap();
-    let stats = events[1]["stats"].as_object().unwrap();
+    let user = events[0]["user"]["name"].as_str().unwrap();
+    let stats = events[0]["stats"].as_object().unwrap();
     assert!(stats.contains_key(user), "the member name gets the user's pseudonym: {stats:?}");
     let upper = format!("{}{}", user[..1].to_ascii_uppercase(), &user[1..]);
-    assert!(events[1]["message"].as_str().unwrap().contains(&format!("{upper} and {user}_old")), "{text}");
+    assert!(events[0]["message"].as_str().unwrap().contains(&format!("{upper} and {user}_old")), "{text}");
 }
 
 #[test]
@@ -684,8 +686,17 @@ fn base64(v: &[u8]) -> String {
 #[test]
 fn no_planted_value_of_the_leak_corpus_survives_in_any_encoding() {
     let (corpus, planted) = leak_corpus();
-    let out = anonymize_with(KEY, &["-q"], corpus.as_bytes());
+    let dir = tempfile::tempdir().unwrap();
+    let errors = dir.path().join("errors.ndjson");
+    let out = anonymize_with(KEY, &["-q", "--errors", errors.to_str().unwrap()], corpus.as_bytes());
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    // Lines the scan rejects (a lone surrogate escape is no text) are written nowhere: their
+    // values cannot leak, nor come back.
+    let rejected: Vec<usize> =
+        ndjson(&std::fs::read(&errors).unwrap()).iter().map(|e| e["line"].as_u64().unwrap() as usize).collect();
+    for e in ndjson(&std::fs::read(&errors).unwrap()) {
+        assert!(!e.to_string().contains("Surr0gate"), "rejects never show the line");
+    }
     let text = String::from_utf8(out.stdout.clone()).unwrap();
     let lower = text.to_lowercase();
     let mut leaks = Vec::new();
@@ -705,10 +716,12 @@ fn no_planted_value_of_the_leak_corpus_survives_in_any_encoding() {
     // Every pseudonymized value comes back, in the line it was planted in.
     let back = anonymize_with(KEY, &["-q", "--reveal"], &out.stdout);
     let back = String::from_utf8(back.stdout).unwrap();
-    let back_lines: Vec<&str> = back.lines().collect();
     let corpus_lines: Vec<&str> = corpus.lines().collect();
+    let mut written = back.lines();
+    let back_lines: Vec<&str> =
+        (1..=corpus_lines.len()).map(|n| if rejected.contains(&n) { "" } else { written.next().unwrap() }).collect();
     let mut missing = Vec::new();
-    for (line, _, restored, v) in planted.iter().filter(|p| p.2) {
+    for (line, _, restored, v) in planted.iter().filter(|p| p.2 && !rejected.contains(&p.0)) {
         let json = serde_json::to_string(v).unwrap();
         let l = back_lines[line - 1];
         let original = corpus_lines[line - 1];
@@ -727,7 +740,7 @@ fn no_planted_value_of_the_leak_corpus_survives_in_any_encoding() {
     // Lines without secrets come back byte for byte.
     let with_secrets: std::collections::HashSet<usize> = planted.iter().filter(|p| !p.2).map(|p| p.0).collect();
     for (n, (a, b)) in corpus_lines.iter().zip(&back_lines).enumerate() {
-        if !with_secrets.contains(&(n + 1)) {
+        if !with_secrets.contains(&(n + 1)) && !rejected.contains(&(n + 1)) {
             assert_eq!(a, b, "line {} after --reveal", n + 1);
         }
     }

@@ -38,7 +38,17 @@ pub fn run(args: AnonymizeArgs) -> Result<ExitCode> {
         quiet: args.common.quiet,
     });
     let sources = io::expand_inputs(&args.common.inputs, args.common.rotated)?;
-    let (summary, risk) = io::run_events(&stage, Default::default(), "anonymize", sources, &args.common.run_options())?;
+    let mut opts = args.common.run_options();
+    if let Some(p) = &args.key_file {
+        opts.side.read("--key-file", p);
+    }
+    if let Some(p) = &args.policy {
+        opts.side.read("--policy", p);
+    }
+    if let Some(p) = &args.risk_report {
+        opts.side.write("--risk-report", p);
+    }
+    let (summary, risk) = io::run_events(&stage, Default::default(), "anonymize", sources, &opts)?;
     if args.reveal {
         let wrong = stage.wrong_key.load(std::sync::atomic::Ordering::Relaxed);
         if wrong > 0 {

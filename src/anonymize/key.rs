@@ -21,8 +21,8 @@ impl Key {
         match (file, env) {
             (Some(path), _) => {
                 warn_if_shared(path);
-                let text = std::fs::read_to_string(path)
-                    .with_context(|| format!("cannot read key file '{}'", path.display()))?;
+                let limit = crate::io::files::limits::KEY;
+                let text = crate::io::files::read_text_limited(path, "key file", limit, None)?;
                 Key::from_hex(&text).with_context(|| format!("key file '{}'", path.display()))
             }
             (None, Some(hex)) => Key::from_hex(&hex).context("LOGWARD_KEY"),

@@ -555,8 +555,7 @@ impl Anonymizer {
         let quasi = &self.opts.pseudonymizer.policy.quasi_identifiers;
         let report = state.report(quasi, &self.opts.domain, &self.opts.pseudonymizer.time);
         let text = serde_json::to_string_pretty(&report)? + "\n";
-        std::fs::write(path, text)
-            .map_err(|e| anyhow::anyhow!("cannot write risk report '{}': {e}", path.display()))?;
+        crate::io::files::write_atomic(path, text.as_bytes(), "risk report")?;
         if !self.opts.quiet {
             eprint!("{}", state.summary(quasi));
         }

@@ -166,7 +166,7 @@ impl Policy {
     }
 
     pub fn load(path: &std::path::Path) -> Result<Policy> {
-        let text = std::fs::read_to_string(path).with_context(|| format!("cannot read policy '{}'", path.display()))?;
+        let text = crate::io::files::read_text_limited(path, "policy", crate::io::files::limits::CONFIG, None)?;
         Policy::parse(&text).with_context(|| format!("policy '{}'", path.display()))
     }
 

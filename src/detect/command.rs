@@ -21,16 +21,35 @@ pub fn run(args: DetectArgs) -> Result<ExitCode> {
     if !args.no_builtin {
         files.extend(rules::BUILTIN.iter().map(|(n, t)| (n.to_string(), t.to_string())));
     }
-    files.extend(rules::read_rule_files(&args.rules)?);
+    let user_files = rules::read_rule_files(&args.rules)?;
+    let mut opts = args.common.run_options();
+    for (name, _) in &user_files {
+        opts.side.read("--rules", std::path::Path::new(name));
+    }
+    if let Some(p) = &args.mapping {
+        opts.side.read("--mapping", p);
+    }
+    files.extend(user_files);
     if files.is_empty() {
         anyhow::bail!("no rules: --no-builtin needs --rules PATH");
     }
     let set = RuleSet::load(&files, &mapping, &overrides, args.all_logsources)?;
+    if !args.common.quiet {
+        for w in &set.warnings {
+            eprintln!("logward detect: warning: {w}");
+        }
+    }
     for p in &set.problems {
         eprintln!("logward detect: {p}{}", if args.common.strict { "" } else { " (skipped)" });
     }
     if args.common.strict && !set.problems.is_empty() {
         anyhow::bail!("{} rule problems (--strict)", set.problems.len());
+    }
+    if set.rules.is_empty() && set.corrs.is_empty() {
+        anyhow::bail!(
+            "no rules loaded ({} problems above): nothing to detect; give Sigma rule files with --rules PATH",
+            set.problems.len()
+        );
     }
     if args.list_rules {
         print!("{}", super::list_rules(&set));
@@ -45,6 +64,6 @@ pub fn run(args: DetectArgs) -> Result<ExitCode> {
         quiet: args.common.quiet,
     });
     let sources = io::expand_inputs(&args.common.inputs, args.common.rotated)?;
-    let (summary, ()) = io::run_events(&stage, stage.ordered(), "detect", sources, &args.common.run_options())?;
+    let (summary, ()) = io::run_events(&stage, stage.ordered(), "detect", sources, &opts)?;
     Ok(io::exit_code(summary))
 }

@@ -204,8 +204,7 @@ impl Mapping {
     }
 
     pub fn load(path: &std::path::Path) -> Result<Mapping> {
-        let text =
-            std::fs::read_to_string(path).with_context(|| format!("cannot read mapping '{}'", path.display()))?;
+        let text = crate::io::files::read_text_limited(path, "mapping", crate::io::files::limits::CONFIG, None)?;
         Mapping::parse(&text).with_context(|| format!("mapping '{}'", path.display()))
     }
 

@@ -86,18 +86,20 @@ impl Detector {
         !inside
     }
 
-    /// Hits for the correlations fed by a match, and for those fed by them in turn.
-    fn collect_hits(
-        &self,
-        feeds: &[Feed],
-        via: Option<usize>,
-        ev: &View<'_>,
-        hits: &mut Vec<(Option<usize>, Hit)>,
-        depth: usize,
-    ) {
+    /// Hits for the correlations fed by a match, and for those fed by them in turn, at any
+    /// depth (without recursion: chains of correlations are acyclic, checked at load).
+    fn collect_hits(&self, feeds: &[Feed], ev: &View<'_>, hits: &mut Vec<(Option<usize>, Hit)>) {
         let corrs = &self.opts.rules.corrs;
         let text = |f: &str| ev.text(f).map(|t| Box::<str>::from(t.as_ref()));
-        for feed in feeds {
+        // (feeds, the next one to visit, the correlation that must fire first): preorder.
+        let mut stack: Vec<(&[Feed], usize, Option<usize>)> = vec![(feeds, 0, None)];
+        while let Some(top) = stack.last_mut() {
+            let (feeds, i, via) = *top;
+            let Some(feed) = feeds.get(i) else {
+                stack.pop();
+                continue;
+            };
+            top.1 += 1;
             let c = &corrs[feed.corr];
             let fields = &c.fields[feed.step];
             let key: Option<Box<[Box<str>]>> = fields.group.iter().map(|f| text(f)).collect();
@@ -108,8 +110,8 @@ impl Detector {
             let value = fields.value.as_deref().and_then(text);
             let distinct = fields.distinct.iter().map(|f| text(f)).collect();
             hits.push((via, Hit { corr: feed.corr, step: feed.step, key, value, distinct }));
-            if depth < 8 {
-                self.collect_hits(&c.feeds, Some(feed.corr), ev, hits, depth + 1);
+            if !c.feeds.is_empty() {
+                stack.push((&c.feeds, 0, Some(feed.corr)));
             }
         }
     }
@@ -197,7 +199,7 @@ impl EventStage for Detector {
                 self.rule_alerts[m.rule].fetch_add(1, Ordering::Relaxed);
                 alert::single(&rule.meta, ev.tree(), &m.matched, r, minute, writer, &mut out.bytes);
             }
-            self.collect_hits(&rule.feeds, None, &ev, &mut hits, 0);
+            self.collect_hits(&rule.feeds, &ev, &mut hits);
         }
         if !hits.is_empty() {
             match ts {
@@ -279,7 +281,7 @@ impl EventStage for Detector {
         let ungrouped = self.ungrouped.load(Ordering::Relaxed);
         if untimed + ungrouped + state.evicted > 0 {
             eprintln!(
-                "logward detect: not correlated: {untimed} matching events without a readable @timestamp, {ungrouped} without a group-by field; {} idle groups dropped at the --max-groups limit",
+                "logward detect: not correlated: {untimed} matching events without a readable @timestamp, {ungrouped} without a group-by field; {} correlation groups dropped (the least recently active, to stay within --max-groups; raise it to keep more)",
                 state.evicted
             );
         }

@@ -189,8 +189,11 @@ pub struct RuleSet {
     pub dispatch: Dispatch,
     pub rules: Vec<Rule>,
     pub corrs: Vec<Corr>,
-    /// Problems with individual files or rules (`FILE: problem`); those rules were skipped.
+    /// Problems with individual files or rules (`FILE: rule 'TITLE': problem`); those rules
+    /// were skipped.
     pub problems: Vec<String>,
+    /// What the Sigma parser noted about rules that still loaded.
+    pub warnings: Vec<String>,
 }
 
 /// Reads `--rules` paths: files as given, folders recursively (`*.yml`, `*.yaml`, sorted).
@@ -212,8 +215,7 @@ pub fn read_rule_files(paths: &[PathBuf]) -> Result<Vec<(String, String)>> {
     files
         .into_iter()
         .map(|f| {
-            let text =
-                std::fs::read_to_string(&f).with_context(|| format!("cannot read rule file '{}'", f.display()))?;
+            let text = crate::io::files::read_text_limited(&f, "rule file", crate::io::files::limits::CONFIG, None)?;
             Ok((f.display().to_string(), text))
         })
         .collect()
@@ -279,20 +281,24 @@ impl RuleSet {
         all_logsources: bool,
     ) -> Result<RuleSet> {
         let mut problems = Vec::new();
+        let mut warnings = Vec::new();
         let mut sigma_rules: Vec<(String, SigmaRule)> = Vec::new();
         let mut sigma_corrs: Vec<(String, CorrelationRule)> = Vec::new();
         let mut filters = Vec::new();
         for (file, text) in files {
             match rsigma_parser::parse_sigma_yaml(text) {
                 Ok(c) => {
-                    for e in &c.errors {
-                        problems.push(format!("{file}: {}", one_line(e)));
+                    let empty = c.rules.is_empty() && c.correlations.is_empty() && c.filters.is_empty();
+                    if !c.errors.is_empty() || empty {
+                        let (p, w) = file_problems(file, text, &c.errors);
+                        problems.extend(p);
+                        warnings.extend(w);
                     }
                     sigma_rules.extend(c.rules.into_iter().map(|r| (file.clone(), r)));
                     sigma_corrs.extend(c.correlations.into_iter().map(|r| (file.clone(), r)));
                     filters.extend(c.filters.into_iter().map(|r| (file.clone(), r)));
                 }
-                Err(e) => problems.push(format!("{file}: {}", one_line(&e.to_string()))),
+                Err(e) => problems.push(format!("{file}: {}", tidy(&e.to_string()))),
             }
         }
         apply_overrides(&mut sigma_corrs, overrides)?;
@@ -355,7 +361,7 @@ impl RuleSet {
                 let i = members[k];
                 if std::mem::replace(&mut compiled[i], false) {
                     let (file, r) = &sigma_rules[i];
-                    problems.push(format!("{file}: rule '{}': {}", r.title, one_line(&e.to_string())));
+                    problems.push(format!("{file}: rule '{}': {}", r.title, tidy(&e.to_string())));
                 }
             }
             engines.push((placement.as_ref().map(|p| p.gate.clone()), engine));
@@ -389,7 +395,7 @@ impl RuleSet {
                 }
                 if let Err(e) = engine.apply_filter(&g) {
                     if !std::mem::replace(&mut reported, true) {
-                        problems.push(format!("{file}: filter '{}': {}", f.title, one_line(&e.to_string())));
+                        problems.push(format!("{file}: filter '{}': {}", f.title, tidy(&e.to_string())));
                     }
                 }
             }
@@ -423,7 +429,7 @@ impl RuleSet {
                 feeds: Vec::new(),
             })
             .collect();
-        let mut set = RuleSet { engines, dispatch, rules, corrs: Vec::new(), problems };
+        let mut set = RuleSet { engines, dispatch, rules, corrs: Vec::new(), problems, warnings };
         set.link(&sigma_corrs, &compiled, mapping);
         Ok(set)
     }
@@ -645,9 +651,113 @@ fn map_detection_fields(d: &mut rsigma_parser::Detection, map: &dyn Fn(&str) -> 
     }
 }
 
-/// Library errors may span lines (regex errors draw a caret); messages here are one line each.
-fn one_line(s: &str) -> String {
-    s.split_whitespace().collect::<Vec<_>>().join(" ")
+/// The most characters a rule problem takes on stderr.
+const PROBLEM_CHARS: usize = 300;
+
+/// A library error as one short line: on one line (regex errors draw a caret over several),
+/// each repeated part said once (a deeply nested condition repeats its position for every
+/// level), and at most [`PROBLEM_CHARS`] characters.
+fn tidy(s: &str) -> String {
+    let flat = s.split_whitespace().collect::<Vec<_>>().join(" ");
+    let mut parts: Vec<&str> = Vec::new();
+    for part in flat.split(": ") {
+        if !parts.contains(&part) {
+            parts.push(part);
+        }
+    }
+    let line = parts.join(": ");
+    match line.char_indices().nth(PROBLEM_CHARS) {
+        Some((at, _)) => format!("{}…", &line[..at]),
+        None => line,
+    }
+}
+
+/// The problems of one rule file, each naming the file and the rule (by title): every
+/// document is parsed again on its own to tell whose the parser's messages are. Messages
+/// about rules that still loaded are warnings. A document with no detection, correlation
+/// or filter section is not a Sigma rule (a compose file, a CI config) and is said to be.
+fn file_problems(file: &str, text: &str, whole: &[String]) -> (Vec<String>, Vec<String>) {
+    use serde::Deserialize as _;
+    use yaml_serde::Value;
+    let (mut problems, mut warnings) = (Vec::new(), Vec::new());
+    let key = |m: &yaml_serde::Mapping, k: &str| m.get(Value::String(k.into())).cloned();
+    let mut global: Option<Value> = None;
+    let mut attributed = true;
+    for (n, doc) in yaml_serde::Deserializer::from_str(text).enumerate() {
+        let value = match Value::deserialize(doc) {
+            Ok(v) => v,
+            Err(e) => {
+                problems.push(format!("{file}: not valid YAML: {}", tidy(&e.to_string())));
+                break;
+            }
+        };
+        let Some(map) = value.as_mapping() else {
+            problems.push(format!("{file}: document {} is not a Sigma rule (not a YAML mapping)", n + 1));
+            continue;
+        };
+        match key(map, "action").as_ref().and_then(Value::as_str) {
+            Some("global") => {
+                global = Some(value.clone());
+                continue;
+            }
+            Some("reset") => {
+                global = None;
+                continue;
+            }
+            Some(_) => {
+                // `repeat` and unknown actions: the messages stay those of the whole file.
+                attributed = false;
+                break;
+            }
+            None => {}
+        }
+        let in_either = |k: &str| key(map, k).or_else(|| global.as_ref()?.as_mapping().and_then(|g| key(g, k)));
+        let kind = if in_either("correlation").is_some() {
+            "correlation"
+        } else if in_either("filter").is_some() {
+            "filter"
+        } else if in_either("detection").is_some() {
+            "rule"
+        } else {
+            problems.push(format!(
+                "{file}: document {} is not a Sigma rule (a rule has a detection, correlation or filter section)",
+                n + 1
+            ));
+            continue;
+        };
+        let name = match in_either("title").as_ref().and_then(Value::as_str) {
+            Some(t) => format!("{kind} '{t}'"),
+            None => format!("{kind} in document {} (no title)", n + 1),
+        };
+        let mut alone = String::new();
+        if let Some(g) = &global {
+            alone.push_str(&yaml_serde::to_string(g).unwrap_or_default());
+            alone.push_str("---\n");
+        }
+        alone.push_str(&yaml_serde::to_string(&value).unwrap_or_default());
+        match rsigma_parser::parse_sigma_yaml(&alone) {
+            Ok(c) => {
+                let loaded = !(c.rules.is_empty() && c.correlations.is_empty() && c.filters.is_empty());
+                for e in &c.errors {
+                    let m = format!("{file}: {name}: {}", tidy(e));
+                    if loaded {
+                        warnings.push(m);
+                    } else {
+                        problems.push(m);
+                    }
+                }
+            }
+            Err(e) => problems.push(format!("{file}: {name}: {}", tidy(&e.to_string()))),
+        }
+    }
+    if !attributed || (problems.is_empty() && warnings.is_empty()) {
+        problems = whole.iter().map(|e| format!("{file}: {}", tidy(e))).collect();
+        warnings.clear();
+        if problems.is_empty() {
+            problems.push(format!("{file}: no Sigma rule in this file"));
+        }
+    }
+    (problems, warnings)
 }
 
 /// Whether `from` (a correlation) depends on `target`, directly or through others.

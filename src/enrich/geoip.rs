@@ -16,8 +16,12 @@ pub struct GeoDb {
 type Object = Map<String, Value>;
 
 impl GeoDb {
-    pub fn open(path: &Path) -> Result<GeoDb> {
-        let reader = maxminddb::Reader::open_readfile(path)
+    /// Reads a database of at most `limit` bytes (`--side-file-limit`).
+    pub fn open(path: &Path, limit: u64) -> Result<GeoDb> {
+        std::fs::metadata(path)
+            .with_context(|| format!("cannot open GeoIP database '{}' (a MaxMind DB .mmdb file)", path.display()))?;
+        let bytes = crate::io::files::read_limited(path, "GeoIP database", limit, Some("--side-file-limit"))?;
+        let reader = maxminddb::Reader::from_source(bytes)
             .with_context(|| format!("cannot open GeoIP database '{}' (a MaxMind DB .mmdb file)", path.display()))?;
         let name = reader.metadata().database_type.clone();
         Ok(GeoDb { reader, name })

@@ -19,40 +19,27 @@ fn to_u128(ip: IpAddr) -> u128 {
 }
 
 impl IpList {
-    pub fn load(name: &str, path: &Path) -> Result<IpList> {
-        let text =
-            std::fs::read_to_string(path).with_context(|| format!("cannot read IP list '{}'", path.display()))?;
-        IpList::parse(name, &text).with_context(|| format!("IP list '{}'", path.display()))
+    /// Reads a list one line at a time: at most `limit` bytes in all (`--side-file-limit`)
+    /// and 64 KiB a line, so a huge or endless file stops with a message, not a full memory.
+    pub fn load(name: &str, path: &Path, limit: u64) -> Result<IpList> {
+        use crate::io::files::{limits, LimitedLines};
+        let mut lines = LimitedLines::open(path, "IP list", limits::LIST_LINE, limit, Some("--side-file-limit"))?;
+        let mut ranges = Vec::new();
+        while let Some((n, line)) = lines.next_line()? {
+            add_entry(&mut ranges, n, &line).with_context(|| format!("IP list '{}'", path.display()))?;
+        }
+        IpList::from_ranges(name, ranges).with_context(|| format!("IP list '{}'", path.display()))
     }
 
     pub fn parse(name: &str, text: &str) -> Result<IpList> {
         let mut ranges = Vec::new();
         for (n, line) in text.lines().enumerate() {
-            let entry = line.split('#').next().unwrap_or("").trim();
-            if entry.is_empty() {
-                continue;
-            }
-            let (addr, bits) = match entry.split_once('/') {
-                Some((a, b)) => (a, Some(b)),
-                None => (entry, None),
-            };
-            let ip: IpAddr =
-                addr.parse().with_context(|| format!("line {}: '{entry}' is not an IP address or CIDR", n + 1))?;
-            let max = if ip.is_ipv4() { 32 } else { 128 };
-            let prefix: u32 = match bits {
-                Some(b) => b
-                    .parse()
-                    .ok()
-                    .filter(|p| *p <= max)
-                    .with_context(|| format!("line {}: bad prefix length in '{entry}'", n + 1))?,
-                None => max,
-            };
-            let prefix = prefix + if ip.is_ipv4() { 96 } else { 0 };
-            let host_bits = 128 - prefix;
-            let mask: u128 = if host_bits == 128 { u128::MAX } else { (1u128 << host_bits) - 1 };
-            let start = to_u128(ip) & !mask;
-            ranges.push((start, start | mask));
+            add_entry(&mut ranges, n as u64 + 1, line)?;
         }
+        IpList::from_ranges(name, ranges)
+    }
+
+    fn from_ranges(name: &str, mut ranges: Vec<(u128, u128)>) -> Result<IpList> {
         if ranges.is_empty() {
             bail!("no addresses in the list");
         }
@@ -72,6 +59,33 @@ impl IpList {
         let i = self.ranges.partition_point(|r| r.0 <= x);
         i > 0 && self.ranges[i - 1].1 >= x
     }
+}
+
+/// Adds line `n` of a list (an address or CIDR, `#` comments) to `ranges`.
+fn add_entry(ranges: &mut Vec<(u128, u128)>, n: u64, line: &str) -> Result<()> {
+    let entry = line.split('#').next().unwrap_or("").trim();
+    if entry.is_empty() {
+        return Ok(());
+    }
+    let (addr, bits) = match entry.split_once('/') {
+        Some((a, b)) => (a, Some(b)),
+        None => (entry, None),
+    };
+    let shown: String = entry.chars().take(60).collect();
+    let ip: IpAddr = addr.parse().with_context(|| format!("line {n}: '{shown}' is not an IP address or CIDR"))?;
+    let max = if ip.is_ipv4() { 32 } else { 128 };
+    let prefix: u32 = match bits {
+        Some(b) => {
+            b.parse().ok().filter(|p| *p <= max).with_context(|| format!("line {n}: bad prefix length in '{shown}'"))?
+        }
+        None => max,
+    };
+    let prefix = prefix + if ip.is_ipv4() { 96 } else { 0 };
+    let host_bits = 128 - prefix;
+    let mask: u128 = if host_bits == 128 { u128::MAX } else { (1u128 << host_bits) - 1 };
+    let start = to_u128(ip) & !mask;
+    ranges.push((start, start | mask));
+    Ok(())
 }
 
 #[cfg(test)]

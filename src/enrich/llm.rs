@@ -3,15 +3,18 @@
 //!
 //! Only structured fields leave the machine: the event without `event.original`, `message`
 //! and `log.*`. Calls are bounded in number at once, retried with backoff on 429 and 5xx,
-//! limited by a timeout, and cached by a fingerprint of what is sent, so identical alerts
-//! cost one call. A failing LLM never stops the pipeline: the event passes through and the
-//! failure is counted.
+//! limited by a timeout each and by a deadline for the whole run, and cached by a
+//! fingerprint of what is sent, so identical alerts cost one call. A failing LLM never
+//! stops the pipeline: the event passes through and the failure is counted; after
+//! `breaker` failed requests in a row (or once the deadline has passed) no more are made,
+//! the rest of the events pass through at once, and stderr says so.
 
+use anyhow::{bail, Result};
 use serde_json::{json, Map, Value};
 use std::collections::HashMap;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU32, AtomicU64, Ordering};
 use std::sync::{Condvar, Mutex};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 pub struct LlmOptions {
     /// Base URL (`http://localhost:8080/v1`) or the full `/chat/completions` endpoint.
@@ -20,10 +23,16 @@ pub struct LlmOptions {
     /// API key, from the environment variable the user names.
     pub key: Option<String>,
     pub timeout: Duration,
+    /// No request starts after this long from the start of the run.
+    pub deadline: Duration,
+    /// Failed requests in a row after which no more are made (0: never give up).
+    pub breaker: u32,
     pub concurrency: usize,
     pub retries: u32,
     /// Explain every event, not only alerts.
     pub all_events: bool,
+    /// Say nothing on stderr when giving up.
+    pub quiet: bool,
 }
 
 /// The fields an answer adds to an event.
@@ -38,7 +47,19 @@ pub struct Llm {
     pub calls: AtomicU64,
     pub failures: AtomicU64,
     pub cached: AtomicU64,
+    /// Events passed through without asking, once the LLM was given up on.
+    pub skipped: AtomicU64,
+    started: Instant,
+    /// Failed requests since the last answer.
+    failing: AtomicU32,
+    /// Set once no more requests are made.
+    stopped: AtomicBool,
+    /// Why (for the summary line), with the count of failures seen.
+    why: Mutex<Option<String>>,
 }
+
+/// The longest wait a `Retry-After` answer is given (a longer one is not waited for).
+const RETRY_AFTER_CAP: Duration = Duration::from_secs(30);
 
 const SYSTEM_PROMPT: &str = "You are a security analyst. You get one security alert as JSON \
 (structured fields only). Answer with one JSON object and nothing else: \
@@ -47,16 +68,43 @@ const SYSTEM_PROMPT: &str = "You are a security analyst. You get one security al
 unauthorized_access, privilege_escalation, persistence, benign or unknown, \
 \"explanation\": one or two sentences saying what happened and why it matters}.";
 
+/// Checks `--llm URL` before the run: an http:// or https:// URL with a host.
+pub fn check_url(url: &str) -> Result<()> {
+    let hint = "give the server's base URL, e.g. --llm http://localhost:8080/v1";
+    let Ok(uri) = url.trim().parse::<ureq::http::Uri>() else { bail!("--llm '{url}' is not a URL: {hint}") };
+    match uri.scheme_str() {
+        Some(s) if s.eq_ignore_ascii_case("http") || s.eq_ignore_ascii_case("https") => {}
+        Some(s) => bail!("--llm '{url}': the scheme '{s}' is not supported (http or https only): {hint}"),
+        None => bail!("--llm '{url}' is not a URL (no http:// or https://): {hint}"),
+    }
+    if uri.host().is_none_or(str::is_empty) {
+        bail!("--llm '{url}' names no host: {hint}");
+    }
+    Ok(())
+}
+
 impl Llm {
-    pub fn new(opts: LlmOptions) -> Llm {
-        let endpoint = if opts.url.trim_end_matches('/').ends_with("/chat/completions") {
-            opts.url.clone()
+    /// The client; the URL and the time limits are checked here, before any event is read.
+    pub fn new(opts: LlmOptions) -> Result<Llm> {
+        check_url(&opts.url)?;
+        for (flag, d) in [("--llm-timeout", opts.timeout), ("--llm-deadline", opts.deadline)] {
+            if d.is_zero() {
+                bail!("{flag} must be more than 0 seconds");
+            }
+        }
+        let url = opts.url.trim();
+        let endpoint = if url.trim_end_matches('/').ends_with("/chat/completions") {
+            url.to_string()
         } else {
-            format!("{}/chat/completions", opts.url.trim_end_matches('/'))
+            format!("{}/chat/completions", url.trim_end_matches('/'))
         };
-        let agent: ureq::Agent =
-            ureq::Agent::config_builder().timeout_global(Some(opts.timeout)).http_status_as_error(false).build().into();
-        Llm {
+        let agent: ureq::Agent = ureq::Agent::config_builder()
+            .timeout_global(Some(opts.timeout))
+            .timeout_connect(Some(opts.timeout.min(Duration::from_secs(10))))
+            .http_status_as_error(false)
+            .build()
+            .into();
+        Ok(Llm {
             endpoint,
             agent,
             slots: (Mutex::new(opts.concurrency.max(1)), Condvar::new()),
@@ -64,7 +112,49 @@ impl Llm {
             calls: AtomicU64::new(0),
             failures: AtomicU64::new(0),
             cached: AtomicU64::new(0),
+            skipped: AtomicU64::new(0),
+            started: Instant::now(),
+            failing: AtomicU32::new(0),
+            stopped: AtomicBool::new(false),
+            why: Mutex::new(None),
             opts,
+        })
+    }
+
+    /// Why no more requests are made, once that is so (for the summary on stderr).
+    pub fn given_up(&self) -> Option<String> {
+        self.why.lock().expect("llm state").clone()
+    }
+
+    /// Time left before the deadline; `None` once it has passed (and from then on no
+    /// request is made).
+    fn time_left(&self) -> Option<Duration> {
+        if self.stopped.load(Ordering::Relaxed) {
+            return None;
+        }
+        let left = self.opts.deadline.checked_sub(self.started.elapsed()).filter(|d| !d.is_zero());
+        if left.is_none() {
+            self.stop(format!("the --llm-deadline of {}s passed", self.opts.deadline.as_secs_f64().round()));
+        }
+        left
+    }
+
+    fn stop(&self, why: String) {
+        if !self.stopped.swap(true, Ordering::SeqCst) {
+            if !self.opts.quiet {
+                eprintln!("logward enrich: LLM: {why}; no more requests: the rest of the events pass through without logward.llm");
+            }
+            *self.why.lock().expect("llm state") = Some(why);
+            // Events waiting for a slot go through at once.
+            self.slots.1.notify_all();
+        }
+    }
+
+    /// One request failed: after `breaker` in a row, no more are made.
+    fn failed(&self, what: &str) {
+        let n = self.failing.fetch_add(1, Ordering::SeqCst) + 1;
+        if self.opts.breaker > 0 && n >= self.opts.breaker {
+            self.stop(format!("{n} requests in a row failed (the last: {what})"));
         }
     }
 
@@ -88,23 +178,32 @@ impl Llm {
                 self.cached.fetch_add(1, Ordering::Relaxed);
                 a
             }
-            None => {
-                let a = self.ask(&text);
-                if a.is_none() {
-                    self.failures.fetch_add(1, Ordering::Relaxed);
+            None => match self.ask(&text) {
+                Asked::Answer(a) => {
+                    if a.is_none() {
+                        self.failures.fetch_add(1, Ordering::Relaxed);
+                    }
+                    self.cache.lock().expect("llm cache").insert(key, a.clone());
+                    a
                 }
-                self.cache.lock().expect("llm cache").insert(key, a.clone());
-                a
-            }
+                Asked::NotAsked => {
+                    self.skipped.fetch_add(1, Ordering::Relaxed);
+                    None
+                }
+            },
         };
         if let Some(fields) = answer {
             crate::event::set(ev, "logward.llm", Value::Object(fields));
         }
     }
 
-    /// One question, with a bounded number in flight and retries on 429/5xx and errors.
-    fn ask(&self, alert_json: &str) -> Option<Map<String, Value>> {
-        let _slot = Slot::take(&self.slots);
+    /// One question, with a bounded number in flight and retries on 429/5xx and errors,
+    /// none once the LLM is given up on.
+    fn ask(&self, alert_json: &str) -> Asked {
+        let Some(_slot) = Slot::take(&self.slots, &self.stopped) else { return Asked::NotAsked };
+        if self.time_left().is_none() {
+            return Asked::NotAsked;
+        }
         let body = json!({
             "model": self.opts.model,
             "temperature": 0,
@@ -116,44 +215,77 @@ impl Llm {
         .to_string();
         let mut delay = Duration::from_millis(200);
         for attempt in 0..=self.opts.retries {
+            // Each attempt ends by the deadline; none starts after it or once given up.
+            let Some(left) = self.time_left() else { return Asked::NotAsked };
             self.calls.fetch_add(1, Ordering::Relaxed);
-            let mut req = self.agent.post(&self.endpoint).header("Content-Type", "application/json");
+            let mut req = self
+                .agent
+                .post(&self.endpoint)
+                .config()
+                .timeout_global(Some(self.opts.timeout.min(left)))
+                .build()
+                .header("Content-Type", "application/json");
             if let Some(k) = &self.opts.key {
                 req = req.header("Authorization", &format!("Bearer {k}"));
             }
-            match req.send(&body) {
+            let (failure, wait) = match req.send(&body) {
                 Ok(resp) => {
                     let status = resp.status().as_u16();
                     if status == 429 || status >= 500 {
-                        let wait = resp
+                        let asked = resp
                             .headers()
                             .get("retry-after")
                             .and_then(|v| v.to_str().ok())
                             .and_then(|v| v.trim().parse::<u64>().ok())
-                            .map(|s| Duration::from_secs(s.min(30)))
-                            .unwrap_or(delay);
-                        if attempt < self.opts.retries {
-                            std::thread::sleep(wait);
-                            delay *= 2;
+                            .map(Duration::from_secs);
+                        // A server that asks for more than the cap will not be back in time
+                        // for this event: no retry, and no wait.
+                        if asked.is_some_and(|a| a > RETRY_AFTER_CAP) {
+                            self.failed(&format!("HTTP {status} with a Retry-After over 30 s"));
+                            return Asked::Answer(None);
                         }
-                        continue;
+                        (format!("HTTP {status}"), asked.unwrap_or(delay))
+                    } else if status != 200 {
+                        // A client error (401, 404, ...) will not mend with retries.
+                        self.failed(&format!("HTTP {status}"));
+                        return Asked::Answer(None);
+                    } else {
+                        self.failing.store(0, Ordering::SeqCst);
+                        return Asked::Answer(resp.into_body().read_to_string().ok().and_then(|t| parse_answer(&t)));
                     }
-                    if status != 200 {
-                        return None;
-                    }
-                    let text = resp.into_body().read_to_string().ok()?;
-                    return parse_answer(&text);
                 }
                 // Timeouts and connection errors: retried like 5xx.
-                Err(_) => {
-                    if attempt < self.opts.retries {
-                        std::thread::sleep(delay);
-                        delay *= 2;
-                    }
+                Err(e) => (describe(&e), delay),
+            };
+            self.failed(&failure);
+            if attempt < self.opts.retries {
+                // Never past the deadline, and not at all once given up.
+                match self.time_left() {
+                    Some(left) if wait < left => std::thread::sleep(wait),
+                    _ => return Asked::Answer(None),
                 }
+                delay *= 2;
             }
         }
-        None
+        Asked::Answer(None)
+    }
+}
+
+/// What asking gave: an answer (or none after trying), or nothing because the LLM was
+/// given up on before this event.
+enum Asked {
+    Answer(Option<Map<String, Value>>),
+    NotAsked,
+}
+
+/// A request error in a few words (never the request: it may hold the key).
+fn describe(e: &ureq::Error) -> String {
+    match e {
+        ureq::Error::Timeout(_) => "timed out".into(),
+        ureq::Error::ConnectionFailed => "connection failed".into(),
+        ureq::Error::HostNotFound => "host not found".into(),
+        ureq::Error::Io(io) => io.kind().to_string(),
+        _ => "request failed".into(),
     }
 }
 
@@ -161,13 +293,20 @@ impl Llm {
 struct Slot<'a>(&'a (Mutex<usize>, Condvar));
 
 impl<'a> Slot<'a> {
-    fn take(slots: &'a (Mutex<usize>, Condvar)) -> Slot<'a> {
+    /// Waits for a free slot; `None` once `stopped` is set (no more requests are made).
+    fn take(slots: &'a (Mutex<usize>, Condvar), stopped: &AtomicBool) -> Option<Slot<'a>> {
         let mut free = slots.0.lock().expect("llm slots");
         while *free == 0 {
-            free = slots.1.wait(free).expect("llm slots");
+            if stopped.load(Ordering::SeqCst) {
+                return None;
+            }
+            free = slots.1.wait_timeout(free, Duration::from_millis(200)).expect("llm slots").0;
+        }
+        if stopped.load(Ordering::SeqCst) {
+            return None;
         }
         *free -= 1;
-        Slot(slots)
+        Some(Slot(slots))
     }
 }
 

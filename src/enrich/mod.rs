@@ -502,12 +502,19 @@ impl EventStage for Enricher {
         }
         eprintln!("{line}");
         if let Some(llm) = &self.opts.llm {
-            eprintln!(
+            let mut line = format!(
                 "logward enrich: LLM: {} requests, {} answered from cache, {} alerts without an answer (the events passed through)",
                 llm.calls.load(Ordering::Relaxed),
                 llm.cached.load(Ordering::Relaxed),
                 llm.failures.load(Ordering::Relaxed)
             );
+            if let Some(why) = llm.given_up() {
+                line.push_str(&format!(
+                    "; given up ({why}): {} more passed through without asking",
+                    llm.skipped.load(Ordering::Relaxed)
+                ));
+            }
+            eprintln!("{line}");
         }
         Ok(())
     }

@@ -6,6 +6,17 @@
 //! Each value's path is given to a `classify` function as it is found; what it returns (a
 //! stage's own type: which report field, which anonymization category) is kept with the
 //! value, so a stage never looks a path up twice.
+//!
+//! **What a valid event is**, for every stage (all of them read events through this scan,
+//! and the stages that build JSON trees check lines here first): one JSON object per line
+//! as RFC 8259 defines it and `serde_json` reads it — no raw control characters inside
+//! strings, no escape of a lone UTF-16 surrogate (`\ud800`), at most 127 nested objects and
+//! arrays — whose objects never repeat a key (`{"a":1,"a":2}`: a JSON tree would keep only
+//! one of the two values). Numbers of any size or precision are valid and are kept as
+//! written (`1e400`, `18446744073709551616`, `-0`). Keys whose dotted reading collides
+//! (`{"a":1,"a.b":2}`, `{"user.name":"x","user":{"name":"y"}}`) are valid: every value is
+//! kept where it was written, and a reader asking for a path given twice gets the last
+//! value in the line.
 
 use crate::io::{Reason, RejectKind};
 use std::borrow::Cow;
@@ -53,7 +64,8 @@ impl<C> Scalar<C> {
     }
 }
 
-const MAX_DEPTH: usize = 128;
+/// Objects and arrays nested at most this deep (the top-level object counts), as serde_json.
+const MAX_DEPTH: usize = 127;
 
 /// Scans `line`, which must hold exactly one JSON object; `classify` maps each scalar's
 /// path to a class. Errors name a byte position, never the content.
@@ -88,8 +100,9 @@ pub fn scan_with_objects<C>(
         classify,
         out,
         objects,
-        keys: None,
         leaves: false,
+        keys: KeyStack::new(),
+        key_spans: None,
     };
     s.whole_object()
 }
@@ -123,8 +136,9 @@ pub fn scan_with_keys<C>(
         classify,
         out,
         objects,
-        keys: Some(keys),
         leaves: false,
+        keys: KeyStack::new(),
+        key_spans: Some(keys),
     };
     s.whole_object()
 }
@@ -141,8 +155,9 @@ pub fn scan_leaves<C>(line: &str, classify: &mut dyn FnMut(&str) -> C, out: &mut
         classify,
         out,
         objects: None,
-        keys: None,
         leaves: true,
+        keys: KeyStack::new(),
+        key_spans: None,
     };
     s.whole_object()
 }
@@ -159,8 +174,9 @@ pub fn validate(line: &str) -> Result<(), Reason> {
         classify: &mut |_| (),
         out: &mut none,
         objects: None,
-        keys: None,
         leaves: false,
+        keys: KeyStack::new(),
+        key_spans: None,
     };
     s.whole_object()
 }
@@ -168,14 +184,25 @@ pub fn validate(line: &str) -> Result<(), Reason> {
 /// The reason given for a line that is not one JSON object.
 pub const NOT_AN_OBJECT: &str = "not a JSON object (an event is one JSON object per line)";
 
+/// The reason given for an object that repeats a key.
+const DUPLICATE_KEY: &str = "the same key appears twice in one object";
+
 impl<C, const COLLECT: bool> Scanner<'_, '_, C, COLLECT> {
     /// The line must be one object and nothing else but white space.
     fn whole_object(&mut self) -> Result<(), Reason> {
         self.ws();
         if self.peek() != Some(b'{') {
+            if self.b[self.i..].starts_with("\u{feff}".as_bytes()) {
+                let detail = "a byte-order mark (U+FEFF) starts the line, not a JSON object: \
+                              only the first line of a file may begin with one";
+                return Err(Reason::new(RejectKind::NotAnObject, detail));
+            }
             return Err(Reason::new(RejectKind::NotAnObject, NOT_AN_OBJECT));
         }
-        self.object(0).map_err(|e| Reason::new(RejectKind::InvalidJson, e))?;
+        if let Err(e) = self.object(0) {
+            let kind = if e.starts_with(DUPLICATE_KEY) { RejectKind::DuplicateKey } else { RejectKind::InvalidJson };
+            return Err(Reason::new(kind, e));
+        }
         self.ws();
         if self.i != self.b.len() {
             let detail = format!("unexpected text after the JSON object at byte {}", self.i + 1);
@@ -195,10 +222,12 @@ struct Scanner<'a, 'c, C, const COLLECT: bool> {
     classify: &'c mut dyn FnMut(&str) -> C,
     out: &'c mut Vec<Scalar<C>>,
     objects: Option<&'c mut Vec<TopObject>>,
-    /// Member names, when asked for ([`scan_with_keys`]).
-    keys: Option<&'c mut Vec<KeySpan>>,
     /// Collect literals too, and arrays whole ([`scan_leaves`]).
     leaves: bool,
+    /// The keys of the objects being read, to find a repeated one.
+    keys: KeyStack,
+    /// Member names, when asked for ([`scan_with_keys`]).
+    key_spans: Option<&'c mut Vec<KeySpan>>,
 }
 
 /// Runs `f` on a validating scanner of `line` from byte `i`; returns where it stopped.
@@ -216,8 +245,9 @@ fn validating(
         classify: &mut |_| (),
         out: &mut none,
         objects: None,
-        keys: None,
         leaves: false,
+        keys: KeyStack::new(),
+        key_spans: None,
     };
     f(&mut s)?;
     Ok(s.i)
@@ -254,7 +284,7 @@ impl<C, const COLLECT: bool> Scanner<'_, '_, C, COLLECT> {
     }
 
     fn object(&mut self, depth: usize) -> Result<(), String> {
-        if depth > MAX_DEPTH {
+        if depth >= MAX_DEPTH {
             return Err(format!("JSON nested deeper than {MAX_DEPTH} levels"));
         }
         self.i += 1; // '{'
@@ -263,14 +293,33 @@ impl<C, const COLLECT: bool> Scanner<'_, '_, C, COLLECT> {
             self.i += 1;
             return Ok(());
         }
-        loop {
+        // Keys of this object: on the stack from `first`; `seen` a one-word filter of them.
+        let first = self.keys.len();
+        let mut seen = 0u64;
+        let result = loop {
             self.ws();
             if self.peek() != Some(b'"') {
-                return Err(self.err("a field name in quotes"));
+                break Err(self.err("a field name in quotes"));
             }
+            match self.member(depth, first, &mut seen) {
+                Ok(true) => {}
+                Ok(false) => break Ok(()),
+                Err(e) => break Err(e),
+            }
+        };
+        self.keys.truncate(first);
+        result
+    }
+
+    /// One `"key": value` of an object, and the `,` or `}` after it (false: the object
+    /// ended).
+    fn member(&mut self, depth: usize, first: usize, seen: &mut u64) -> Result<bool, String> {
+        {
+            let at = self.i;
             let (key, escaped) = self.string()?;
-            if let (true, Some(keys)) = (COLLECT, self.keys.as_deref_mut()) {
-                keys.push(KeySpan { span: key.clone(), escaped, depth: depth as u16 + 1 });
+            self.check_key(key.clone(), escaped, at, first, seen)?;
+            if let (true, Some(spans)) = (COLLECT, self.key_spans.as_deref_mut()) {
+                spans.push(KeySpan { span: key.clone(), escaped, depth: depth as u16 + 1 });
             }
             let restore = if COLLECT { self.path.len() } else { 0 };
             if COLLECT {
@@ -298,18 +347,63 @@ impl<C, const COLLECT: bool> Scanner<'_, '_, C, COLLECT> {
             }
             self.ws();
             match self.peek() {
-                Some(b',') => self.i += 1,
+                Some(b',') => {
+                    self.i += 1;
+                    Ok(true)
+                }
                 Some(b'}') => {
                     self.i += 1;
-                    return Ok(());
+                    Ok(false)
                 }
-                _ => return Err(self.err("',' or '}'")),
+                _ => Err(self.err("',' or '}'")),
             }
         }
     }
 
+    /// Refuses a key the object already has (compared as decoded text, so `"a"` and
+    /// `"\u0061"` are one key). Most keys pass the one-word filter without a comparison.
+    fn check_key(
+        &mut self,
+        key: Range<usize>,
+        escaped: bool,
+        at: usize,
+        first: usize,
+        seen: &mut u64,
+    ) -> Result<(), String> {
+        let decoded;
+        let text: &[u8] = if escaped {
+            decoded = decode(&self.b[key.clone()]).ok_or_else(|| self.err("a valid escape in a field name"))?;
+            decoded.as_bytes()
+        } else {
+            &self.b[key.clone()]
+        };
+        let h = key_hash(text);
+        let bit = 1u64 << (h >> 58);
+        if *seen & bit != 0 {
+            for k in first..self.keys.len() {
+                let (other_hash, span, other_escaped) = self.keys.get(k);
+                if other_hash != h {
+                    continue;
+                }
+                let other = &self.b[span.0 as usize..span.1 as usize];
+                let same =
+                    if other_escaped { decode(other).is_some_and(|o| o.as_bytes() == text) } else { other == text };
+                if same {
+                    return Err(format!(
+                        "{DUPLICATE_KEY} (at bytes {} and {}): an event gives each field once",
+                        span.0,
+                        at + 1
+                    ));
+                }
+            }
+        }
+        *seen |= bit;
+        self.keys.push((h, (key.start as u32, key.end as u32), escaped));
+        Ok(())
+    }
+
     fn array(&mut self, depth: usize) -> Result<(), String> {
-        if depth > MAX_DEPTH {
+        if depth >= MAX_DEPTH {
             return Err(format!("JSON nested deeper than {MAX_DEPTH} levels"));
         }
         self.i += 1; // '['
@@ -422,29 +516,49 @@ impl<C, const COLLECT: bool> Scanner<'_, '_, C, COLLECT> {
     }
 
     /// Returns the span inside the quotes and whether it holds escapes, each checked to be
-    /// one JSON allows (`\u` with four hex digits) as it is passed. Raw control characters
-    /// are let through (copied as they are), as most JSON readers of logs do.
+    /// one JSON allows (`\u` with four hex digits, surrogates in pairs) as it is passed.
+    /// A raw control character (below U+0020) is refused: JSON writes it as an escape.
     #[inline(always)]
     fn string(&mut self) -> Result<(Range<usize>, bool), String> {
         self.i += 1; // '"'
         let start = self.i;
         let mut escaped = false;
         loop {
-            let Some(n) = quote_or_backslash(&self.b[self.i..]) else {
+            let Some(n) = string_special(&self.b[self.i..]) else {
                 self.i = self.b.len();
                 return Err(self.err("a closing quote"));
             };
             self.i += n;
-            if self.b[self.i] == b'"' {
-                let span = start..self.i;
-                self.i += 1;
-                return Ok((span, escaped));
+            match self.b[self.i] {
+                b'"' => {
+                    let span = start..self.i;
+                    self.i += 1;
+                    return Ok((span, escaped));
+                }
+                b'\\' => {}
+                c => {
+                    return Err(format!(
+                        "invalid JSON at byte {}: a raw control character (0x{c:02x}) inside a string \
+                         (JSON writes it as an escape such as \\n or \\u0001)",
+                        self.i + 1
+                    ))
+                }
             }
             escaped = true;
-            let hex4 = |h: &[u8]| h.iter().all(u8::is_ascii_hexdigit);
             match self.b.get(self.i + 1) {
                 Some(b'"' | b'\\' | b'/' | b'b' | b'f' | b'n' | b'r' | b't') => self.i += 2,
-                Some(b'u') if self.b.get(self.i + 2..self.i + 6).is_some_and(hex4) => self.i += 6,
+                Some(b'u') => match hex4(self.b.get(self.i + 2..self.i + 6)) {
+                    Some(0xd800..=0xdbff) => {
+                        let low = self.b.get(self.i + 6..self.i + 8).filter(|b| *b == b"\\u");
+                        match low.and_then(|_| hex4(self.b.get(self.i + 8..self.i + 12))) {
+                            Some(0xdc00..=0xdfff) => self.i += 12,
+                            _ => return Err(self.lone_surrogate()),
+                        }
+                    }
+                    Some(0xdc00..=0xdfff) => return Err(self.lone_surrogate()),
+                    Some(_) => self.i += 6,
+                    None => return Err(self.err("a valid escape")),
+                },
                 Some(_) => return Err(self.err("a valid escape")),
                 None => {
                     self.i = self.b.len();
@@ -452,6 +566,82 @@ impl<C, const COLLECT: bool> Scanner<'_, '_, C, COLLECT> {
                 }
             }
         }
+    }
+
+    fn lone_surrogate(&self) -> String {
+        format!(
+            "invalid JSON at byte {}: an escape of a lone UTF-16 surrogate (\\ud800-\\udfff not in a pair) is no character",
+            self.i + 1
+        )
+    }
+}
+
+/// The value of four hex digits.
+fn hex4(h: Option<&[u8]>) -> Option<u32> {
+    let h = h?;
+    let mut v = 0u32;
+    for &c in h {
+        v = v * 16 + (c as char).to_digit(16)?;
+    }
+    Some(v)
+}
+
+/// A hash of a key's text, for finding repeated keys.
+fn key_hash(b: &[u8]) -> u64 {
+    const K: u64 = 0x9e37_79b9_7f4a_7c15;
+    let mut h = b.len() as u64;
+    let mut chunks = b.chunks_exact(8);
+    for c in &mut chunks {
+        h = (h.rotate_left(5) ^ u64::from_le_bytes(c.try_into().expect("8 bytes"))).wrapping_mul(K);
+    }
+    let rest = chunks.remainder();
+    if !rest.is_empty() {
+        let mut tail = [0u8; 8];
+        tail[..rest.len()].copy_from_slice(rest);
+        h = (h.rotate_left(5) ^ u64::from_le_bytes(tail)).wrapping_mul(K);
+    }
+    h ^ (h >> 29)
+}
+
+/// The keys of the objects being scanned: (hash, span in the line, escaped), kept inline
+/// for the common event (no allocation per line) and spilled beyond.
+struct KeyStack {
+    inline: [(u64, (u32, u32), bool); KeyStack::INLINE],
+    len: usize,
+    spill: Vec<(u64, (u32, u32), bool)>,
+}
+
+impl KeyStack {
+    const INLINE: usize = 48;
+
+    fn new() -> KeyStack {
+        KeyStack { inline: [(0, (0, 0), false); KeyStack::INLINE], len: 0, spill: Vec::new() }
+    }
+
+    fn len(&self) -> usize {
+        self.len
+    }
+
+    fn get(&self, i: usize) -> (u64, (u32, u32), bool) {
+        if i < Self::INLINE {
+            self.inline[i]
+        } else {
+            self.spill[i - Self::INLINE]
+        }
+    }
+
+    fn push(&mut self, k: (u64, (u32, u32), bool)) {
+        if self.len < Self::INLINE {
+            self.inline[self.len] = k;
+        } else {
+            self.spill.push(k);
+        }
+        self.len += 1;
+    }
+
+    fn truncate(&mut self, len: usize) {
+        self.len = len;
+        self.spill.truncate(len.saturating_sub(Self::INLINE));
     }
 }
 
@@ -469,14 +659,15 @@ fn has_control(x: u64) -> u64 {
     x.wrapping_sub(0x20 * ONES) & !x & HIGH
 }
 
-/// The first `"` or `\`: most keys and values end within 32 bytes, checked eight at a time
-/// in place; longer strings go to memchr's vector search, whose set-up costs more than
-/// that.
-fn quote_or_backslash(b: &[u8]) -> Option<usize> {
+/// The first `"`, `\` or raw control character of a string: most keys and values end
+/// within 32 bytes, checked eight at a time in place; longer strings go to memchr's vector
+/// search for the quote or backslash, and the bytes before it are checked for control
+/// characters 32 at a time.
+fn string_special(b: &[u8]) -> Option<usize> {
     let mut at = 0;
     while let Some(word) = b.get(at..at + 8) {
         let x = u64::from_le_bytes(word.try_into().expect("8 bytes"));
-        let m = has_byte(x, b'"') | has_byte(x, b'\\');
+        let m = has_byte(x, b'"') | has_byte(x, b'\\') | has_control(x);
         if m != 0 {
             return Some(at + (m.trailing_zeros() / 8) as usize);
         }
@@ -485,7 +676,27 @@ fn quote_or_backslash(b: &[u8]) -> Option<usize> {
             break;
         }
     }
-    memchr::memchr2(b'"', b'\\', &b[at..]).map(|n| n + at)
+    let end = memchr::memchr2(b'"', b'\\', &b[at..]).map(|n| n + at);
+    let stop = end.unwrap_or(b.len());
+    first_control(&b[at..stop]).map(|n| n + at).or(end)
+}
+
+/// The first byte below 0x20: blocks of 32 bytes with none, the usual case, cost a few
+/// word operations.
+fn first_control(b: &[u8]) -> Option<usize> {
+    let word = |c: &[u8]| {
+        let x = u64::from_le_bytes(c.try_into().expect("8 bytes"));
+        has_control(x)
+    };
+    let mut blocks = b.chunks_exact(32);
+    let mut at = 0;
+    for c in &mut blocks {
+        if word(&c[..8]) | word(&c[8..16]) | word(&c[16..24]) | word(&c[24..]) != 0 {
+            return c.iter().position(|&x| x < 0x20).map(|n| n + at);
+        }
+        at += 32;
+    }
+    blocks.remainder().iter().position(|&x| x < 0x20).map(|n| n + at)
 }
 
 /// The first byte that `hits` flags, eight bytes at a time (SWAR); the tail is padded with
@@ -662,7 +873,7 @@ mod tests {
     }
 
     #[test]
-    fn the_first_quote_or_backslash_is_found_at_every_offset() {
+    fn the_first_quote_backslash_or_control_is_found_at_every_offset() {
         for len in 0..40 {
             for at in 0..len {
                 for c in [b'"', b'\\'] {
@@ -671,10 +882,10 @@ mod tests {
                     if at + 1 < len {
                         b[at + 1] = b'"';
                     }
-                    assert_eq!(quote_or_backslash(&b), Some(at), "len {len} at {at}");
+                    assert_eq!(string_special(&b), Some(at), "len {len} at {at}");
                 }
             }
-            assert_eq!(quote_or_backslash(&vec![b'x'; len]), None);
+            assert_eq!(string_special(&vec![b'x'; len]), None);
         }
     }
     use super::*;
@@ -741,23 +952,6 @@ mod tests {
     }
 
     #[test]
-    fn lone_surrogates_decode_lossily_and_the_rest_stays() {
-        assert_eq!(decode(br#"a\ud800b"#), None);
-        assert_eq!(decode_lossy(br#"mail bob@x.org \ud800 pw"#), "mail bob@x.org \u{fffd} pw");
-        assert_eq!(decode_lossy(br#"\udc00\ud83d\ude00\ud800\u0041\n"#), "\u{fffd}\u{1f600}\u{fffd}A\n");
-        assert_eq!(decode_lossy(br#"plain"#), "plain");
-    }
-
-    #[test]
-    fn member_names_are_listed_with_their_depth() {
-        let line = r#"{"a":{"b\u0041":1,"c":[{"d":2}]},"e":"x"}"#;
-        let mut keys = Vec::new();
-        scan_with_keys(line, &mut |_| (), &mut Vec::new(), None, &mut keys).unwrap();
-        let got: Vec<(&str, bool, u16)> = keys.iter().map(|k| (&line[k.span.clone()], k.escaped, k.depth)).collect();
-        assert_eq!(got, [("a", false, 1), ("b\\u0041", true, 2), ("c", false, 2), ("d", false, 4), ("e", false, 1)]);
-    }
-
-    #[test]
     fn strings_round_trip_through_decode_and_encode() {
         let mut out = Vec::new();
         let text = decode(br#"a\"b\\c\u00e9\n"#).unwrap();
@@ -773,5 +967,22 @@ mod tests {
             let theirs = serde_json::to_string(s).unwrap();
             assert_eq!(String::from_utf8(mine).unwrap(), theirs[1..theirs.len() - 1]);
         }
+    }
+
+    #[test]
+    fn lone_surrogates_decode_lossily_and_the_rest_stays() {
+        assert_eq!(decode(br#"a\ud800b"#), None);
+        assert_eq!(decode_lossy(br#"mail bob@x.org \ud800 pw"#), "mail bob@x.org \u{fffd} pw");
+        assert_eq!(decode_lossy(br#"\udc00\ud83d\ude00\ud800\u0041\n"#), "\u{fffd}\u{1f600}\u{fffd}A\n");
+        assert_eq!(decode_lossy(br#"plain"#), "plain");
+    }
+
+    #[test]
+    fn member_names_are_listed_with_their_depth() {
+        let line = r#"{"a":{"b\u0041":1,"c":[{"d":2}]},"e":"x"}"#;
+        let mut keys = Vec::new();
+        scan_with_keys(line, &mut |_| (), &mut Vec::new(), None, &mut keys).unwrap();
+        let got: Vec<(&str, bool, u16)> = keys.iter().map(|k| (&line[k.span.clone()], k.escaped, k.depth)).collect();
+        assert_eq!(got, [("a", false, 1), ("b\\u0041", true, 2), ("c", false, 2), ("d", false, 4), ("e", false, 1)]);
     }
 }

@@ -72,18 +72,75 @@ pub fn set_beside(event: &mut Value, path: &str, val: Value) {
 }
 
 /// Reads one NDJSON event line for a stage that takes events (`stage` names it in the
-/// rejection), with dotted keys nested.
+/// rejection), with dotted keys nested. What is a valid event is decided by the scanner
+/// ([`super::scan`]), as for every stage; numbers keep the text they were written with.
 pub fn read_event(line: &str, stage: &str) -> Result<Value, Reason> {
-    match serde_json::from_str(line) {
+    match parse_value(line) {
         Ok(v @ Value::Object(_)) => Ok(normalize(v)),
         Ok(_) => Err(Reason::new(RejectKind::NotAnObject, format!("not a JSON object ({stage} reads NDJSON events)"))),
-        Err(e) => Err(Reason::new(RejectKind::InvalidJson, format!("invalid JSON: {e}"))),
+        Err(e) => Err(e),
     }
+}
+
+/// An event line as a JSON tree, as written: checked by the scanner first (the one
+/// definition of a valid event), then parsed, with every number keeping the text it was
+/// written with (serde_json's `arbitrary_precision` keeps digits, `-0` and big integers, but
+/// writes exponents its own way, `1E3` as `1e+3`; those get their text back here).
+pub fn parse_value(line: &str) -> Result<Value, Reason> {
+    super::scan::validate(line)?;
+    let mut v: Value =
+        serde_json::from_str(line).map_err(|e| Reason::new(RejectKind::InvalidJson, format!("invalid JSON: {e}")))?;
+    let mut numbers: Vec<super::scan::Scalar> = Vec::new();
+    if line.bytes().any(|b| b == b'e' || b == b'E') {
+        super::scan::scan(line, &mut |_| (), &mut numbers)?;
+        numbers.retain(|s| !s.string);
+        if numbers.iter().any(|s| exponent_rewritten(&line[s.span.clone()])) {
+            let mut written = numbers.iter().map(|s| &line[s.span.clone()]);
+            restore_numbers(&mut v, &mut written);
+        }
+    }
+    Ok(v)
+}
+
+/// Whether serde_json writes this number differently (an `E`, or an exponent without sign).
+fn exponent_rewritten(n: &str) -> bool {
+    match n.find(['e', 'E']) {
+        Some(i) => n.as_bytes()[i] == b'E' || !matches!(n.as_bytes().get(i + 1), Some(b'+' | b'-')),
+        None => false,
+    }
+}
+
+/// Gives the numbers of `v`, in document order, the texts of `written` (the same numbers,
+/// in the same order, as the line holds them).
+fn restore_numbers<'a>(v: &mut Value, written: &mut impl Iterator<Item = &'a str>) {
+    match v {
+        Value::Number(n) => {
+            if let Some(text) = written.next() {
+                if exponent_rewritten(text) {
+                    *n = number_as_written(text);
+                }
+            }
+        }
+        Value::Array(items) => items.iter_mut().for_each(|i| restore_numbers(i, written)),
+        Value::Object(m) => m.values_mut().for_each(|i| restore_numbers(i, written)),
+        _ => {}
+    }
+}
+
+/// A JSON number holding exactly `text` (a number the scanner validated). serde_json has no
+/// public constructor for this; its hidden one is pinned by the test below.
+pub fn number_as_written(text: &str) -> serde_json::Number {
+    serde_json::Number::from_string_unchecked(text.to_string())
 }
 
 /// Rewrites dotted keys (`{"source.ip": ..}`) into nested objects, keeping the first
 /// appearance order of each key. Nested objects under dotted keys are merged. Events that
 /// are nested already (the common case) are returned as they are, without a rebuild.
+///
+/// No value is ever lost: a key whose dotted reading collides with another member's
+/// (`{"a":1,"a.b":2}`, `{"a.b":2,"a":1}`, `{"user.name":"x","user":{"name":"y"}}`: the same
+/// path twice, or a value where another member needs an object) stays as it was written,
+/// beside the other.
 pub fn normalize(value: Value) -> Value {
     if !has_dotted_key(&value) {
         return value;
@@ -99,16 +156,22 @@ fn has_dotted_key(v: &Value) -> bool {
     }
 }
 
+fn nestable(k: &str) -> bool {
+    k.contains('.') && !k.starts_with('.') && !k.ends_with('.') && !k.contains("..")
+}
+
 fn rebuild(value: Value) -> Value {
     match value {
         Value::Object(map) => {
+            let members: Vec<(String, Value)> = map.into_iter().map(|(k, v)| (k, rebuild(v))).collect();
+            let kept = colliding(&members);
             let mut out = Value::Object(Map::new());
-            for (k, v) in map {
-                let v = rebuild(v);
-                if k.contains('.') && !k.starts_with('.') && !k.ends_with('.') && !k.contains("..") {
-                    merge_at(&mut out, &k, v);
-                } else {
-                    merge_at_key(out.as_object_mut().expect("object"), k, v);
+            for (i, (k, v)) in members.into_iter().enumerate() {
+                match (nestable(&k), kept[i]) {
+                    (true, false) => merge_at(&mut out, &k, v),
+                    // A colliding dotted key stays a dotted key, as written.
+                    (true, true) => drop(out.as_object_mut().expect("object").insert(k, v)),
+                    (false, _) => merge_at_key(out.as_object_mut().expect("object"), k, v),
                 }
             }
             out
@@ -116,6 +179,55 @@ fn rebuild(value: Value) -> Value {
         Value::Array(items) => Value::Array(items.into_iter().map(rebuild).collect()),
         other => other,
     }
+}
+
+/// Which members of one object must stay as written: those with a leaf path (dotted keys
+/// read as nesting) equal to another member's, or leading through another member's leaf.
+fn colliding(members: &[(String, Value)]) -> Vec<bool> {
+    let mut kept = vec![false; members.len()];
+    if !members.iter().any(|(k, _)| nestable(k)) {
+        return kept;
+    }
+    fn leaves(v: &Value, path: String, out: &mut Vec<String>) {
+        match v {
+            Value::Object(m) if !m.is_empty() => {
+                for (k, v) in m {
+                    leaves(v, format!("{path}.{k}"), out);
+                }
+            }
+            Value::Object(_) => {}
+            _ => out.push(path),
+        }
+    }
+    let mut owner: std::collections::HashMap<String, usize> = std::collections::HashMap::new();
+    let mut paths: Vec<(String, usize)> = Vec::new();
+    for (i, (k, v)) in members.iter().enumerate() {
+        let mut out = Vec::new();
+        leaves(v, k.clone(), &mut out);
+        for p in out {
+            match owner.get(&p) {
+                Some(&j) if j != i => {
+                    kept[i] = true;
+                    kept[j] = true;
+                }
+                _ => {
+                    owner.insert(p.clone(), i);
+                }
+            }
+            paths.push((p, i));
+        }
+    }
+    for (p, i) in &paths {
+        for (at, _) in p.match_indices('.') {
+            if let Some(&j) = owner.get(&p[..at]) {
+                if j != *i {
+                    kept[*i] = true;
+                    kept[j] = true;
+                }
+            }
+        }
+    }
+    kept
 }
 
 fn merge_at(root: &mut Value, path: &str, v: Value) {
@@ -161,6 +273,35 @@ mod tests {
             serde_json::to_string(&n).unwrap(),
             r#"{"source":{"ip":"1.1.1.1","port":3},"event":{"kind":"event","action":"x"}}"#
         );
+    }
+
+    #[test]
+    fn numbers_keep_their_text() {
+        let line = r#"{"a":1e400,"b":[1E3,2.50,-0,18446744073709551616,1e-450,1.5e+3],"c":{"d":7E-2},"e":"1e5"}"#;
+        let v = parse_value(line).unwrap();
+        assert_eq!(serde_json::to_string(&v).unwrap(), line);
+        assert_eq!(v["b"][0].as_f64(), Some(1000.0));
+        assert!(parse_value(r#"{"a":1,"a":2}"#).is_err(), "the one definition applies");
+    }
+
+    #[test]
+    fn colliding_keys_keep_every_value() {
+        let cases = [
+            (r#"{"a.b":2,"a":1}"#, r#"{"a.b":2,"a":1}"#),
+            (r#"{"a":1,"a.b":2}"#, r#"{"a":1,"a.b":2}"#),
+            (r#"{"user.name":"alice","user":{"name":"bob"}}"#, r#"{"user.name":"alice","user":{"name":"bob"}}"#),
+            (
+                r#"{"user.name":"alice","user":{"name":"bob"},"user.id":7,"x.y":1}"#,
+                r#"{"user.name":"alice","user":{"name":"bob","id":7},"x":{"y":1}}"#,
+            ),
+            (r#"{"k":{"app":"w","app.kubernetes.io/name":"w"}}"#, r#"{"k":{"app":"w","app.kubernetes.io/name":"w"}}"#),
+            (r#"{"a.b":1,"a":{"c":2}}"#, r#"{"a":{"b":1,"c":2}}"#),
+            (r#"{"a.c":1,"a":{"b":2},"a.b":3}"#, r#"{"a":{"c":1,"b":2},"a.b":3}"#),
+        ];
+        for (input, want) in cases {
+            let v: Value = serde_json::from_str(input).unwrap();
+            assert_eq!(serde_json::to_string(&normalize(v)).unwrap(), want, "{input}");
+        }
     }
 
     #[test]

@@ -3,6 +3,11 @@
 //! A chunk is the unit of parallel work: a buffer of complete lines from one file plus a
 //! snapshot of that file's sequential state at the chunk's first line (see [`LineStage`]), so any
 //! thread can process it and get the same bytes as a sequential run.
+//!
+//! Line endings are found per file: LF (a CR before it is dropped), or CR alone when the
+//! file's first line ending is a CR not followed by LF (classic Mac OS, some network
+//! devices). A UTF-8 byte-order mark at the start of a file is an encoding marker, not
+//! text, and is dropped.
 
 use super::input::{self, Source};
 use super::stage::LineStage;
@@ -115,6 +120,10 @@ struct Open<S: LineStage> {
     /// Set while skipping the rest of an over-long line.
     skipping: Option<(u64, u64, Vec<u8>)>,
     done: bool,
+    /// Whether a byte-order mark at the start was looked for.
+    bom_checked: bool,
+    /// The byte that ends lines in this file, once known (`\n` until then).
+    sep: Option<u8>,
 }
 
 impl<'s, S: LineStage> ChunkReader<'s, S> {
@@ -142,6 +151,8 @@ impl<'s, S: LineStage> ChunkReader<'s, S> {
                     next_number: 1,
                     skipping: None,
                     done: false,
+                    bom_checked: false,
+                    sep: None,
                 });
             }
             let paused = !self.cur.as_ref().expect("open source").done && self.fill()?;
@@ -178,6 +189,7 @@ impl<'s, S: LineStage> ChunkReader<'s, S> {
             }
         };
         cur.buf.truncate(old_len + n);
+        cur.check_start(n == 0);
         if n == 0 {
             cur.finish_last_line();
             cur.done = true;
@@ -237,11 +249,43 @@ impl<'s, S: LineStage> ChunkReader<'s, S> {
 }
 
 impl<S: LineStage> Open<S> {
-    /// Finds newlines in the unscanned part of `buf`, recording lines and over-long lines.
+    /// At the start of a file: drops a byte-order mark, and finds which byte ends its lines
+    /// (decided at the first line ending: a CR not followed by LF means CR-only endings).
+    fn check_start(&mut self, eof: bool) {
+        const BOM: &[u8] = b"\xef\xbb\xbf";
+        if !self.bom_checked && self.next_number == 1 && self.line_start == 0 && self.items.is_empty() {
+            if self.buf.len() >= BOM.len() || eof {
+                if self.buf.starts_with(BOM) {
+                    self.buf.drain(..BOM.len());
+                    self.scanned = self.scanned.saturating_sub(BOM.len());
+                }
+                self.bom_checked = true;
+            } else if !BOM.starts_with(&self.buf) {
+                self.bom_checked = true;
+            }
+        }
+        if self.sep.is_none() {
+            let from = self.line_start;
+            self.sep = match memchr::memchr2(b'\n', b'\r', &self.buf[from..]).map(|i| from + i) {
+                Some(i) if self.buf[i] == b'\n' => Some(b'\n'),
+                Some(i) => match self.buf.get(i + 1) {
+                    Some(b'\n') => Some(b'\n'),
+                    Some(_) => Some(b'\r'),
+                    None if eof => Some(b'\r'),
+                    None => None,
+                },
+                None if eof => Some(b'\n'),
+                None => None,
+            };
+        }
+    }
+
+    /// Finds line ends in the unscanned part of `buf`, recording lines and over-long lines.
     fn scan(&mut self, max_line: usize) {
+        let sep = self.sep.unwrap_or(b'\n');
         loop {
             let from = self.scanned;
-            match memchr::memchr(b'\n', &self.buf[from..]) {
+            match memchr::memchr(sep, &self.buf[from..]) {
                 Some(i) => {
                     let nl = from + i;
                     if let Some((number, len, prefix)) = self.skipping.take() {

@@ -3,6 +3,7 @@
 //! [`EventStage`]).
 #![warn(missing_docs)]
 
+pub mod files;
 pub mod input;
 pub mod lines;
 pub mod output;

@@ -1,7 +1,9 @@
-//! The NDJSON output: buffered, flushed on demand, and quiet about a closed pipe.
+//! The NDJSON output: buffered, flushed on demand, and quiet about a closed pipe. A file
+//! (`-o FILE`) is written through a temporary file and renamed into place when the run
+//! succeeds ([`super::files::AtomicFile`]).
 
-use anyhow::{Context, Result};
-use std::fs::File;
+use super::files::{AtomicFile, OnSignal};
+use anyhow::Result;
 use std::io::{self, BufWriter, Write};
 use std::path::Path;
 
@@ -16,23 +18,67 @@ impl std::fmt::Display for PipeClosed {
 }
 impl std::error::Error for PipeClosed {}
 
+/// Where the records of a stream go.
+enum Sink {
+    Stdout(io::Stdout),
+    File(AtomicFile),
+}
+
+impl Write for Sink {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        match self {
+            Sink::Stdout(w) => w.write(buf),
+            Sink::File(f) => f.write(buf),
+        }
+    }
+    fn flush(&mut self) -> io::Result<()> {
+        match self {
+            Sink::Stdout(w) => w.flush(),
+            Sink::File(f) => f.flush(),
+        }
+    }
+}
+
 /// Where records go: a file (`-o FILE`) or stdout, buffered.
 pub struct OutputStream {
-    w: BufWriter<Box<dyn Write + Send>>,
+    w: BufWriter<Sink>,
     name: String,
 }
 
 impl OutputStream {
-    /// `-o FILE`, or stdout when `None` or `-`.
+    /// `-o FILE`, or stdout when `None` or `-`. The file appears under its name only when
+    /// [`Self::commit`] is called.
     pub fn open(path: Option<&Path>) -> Result<Self> {
-        let (w, name): (Box<dyn Write + Send>, String) = match path {
-            Some(p) if p != Path::new("-") => (
-                Box::new(File::create(p).with_context(|| format!("cannot create output file '{}'", p.display()))?),
-                p.display().to_string(),
-            ),
-            _ => (Box::new(io::stdout()), "stdout".to_string()),
+        let (w, name) = match path {
+            Some(p) if p != Path::new("-") => {
+                (Sink::File(AtomicFile::create(p, "output file", OnSignal::KeepPartial)?), p.display().to_string())
+            }
+            _ => (Sink::Stdout(io::stdout()), "stdout".to_string()),
         };
         Ok(OutputStream { w: BufWriter::with_capacity(1 << 17, w), name })
+    }
+
+    /// Flushes and, for a file, renames it into place: the run succeeded.
+    pub fn commit(self) -> Result<()> {
+        let name = self.name;
+        let sink = self.w.into_inner().map_err(|e| {
+            let e = e.into_error();
+            if e.kind() == io::ErrorKind::BrokenPipe {
+                anyhow::Error::new(PipeClosed)
+            } else {
+                anyhow::Error::new(e).context(format!("cannot write to {name}"))
+            }
+        })?;
+        match sink {
+            Sink::File(f) => f.commit(),
+            Sink::Stdout(mut w) => w.flush().map_err(|e| {
+                if e.kind() == io::ErrorKind::BrokenPipe {
+                    anyhow::Error::new(PipeClosed)
+                } else {
+                    anyhow::Error::new(e).context("cannot write to stdout")
+                }
+            }),
+        }
     }
 
     /// Writes all of `bytes`; a closed pipe becomes [`PipeClosed`].

@@ -2,6 +2,7 @@
 //! N workers process them, and the main thread writes results in input order, so output
 //! bytes do not depend on N.
 
+use super::files::{self, SidePaths};
 use super::input::Source;
 use super::lines::{line_bytes, BufferPool, Chunk, ChunkReader, Item};
 use super::output::OutputStream;
@@ -30,6 +31,30 @@ pub struct RunOptions {
     pub quiet: bool,
     /// Longer lines are rejected without being read into memory.
     pub max_line_bytes: usize,
+    /// Side files the command reads and writes besides `output` and `errors`: checked with
+    /// them, before anything is created, so no output is the same file as an input.
+    pub side: SidePaths,
+}
+
+impl RunOptions {
+    /// Every file the run writes and reads besides its inputs, `-o` and `--errors` included.
+    pub fn paths(&self) -> SidePaths {
+        let mut all = SidePaths::default();
+        if let Some(o) = &self.output {
+            all.write("-o", o);
+        }
+        if let Some(e) = &self.errors {
+            all.write("--errors", e);
+        }
+        all.reads.extend(self.side.reads.iter().cloned());
+        all.writes.extend(self.side.writes.iter().cloned());
+        all
+    }
+
+    /// Whether events go to standard output (no `-o FILE`).
+    pub fn to_stdout(&self) -> bool {
+        self.output.as_deref().is_none_or(|p| p == std::path::Path::new("-"))
+    }
 }
 
 /// How a run ended.
@@ -71,6 +96,7 @@ pub fn run<S: LineStage>(
     sources: Vec<Source>,
     opts: &RunOptions,
 ) -> Result<(RunSummary, S::Summary)> {
+    files::check_paths(&sources, &opts.paths(), opts.to_stdout())?;
     let mut output = OutputStream::open(opts.output.as_deref())?;
     let mut sink = RejectSink::new(opts.errors.as_deref(), opts.quiet)?;
     let progress = Progress::new(opts.quiet);
@@ -104,7 +130,7 @@ pub fn run<S: LineStage>(
     writer.progress.finish();
     let ordered = writer.ordered;
     let result = stage.finish(ordered, &mut output)?;
-    output.flush()?;
+    output.commit()?;
     sink.finish()?;
     if !opts.quiet {
         eprintln!("{}", sink.counts.summary(command));

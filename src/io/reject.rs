@@ -2,9 +2,9 @@
 //! ([`Reject`]), and where rejections go ([`RejectSink`]): counted, shown on stderr with
 //! file:line, written in full to `--errors FILE`, and turned into a failure under `--strict`.
 
+use super::files::{AtomicFile, OnSignal};
 use anyhow::{Context, Result};
 use serde::{Deserialize, Serialize};
-use std::fs::File;
 use std::io::{BufWriter, Write};
 use std::path::Path;
 
@@ -32,6 +32,8 @@ pub enum RejectKind {
     MissingHeader,
     /// A field of the line holds a value its format does not allow.
     InvalidField,
+    /// A JSON object of the line repeats a key (`{"a":1,"a":2}`): which value is meant?
+    DuplicateKey,
 }
 
 impl RejectKind {
@@ -46,6 +48,7 @@ impl RejectKind {
             RejectKind::FormatMismatch => "format_mismatch",
             RejectKind::MissingHeader => "missing_header",
             RejectKind::InvalidField => "invalid_field",
+            RejectKind::DuplicateKey => "duplicate_key",
         }
     }
 }
@@ -133,7 +136,7 @@ impl Counts {
 
 /// Where rejections go during a run.
 pub struct RejectSink {
-    file: Option<BufWriter<File>>,
+    file: Option<BufWriter<AtomicFile>>,
     errors_path: Option<String>,
     shown: u64,
     quiet: bool,
@@ -145,9 +148,7 @@ impl RejectSink {
     /// Rejections go to stderr (the first few, unless `quiet`) and to `errors` when given.
     pub fn new(errors: Option<&Path>, quiet: bool) -> Result<Self> {
         let file = match errors {
-            Some(p) => Some(BufWriter::new(
-                File::create(p).with_context(|| format!("cannot create errors file '{}'", p.display()))?,
-            )),
+            Some(p) => Some(BufWriter::new(AtomicFile::create(p, "errors file", OnSignal::KeepPartial)?)),
             None => None,
         };
         Ok(RejectSink {
@@ -180,10 +181,11 @@ impl RejectSink {
         Ok(())
     }
 
-    /// Flushes the errors file.
+    /// Flushes the errors file and renames it into place.
     pub fn finish(&mut self) -> Result<()> {
-        if let Some(f) = self.file.as_mut() {
-            f.flush().context("cannot write errors file")?;
+        if let Some(f) = self.file.take() {
+            let f = f.into_inner().map_err(|e| e.into_error()).context("cannot write errors file")?;
+            f.commit()?;
         }
         Ok(())
     }

@@ -36,6 +36,8 @@ pub fn run(args: ParseArgs) -> Result<ExitCode> {
                 state: args.templates.clone(),
                 frozen: args.templates_frozen,
                 table: args.templates_out.clone(),
+                state_limit: args.side_file_limit,
+                ..Default::default()
             },
         })
     };
@@ -43,7 +45,16 @@ pub fn run(args: ParseArgs) -> Result<ExitCode> {
         ParseOptions { format: forced, year: args.year, tz, line_format, maps, dataset: args.dataset, templates };
     let sources = io::expand_inputs(&args.common.inputs, args.common.rotated)?;
     let parser = Parser::new(opts);
+    let mut opts = args.common.run_options();
+    if let Some(p) = &args.templates {
+        opts.side.write("--templates", p);
+    }
+    if let Some(p) = &args.templates_out {
+        opts.side.write("--templates-out", p);
+    }
+    // Before the state is read: a state file that is also an input is a mistake to name.
+    io::files::check_paths(&sources, &opts.paths(), opts.to_stdout())?;
     let miner = parser.miner()?;
-    let (summary, ()) = io::run(&parser, miner, "parse", sources, &args.common.run_options())?;
+    let (summary, ()) = io::run(&parser, miner, "parse", sources, &opts)?;
     Ok(io::exit_code(summary))
 }

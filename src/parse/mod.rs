@@ -12,6 +12,7 @@ pub mod command;
 pub mod format;
 pub mod mask;
 pub mod template;
+mod template_legacy;
 
 use crate::event::{self, FlatEvent, FlatWriter, Val};
 use crate::io::{LineRef, LineStage, Outcome, Records, Source};
@@ -61,6 +62,9 @@ pub struct FileInfo {
     path: Option<String>,
     /// What the format found out about the file.
     state: Option<Box<dyn Any + Send + Sync>>,
+    /// A regular file: read in blocks that do not depend on timing, so the template miner
+    /// may learn a block before writing it.
+    lookahead: bool,
 }
 
 impl Parser {
@@ -70,7 +74,7 @@ impl Parser {
 
     /// The state of the ordered pass: the template miner, unless mining is off.
     pub fn miner(&self) -> anyhow::Result<Option<template::Miner>> {
-        self.opts.templates.as_ref().map(|t| template::Miner::new(t.miner.clone())).transpose()
+        self.opts.templates.as_ref().map(|t| template::Miner::with_mask(t.miner.clone(), t.mask)).transpose()
     }
 
     /// The format of a file with these first lines: the one asked for, else detected.
@@ -115,6 +119,13 @@ impl LineStage for Parser {
         FlatWriter::new()
     }
 
+    /// Lets the miner learn a block of messages before any of them is written.
+    fn prepare(&self, miner: &mut Option<template::Miner>, pending: Vec<&mut template::Pending>) {
+        if let Some(m) = miner.as_mut() {
+            m.prepare(pending);
+        }
+    }
+
     /// Writes `{"id":..,"pattern":..}` for the message; a message no frozen template
     /// matches gets its own masked shape and `"known":false`.
     fn complete(&self, miner: &mut Option<template::Miner>, pending: template::Pending, out: &mut Vec<u8>) {
@@ -143,7 +154,8 @@ impl LineStage for Parser {
         let path = source.path_str();
         let state = format.open(&OpenFile { source, path: path.as_deref(), head, opts: &self.opts });
         let seq = Seq { year: self.first_year(source, head), prev_month: 0, head: Vec::new(), state: None };
-        (FileInfo { format, path, state }, seq)
+        let lookahead = source.path.as_ref().is_some_and(|p| std::fs::metadata(p).is_ok_and(|m| m.is_file()));
+        (FileInfo { format, path, state, lookahead }, seq)
     }
 
     fn advance(&self, file: &FileInfo, seq: &mut Seq, raw: &[u8]) {
@@ -168,7 +180,7 @@ impl LineStage for Parser {
         let dataset = match file.format.parse(&at, &mut ev) {
             Ok(Parsed::Event(d)) => d,
             Ok(Parsed::Tree(tree)) => {
-                let pending = self.tree_template_pending(&tree);
+                let pending = self.tree_template_pending(&tree, file.lookahead);
                 if let (Some(at), Some(p)) = (write_tree(tree, pending.is_some(), &mut out.bytes), pending) {
                     out.marks.push((at, p));
                 }
@@ -190,7 +202,7 @@ impl LineStage for Parser {
         if line.lossy {
             ev.push_unique("tags", Cow::Borrowed("invalid_utf8"));
         }
-        let pending = self.template_pending(file.format, &mut ev);
+        let pending = self.template_pending(file, &mut ev);
         let mark = writer.write(&ev, &mut out.bytes);
         if let (Some(at), Some(p)) = (mark, pending) {
             out.marks.push((at, p));
@@ -202,35 +214,35 @@ impl LineStage for Parser {
 impl Parser {
     /// Masks the event's free-text message for the miner and leaves a placeholder where
     /// `logward.template` goes. Access, W3C and CSV lines have no free-text message.
-    fn template_pending(&self, format: &dyn Format, ev: &mut FlatEvent<'_>) -> Option<template::Pending> {
-        if !format.free_text() {
+    fn template_pending(&self, file: &FileInfo, ev: &mut FlatEvent<'_>) -> Option<template::Pending> {
+        if !file.format.free_text() {
             return None;
         }
         let time = match ev.get("@timestamp") {
             Some(Val::Time(t)) => Some(t.secs),
             _ => None,
         };
-        let pending = self.pending_for(ev.get_str("message")?, time)?;
+        let pending = self.pending_for(ev.get_str("message")?, time, file.lookahead)?;
         ev.set("logward.template", Val::Mark);
         Some(pending)
     }
 
     /// JSON events (Filebeat's, say) are mined on their `message` when they have one.
-    fn tree_template_pending(&self, ev: &Value) -> Option<template::Pending> {
+    fn tree_template_pending(&self, ev: &Value, lookahead: bool) -> Option<template::Pending> {
         let message = crate::event::get_str(ev, "message")?;
         let time = crate::event::get_str(ev, "@timestamp")
             .and_then(|t| time::parse_iso(t.as_bytes(), &Zone::Utc))
             .map(|(t, _)| t.secs);
-        self.pending_for(message, time)
+        self.pending_for(message, time, lookahead)
     }
 
-    fn pending_for(&self, message: &str, time: Option<i64>) -> Option<template::Pending> {
+    fn pending_for(&self, message: &str, time: Option<i64>, lookahead: bool) -> Option<template::Pending> {
         let opts = self.opts.templates.as_ref()?;
         let mut buf = String::with_capacity(message.len() * 2 + 8);
         mask::mask_into(message, &opts.mask, &mut buf);
         let masked_len = buf.len();
         buf.push_str(message);
-        Some(template::Pending::new(buf, masked_len, time))
+        Some(template::Pending::new(buf, masked_len, time).with_lookahead(lookahead))
     }
 }
 

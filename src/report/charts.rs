@@ -49,11 +49,23 @@ pub fn svg(chart: &Chart) -> Result<String> {
     Ok(out)
 }
 
-/// Writes the chart as a PNG file.
+/// Writes the chart as a PNG file (drawn into a temporary `.png` beside it, then renamed
+/// into place, so an interrupted run leaves no half-drawn chart under its name).
 pub fn png(chart: &Chart, path: &std::path::Path) -> Result<()> {
     register_font()?;
-    let root = BitMapBackend::new(path, (WIDTH, height(chart))).into_drawing_area();
-    draw(chart, &root).map_err(|e| anyhow!("{}: {e}", path.display()))
+    let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+    let tmp = path.with_file_name(format!(".{name}.logward-{}.tmp.png", std::process::id()));
+    let drawn = {
+        let root = BitMapBackend::new(&tmp, (WIDTH, height(chart))).into_drawing_area();
+        draw(chart, &root)
+    };
+    let done = drawn
+        .map_err(|e| anyhow!("{}: {e}", path.display()))
+        .and_then(|()| std::fs::rename(&tmp, path).map_err(|e| anyhow!("cannot write '{}': {e}", path.display())));
+    if done.is_err() {
+        let _ = std::fs::remove_file(&tmp);
+    }
+    done
 }
 
 fn height(chart: &Chart) -> u32 {

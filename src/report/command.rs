@@ -17,7 +17,10 @@ pub fn run(args: ReportArgs) -> Result<ExitCode> {
         anyhow::bail!("--png-dir writes the report's charts: use it with --format md, html or json");
     }
     let sources = io::expand_inputs(&args.common.inputs, args.common.rotated)?;
-    let opts = args.common.run_options();
+    let mut opts = args.common.run_options();
+    for p in &args.rejects {
+        opts.side.read("--rejects", p);
+    }
     if args.format == ReportFormat::Csv {
         let fields = args.fields.iter().map(|f| f.trim().to_string()).filter(|f| !f.is_empty()).collect();
         let stage = CsvExport::new(fields);

@@ -147,16 +147,19 @@ fn clip(s: &str, max: usize) -> String {
     }
 }
 
-/// Counts the lines of an `--errors` file (one JSON object per rejected line).
+/// Counts the lines of an `--errors` file (one JSON object per rejected line), read one
+/// record at a time (at most 64 MiB each), so a file of any size fits in memory.
 fn read_rejects(path: &Path, tally: &mut Tally) -> Result<()> {
-    let text =
-        std::fs::read_to_string(path).with_context(|| format!("cannot read --rejects file '{}'", path.display()))?;
-    for (i, line) in text.lines().enumerate().filter(|(_, l)| !l.trim().is_empty()) {
-        let r: Reject = serde_json::from_str(line).with_context(|| {
+    use crate::io::files::{limits, LimitedLines};
+    let mut lines = LimitedLines::open(path, "--rejects file", limits::REJECT_RECORD, u64::MAX, None)?;
+    while let Some((n, line)) = lines.next_line()? {
+        if line.trim().is_empty() {
+            continue;
+        }
+        let r: Reject = serde_json::from_str(&line).with_context(|| {
             format!(
-                "--rejects '{}' line {}: not a rejected-line record (write one with --errors FILE)",
-                path.display(),
-                i + 1
+                "--rejects '{}' line {n}: not a rejected-line record (write one with --errors FILE)",
+                path.display()
             )
         })?;
         tally.reject(&r.file, r.line, &r.reason, r.kind);

@@ -37,7 +37,10 @@ pub fn run(args: ScoreArgs) -> Result<ExitCode> {
             quiet: args.common.quiet,
         });
         let sources = io::expand_inputs(&args.common.inputs, args.common.rotated)?;
-        let (summary, ()) = io::run_events(&stage, stage.rows(), "score", sources, &args.common.run_options())?;
+        let mut opts = args.common.run_options();
+        opts.side.write("--export-features", path);
+        model_paths(args.model.as_deref(), &mut opts);
+        let (summary, ()) = io::run_events(&stage, stage.rows(), "score", sources, &opts)?;
         return Ok(io::exit_code(summary));
     }
     let threads = if args.common.threads == 0 { num_cpus::get() } else { args.common.threads };
@@ -54,8 +57,19 @@ pub fn run(args: ScoreArgs) -> Result<ExitCode> {
         quiet: args.common.quiet,
     })?;
     let sources = io::expand_inputs(&args.common.inputs, args.common.rotated)?;
-    let (summary, ()) = io::run_events(&stage, state, "score", sources, &args.common.run_options())?;
+    let mut opts = args.common.run_options();
+    model_paths(args.model.as_deref(), &mut opts);
+    let (summary, ()) = io::run_events(&stage, state, "score", sources, &opts)?;
     Ok(io::exit_code(summary))
+}
+
+/// A model given by path is read; no output may be its files.
+fn model_paths(model: Option<&str>, opts: &mut io::RunOptions) {
+    if let Some(m) = model.filter(|m| m.contains('/') || m.ends_with(".onnx") || m.ends_with(".json")) {
+        let base = std::path::Path::new(m).with_extension("");
+        opts.side.read("--model", &base.with_extension("json"));
+        opts.side.read("--model", &base.with_extension("onnx"));
+    }
 }
 
 /// A `--window` that differs from the model's is a mistake, not a request.

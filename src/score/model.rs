@@ -264,10 +264,11 @@ fn read_pair(spec: &str) -> Result<(String, Vec<u8>)> {
             shipped_names().join(", ")
         );
     }
-    let meta = std::fs::read_to_string(&json)
-        .with_context(|| format!("model '{spec}': cannot read its metadata {}", json.display()))?;
+    let limit = crate::io::files::limits::MODEL;
+    let meta = crate::io::files::read_text_limited(&json, "model metadata", limit, None)
+        .with_context(|| format!("model '{spec}'"))?;
     let graph =
-        std::fs::read(&onnx).with_context(|| format!("model '{spec}': cannot read its graph {}", onnx.display()))?;
+        crate::io::files::read_limited(&onnx, "model graph", limit, None).with_context(|| format!("model '{spec}'"))?;
     Ok((meta, graph))
 }
 

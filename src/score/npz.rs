@@ -3,10 +3,10 @@
 //! strings as NumPy's `<U`) into a `zip` archive entry. Entries are stored uncompressed and
 //! always with ZIP64 sizes, so neither an array over 4 GiB nor 65,535 arrays is a limit.
 
+use crate::io::files::{AtomicFile, OnSignal};
 use anyhow::{Context, Result};
 use npyz::WriterBuilder;
-use std::fs::File;
-use std::io::{BufWriter, Write};
+use std::io::BufWriter;
 use std::path::{Path, PathBuf};
 use zip::write::SimpleFileOptions;
 use zip::{CompressionMethod, ZipWriter};
@@ -20,13 +20,13 @@ pub enum Data<'a> {
 }
 
 pub struct NpzWriter {
-    zip: ZipWriter<BufWriter<File>>,
+    zip: ZipWriter<BufWriter<AtomicFile>>,
     path: PathBuf,
 }
 
 impl NpzWriter {
     pub fn create(path: &Path) -> Result<Self> {
-        let file = File::create(path).with_context(|| format!("cannot create {}", path.display()))?;
+        let file = AtomicFile::create(path, "feature file", OnSignal::Remove)?;
         Ok(NpzWriter { zip: ZipWriter::new(BufWriter::new(file)), path: path.to_path_buf() })
     }
 
@@ -67,14 +67,16 @@ impl NpzWriter {
     /// Writes the zip's central directory and closes the file.
     pub fn finish(self) -> Result<()> {
         let path = self.path;
-        let mut out = self.zip.finish().with_context(|| format!("cannot finish {}", path.display()))?;
-        out.flush().with_context(|| format!("cannot write {}", path.display()))?;
-        Ok(())
+        let out = self.zip.finish().with_context(|| format!("cannot finish {}", path.display()))?;
+        out.into_inner()
+            .map_err(|e| e.into_error())
+            .with_context(|| format!("cannot write {}", path.display()))?
+            .commit()
     }
 }
 
 fn write_all<T: npyz::AutoSerialize + Copy>(
-    zip: &mut ZipWriter<BufWriter<File>>,
+    zip: &mut ZipWriter<BufWriter<AtomicFile>>,
     shape: &[u64],
     data: &[T],
 ) -> std::io::Result<()> {
@@ -86,6 +88,7 @@ fn write_all<T: npyz::AutoSerialize + Copy>(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::fs::File;
     use std::io::Read;
 
     /// Reads an `.npz` back with the same crates: names, shapes, type strings and values.

@@ -306,18 +306,10 @@ fn build(mut recs: Vec<Rec>) -> Forest {
                 }
                 if let Some(pid) = r.pid {
                     any_host.entry(pid).or_default().push(i);
+                    // Kept in order of start (stable for equal starts): inserted where it goes.
                     let list = by_pid.entry((r.host.clone(), pid)).or_default();
-                    if !list.is_empty() {
-                        nodes[i].pid_reused = true;
-                        for &j in list.iter() {
-                            nodes[j].pid_reused = true;
-                        }
-                    }
-                    list.push(i);
-                    let starts: Vec<Option<When>> = list.iter().map(|&j| nodes[j].start.clone()).collect();
-                    let mut order: Vec<usize> = (0..list.len()).collect();
-                    order.sort_by(|&a, &b| starts[a].cmp(&starts[b]));
-                    *list = order.into_iter().map(|k| list[k]).collect();
+                    let at = list.partition_point(|&j| nodes[j].start <= nodes[i].start);
+                    list.insert(at, i);
                 }
                 i
             }
@@ -330,6 +322,12 @@ fn build(mut recs: Vec<Rec>) -> Forest {
         node.user = node.user.take().or(r.user.clone());
         if node.entity.is_none() {
             node.entity = r.entity.clone();
+        }
+    }
+    // A pid started more than once on a host (marked once per list, not per insert).
+    for list in by_pid.values().filter(|l| l.len() > 1) {
+        for &j in list {
+            nodes[j].pid_reused = true;
         }
     }
     // Parent entity ids, remembered per node for the linking pass.

@@ -1,8 +1,16 @@
 //! Writing the forest: an indented text tree, Markdown, NDJSON (one node a line) or DOT.
+//!
+//! Traversal is iterative (a chain of any depth needs no stack), and every line has a
+//! bounded size: below [`DRAWN_LEVELS`] levels the text and Markdown indentation stops
+//! growing (the line says its depth instead) and the NDJSON `path` keeps the start and the
+//! nearest ancestors, so output stays linear in the number of processes.
 
 use super::{Forest, Node, TreeFormat, TreeOptions};
 use serde_json::{json, Map, Value};
 use std::fmt::Write as _;
+
+/// Levels of indentation drawn (text, Markdown) and pids kept in an NDJSON `path`.
+pub const DRAWN_LEVELS: usize = 32;
 
 pub fn render(forest: &Forest, starts: &[usize], o: &TreeOptions, out: &mut Vec<u8>) {
     let mut s = String::new();
@@ -10,41 +18,58 @@ pub fn render(forest: &Forest, starts: &[usize], o: &TreeOptions, out: &mut Vec<
         TreeFormat::Dot => dot(forest, starts, o, &mut s),
         _ => {
             for &root in starts {
-                walk(forest, root, 0, &mut Vec::new(), &mut Vec::new(), o, &mut s);
+                walk(forest, root, o, &mut s);
             }
         }
     }
     out.extend_from_slice(s.as_bytes());
 }
 
-/// Depth-first, children in start order; `last` holds, per level, whether that ancestor was
-/// its parent's last child (for the text tree's lines); `path` the pids from the start.
-fn walk(
-    f: &Forest,
-    i: usize,
-    depth: usize,
-    last: &mut Vec<bool>,
-    path: &mut Vec<Value>,
-    o: &TreeOptions,
-    s: &mut String,
-) {
+/// Depth-first from `root`, children in start order, without recursion. `last` holds, per
+/// level, whether that ancestor was its parent's last child (for the text tree's lines);
+/// `path` the pids from the start.
+fn walk(f: &Forest, root: usize, o: &TreeOptions, s: &mut String) {
+    let mut last: Vec<bool> = Vec::new();
+    let mut path: Vec<Option<i64>> = vec![f.nodes[root].pid];
+    line(f, root, &last, &path, o, s);
+    // (node, its next child to visit)
+    let mut stack: Vec<(usize, usize)> = vec![(root, 0)];
+    while let Some(top) = stack.last_mut() {
+        let depth = path.len() - 1;
+        let n = &f.nodes[top.0];
+        if o.depth.is_none_or(|d| depth < d) && top.1 < n.children.len() {
+            let c = n.children[top.1];
+            top.1 += 1;
+            last.push(top.1 == n.children.len());
+            path.push(f.nodes[c].pid);
+            line(f, c, &last, &path, o, s);
+            stack.push((c, 0));
+        } else {
+            stack.pop();
+            path.pop();
+            last.pop();
+        }
+    }
+}
+
+fn line(f: &Forest, i: usize, last: &[bool], path: &[Option<i64>], o: &TreeOptions, s: &mut String) {
     let n = &f.nodes[i];
-    path.push(n.pid.map_or(Value::Null, |p| json!(p)));
+    let depth = path.len() - 1;
     match o.format {
         TreeFormat::Text => text_line(n, last, s),
         TreeFormat::Md => md_line(n, depth, s),
         TreeFormat::Ndjson => ndjson_line(n, depth, path, s),
         TreeFormat::Dot => {}
     }
-    if o.depth.is_none_or(|d| depth < d) {
-        let count = n.children.len();
-        for (k, &c) in n.children.iter().enumerate() {
-            last.push(k + 1 == count);
-            walk(f, c, depth + 1, last, path, o, s);
-            last.pop();
-        }
+}
+
+/// `[depth N] ` before the lines of nodes deeper than the levels drawn.
+fn depth_mark(depth: usize) -> String {
+    if depth > DRAWN_LEVELS {
+        format!("[depth {depth}] ")
+    } else {
+        String::new()
     }
-    path.pop();
 }
 
 fn title(n: &Node) -> String {
@@ -95,7 +120,8 @@ fn activity(n: &Node) -> Vec<String> {
 }
 
 fn text_line(n: &Node, last: &[bool], s: &mut String) {
-    let mut prefix = String::new();
+    let mut prefix = depth_mark(last.len());
+    let last = &last[last.len().saturating_sub(DRAWN_LEVELS)..];
     for (k, &l) in last.iter().enumerate() {
         if k + 1 == last.len() {
             prefix.push_str(if l { "└── " } else { "├── " });
@@ -104,7 +130,8 @@ fn text_line(n: &Node, last: &[bool], s: &mut String) {
         }
     }
     let _ = writeln!(s, "{prefix}{}", title(n));
-    let body: String = last.iter().map(|&l| if l { "    " } else { "│   " }).collect();
+    let body: String = " ".repeat(prefix.chars().count().saturating_sub(4 * last.len()))
+        + &last.iter().map(|&l| if l { "    " } else { "│   " }).collect::<String>();
     if let Some(cmd) = &n.command_line {
         let _ = writeln!(s, "{body}    $ {cmd}");
     }
@@ -114,8 +141,8 @@ fn text_line(n: &Node, last: &[bool], s: &mut String) {
 }
 
 fn md_line(n: &Node, depth: usize, s: &mut String) {
-    let indent = "  ".repeat(depth);
-    let _ = writeln!(s, "{indent}- **{}**", title(n).replace('*', "\\*"));
+    let indent = "  ".repeat(depth.min(DRAWN_LEVELS));
+    let _ = writeln!(s, "{indent}- {}**{}**", depth_mark(depth), title(n).replace('*', "\\*"));
     if let Some(cmd) = &n.command_line {
         let _ = writeln!(s, "{indent}  - command: `{}`", cmd.replace('`', "'"));
     }
@@ -124,7 +151,7 @@ fn md_line(n: &Node, depth: usize, s: &mut String) {
     }
 }
 
-fn ndjson_line(n: &Node, depth: usize, path: &[Value], s: &mut String) {
+fn ndjson_line(n: &Node, depth: usize, path: &[Option<i64>], s: &mut String) {
     fn text(v: &Option<String>) -> Option<Value> {
         v.as_ref().map(|x| Value::String(x.clone()))
     }
@@ -158,7 +185,17 @@ fn ndjson_line(n: &Node, depth: usize, path: &[Value], s: &mut String) {
             .collect();
     let mut tree = Map::new();
     tree.insert("depth".into(), Value::from(depth));
-    tree.insert("path".into(), Value::Array(path.to_vec()));
+    // The start and the nearest ancestors: at most DRAWN_LEVELS pids a line.
+    let pid = |p: &Option<i64>| p.map_or(Value::Null, Value::from);
+    let kept: Vec<Value> = if path.len() <= DRAWN_LEVELS {
+        path.iter().map(pid).collect()
+    } else {
+        std::iter::once(&path[0]).chain(&path[path.len() - (DRAWN_LEVELS - 1)..]).map(pid).collect()
+    };
+    tree.insert("path".into(), Value::Array(kept));
+    if path.len() > DRAWN_LEVELS {
+        tree.insert("path_elided".into(), Value::from(path.len() - DRAWN_LEVELS));
+    }
     tree.insert("children".into(), Value::from(n.children.len()));
     tree.insert("flags".into(), Value::Array(flags));
     let mut acts = Map::new();

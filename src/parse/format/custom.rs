@@ -120,6 +120,8 @@ impl LineFormat {
             .or_else(|| time_parts.iter().rev().find_map(|p| time::parse_loose(p, zone, year)));
         if let Some(ts) = ts {
             ev.set("@timestamp", Val::Time(ts));
+        } else if time_parts.iter().any(|p| !p.is_empty()) {
+            ev.push_unique("tags", std::borrow::Cow::Borrowed(time::INVALID_TIMESTAMP));
         }
         true
     }

@@ -27,8 +27,9 @@ impl Format for Json {
         Detect::Lines
     }
 
+    /// A valid event by the event layer's one definition ([`crate::event::scan`]).
     fn sniff(&self, line: &str) -> bool {
-        line.trim_start().starts_with('{') && serde_json::from_str::<Value>(line).is_ok()
+        line.trim_start().starts_with('{') && event::scan::validate(line).is_ok()
     }
 
     fn open(&self, file: &OpenFile<'_>) -> Option<Box<dyn Any + Send + Sync>> {
@@ -54,19 +55,24 @@ impl Format for Json {
     }
 }
 
-/// Parses and normalizes one JSON line (not yet written).
+/// Parses and normalizes one JSON line (not yet written): a valid event as every stage
+/// defines it ([`crate::event::scan`]), numbers kept as written, no value lost to a
+/// collision of dotted and nested keys ([`event::normalize`]). An `@timestamp` that is no
+/// time is kept as written and the event tagged `invalid_timestamp`.
 pub fn parse(line: &str, zone: &Zone, path: Option<&str>) -> Result<Value, Reason> {
-    let value: Value =
-        serde_json::from_str(line).map_err(|e| Reason::new(RejectKind::InvalidJson, format!("invalid JSON: {e}")))?;
-    if !value.is_object() {
-        let detail = format!("JSON value is {}, not an object", kind(&value));
-        return Err(Reason::new(RejectKind::NotAnObject, detail));
-    }
-    let mut ev = event::normalize(value);
-    if let Some(ts) = event::get_str(&ev, "@timestamp") {
-        if let Some(t) = time::parse_loose(ts, zone, 1970) {
-            event::set(&mut ev, "@timestamp", Value::String(t.to_rfc3339()));
+    let value = event::tree::parse_value(line).map_err(|r| match r.kind {
+        RejectKind::NotAnObject => {
+            let what = serde_json::from_str::<Value>(line).map(|v| kind(&v)).unwrap_or("not JSON");
+            Reason::new(RejectKind::NotAnObject, format!("JSON value is {what}, not an object"))
         }
+        _ => r,
+    })?;
+    let mut ev = event::normalize(value);
+    let stamp = event::get(&ev, "@timestamp").map(|v| v.as_str().map(|s| time::parse_loose(s, zone, 1970)));
+    match stamp {
+        Some(Some(Some(t))) => event::set(&mut ev, "@timestamp", Value::String(t.to_rfc3339())),
+        Some(_) => add_tag(&mut ev, time::INVALID_TIMESTAMP),
+        None => {}
     }
     if let Some(p) = path {
         if event::get(&ev, "log.file.path").is_none() {
@@ -74,6 +80,19 @@ pub fn parse(line: &str, zone: &Zone, path: Option<&str>) -> Result<Value, Reaso
         }
     }
     Ok(ev)
+}
+
+/// Adds `tag` to the event's `tags` (a string there becomes the first of a list).
+fn add_tag(ev: &mut Value, tag: &str) {
+    let mut tags = match event::get(ev, "tags") {
+        Some(Value::Array(a)) => a.clone(),
+        Some(other) => vec![other.clone()],
+        None => Vec::new(),
+    };
+    if !tags.iter().any(|t| t.as_str() == Some(tag)) {
+        tags.push(Value::String(tag.to_string()));
+    }
+    event::set(ev, "tags", Value::Array(tags));
 }
 
 fn kind(v: &Value) -> &'static str {

@@ -104,6 +104,8 @@ pub struct SyslogLine<'a> {
     pub structured: Option<Value>,
     pub version: Option<u32>,
     pub msg: &'a str,
+    /// The line's time is no real instant (`Feb 30`, `+99:99`, a year past 9999).
+    pub invalid_time: bool,
 }
 
 /// The month of a year-less (RFC 3164) line, for tracking the year across a file.
@@ -135,14 +137,15 @@ pub fn parse<'a>(line: &'a str, zone: &Zone, year: i32) -> Option<SyslogLine<'a>
     }
     let (ts, used) = if let Some((mo, d, t, used)) = time::parse_bsd(rest_b) {
         (zone.to_epoch(year, mo, d, t.0, t.1, t.2).map(|secs| Timestamp { secs, nanos: 0, frac_digits: 0 }), used)
-    } else if let Some((ts, used)) = time::parse_iso(rest_b, zone) {
-        (Some(ts), used)
+    } else if let Some(used) = time::iso_shape(rest_b) {
+        (time::parse_iso(rest_b, zone).filter(|&(_, n)| n == used).map(|(ts, _)| ts), used)
     } else {
         return None;
     };
-    // Feb 29 in a non-leap year has no instant: keep the line, without a timestamp.
+    // A date with no instant (Feb 29 in a non-leap year, Feb 30, an offset of +99:99):
+    // keep the line, without a timestamp, tagged.
     let body = rest[used..].strip_prefix(' ')?.trim_start_matches(' ');
-    let mut out = SyslogLine { ts, pri, ..Default::default() };
+    let mut out = SyslogLine { ts, pri, invalid_time: ts.is_none(), ..Default::default() };
     let (first, after_first) = split_word(body);
     if let Some((prog, pid)) = tag(first) {
         out.program = Some(prog);
@@ -224,7 +227,13 @@ fn nil(s: &str) -> Option<&str> {
 
 fn parse_5424<'a>(pri: Option<u32>, s: &'a str, zone: &Zone) -> Option<SyslogLine<'a>> {
     let (ts_s, rest) = split_word(s);
-    let ts = if ts_s == "-" { None } else { Some(time::parse_iso(ts_s.as_bytes(), zone)?.0) };
+    let ts = match time::parse_iso(ts_s.as_bytes(), zone) {
+        _ if ts_s == "-" => None,
+        Some((ts, n)) if n == ts_s.len() => Some(ts),
+        _ if time::iso_shape(ts_s.as_bytes()) == Some(ts_s.len()) => None,
+        _ => return None,
+    };
+    let invalid_time = ts.is_none() && ts_s != "-";
     let (host, rest) = split_word(rest);
     let (app, rest) = split_word(rest);
     let (procid, rest) = split_word(rest);
@@ -246,6 +255,7 @@ fn parse_5424<'a>(pri: Option<u32>, s: &'a str, zone: &Zone) -> Option<SyslogLin
         structured,
         version: Some(1),
         msg: msg.strip_prefix('\u{feff}').unwrap_or(msg),
+        invalid_time,
     })
 }
 
@@ -299,6 +309,9 @@ fn structured_data(s: &str) -> Option<(Value, usize)> {
 pub fn fill<'a>(sys: &SyslogLine<'a>, ev: &mut FlatEvent<'a>) {
     if let Some(ts) = sys.ts {
         ev.set("@timestamp", Val::Time(ts));
+    }
+    if sys.invalid_time {
+        ev.push_unique("tags", std::borrow::Cow::Borrowed(time::INVALID_TIMESTAMP));
     }
     if let Some(h) = sys.host {
         ev.set("host.name", h);

@@ -55,6 +55,9 @@ pub fn text_event<'a>(line: &Line<'a, '_>, ev: &mut FlatEvent<'a>, dataset: &'st
     let trimmed = text.trim_start_matches(['[', ' ', '\t']);
     if let Some(ts) = leading_timestamp(trimmed, zone, year) {
         ev.set("@timestamp", Val::Time(ts));
+    } else if time::iso_shape(trimmed.as_bytes()).is_some() || time::parse_bsd(trimmed.as_bytes()).is_some() {
+        // Laid out as a time, but no real instant (Feb 30, +99:99, a year past 9999).
+        ev.push_unique("tags", Cow::Borrowed(time::INVALID_TIMESTAMP));
     } else if !line.format.starts_message(text.as_bytes()) && !line.seq.head.is_empty() {
         let head = String::from_utf8_lossy(&line.seq.head);
         let head = match head.strip_prefix('<') {
