@@ -81,7 +81,8 @@ Examples:
 const ANONYMIZE_EXAMPLES: &str = "\
 Reads ECS NDJSON (logward's or Filebeat's) and writes the same events, byte for byte, except
 the sensitive values, which are found in their fields (rules/anonymize/policy.yml) and in
-free text (message, event.original, command lines, paths, URLs).
+free text (message, event.original, command lines, paths, URLs, template patterns, member
+names), also under percent-encoding, escaped strings and base64 (written back encoded).
 
 Categories and methods (the same key and value give the same pseudonym in every file, run,
 thread and machine):
@@ -97,9 +98,15 @@ thread and machine):
               the recomputed Luhn digit
   time        with --shift-time: a keyed whole number of weeks back (weekday and hour kept);
               with --jitter S: plus a keyed offset under S seconds that keeps event order
-  secret      passwords, bearer/API tokens, AWS keys, JWTs, session cookies: replaced by
-              [REDACTED:<type>]
+  iban, phone, national_id
+              valid ones only (checksums, international phone form): format kept, free
+              digits FF1, checks recomputed; Windows SIDs: domain part FF1, RID class kept
+  secret      passwords (also tool flags: mysql -p, curl -u user:pass, PGPASSWORD=, ...),
+              provider keys and tokens (AWS, GCP, Azure, GitHub, GitLab, Slack, Stripe, ...),
+              JWTs, private keys, session cookies: replaced by [REDACTED:<type>]
 --reveal restores every category exactly except secrets and --jitter, one-way by design.
+Every event carries the key's fingerprint (logward.anonymize.key); --reveal with another key
+or --domain refuses.
 Strings that change are written with standard JSON escaping; all other bytes are copied.
 
 Key: 64 hex digits in --key-file FILE or LOGWARD_KEY. There is no default key.
