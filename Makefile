@@ -49,6 +49,7 @@ bench-setup:
 
 bench: build
 	bench/parse.sh
+	python3 bench/parse_audit.py
 	python3 bench/templates.py
 	.venv/bin/python bench/templates_speed.py
 	python3 bench/enrich_tree.py

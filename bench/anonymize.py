@@ -6,6 +6,7 @@ users, with e-mails, tokens and user directories in some URLs. In the same run, 
 re-serializes the same file as the floor the issue compares with.
 
 Usage: bench/anonymize.py [EVENTS] [THREADS]   (defaults 1000000, 1)
+LOGWARD_NO_BUILD=1 times target/release/logward as it is (no `cargo build --release` first).
 """
 import os
 import random
@@ -83,7 +84,8 @@ def make_events(n, folder):
 def main():
     n = int(sys.argv[1]) if len(sys.argv) > 1 else 1_000_000
     threads = sys.argv[2] if len(sys.argv) > 2 else "1"
-    subprocess.run(["cargo", "build", "--release", "--quiet"], cwd=ROOT, check=True)
+    if not os.environ.get("LOGWARD_NO_BUILD"):
+        subprocess.run(["cargo", "build", "--release", "--quiet"], cwd=ROOT, check=True)
     with tempfile.TemporaryDirectory() as tmp:
         events = make_events(n, tmp)
         key = os.path.join(tmp, "bench.key")

@@ -25,7 +25,7 @@ Register-ArgumentCompleter -Native -CommandName 'logward' -ScriptBlock {
             [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
             [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
             [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
-            [CompletionResult]::new('parse', 'parse', [CompletionResultType]::ParameterValue, 'Parse raw log lines into ECS events (syslog/auth, web access, W3C, JSON, CSV, custom)')
+            [CompletionResult]::new('parse', 'parse', [CompletionResultType]::ParameterValue, 'Parse raw log lines into ECS events (syslog/auth, web access, W3C, Windows EVTX/XML, JSON, CSV, custom)')
             [CompletionResult]::new('anonymize', 'anonymize', [CompletionResultType]::ParameterValue, 'Replace personal data and secrets with keyed, consistent, format-preserving pseudonyms (and reverse them)')
             [CompletionResult]::new('detect', 'detect', [CompletionResultType]::ParameterValue, 'Run Sigma detection and correlation rules (built-in pack and your own) over ECS events')
             [CompletionResult]::new('score', 'score', [CompletionResultType]::ParameterValue, 'Give events and sessions anomaly scores from autoencoders trained on normal logs (ONNX Runtime)')
@@ -206,7 +206,7 @@ Register-ArgumentCompleter -Native -CommandName 'logward' -ScriptBlock {
             break
         }
         'logward;help' {
-            [CompletionResult]::new('parse', 'parse', [CompletionResultType]::ParameterValue, 'Parse raw log lines into ECS events (syslog/auth, web access, W3C, JSON, CSV, custom)')
+            [CompletionResult]::new('parse', 'parse', [CompletionResultType]::ParameterValue, 'Parse raw log lines into ECS events (syslog/auth, web access, W3C, Windows EVTX/XML, JSON, CSV, custom)')
             [CompletionResult]::new('anonymize', 'anonymize', [CompletionResultType]::ParameterValue, 'Replace personal data and secrets with keyed, consistent, format-preserving pseudonyms (and reverse them)')
             [CompletionResult]::new('detect', 'detect', [CompletionResultType]::ParameterValue, 'Run Sigma detection and correlation rules (built-in pack and your own) over ECS events')
             [CompletionResult]::new('score', 'score', [CompletionResultType]::ParameterValue, 'Give events and sessions anomaly scores from autoencoders trained on normal logs (ONNX Runtime)')

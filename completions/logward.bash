@@ -436,11 +436,11 @@ _logward() {
                     return 0
                     ;;
                 --format)
-                    COMPREPLY=($(compgen -W "w3c json access apache-error nginx-error syslog csv custom text" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "w3c evtx windows-xml auditd journald json access netfilter apache-error nginx-error syslog csv custom text" -- "${cur}"))
                     return 0
                     ;;
                 -f)
-                    COMPREPLY=($(compgen -W "w3c json access apache-error nginx-error syslog csv custom text" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "w3c evtx windows-xml auditd journald json access netfilter apache-error nginx-error syslog csv custom text" -- "${cur}"))
                     return 0
                     ;;
                 --year)

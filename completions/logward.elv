@@ -22,7 +22,7 @@ set edit:completion:arg-completer[logward] = {|@words|
             cand --help 'Print help (see more with ''--help'')'
             cand -V 'Print version'
             cand --version 'Print version'
-            cand parse 'Parse raw log lines into ECS events (syslog/auth, web access, W3C, JSON, CSV, custom)'
+            cand parse 'Parse raw log lines into ECS events (syslog/auth, web access, W3C, Windows EVTX/XML, JSON, CSV, custom)'
             cand anonymize 'Replace personal data and secrets with keyed, consistent, format-preserving pseudonyms (and reverse them)'
             cand detect 'Run Sigma detection and correlation rules (built-in pack and your own) over ECS events'
             cand score 'Give events and sessions anomaly scores from autoencoders trained on normal logs (ONNX Runtime)'
@@ -195,7 +195,7 @@ set edit:completion:arg-completer[logward] = {|@words|
             cand --help 'Print help (see more with ''--help'')'
         }
         &'logward;help'= {
-            cand parse 'Parse raw log lines into ECS events (syslog/auth, web access, W3C, JSON, CSV, custom)'
+            cand parse 'Parse raw log lines into ECS events (syslog/auth, web access, W3C, Windows EVTX/XML, JSON, CSV, custom)'
             cand anonymize 'Replace personal data and secrets with keyed, consistent, format-preserving pseudonyms (and reverse them)'
             cand detect 'Run Sigma detection and correlation rules (built-in pack and your own) over ECS events'
             cand score 'Give events and sessions anomaly scores from autoencoders trained on normal logs (ONNX Runtime)'

@@ -26,7 +26,7 @@ end
 
 complete -c logward -n "__fish_logward_needs_command" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c logward -n "__fish_logward_needs_command" -s V -l version -d 'Print version'
-complete -c logward -n "__fish_logward_needs_command" -f -a "parse" -d 'Parse raw log lines into ECS events (syslog/auth, web access, W3C, JSON, CSV, custom)'
+complete -c logward -n "__fish_logward_needs_command" -f -a "parse" -d 'Parse raw log lines into ECS events (syslog/auth, web access, W3C, Windows EVTX/XML, JSON, CSV, custom)'
 complete -c logward -n "__fish_logward_needs_command" -f -a "anonymize" -d 'Replace personal data and secrets with keyed, consistent, format-preserving pseudonyms (and reverse them)'
 complete -c logward -n "__fish_logward_needs_command" -f -a "detect" -d 'Run Sigma detection and correlation rules (built-in pack and your own) over ECS events'
 complete -c logward -n "__fish_logward_needs_command" -f -a "score" -d 'Give events and sessions anomaly scores from autoencoders trained on normal logs (ONNX Runtime)'
@@ -39,14 +39,19 @@ complete -c logward -n "__fish_logward_using_subcommand parse" -l errors -d 'Wri
 complete -c logward -n "__fish_logward_using_subcommand parse" -l threads -d 'Worker threads (0 = one per core); output is identical for every value' -r
 complete -c logward -n "__fish_logward_using_subcommand parse" -l max-line-bytes -d 'Lines longer than this many bytes are rejected instead of read into memory' -r
 complete -c logward -n "__fish_logward_using_subcommand parse" -s f -l format -d 'Input format for every file (default: detected per file)' -r -f -a "w3c\t'W3C extended / IIS logs with a #Fields: header'
+evtx\t'Windows event logs: .evtx files (recognized by their first bytes) and evtx_dump -o json/jsonl output'
+windows-xml\t'Windows events as XML (wevtutil qe /f:xml, Get-WinEvent ToXml, Event Viewer\'s Save as XML)'
+auditd\t'Linux audit records (audit.log): the records of one event (SYSCALL, EXECVE, PATH, ...) merged into one'
+journald\t'journald entries (journalctl -o json): MESSAGE read as syslog, the entry\'s fields as ECS'
 json\t'JSON lines (ECS events pass through, normalized)'
 access\t'nginx/Apache access logs: combined, common, with vhost or extra fields'
+netfilter\t'Kernel firewall (netfilter LOG: iptables, nftables, UFW, firewalld) lines, as dmesg writes them'
 apache-error\t'Apache error log'
 nginx-error\t'nginx error log'
 syslog\t'RFC 3164, RFC 5424 and ISO-timestamped syslog (auth.log, secure, syslog, messages)'
 csv\t'CSV with a header row'
 custom\t'A custom layout given with --line-format'
-text\t'Unknown text: message, plus a timestamp when one is recognizable'"
+text\t'Unknown text: message, plus the time when one is found near the start of the line'"
 complete -c logward -n "__fish_logward_using_subcommand parse" -l year -d 'Year of the first year-less syslog line in each file (default: from the file\'s modification time; December→January rolls over to the next year)' -r
 complete -c logward -n "__fish_logward_using_subcommand parse" -l tz -d 'Time zone of timestamps written without one: UTC, +02:00 or an IANA name' -r
 complete -c logward -n "__fish_logward_using_subcommand parse" -l line-format -d 'Layout of custom lines, loghub style: \'<Date> <Time> <Level> <Content>\'' -r
@@ -175,7 +180,7 @@ complete -c logward -n "__fish_logward_using_subcommand report" -l rotated -d 'R
 complete -c logward -n "__fish_logward_using_subcommand report" -l partial -d 'Write a partial summary (versioned JSON, one line) to merge later with --merge, instead of a report'
 complete -c logward -n "__fish_logward_using_subcommand report" -l merge -d 'The inputs are partial summaries (from --partial): write the report of their union'
 complete -c logward -n "__fish_logward_using_subcommand report" -s h -l help -d 'Print help (see more with \'--help\')'
-complete -c logward -n "__fish_logward_using_subcommand help; and not __fish_seen_subcommand_from parse anonymize detect score enrich tree report help" -f -a "parse" -d 'Parse raw log lines into ECS events (syslog/auth, web access, W3C, JSON, CSV, custom)'
+complete -c logward -n "__fish_logward_using_subcommand help; and not __fish_seen_subcommand_from parse anonymize detect score enrich tree report help" -f -a "parse" -d 'Parse raw log lines into ECS events (syslog/auth, web access, W3C, Windows EVTX/XML, JSON, CSV, custom)'
 complete -c logward -n "__fish_logward_using_subcommand help; and not __fish_seen_subcommand_from parse anonymize detect score enrich tree report help" -f -a "anonymize" -d 'Replace personal data and secrets with keyed, consistent, format-preserving pseudonyms (and reverse them)'
 complete -c logward -n "__fish_logward_using_subcommand help; and not __fish_seen_subcommand_from parse anonymize detect score enrich tree report help" -f -a "detect" -d 'Run Sigma detection and correlation rules (built-in pack and your own) over ECS events'
 complete -c logward -n "__fish_logward_using_subcommand help; and not __fish_seen_subcommand_from parse anonymize detect score enrich tree report help" -f -a "score" -d 'Give events and sessions anomaly scores from autoencoders trained on normal logs (ONNX Runtime)'

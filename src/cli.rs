@@ -29,7 +29,7 @@ pub struct Cli {
 
 #[derive(Debug, Subcommand)]
 pub enum Command {
-    /// Parse raw log lines into ECS events (syslog/auth, web access, W3C, JSON, CSV, custom)
+    /// Parse raw log lines into ECS events (syslog/auth, web access, W3C, Windows EVTX/XML, JSON, CSV, custom)
     #[command(after_help = PARSE_EXAMPLES)]
     Parse(ParseArgs),
     /// Replace personal data and secrets with keyed, consistent, format-preserving pseudonyms (and reverse them)
@@ -95,7 +95,8 @@ order across parts as documented in the README. Give --rejects to the merge, not
 const ANONYMIZE_EXAMPLES: &str = "\
 Reads ECS NDJSON (logward's or Filebeat's) and writes the same events, byte for byte, except
 the sensitive values, which are found in their fields (rules/anonymize/policy.yml) and in
-free text (message, event.original, command lines, paths, URLs).
+free text (message, event.original, command lines, paths, URLs, template patterns, member
+names), also under percent-encoding, escaped strings and base64 (written back encoded).
 
 Categories and methods (the same key and value give the same pseudonym in every file, run,
 thread and machine):
@@ -111,9 +112,15 @@ thread and machine):
               the recomputed Luhn digit
   time        with --shift-time: a keyed whole number of weeks back (weekday and hour kept);
               with --jitter S: plus a keyed offset under S seconds that keeps event order
-  secret      passwords, bearer/API tokens, AWS keys, JWTs, session cookies: replaced by
-              [REDACTED:<type>]
+  iban, phone, national_id
+              valid ones only (checksums, international phone form): format kept, free
+              digits FF1, checks recomputed; Windows SIDs: domain part FF1, RID class kept
+  secret      passwords (also tool flags: mysql -p, curl -u user:pass, PGPASSWORD=, ...),
+              provider keys and tokens (AWS, GCP, Azure, GitHub, GitLab, Slack, Stripe, ...),
+              JWTs, private keys, session cookies: replaced by [REDACTED:<type>]
 --reveal restores every category exactly except secrets and --jitter, one-way by design.
+Every event carries the key's fingerprint (logward.anonymize.key); --reveal with another key
+or --domain refuses.
 Strings that change are written with standard JSON escaping; all other bytes are copied.
 
 Key: 64 hex digits in --key-file FILE or LOGWARD_KEY. There is no default key.
@@ -490,16 +497,23 @@ pub struct EnrichArgs {
 
 const PARSE_EXAMPLES: &str = "\
 Formats (detected per file from its first lines unless --format is given):
-  syslog        RFC 3164 (auth.log, secure, syslog), RFC 5424, rsyslog ISO timestamps;
-                sshd, sudo, su, PAM, useradd/groupadd, cron and logind messages mapped to ECS
+  syslog        RFC 3164 (auth.log, secure, syslog), RFC 5424, rsyslog ISO timestamps, also
+                behind a prefix; sshd, sudo, su, PAM, useradd/groupadd, cron and logind
+                messages mapped to ECS; kernel firewall lines; repeated messages counted
+  auditd        audit.log: the records of one event (SYSCALL, EXECVE, PATH, ...) in one event
+  journald      journalctl -o json: MESSAGE read as syslog
+  netfilter     kernel firewall lines without a syslog header (dmesg)
   access        nginx/Apache combined and common, optional vhost prefix and trailing fields
   w3c           W3C extended / IIS with #Fields: headers
+  evtx          Windows event logs: .evtx files (by their first bytes), evtx_dump JSON;
+                Winlogbeat 8 fields (winlog.*, Security, Sysmon, PowerShell mapped to ECS)
+  windows-xml   Windows events as XML (wevtutil qe /f:xml, Get-WinEvent ToXml)
   apache-error, nginx-error
   json          JSON lines: ECS events pass through with dotted keys nested
   csv           header row; columns mapped by the alias table and --map, the rest kept
                 under logward.csv.<column>
   custom        --line-format '<Date> <Time> <Level> <Component>: <Content>'
-  text          anything else: message, plus a leading timestamp when recognizable
+  text          anything else: message, plus the time when one is found near the start
 
 Examples:
   logward parse /var/log/auth.log > auth.ndjson
@@ -507,6 +521,9 @@ Examples:
   zcat archive/*.gz | logward parse --year 2023 --tz Europe/Berlin
   logward parse --format csv --map proc_cmd=process.command_line processes.csv
   logward parse --line-format '<Date> <Time> <Pid> <Level> <Component>: <Content>' HDFS.log
+  logward parse --errors damaged.ndjson Security.evtx Sysmon.evtx > windows.ndjson
+  logward parse /var/log/audit/audit.log | logward detect --rules sigma/rules/linux
+  journalctl -o json --since today | logward parse
   tail -F /var/log/auth.log | logward parse | jq -c 'select(.event.outcome==\"failure\")'
   logward parse --templates state.json --templates-out table.ndjson /var/log/auth.log";
 

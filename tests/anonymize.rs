@@ -100,6 +100,9 @@ fn events_fields_types_order_and_non_sensitive_values_stay() {
             let (mut sx, mut sy) = (Vec::new(), Vec::new());
             shape(x, "", &mut sx);
             shape(y, "", &mut sy);
+            // The one field anonymize adds: the key's fingerprint.
+            assert_eq!(y["logward"]["anonymize"]["key"].as_str().map(str::len), Some(12), "{file}: no fingerprint");
+            sy.retain(|(path, _)| path != "logward.anonymize.key");
             assert_eq!(sx, sy, "{file}: fields, order or types changed");
             let without_text = |v: &Value| {
                 let mut v = v.clone();
@@ -429,4 +432,316 @@ fn the_whole_output_is_searched_for_leaks_when_it_is_a_file() {
     assert_eq!(leaky["residual_leaks"]["in_whole_output"]["occurrences"], 1);
     assert_eq!(leaky["categories"]["user"]["residual_leaks"], 1);
     assert!(stderr.contains("residual leaks: 1"), "{stderr}");
+}
+
+const OTHER_KEY: &str = "fedcba9876543210fedcba9876543210fedcba9876543210fedcba9876543210";
+
+fn anonymize_with(key: &str, args: &[&str], stdin: &[u8]) -> std::process::Output {
+    logward().env("LOGWARD_KEY", key).arg("anonymize").args(args).write_stdin(stdin.to_vec()).output().unwrap()
+}
+
+fn planted_in(file: &str) -> Vec<String> {
+    std::fs::read_to_string(data(file))
+        .unwrap()
+        .lines()
+        .filter(|l| !l.is_empty() && !l.starts_with('#'))
+        .map(str::to_string)
+        .collect()
+}
+
+#[test]
+fn windows_events_lose_every_identity_and_keep_what_detection_needs() {
+    let file = data("windows.ndjson");
+    let input = std::fs::read(&file).unwrap();
+    let out = String::from_utf8(run_ok(&["-q", file.to_str().unwrap()])).unwrap();
+    let left: Vec<String> = planted_in("windows-planted.txt").into_iter().filter(|v| has_token(&out, v)).collect();
+    assert!(left.is_empty(), "left in the output: {left:?}");
+    let events = ndjson(out.as_bytes());
+    let data = |i: usize, k: &str| events[i]["winlog"]["event_data"][k].as_str().unwrap().to_string();
+    // Well-known SIDs, RIDs, accounts, groups and authorities stay; so do hashes, logon
+    // types and program paths.
+    assert_eq!(data(0, "SubjectUserSid"), "S-1-5-18");
+    assert_eq!(data(6, "TargetSid"), "S-1-5-32-544");
+    assert_eq!(data(6, "TargetUserName"), "Administrators");
+    assert_eq!(data(6, "TargetDomainName"), "Builtin");
+    assert_eq!(data(1, "TargetUserName"), "Administrator");
+    assert_eq!(data(0, "LogonType"), "10");
+    assert_eq!(data(3, "Image"), "C:\\Windows\\System32\\cmd.exe");
+    let input_events = ndjson(&input);
+    assert_eq!(events[3]["winlog"]["event_data"]["Hashes"], input_events[3]["winlog"]["event_data"]["Hashes"]);
+    // One pseudonym per value, whatever its shape: the SID's domain part in every SID of
+    // the domain (the RID class kept), DOMAIN\user and the user's own fields, the NetBIOS
+    // domain and the DNS domain, the machine account and the computer.
+    let sid = data(0, "TargetUserSid");
+    let domain_part = &sid[..sid.rfind('-').unwrap()];
+    assert!(sid.starts_with("S-1-5-21-") && !sid.contains("3623811015"), "{sid}");
+    assert!(data(5, "TargetSid").starts_with(domain_part) && data(6, "MemberSid") == data(5, "TargetSid"));
+    assert!(sid.rsplit('-').next().unwrap().parse::<u32>().unwrap() >= 1000);
+    let user = data(0, "TargetUserName");
+    let dom = data(0, "TargetDomainName");
+    assert_eq!(data(3, "User"), format!("{dom}\\{user}"));
+    assert!(events[0]["message"].as_str().unwrap().contains(&format!("Account Name:\t\t{user}")));
+    assert_eq!(data(0, "SubjectUserName"), format!("{}$", data(0, "WorkstationName")));
+    let computer = events[0]["winlog"]["computer_name"].as_str().unwrap();
+    assert!(computer.to_ascii_lowercase().contains(&format!(".{}.", dom.to_ascii_lowercase())), "{computer} {dom}");
+    assert!(data(5, "UserPrincipalName").ends_with(&format!("@{}.com", dom.to_ascii_lowercase())));
+    assert!(events[2]["process"]["command_line"].as_str().unwrap().contains(&format!("/user:{dom}\\{user}")));
+    assert!(data(9, "ScriptBlockText").contains("[REDACTED:password]"));
+    // Everything but the secrets comes back byte for byte.
+    let dir = tempfile::tempdir().unwrap();
+    let anon = dir.path().join("anon.ndjson");
+    std::fs::write(&anon, &out).unwrap();
+    let back = run_ok(&["-q", "--reveal", anon.to_str().unwrap()]);
+    for (n, (a, b)) in String::from_utf8_lossy(&input).lines().zip(String::from_utf8_lossy(&back).lines()).enumerate() {
+        if [2, 3, 9].contains(&n) {
+            continue; // passwords removed
+        }
+        assert_eq!(a, b, "event {} after --reveal", n + 1);
+    }
+}
+
+#[test]
+fn no_string_escapes_the_scan() {
+    // A lone surrogate escape used to make the whole string skip the scan.
+    let input = concat!(
+        r#"{"message":"mail bob.jones@corp-mail.com \ud800 password=Lone1Pass from 91.24.138.208"}"#,
+        "\n",
+        r#"{"stats":{"91.24.138.208":3,"jkowalski":1},"user":{"name":"jkowalski"},"message":"Jkowalski and jkowalski_old logged in"}"#,
+        "\n",
+    );
+    let out = anonymize_with(KEY, &[], input.as_bytes());
+    let text = String::from_utf8(out.stdout).unwrap();
+    for gone in ["bob.jones", "corp-mail", "Lone1Pass", "91.24.138.208", "jkowalski", "Jkowalski"] {
+        assert!(!text.contains(gone), "{gone} survived: {text}");
+    }
+    // The scan rejects it (no text), by its position only.
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(!text.contains("\\ud800") && text.lines().count() == 1, "the lone surrogate line is rejected: {text}");
+    assert!(stderr.contains("lone UTF-16 surrogate") && !stderr.contains("Lone1Pass"), "{stderr}");
+    let events = ndjson(text.as_bytes());
+    let user = events[0]["user"]["name"].as_str().unwrap();
+    let stats = events[0]["stats"].as_object().unwrap();
+    assert!(stats.contains_key(user), "the member name gets the user's pseudonym: {stats:?}");
+    let upper = format!("{}{}", user[..1].to_ascii_uppercase(), &user[1..]);
+    assert!(events[0]["message"].as_str().unwrap().contains(&format!("{upper} and {user}_old")), "{text}");
+}
+
+#[test]
+fn one_value_gets_one_pseudonym_wherever_it_appears() {
+    let input = concat!(
+        r#"{"user":{"name":"msmith"},"url":{"original":"https://shop.example.com/a?user=msmith&q=1","query":"user=msmith&q=1"},"#,
+        r#""message":"login user=msmith from app; mysql -u msmith -pX1y2z3; GET /profile?login=ms%6Dith"}"#,
+        "\n"
+    );
+    let out = anonymize_with(KEY, &["-q"], input.as_bytes());
+    let e = &ndjson(&out.stdout)[0];
+    let user = e["user"]["name"].as_str().unwrap();
+    assert_ne!(user, "msmith");
+    let url = e["url"]["original"].as_str().unwrap();
+    assert!(url.contains(&format!("user={user}&q=1")), "{url}");
+    assert_eq!(e["url"]["query"], format!("user={user}&q=1"));
+    let message = e["message"].as_str().unwrap();
+    assert!(message.contains(&format!("user={user} ")) && message.contains(&format!("-u {user} ")), "{message}");
+    assert!(!message.contains("msmith") && !message.contains("ms%6Dith"), "{message}");
+}
+
+#[test]
+fn reveal_refuses_another_key_and_restores_text_forms() {
+    let input = concat!(
+        r#"{"source":{"ip":"2001:0db8:aa91:0c17:0000:0000:0000:0042"},"message":"from 2A02:C7F:7E2C::42, 2a02:aa91:0c17::42 and fe80:0:0:0:1c2:3ff:fe44:5566 user=alice"}"#,
+        "\n",
+        r#"{"event":{"kind":"alert"},"logward":{"detect":{"rule":"x"}},"user":{"name":"bob"}}"#,
+        "\n"
+    );
+    let anon = anonymize_with(KEY, &["-q"], input.as_bytes());
+    assert!(anon.status.success());
+    let wrong = anonymize_with(OTHER_KEY, &["--reveal"], &anon.stdout);
+    assert_eq!(wrong.status.code(), Some(2), "another key must be refused");
+    let msg = String::from_utf8_lossy(&wrong.stderr);
+    assert!(msg.contains("another key or --domain") && msg.contains("fingerprint"), "{msg}");
+    assert!(wrong.stdout.is_empty(), "nothing revealed with the wrong key");
+    let other_domain = anonymize_with(KEY, &["--reveal", "--domain", "partner-x"], &anon.stdout);
+    assert_eq!(other_domain.status.code(), Some(2));
+    let back = anonymize_with(KEY, &["-q", "--reveal"], &anon.stdout);
+    assert!(back.status.success());
+    assert_eq!(String::from_utf8(back.stdout).unwrap(), input, "byte for byte, address forms included");
+    // Anonymized twice (two keys): revealed in the reverse order.
+    let twice = anonymize_with(OTHER_KEY, &["-q"], &anon.stdout);
+    let once = anonymize_with(OTHER_KEY, &["-q", "--reveal"], &twice.stdout);
+    assert_eq!(once.stdout, anon.stdout);
+}
+
+#[test]
+fn template_patterns_are_scanned_with_the_event_names() {
+    let dir = tempfile::tempdir().unwrap();
+    let log = dir.path().join("auth.log");
+    let lines: String = (0..4)
+        .map(|i| {
+            format!(
+                "Mar  1 10:00:0{i} web01 sudo:  deploy : TTY=pts/0 ; PWD=/srv ; USER=root ; COMMAND=/usr/bin/mysql -u jkowalski -pS3cr3t{i} shop\n"
+            )
+        })
+        .collect();
+    std::fs::write(&log, lines).unwrap();
+    let parsed = logward().args(["parse", "-q", "--year", "2024", log.to_str().unwrap()]).output().unwrap();
+    assert!(String::from_utf8_lossy(&parsed.stdout).contains("-u jkowalski"), "the pattern keeps the name");
+    let out = anonymize_with(KEY, &["-q"], &parsed.stdout);
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert!(!text.contains("jkowalski") && !text.contains("S3cr3t") && !text.contains("deploy"), "{text}");
+    for e in ndjson(text.as_bytes()) {
+        assert!(e["logward"]["template"]["pattern"].as_str().is_some());
+    }
+}
+
+#[test]
+fn risk_report_counts_by_kind_and_points_at_unknown_secrets() {
+    let dir = tempfile::tempdir().unwrap();
+    let report = dir.path().join("risk.json");
+    let input = concat!(
+        r#"{"message":"key AKIAIOSFODNN7EXAMPLE, ghp_A1b2C3d4E5f6G7h8I9j0K1l2M3n4O5p6Q7r8, password=hunter2 iban DE89370400440532013000"}"#,
+        "\n",
+        r#"{"note":"blob Zx9Qw3Er7Ty1Ui5Op2As8Df4Gh6Jk0LmNbVcXz done"}"#,
+        "\n",
+        // The blob anonymize writes back (pseudonymized user, password removed) is no
+        // text that remained.
+        r#"{"message":"Authorization: Basic amFuZTpIdW50ZXIyMiE="}"#,
+        "\n"
+    );
+    let out = anonymize_with(KEY, &["--risk-report", report.to_str().unwrap()], input.as_bytes());
+    assert!(out.status.success());
+    let r: Value = serde_json::from_str(&std::fs::read_to_string(&report).unwrap()).unwrap();
+    assert_eq!(r["by_kind"]["aws-access-key"], 1);
+    assert_eq!(r["by_kind"]["github-token"], 1);
+    assert_eq!(r["by_kind"]["password"], 2, "password= and the one in the Basic credentials");
+    assert_eq!(r["categories"]["iban"]["replaced"], 1);
+    let unknown = &r["unknown_high_entropy"];
+    assert_eq!(unknown["total"], 1, "{unknown}");
+    assert_eq!(unknown["positions"][0]["field"], "note");
+    assert_eq!(unknown["positions"][0]["event"], 2);
+    assert_eq!(unknown["positions"][0]["offset"], 5);
+    let text = std::fs::read_to_string(&report).unwrap();
+    assert!(!text.contains("Zx9Qw3") && !text.contains("hunter2"), "the report never shows values");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("by kind:") && stderr.contains("unknown high-entropy tokens left: 1"), "{stderr}");
+}
+
+#[test]
+fn ordinary_log_tokens_are_left_alone() {
+    let input = concat!(
+        r#"{"message":"Accepted publickey for root from 127.0.0.1 port 22 ssh2: RSA SHA256:uNiVztksCsDhcc0u9e8BujQXVUpKZIDTMczCvj3tD2s"}"#,
+        "\n",
+        r#"{"message":"nginx/1.24.0 GET /static/app.min.js HTTP/1.1 200 304 404 503 in 12 ms, sha256 9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08"}"#,
+        "\n",
+        r#"{"user_agent":{"original":"Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/120.0.0.0 Safari/537.36"},"message":"version 2.4.58-1ubuntu8 kernel 6.1.0-18-amd64 pid 4242 uid=0 status=200 token_type=bearer key_id=42 session_count=3"}"#,
+        "\n",
+        r#"{"message":"uuid 123e4567-e89b-12d3-a456-426614174000 commit 4f9c2a1e8b7d6c5f4a3b2c1d0e9f8a7b6c5d4e3f at 2024-05-06T09:15:00Z, PWD=/srv/app, exit 0"}"#,
+        "\n"
+    );
+    let out = anonymize_with(KEY, &["-q"], input.as_bytes());
+    let stripped: Vec<Value> = ndjson(&out.stdout)
+        .into_iter()
+        .map(|mut e| {
+            e.as_object_mut().unwrap().remove("logward");
+            e
+        })
+        .collect();
+    assert_eq!(stripped, ndjson(input.as_bytes()), "ordinary tokens must not change");
+}
+
+/// The planted values of the leak corpus: (line, kind, restored by --reveal, value).
+fn leak_corpus() -> (String, Vec<(usize, String, bool, String)>) {
+    let corpus = std::fs::read_to_string(data("leaks/corpus.ndjson")).unwrap();
+    let planted = std::fs::read_to_string(data("leaks/planted.tsv"))
+        .unwrap()
+        .lines()
+        .filter(|l| !l.starts_with('#') && !l.is_empty())
+        .map(|l| {
+            let f: Vec<&str> = l.splitn(4, '\t').collect();
+            (f[0].parse().unwrap(), f[1].to_string(), f[2] == "yes", f[3].to_string())
+        })
+        .collect();
+    (corpus, planted)
+}
+
+fn percent_encoded(v: &str) -> String {
+    v.bytes()
+        .map(|b| {
+            if b.is_ascii_alphanumeric() || b"-._~".contains(&b) {
+                (b as char).to_string()
+            } else {
+                format!("%{b:02X}")
+            }
+        })
+        .collect()
+}
+
+fn base64(v: &[u8]) -> String {
+    use base64::Engine;
+    base64::engine::general_purpose::STANDARD.encode(v).trim_end_matches('=').to_string()
+}
+
+/// The leak corpus (testdata/anonymize/leaks): no planted value survives, as is, in lower
+/// case, percent-encoded or in base64; `--reveal` restores every pseudonymized one.
+/// (`bench/anonymize_leaks.py` runs the same check on generated values too.)
+#[test]
+fn no_planted_value_of_the_leak_corpus_survives_in_any_encoding() {
+    let (corpus, planted) = leak_corpus();
+    let dir = tempfile::tempdir().unwrap();
+    let errors = dir.path().join("errors.ndjson");
+    let out = anonymize_with(KEY, &["-q", "--errors", errors.to_str().unwrap()], corpus.as_bytes());
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    // Lines the scan rejects (a lone surrogate escape is no text) are written nowhere: their
+    // values cannot leak, nor come back.
+    let rejected: Vec<usize> =
+        ndjson(&std::fs::read(&errors).unwrap()).iter().map(|e| e["line"].as_u64().unwrap() as usize).collect();
+    for e in ndjson(&std::fs::read(&errors).unwrap()) {
+        assert!(!e.to_string().contains("Surr0gate"), "rejects never show the line");
+    }
+    let text = String::from_utf8(out.stdout.clone()).unwrap();
+    let lower = text.to_lowercase();
+    let mut leaks = Vec::new();
+    for (line, kind, _, v) in &planted {
+        let json = serde_json::to_string(v).unwrap();
+        let inner = &json[1..json.len() - 1];
+        let mut forms = vec![percent_encoded(v), base64(v.as_bytes())];
+        forms.retain(|f| f != v && f.len() >= 8);
+        if has_token(&text, inner)
+            || has_token(&lower, &inner.to_lowercase())
+            || forms.iter().any(|f| text.contains(f.as_str()))
+        {
+            leaks.push(format!("line {line} {kind}: {v}"));
+        }
+    }
+    assert!(leaks.is_empty(), "{} of {} planted values leaked: {leaks:#?}", leaks.len(), planted.len());
+    // Every pseudonymized value comes back, in the line it was planted in.
+    let back = anonymize_with(KEY, &["-q", "--reveal"], &out.stdout);
+    let back = String::from_utf8(back.stdout).unwrap();
+    let corpus_lines: Vec<&str> = corpus.lines().collect();
+    let mut written = back.lines();
+    let back_lines: Vec<&str> =
+        (1..=corpus_lines.len()).map(|n| if rejected.contains(&n) { "" } else { written.next().unwrap() }).collect();
+    let mut missing = Vec::new();
+    for (line, _, restored, v) in planted.iter().filter(|p| p.2 && !rejected.contains(&p.0)) {
+        let json = serde_json::to_string(v).unwrap();
+        let l = back_lines[line - 1];
+        let original = corpus_lines[line - 1];
+        let found = l.contains(&json[1..json.len() - 1])
+            || (original.contains(&percent_encoded(v)) && l.contains(&percent_encoded(v)));
+        if *restored
+            && !found
+            && !original.contains("Basic ")
+            && !original.contains("-enc ")
+            && !original.contains("echo ")
+        {
+            missing.push(format!("line {line}: {v}"));
+        }
+    }
+    assert!(missing.is_empty(), "not restored: {missing:#?}");
+    // Lines without secrets come back byte for byte.
+    let with_secrets: std::collections::HashSet<usize> = planted.iter().filter(|p| !p.2).map(|p| p.0).collect();
+    for (n, (a, b)) in corpus_lines.iter().zip(&back_lines).enumerate() {
+        if !with_secrets.contains(&(n + 1)) && !rejected.contains(&(n + 1)) {
+            assert_eq!(a, b, "line {} after --reveal", n + 1);
+        }
+    }
 }

@@ -30,6 +30,7 @@ pub fn run(args: AnonymizeArgs) -> Result<ExitCode> {
         None => Policy::builtin(),
     };
     let stage = Anonymizer::new(AnonymizeOptions {
+        fingerprint: key.fingerprint(&args.domain),
         pseudonymizer: Pseudonymizer::new(&key, &args.domain, policy, args.shift_time, args.jitter),
         dir: if args.reveal { Dir::Decrypt } else { Dir::Encrypt },
         risk_report: args.risk_report.clone(),
@@ -48,6 +49,24 @@ pub fn run(args: AnonymizeArgs) -> Result<ExitCode> {
         opts.side.write("--risk-report", p);
     }
     let (summary, risk) = io::run_events(&stage, Default::default(), "anonymize", sources, &opts)?;
+    if args.reveal {
+        let wrong = stage.wrong_key.load(std::sync::atomic::Ordering::Relaxed);
+        if wrong > 0 {
+            let other = stage.other_fingerprint.lock().expect("not poisoned").clone().unwrap_or_default();
+            anyhow::bail!(
+                "--reveal: {wrong} event(s) were pseudonymized with another key or --domain (key fingerprint {other}; \
+                 this key and --domain give {}); they were not revealed: give the key and --domain they were anonymized with",
+                key.fingerprint(&args.domain)
+            );
+        }
+        let unchecked = stage.unchecked.load(std::sync::atomic::Ordering::Relaxed);
+        if unchecked > 0 && !args.common.quiet {
+            eprintln!(
+                "logward anonymize: warning: {unchecked} event(s) carry no key fingerprint (logward.anonymize.key): \
+                 revealed without checking the key (events written by another stage, or before logward wrote fingerprints)"
+            );
+        }
+    }
     stage.write_risk_report(risk, args.common.output.as_deref())?;
     Ok(io::exit_code(summary))
 }

@@ -41,7 +41,8 @@ const V6_CLASSES: &[(u128, u32)] = &[
     (0x0064_ff9b << 96, 96), // NAT64
     (0x2001_0db8 << 96, 32), // documentation
     (0xfc00 << 112, 7),      // unique local
-    (0xfe80 << 112, 10),     // link-local: interface ids change
+    (0xfe80 << 112, 10),     // link-local
+    (0xfe80 << 112, 64),     // link-local as used (fe80::/64): interface ids change
     (0xff00 << 112, 8),      // multicast
 ];
 
@@ -64,6 +65,36 @@ impl IpCipher {
                 None => self.with_class(dir, ip, v6_class(v6)),
             },
             IpAddr::V4(v4) => self.with_class(dir, ip, v4_class(v4)),
+        }
+    }
+
+    /// [`Self::apply`] for an address written as `text`, the pseudonym written in the same
+    /// style: an IPv6 address's letter case, zero padding (`0c17`) and compression (`::`
+    /// or none) are kept, walking to the next pseudonym while one would not show the
+    /// style (no letter to be upper case, no group to show padding), so that `--reveal`
+    /// reads the style off the pseudonym and writes the original byte for byte. (An
+    /// address written without `::` although it has zeros to compress comes back
+    /// compressed, unless its pseudonym has such zeros too: link-local addresses do.)
+    pub fn apply_text(&self, dir: Dir, ip: IpAddr, text: &str) -> String {
+        let IpAddr::V6(v6) = ip else { return self.apply(dir, ip).to_string() };
+        if v6.to_ipv4_mapped().is_some() || text.contains('.') {
+            return self.apply(dir, ip).to_string();
+        }
+        let style = V6Style::of(text, v6);
+        let mut out = self.apply(dir, ip);
+        if out == ip {
+            return text.to_string();
+        }
+        for _ in 0..style.walk_limit() {
+            let IpAddr::V6(o) = out else { break };
+            if style.shows(o) {
+                break;
+            }
+            out = self.apply(dir, out);
+        }
+        match out {
+            IpAddr::V6(o) => style.render(o),
+            other => other.to_string(),
         }
     }
 
@@ -111,6 +142,152 @@ impl IpCipher {
         };
         ip_from_bits(out)
     }
+}
+
+/// How an IPv6 address was written.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+struct V6Style {
+    upper: bool,
+    /// Every group written with four digits, leading zeros included.
+    padded: bool,
+    /// The longest run of zero groups written as `::` (RFC 5952); false when the text
+    /// shows zeros it did not compress, or is padded without `::`.
+    compressed: bool,
+    /// Text neither canonical nor padded throughout (`2a02:aa91:0c17::42`): for each of
+    /// the eight groups, the width it is written with where that shows leading zeros
+    /// (0 elsewhere). A pseudonym shows this style when each of those groups is small
+    /// enough to need the zeros too, which takes about 16 walks per padded group: up to
+    /// [`MIXED_WALKS`] walks; a style that needs more than 16^3 on average is not kept
+    /// (the address comes back in the canonical form).
+    mixed: [u8; 8],
+}
+
+/// The most walks spent on a pseudonym that shows a mixed padding.
+const MIXED_WALKS: u32 = 1 << 16;
+
+fn groups(a: Ipv6Addr) -> [u16; 8] {
+    a.segments()
+}
+
+/// The longest run of two or more zero groups (the first of equal ones): start and length.
+fn zero_run(g: &[u16; 8]) -> Option<(usize, usize)> {
+    let mut best: Option<(usize, usize)> = None;
+    let mut i = 0;
+    while i < 8 {
+        if g[i] == 0 {
+            let start = i;
+            while i < 8 && g[i] == 0 {
+                i += 1;
+            }
+            let len = i - start;
+            if len >= 2 && best.is_none_or(|(_, l)| len > l) {
+                best = Some((start, len));
+            }
+        } else {
+            i += 1;
+        }
+    }
+    best
+}
+
+impl V6Style {
+    fn of(text: &str, a: Ipv6Addr) -> V6Style {
+        let written: Vec<&str> = text.split(':').filter(|g| !g.is_empty()).collect();
+        let upper = text.bytes().any(|b| b.is_ascii_uppercase());
+        let padded = written.iter().all(|g| g.len() == 4) && written.iter().any(|g| g.starts_with('0'));
+        // Eight groups and no `::`: compression was possible but not used, or not possible;
+        // padded text is taken as written out in full (the usual padded form).
+        let compressed = text.contains("::") || (!padded && zero_run(&groups(a)).is_none());
+        let mut mixed = [0u8; 8];
+        if !padded {
+            // Each written group at its place among the eight (`::` stands for the rest).
+            let (head, tail) = match text.split_once("::") {
+                Some((h, t)) => (h, t),
+                None => (text, ""),
+            };
+            let head: Vec<&str> = head.split(':').filter(|g| !g.is_empty()).collect();
+            let tail: Vec<&str> = tail.split(':').filter(|g| !g.is_empty()).collect();
+            if head.len() + tail.len() <= 8 {
+                let at = head.iter().enumerate().chain(tail.iter().enumerate().map(|(i, g)| (8 - tail.len() + i, g)));
+                for (i, g) in at {
+                    if g.len() > 1 && g.starts_with('0') {
+                        mixed[i] = g.len() as u8;
+                    }
+                }
+            }
+            // Three padded groups at most (16^3 walks on average), so the walk all but
+            // always ends within its limit.
+            if mixed_walks(&mixed) > 1 << 12 {
+                mixed = [0; 8];
+            }
+        }
+        V6Style { upper, padded, compressed, mixed }
+    }
+
+    /// How many pseudonyms to walk through at most for one that shows this style.
+    fn walk_limit(self) -> u32 {
+        if self.mixed.iter().any(|&w| w > 0) {
+            MIXED_WALKS
+        } else {
+            256
+        }
+    }
+
+    fn render(self, a: Ipv6Addr) -> String {
+        let g = groups(a);
+        let run = if self.compressed { zero_run(&g) } else { None };
+        let group = |i: usize, x: u16| {
+            let s = match (self.padded, self.mixed[i] as usize) {
+                (true, _) => format!("{x:04x}"),
+                (false, 0) => format!("{x:x}"),
+                (false, w) => format!("{x:0w$x}"),
+            };
+            if self.upper {
+                s.to_ascii_uppercase()
+            } else {
+                s
+            }
+        };
+        let mut out = String::with_capacity(39);
+        let mut i = 0;
+        while i < 8 {
+            if let Some((start, len)) = run.filter(|(s, _)| *s == i) {
+                out.push_str(if start == 0 { "::" } else { ":" });
+                i = start + len;
+                if i == 8 {
+                    break;
+                }
+                continue;
+            }
+            out.push_str(&group(i, g[i]));
+            if i < 7 {
+                out.push(':');
+            }
+            i += 1;
+        }
+        if out.ends_with(':') && !out.ends_with("::") {
+            out.pop();
+        }
+        out
+    }
+
+    /// Whether `a` written in this style reads back as this style.
+    fn shows(self, a: Ipv6Addr) -> bool {
+        let text = self.render(a);
+        // Compression cannot be walked to (zero runs are rare in pseudonyms): only the
+        // case and the padding are.
+        let got = V6Style::of(&text, a);
+        got.upper == self.upper && got.padded == self.padded && got.mixed == self.mixed
+    }
+}
+
+/// About how many walks a pseudonym needs to show a mixed padding: a group written `w`
+/// wide shows its leading zeros when its value is below 16^(w-1).
+fn mixed_walks(mixed: &[u8; 8]) -> u64 {
+    mixed
+        .iter()
+        .filter(|&&w| w > 1)
+        .fold(1u64, |n, &w| n.saturating_mul(1u64 << (4 * (4 - w.min(4) as u32 + 1).min(4))))
 }
 
 /// The prefix length of the special range holding `ip`, longest match first.
@@ -179,6 +356,38 @@ mod tests {
         assert!(a.starts_with("10."));
         let b = c.apply(Dir::Encrypt, "fe80::1c2:3ff:fe44:5566".parse().unwrap()).to_string();
         assert!(b.starts_with("fe8") || b.starts_with("fe9") || b.starts_with("fea") || b.starts_with("feb"), "{b}");
+    }
+
+    #[test]
+    fn ipv6_text_forms_come_back_byte_for_byte() {
+        let c = IpCipher::new([5; 32]);
+        for text in [
+            "2a02:aa91:c17::42",
+            "2a02:aa91:0c17:0000:0000:0000:0000:0042",
+            "2A02:AA91:C17::42",
+            "2a02:aa91:c17:1:2:3:4:5",
+            "fe80:0:0:0:1c2:3ff:fe44:5566",
+            "fe80::1c2:3ff:fe44:5566",
+            "2001:0db8:0000:0000:0000:ff00:0042:8329",
+            // Padded in places only (the issue's `aa91:0c17`).
+            "2a02:aa91:0c17::42",
+            "2001:db8:aa91:0c17::1",
+            "2a01:4f8:0c17:0a0b::1",
+            "2A02:AA91:0C17::42",
+            "::ffff:81.2.69.142",
+        ] {
+            let ip: IpAddr = text.parse().unwrap();
+            let out = c.apply_text(Dir::Encrypt, ip, text);
+            assert_ne!(out, text);
+            let back = c.apply_text(Dir::Decrypt, out.parse().unwrap(), &out);
+            assert_eq!(back, text, "{text} -> {out}");
+        }
+        // Canonical in, canonical out (RFC 5952), as Display writes it.
+        for text in ["2001:db8::1", "2a00:1450:4001::200e"] {
+            let ip: IpAddr = text.parse().unwrap();
+            let out = c.apply_text(Dir::Encrypt, ip, text);
+            assert_eq!(out, out.parse::<IpAddr>().unwrap().to_string());
+        }
     }
 
     #[test]

@@ -73,6 +73,15 @@ impl Key {
     }
 }
 
+impl Key {
+    /// A short public check value of the key and `domain` (12 hex digits): written into
+    /// every anonymized event, so `--reveal` can tell another key from this one. It tells
+    /// nothing about the key (a keyed hash of its own purpose).
+    pub fn fingerprint(&self, domain: &str) -> String {
+        self.derive(domain, "key fingerprint")[..6].iter().map(|b| format!("{b:02x}")).collect()
+    }
+}
+
 /// A key readable by group or others is still used, with a warning (refusing would break
 /// keys on shared volumes that ignore modes).
 fn warn_if_shared(path: &Path) {

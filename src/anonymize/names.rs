@@ -49,6 +49,10 @@ impl Names<'_> {
         if self.keep.users.contains(&name.to_ascii_lowercase()) {
             return name.to_string();
         }
+        // A Windows machine account (`WS-JANE01$`) is its computer's name.
+        if let Some(host) = name.strip_suffix('$').filter(|h| !h.is_empty() && !h.contains('$')) {
+            return format!("{}$", self.host(host));
+        }
         // Cycle walking: a pseudonym never lands on a kept name, so it reverses unambiguously.
         let mut out = self.shape(Role::User, name);
         while self.keep.users.contains(&out.to_ascii_lowercase()) {

@@ -24,6 +24,9 @@ pub enum Category {
     Url,
     NumericId,
     Card,
+    Iban,
+    Phone,
+    NationalId,
     Secret,
     Text,
     Time,
@@ -31,7 +34,7 @@ pub enum Category {
 }
 
 impl Category {
-    pub const ALL: [Category; 14] = [
+    pub const ALL: [Category; 17] = [
         Category::Ip,
         Category::Mac,
         Category::Email,
@@ -42,6 +45,9 @@ impl Category {
         Category::Url,
         Category::NumericId,
         Category::Card,
+        Category::Iban,
+        Category::Phone,
+        Category::NationalId,
         Category::Secret,
         Category::Text,
         Category::Time,
@@ -60,6 +66,9 @@ impl Category {
             Category::Url => "url",
             Category::NumericId => "numeric_id",
             Category::Card => "card",
+            Category::Iban => "iban",
+            Category::Phone => "phone",
+            Category::NationalId => "national_id",
             Category::Secret => "secret",
             Category::Text => "text",
             Category::Time => "time",
@@ -79,6 +88,9 @@ impl Category {
             | Category::Person
             | Category::NumericId
             | Category::Card
+            | Category::Iban
+            | Category::Phone
+            | Category::NationalId
             | Category::Mac => "direct identifier",
             Category::Ip | Category::Host | Category::Domain | Category::Url | Category::Time => "quasi-identifier",
             Category::Secret => "sensitive (secret)",
@@ -176,7 +188,12 @@ impl Policy {
             let Some(cat) = Category::parse(cat_name) else {
                 bail!(
                     "unknown category '{cat_name}' under fields (known: {})",
-                    Category::ALL[..12].iter().map(|c| c.name()).collect::<Vec<_>>().join(", ")
+                    Category::ALL
+                        .iter()
+                        .filter(|c| **c != Category::Keep)
+                        .map(|c| c.name())
+                        .collect::<Vec<_>>()
+                        .join(", ")
                 );
             };
             for name in names {

@@ -16,6 +16,10 @@ pub struct EventRisk {
     pub fields: Vec<(String, Category)>,
     /// Hash of the event's quasi-identifier values after anonymization, if it has any.
     pub quasi: Option<u64>,
+    /// The kind of each secret removed and identifier format replaced.
+    pub kinds: Vec<&'static str>,
+    /// Tokens no rule knows that look like secrets: path, offset, length, entropy.
+    pub suspicious: Vec<(String, u32, u32, f32)>,
 }
 
 #[derive(Default)]
@@ -31,7 +35,14 @@ pub struct RiskState {
     originals: HashMap<String, Category>,
     originals_overflow: bool,
     whole_output: Option<WholeOutput>,
+    kinds: BTreeMap<&'static str, u64>,
+    suspicious_total: u64,
+    suspicious_fields: BTreeMap<String, u64>,
+    /// The first `MAX_POSITIONS`: event number (from 1), field, offset, length, entropy.
+    suspicious: Vec<(u64, String, u32, u32, f32)>,
 }
+
+const MAX_POSITIONS: usize = 1000;
 
 /// The replaced originals searched for in the whole output file.
 pub struct WholeOutput {
@@ -49,6 +60,16 @@ fn hash(s: &str) -> u64 {
 impl RiskState {
     pub fn add(&mut self, e: EventRisk) {
         self.events += 1;
+        for kind in e.kinds {
+            *self.kinds.entry(kind).or_default() += 1;
+        }
+        for (path, offset, len, entropy) in e.suspicious {
+            self.suspicious_total += 1;
+            *self.suspicious_fields.entry(path.clone()).or_default() += 1;
+            if self.suspicious.len() < MAX_POSITIONS {
+                self.suspicious.push((self.events, path, offset, len, entropy));
+            }
+        }
         for (cat, original) in e.found {
             *self.replaced.entry(cat).or_default() += 1;
             self.distinct.entry(cat).or_default().insert(hash(&original));
@@ -154,6 +175,17 @@ impl RiskState {
                     (None, false) => "each event's replaced values in its own output line (the whole output is searched only when it goes to a file, -o FILE)",
                 },
             },
+            "by_kind": self.kinds,
+            "unknown_high_entropy": {
+                "explanation": "tokens no rule recognized that look like secrets (20+ characters of a token alphabet, upper and lower case and digits, 3.7-4 bits of entropy per character or more); positions only, never the text: check these fields",
+                "total": self.suspicious_total,
+                "by_field": self.suspicious_fields,
+                "positions": self.suspicious.iter().map(|(event, field, offset, len, entropy)| json!({
+                    "event": event, "field": field, "offset": offset, "length": len,
+                    "entropy": (*entropy as f64 * 100.0).round() / 100.0,
+                })).collect::<Vec<_>>(),
+                "positions_listed": self.suspicious.len(),
+            },
             "singling_out": {
                 "quasi_identifiers": quasi_identifiers,
                 "events_with_quasi_identifiers": self.events_with_quasi,
@@ -182,6 +214,17 @@ impl RiskState {
                 cat.name(),
                 n,
                 self.distinct.get(cat).map_or(0, |d| d.len())
+            ));
+        }
+        if !self.kinds.is_empty() {
+            let kinds: Vec<String> = self.kinds.iter().map(|(k, n)| format!("{k} {n}")).collect();
+            s.push_str(&format!("  by kind: {}\n", kinds.join(", ")));
+        }
+        if self.suspicious_total > 0 {
+            s.push_str(&format!(
+                "  unknown high-entropy tokens left: {} in {} field(s) (positions in the report)\n",
+                self.suspicious_total,
+                self.suspicious_fields.len()
             ));
         }
         let scope = if self.whole_output.is_some() {
@@ -218,6 +261,9 @@ fn method(c: Category) -> &'static str {
         Category::Url => "userinfo, host, identifying query values and path segments",
         Category::NumericId => "FF1 over the digits, same length",
         Category::Card => "FF1 between issuer prefix and Luhn digit, Luhn recomputed",
+        Category::Iban => "country kept, BBAN FF1 (letters and digits), check digits recomputed",
+        Category::Phone => "country code kept, the other digits FF1",
+        Category::NationalId => "the format kept (SSN, NINO, DNI/NIE, codice fiscale, HETU, personnummer, NIR, RRN), free digits FF1, check recomputed",
         Category::Secret => "removed: [REDACTED:<type>]",
         Category::Time => "shifted by a keyed whole number of weeks; --jitter adds a keyed order-keeping offset",
         Category::Text | Category::Keep => "",

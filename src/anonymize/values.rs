@@ -4,6 +4,7 @@
 //! and users); the cache is an optimization, the key alone decides every pseudonym.
 
 use super::fpe::{Dir, Fpe};
+use super::ids;
 use super::ip::IpCipher;
 use super::key::Key;
 use super::names::{Names, Role};
@@ -33,6 +34,9 @@ pub struct Ctx {
     pub unique_text: bool,
     /// With `track`: each original that was replaced, by category.
     pub found: Vec<(Category, String)>,
+    /// With `track`: the kind of each secret removed and identifier format replaced
+    /// (`aws-access-key`, `es-dni`), for the risk report.
+    pub kinds: Vec<&'static str>,
     pub track: bool,
     /// The event's year (from its time fields), for year-less syslog dates in text.
     pub year: Option<i32>,
@@ -60,6 +64,7 @@ impl Ctx {
         self.known.clear();
         self.unique_text = false;
         self.found.clear();
+        self.kinds.clear();
         self.track = track;
         self.year = None;
         self.earlier = None;
@@ -68,6 +73,12 @@ impl Ctx {
     fn record(&mut self, cat: Category, original: &str) {
         if self.track {
             self.found.push((cat, original.to_string()));
+        }
+    }
+
+    fn record_kind(&mut self, kind: &'static str) {
+        if self.track {
+            self.kinds.push(kind);
         }
     }
 }
@@ -88,6 +99,7 @@ const CACHED_URL_MAX: usize = 512;
 pub struct Scanned {
     pub edits: Vec<text::Edit>,
     found: Vec<(Category, String)>,
+    kinds: Vec<&'static str>,
     known: Vec<(Small, Small)>,
 }
 
@@ -226,9 +238,17 @@ impl Pseudonymizer {
             Some(new) => {
                 if dir == Dir::Encrypt {
                     ctx.record(cat, v);
+                    if cat == Category::NationalId && ctx.track {
+                        if let Some(kind) = ids::national_id_kind(v) {
+                            ctx.record_kind(kind.name());
+                        }
+                    }
                 }
-                if matches!(cat, Category::User | Category::Host | Category::NumericId) {
-                    ctx.learn(v, &new);
+                if matches!(
+                    cat,
+                    Category::User | Category::Host | Category::Domain | Category::NumericId | Category::Email
+                ) {
+                    learn_parts(ctx, cat, v, &new);
                 }
                 Some(new)
             }
@@ -275,7 +295,7 @@ impl Pseudonymizer {
                 let mut fresh = Ctx { track: ctx.track, year: ctx.year, cache, ..Ctx::default() };
                 let edits = compute(&mut fresh);
                 ctx.cache = std::mem::take(&mut fresh.cache);
-                let scanned = Rc::new(Scanned { edits, found: fresh.found, known: fresh.known });
+                let scanned = Rc::new(Scanned { edits, found: fresh.found, kinds: fresh.kinds, known: fresh.known });
                 let map = &mut ctx.cache.scans[slot];
                 if map.len() >= CACHE_LIMIT {
                     map.clear();
@@ -286,6 +306,7 @@ impl Pseudonymizer {
         };
         if ctx.track {
             ctx.found.extend(scanned.found.iter().cloned());
+            ctx.kinds.extend(scanned.kinds.iter().copied());
         }
         for (from, to) in &scanned.known {
             ctx.relearn(from, to);
@@ -300,6 +321,9 @@ impl Pseudonymizer {
             Category::Mac => mac_digits(v).is_some(),
             Category::Email => v.contains('@'),
             Category::Card => card_digits(v).is_some(),
+            Category::Iban => ids::is_iban(v),
+            Category::Phone => ids::is_phone(v),
+            Category::NationalId => ids::national_id_kind(v).is_some(),
             Category::Domain | Category::Host => parse_ip(v).is_some() || is_host_name(v),
             _ => true,
         }
@@ -311,8 +335,24 @@ impl Pseudonymizer {
         let out = match cat {
             Category::Ip => {
                 let (addr, zone) = parse_ip(v)?;
-                format!("{}{zone}", self.ip.apply(dir, addr))
+                let bare = &v[..v.len() - zone.len()];
+                let bracketed = bare.starts_with('[');
+                let text = bare.trim_start_matches('[').trim_end_matches(']');
+                let new = self.ip.apply_text(dir, addr, text);
+                if bracketed {
+                    format!("[{new}]{zone}")
+                } else {
+                    format!("{new}{zone}")
+                }
             }
+            Category::User if v.contains('\\') => self.domain_user(dir, v),
+            Category::User if v.rsplit_once('@').is_some_and(|(l, d)| !l.is_empty() && d.contains('.')) => {
+                names.email(v)
+            }
+            Category::NumericId if ids::is_sid(v) => ids::sid(&self.fpe, dir, v)?,
+            Category::Iban => ids::iban(&self.fpe, dir, v)?,
+            Category::Phone => ids::phone(&self.fpe, dir, v)?,
+            Category::NationalId => ids::national_id(&self.fpe, dir, v)?.1,
             Category::Mac => self.mac(dir, v)?,
             Category::Email if v.contains('@') => names.email(v),
             Category::Email => return None,
@@ -333,16 +373,34 @@ impl Pseudonymizer {
     }
 
     /// Secrets are removed, never encrypted; `--reveal` leaves the marker.
-    pub fn secret(&self, dir: Dir, v: &str, kind: &str, ctx: &mut Ctx) -> Option<String> {
+    pub fn secret(&self, dir: Dir, v: &str, kind: &'static str, ctx: &mut Ctx) -> Option<String> {
         if dir == Dir::Decrypt || v.starts_with("[REDACTED:") {
             return None;
         }
         ctx.record(Category::Secret, v);
+        ctx.record_kind(kind);
         Some(format!("[REDACTED:{kind}]"))
+    }
+
+    /// `DOMAIN\user` (Windows accounts): the domain as a host label (the same pseudonym as
+    /// in `user@domain.tld` and in host names), the account as a user; well-known
+    /// authorities (`NT AUTHORITY`, `BUILTIN`) stay, as do kept accounts.
+    fn domain_user(&self, dir: Dir, v: &str) -> String {
+        let names = self.names(dir);
+        let first = v.find('\\').expect("has a backslash");
+        let last = v.rfind('\\').expect("has a backslash");
+        let (domain, user) = (&v[..first], &v[last + 1..]);
+        let domain_new = if domain.is_empty() { String::new() } else { names.domain(domain) };
+        format!("{domain_new}{}{}", &v[first..last + 1], names.user(user))
     }
 
     fn text(&self, dir: Dir, v: &str, ctx: &mut Ctx) -> Option<String> {
         let scanned = text::scan(self, dir, v, ctx);
+        self.finish_text(dir, v, scanned, ctx)
+    }
+
+    /// A text's new value from its scanned form: with `--shift-time`, its dates moved too.
+    pub fn finish_text(&self, dir: Dir, v: &str, scanned: Option<String>, ctx: &Ctx) -> Option<String> {
         if self.time.is_off() {
             return scanned;
         }
@@ -516,16 +574,9 @@ impl Pseudonymizer {
             } else if self.policy.secret_params.contains(&key) {
                 self.secret(dir, v, secret_type(&key), ctx)
             } else if self.policy.identifying_params.contains(&key) {
-                if v.contains('@') || v.contains("%40") {
-                    self.value(dir, Category::Email, &v.replace("%40", "@"), ctx)
-                        .map(|e| e.replace('@', if v.contains("%40") { "%40" } else { "@" }))
-                } else {
-                    let new = self.names(dir).query_value(v);
-                    if new != v && dir == Dir::Encrypt {
-                        ctx.record(Category::Url, v);
-                    }
-                    (new != v).then_some(new)
-                }
+                // Decoded, so `first%2Elast` gets the pseudonym `first.last` gets in
+                // `user.name`, then encoded as it was.
+                super::layers::through_percent(v, |d| self.identifying_value(dir, &key, d, ctx))
             } else {
                 text::scan(self, dir, v, ctx)
             };
@@ -535,26 +586,143 @@ impl Pseudonymizer {
         }
     }
 
+    /// The value of an identifying query parameter, in the category its name says: the
+    /// same pseudonym the value gets in its field (`user=` as `user.name`).
+    fn identifying_value(&self, dir: Dir, key: &str, v: &str, ctx: &mut Ctx) -> Option<String> {
+        let cat = match key {
+            "user" | "username" | "user_name" | "uname" | "login" | "account" | "acct" | "u" | "userid" | "user_id"
+            | "uid" | "owner" => {
+                if v.bytes().all(|b| b.is_ascii_digit()) {
+                    Category::NumericId
+                } else {
+                    Category::User
+                }
+            }
+            "email" | "mail" | "e-mail" | "email_address" | "emailaddress" if v.contains('@') => Category::Email,
+            "email" | "mail" | "e-mail" | "email_address" | "emailaddress" => Category::User,
+            "name" | "first_name" | "last_name" | "fullname" | "full_name" | "firstname" | "lastname"
+            | "display_name" => Category::Person,
+            "phone" | "mobile" | "tel" | "msisdn" | "phone_number" if ids::is_phone(v) => Category::Phone,
+            "iban" if ids::is_iban(v) => Category::Iban,
+            _ => {
+                let new = self.names(dir).query_value(v);
+                if new != v && dir == Dir::Encrypt {
+                    ctx.record(Category::Url, v);
+                }
+                return (new != v).then_some(new);
+            }
+        };
+        self.value(dir, cat, v, ctx)
+    }
+
     /// Names the event's structured fields held (user, host, ids), replaced where they
     /// stand as whole words in free text that the patterns (`taken`) did not already cover.
-    pub fn known_edits<'c>(&self, text: &str, taken: &[text::Edit], ctx: &'c Ctx) -> Vec<(usize, usize, &'c str)> {
+    pub fn known_edits(&self, text: &str, taken: &[text::Edit], ctx: &Ctx) -> Vec<(usize, usize, String)> {
         let bytes = text.as_bytes();
-        let mut edits: Vec<(usize, usize, &str)> = Vec::new();
+        let mut edits: Vec<(usize, usize, String)> = Vec::new();
         for (from, to) in &ctx.known {
             let needle = from.bytes();
-            for at in memchr::memchr_iter(needle[0], bytes) {
+            let first = needle[0];
+            let (a, b) = (first.to_ascii_lowercase(), first.to_ascii_uppercase());
+            for at in memchr::memchr2_iter(a, b, bytes) {
                 let end = at + needle.len();
-                if !bytes[at..].starts_with(needle) || !text::is_token(bytes, at, end) {
+                if end > bytes.len() || !bytes[at..end].eq_ignore_ascii_case(needle) || !name_stands(bytes, at, end) {
                     continue;
                 }
                 let overlaps = |s: usize, e: usize| at < e && end > s;
                 if taken.iter().any(|(s, e, _)| overlaps(*s, *e)) || edits.iter().any(|(s, e, _)| overlaps(*s, *e)) {
                     continue;
                 }
-                edits.push((at, end, to.as_str()));
+                // The same letters in the case this occurrence has (`Jkowalski`): the
+                // pseudonyms keep each letter's case by position, so this is the pseudonym
+                // of the occurrence itself.
+                let found = &bytes[at..end];
+                let new = if found == needle { to.as_str().to_string() } else { with_case_of(found, to.as_str()) };
+                edits.push((at, end, new));
             }
         }
         edits
+    }
+}
+
+/// Whether a known name found at `hay[start..end]` stands as a name: no letter continues
+/// it (`bob` in `bobby` is none), no digit where it begins or ends with a digit; `_`, `-`,
+/// `.` and digits after a letter may follow (`jkowalski_old`, `jkowalski2`).
+fn name_stands(hay: &[u8], start: usize, end: usize) -> bool {
+    let before = start.checked_sub(1).map(|i| hay[i]);
+    let after = hay.get(end).copied();
+    let (first, last) = (hay[start], hay[end - 1]);
+    let clash = |edge: u8, next: Option<u8>| match next {
+        None => false,
+        Some(c) if c.is_ascii_alphabetic() => edge.is_ascii_alphanumeric(),
+        Some(c) if c.is_ascii_digit() => edge.is_ascii_digit(),
+        Some(_) => false,
+    };
+    !clash(first, before) && !clash(last, after)
+}
+
+/// `new` with the letter case of `found` at each position (same length, letters where
+/// letters are).
+fn with_case_of(found: &[u8], new: &str) -> String {
+    new.bytes()
+        .zip(found)
+        .map(|(n, f)| {
+            if f.is_ascii_uppercase() {
+                n.to_ascii_uppercase() as char
+            } else if f.is_ascii_lowercase() {
+                n.to_ascii_lowercase() as char
+            } else {
+                n as char
+            }
+        })
+        .collect()
+}
+
+/// Learns a replaced value for the event's text, and its parts that stand alone there:
+/// the account of `DOMAIN\user`, the local part of an e-mail, the first label of a host's
+/// FQDN. Pseudonyms keep the separators in place, so each part's pseudonym is the part of
+/// the pseudonym at the same place.
+fn learn_parts(ctx: &mut Ctx, cat: Category, v: &str, new: &str) {
+    if cat != Category::Email && cat != Category::Domain {
+        ctx.learn(v, new);
+    }
+    if v.len() != new.len() {
+        return;
+    }
+    let cut = match cat {
+        Category::User if v.contains('\\') => {
+            let at = v.rfind('\\').expect("has one");
+            ctx.learn(&v[at + 1..], &new[at + 1..]);
+            let first = v.find('\\').expect("has one");
+            Some(first)
+        }
+        Category::User | Category::Email => {
+            let local_end = v.rfind('@').unwrap_or(v.len());
+            learn_name_words(ctx, &v[..local_end], &new[..local_end]);
+            v.rfind('@')
+        }
+        Category::Host if !v.bytes().next().is_some_and(|b| b.is_ascii_digit()) => v.find('.'),
+        _ => None,
+    };
+    if let Some(at) = cut.filter(|at| *at > 0) {
+        if new.is_char_boundary(at) {
+            ctx.learn(&v[..at], &new[..at]);
+        }
+    }
+}
+
+/// `first.last` (a user name or an e-mail's local part made of a person's names): each
+/// name is learned too, so `Olga Nowak` in the event's text goes with `olga.nowak`.
+fn learn_name_words(ctx: &mut Ctx, v: &str, new: &str) {
+    // Only `.`: `svc_backup` and `app_billing` are accounts named after what they do.
+    let parts: Vec<&str> = v.split('.').collect();
+    if parts.len() != 2 || !parts.iter().all(|w| w.len() >= 3 && w.bytes().all(|b| b.is_ascii_alphabetic())) {
+        return;
+    }
+    let mut at = 0;
+    for w in parts {
+        ctx.learn(w, &new[at..at + w.len()]);
+        at += w.len() + 1;
     }
 }
 

@@ -66,6 +66,8 @@ impl Fired {
 
 struct Entry {
     ts: i64,
+    /// How many events it stands for (`logward.repeat.count` of a repeated message).
+    weight: u64,
     r: Ref,
     value: Option<Box<str>>,
     distinct: Box<[Option<Box<str>>]>,
@@ -73,7 +75,7 @@ struct Entry {
 
 enum State {
     /// event_count and value_count: the window's entries (and value counts).
-    Window { entries: VecDeque<Entry>, values: HashMap<Box<str>, u32> },
+    Window { entries: VecDeque<Entry>, values: HashMap<Box<str>, u32>, total: u64 },
     /// temporal: the latest hit of each step.
     Temporal { last: Vec<Option<(i64, Ref)>> },
     /// temporal_ordered: for each step, the chain of hits completing steps 0..=step.
@@ -111,8 +113,9 @@ impl Correlator {
         }
     }
 
-    /// Adds one hit at event time `ts`; returns what fired.
-    pub fn add(&mut self, corrs: &[Corr], hit: Hit, ts: i64, r: &Ref) -> Option<Fired> {
+    /// Adds one hit at event time `ts` standing for `weight` events (a repeated syslog
+    /// message counts as often as it was repeated in event_count); returns what fired.
+    pub fn add(&mut self, corrs: &[Corr], hit: Hit, ts: i64, weight: u64, r: &Ref) -> Option<Fired> {
         self.watermark = self.watermark.max(ts);
         self.hits_since_sweep += 1;
         if self.hits_since_sweep >= SWEEP_EVERY || self.groups.len() >= self.max_groups {
@@ -128,7 +131,7 @@ impl Correlator {
         };
         let group = entry.get_mut();
         group.last_seen = group.last_seen.max(ts);
-        let fired = group.state.add(c, hit.step, ts, r, hit.value, hit.distinct);
+        let fired = group.state.add(c, hit.step, ts, weight.max(1), r, hit.value, hit.distinct);
         let (first, last, count, distinct, extra_distinct, refs, refs_omitted) = fired?;
         // Fired: start over, so the next alert needs a full new window.
         let ((corr, key), _) = entry.remove_entry();
@@ -152,7 +155,7 @@ impl Correlator {
             hash_map::Entry::Vacant(v) => {
                 let key = v.key().1.clone();
                 v.insert(Group {
-                    state: State::Window { entries: VecDeque::new(), values: HashMap::new() },
+                    state: State::Window { entries: VecDeque::new(), values: HashMap::new(), total: 0 },
                     last_seen: ts,
                 });
                 Some(Fired::one(hit.corr, key, ts, r))
@@ -185,7 +188,7 @@ impl State {
         match c.kind {
             CorrelationType::Temporal => State::Temporal { last: vec![None; c.steps.len()] },
             CorrelationType::TemporalOrdered => State::Ordered { chains: vec![None; c.steps.len()] },
-            _ => State::Window { entries: VecDeque::new(), values: HashMap::new() },
+            _ => State::Window { entries: VecDeque::new(), values: HashMap::new(), total: 0 },
         }
     }
 
@@ -195,13 +198,14 @@ impl State {
         c: &Corr,
         step: usize,
         ts: i64,
+        weight: u64,
         r: &Ref,
         value: Option<Box<str>>,
         distinct: Box<[Option<Box<str>>]>,
     ) -> Option<FiredParts> {
         let oldest = ts.saturating_sub(c.timespan);
         match self {
-            State::Window { entries, values } => {
+            State::Window { entries, values, total } => {
                 let forget = |e: &Entry, values: &mut HashMap<Box<str>, u32>| {
                     if let Some(v) = &e.value {
                         if let Some(n) = values.get_mut(v) {
@@ -214,6 +218,7 @@ impl State {
                 };
                 while entries.front().is_some_and(|e| e.ts < oldest) {
                     let e = entries.pop_front().expect("front exists");
+                    *total -= e.weight;
                     forget(&e, values);
                 }
                 let is_values = c.kind == CorrelationType::ValueCount;
@@ -221,15 +226,26 @@ impl State {
                     let Some(v) = &value else { return None };
                     *values.entry(v.clone()).or_default() += 1;
                 }
-                entries.push_back(Entry { ts, r: r.clone(), value, distinct });
-                // event_count needs no more entries than its condition looks at; value_count
-                // keeps up to MAX_WINDOW so repeated values do not push distinct ones out.
+                entries.push_back(Entry { ts, weight, r: r.clone(), value, distinct });
+                *total += weight;
+                // event_count needs no more events than its condition looks at (entries
+                // whose weights add up to that); value_count keeps up to MAX_WINDOW entries
+                // so repeated values do not push distinct ones out.
                 let cap = if is_values { MAX_WINDOW } else { c.window_cap() };
-                while entries.len() > cap {
+                while entries.len() > MAX_WINDOW
+                    || entries.front().is_some_and(|e| {
+                        if is_values {
+                            entries.len() > cap
+                        } else {
+                            *total - e.weight >= cap as u64
+                        }
+                    })
+                {
                     let e = entries.pop_front().expect("over cap");
+                    *total -= e.weight;
                     forget(&e, values);
                 }
-                let measure = if is_values { values.len() as u64 } else { entries.len() as u64 };
+                let measure = if is_values { values.len() as u64 } else { *total };
                 if !c.holds(measure) {
                     return None;
                 }
@@ -246,7 +262,8 @@ impl State {
                     })
                     .collect();
                 let (refs, omitted) = sample_refs(entries.iter().map(|e| &e.r), entries.len());
-                Some((first, last, entries.len() as u64, is_values.then_some(measure), extra_distinct, refs, omitted))
+                let count = if is_values { entries.len() as u64 } else { *total };
+                Some((first, last, count, is_values.then_some(measure), extra_distinct, refs, omitted))
             }
             State::Temporal { last } => {
                 last[step] = Some((ts, r.clone()));

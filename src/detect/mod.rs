@@ -52,6 +52,12 @@ pub fn parse_work_hours(s: &str) -> anyhow::Result<(u32, u32)> {
     Ok((a, b))
 }
 
+/// A repeated syslog message (`message repeated 5 times: [...]`, as `logward parse` reads
+/// it) counts this many times in event_count correlations.
+pub const REPEAT_COUNT: &str = "logward.repeat.count";
+/// The most one event can count for.
+const MAX_REPEAT: u64 = 1_000_000;
+
 pub struct Detector {
     opts: DetectOptions,
     /// Alerts per detection rule and per correlation.
@@ -65,6 +71,8 @@ pub struct Detector {
 /// What the ordered pass needs from one event: its time, where it is, and its hits.
 pub struct Pending {
     ts: i64,
+    /// How many events this one stands for in event_count (`logward.repeat.count`).
+    weight: u64,
     r: Ref,
     /// Hits, each with the correlation that must fire on this event first (chained rules).
     hits: Vec<(Option<usize>, Hit)>,
@@ -205,7 +213,8 @@ impl EventStage for Detector {
             match ts {
                 Some(ts) => {
                     let r = r.expect("a rule matched");
-                    out.mark(Pending { ts, r, hits, line: line.text.into() });
+                    let weight = ev.text(REPEAT_COUNT).and_then(|n| n.parse::<u64>().ok()).unwrap_or(1);
+                    out.mark(Pending { ts, weight: weight.clamp(1, MAX_REPEAT), r, hits, line: line.text.into() });
                 }
                 None => {
                     self.untimed.fetch_add(1, Ordering::Relaxed);
@@ -231,7 +240,7 @@ impl EventStage for Detector {
                     continue;
                 }
                 let (_, hit) = waiting.remove(k);
-                if let Some(f) = state.add(&set.corrs, hit, p.ts, &p.r) {
+                if let Some(f) = state.add(&set.corrs, hit, p.ts, p.weight, &p.r) {
                     fired_here.push(f.corr);
                     let corr = &set.corrs[f.corr];
                     if corr.alert {

@@ -17,6 +17,7 @@ use std::path::{Path, PathBuf};
 pub const BUILTIN: &[(&str, &str)] = &[
     ("builtin:linux-auth.yml", include_str!("../../rules/detect/linux-auth.yml")),
     ("builtin:web.yml", include_str!("../../rules/detect/web.yml")),
+    ("builtin:linux-firewall.yml", include_str!("../../rules/detect/linux-firewall.yml")),
     ("builtin:windows.yml", include_str!("../../rules/detect/windows.yml")),
 ];
 

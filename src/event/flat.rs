@@ -24,6 +24,10 @@ pub enum Val<'a> {
     Time(crate::time::Timestamp),
     /// Written as nothing: `write_ndjson` returns where it is, for the ordered pass to fill.
     Mark,
+    /// JSON text written as it is: a value the parser has serialized itself (a whole object
+    /// of values copied from the input, such as a Windows event's EventData). It must be
+    /// valid JSON, and the event sets no other field under its path.
+    Raw(Cow<'a, str>),
 }
 
 impl<'a> From<&'a str> for Val<'a> {
@@ -118,6 +122,32 @@ impl<'a> FlatEvent<'a> {
             },
             None => self.set(path, Val::Strs(vec![item])),
         }
+    }
+
+    /// The same event owning all its keys and values, so it outlives the line it was
+    /// parsed from (a repeated syslog message, parsed from an earlier line).
+    pub fn into_owned(self) -> FlatEvent<'static> {
+        let own = |c: Cow<'_, str>| Cow::Owned(c.into_owned());
+        let fields = self
+            .fields
+            .into_iter()
+            .map(|f| Field {
+                order: f.order,
+                key: own(f.key),
+                val: match f.val {
+                    Val::Str(s) => Val::Str(own(s)),
+                    Val::Strs(v) => Val::Strs(v.into_iter().map(own).collect()),
+                    Val::Int(n) => Val::Int(n),
+                    Val::Bool(b) => Val::Bool(b),
+                    Val::Keywords(k) => Val::Keywords(k),
+                    Val::Json(j) => Val::Json(j),
+                    Val::Raw(r) => Val::Raw(own(r)),
+                    Val::Time(t) => Val::Time(t),
+                    Val::Mark => Val::Mark,
+                },
+            })
+            .collect();
+        FlatEvent { fields }
     }
 
     /// Whether no field is set.
@@ -404,6 +434,7 @@ fn write_val(v: &Val<'_>, out: &mut Vec<u8>) {
             out.push(b'"');
         }
         Val::Mark => {}
+        Val::Raw(json) => out.extend_from_slice(json.as_bytes()),
     }
 }
 

@@ -42,6 +42,16 @@ impl<C> Scalar<C> {
         self.text(line).ok_or_else(|| Reason::new(RejectKind::InvalidJson, "invalid escape in a JSON string"))
     }
 
+    /// [`Self::text`] with escapes of lone surrogates read as U+FFFD ([`decode_lossy`]).
+    pub fn text_lossy<'a>(&self, line: &'a str) -> Cow<'a, str> {
+        let raw = &line[self.span.clone()];
+        if self.escaped {
+            Cow::Owned(decode_lossy(raw.as_bytes()))
+        } else {
+            Cow::Borrowed(raw)
+        }
+    }
+
     /// The value's text in `line`: borrowed, or decoded when it holds escapes (`None`: a
     /// bad escape).
     pub fn text<'a>(&self, line: &'a str) -> Option<Cow<'a, str>> {
@@ -92,6 +102,43 @@ pub fn scan_with_objects<C>(
         objects,
         leaves: false,
         keys: KeyStack::new(),
+        key_spans: None,
+    };
+    s.whole_object()
+}
+
+/// An object member's name as it stands in the line: the span inside its quotes, whether it
+/// holds escapes, and how deep its object is (1: a top-level field).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct KeySpan {
+    /// The name's bytes inside its quotes.
+    pub span: Range<usize>,
+    /// The name holds backslash escapes.
+    pub escaped: bool,
+    /// 1 for a member of the top-level object, 2 for one of an object inside it, ...
+    pub depth: u16,
+}
+
+/// [`scan_with_objects`], also listing every member name of every object, in line order
+/// (for a stage that must read or rewrite names as well as values).
+pub fn scan_with_keys<C>(
+    line: &str,
+    classify: &mut dyn FnMut(&str) -> C,
+    out: &mut Vec<Scalar<C>>,
+    objects: Option<&mut Vec<TopObject>>,
+    keys: &mut Vec<KeySpan>,
+) -> Result<(), Reason> {
+    let mut s = Scanner::<C, true> {
+        text: line,
+        b: line.as_bytes(),
+        i: 0,
+        path: String::with_capacity(128),
+        classify,
+        out,
+        objects,
+        leaves: false,
+        keys: KeyStack::new(),
+        key_spans: Some(keys),
     };
     s.whole_object()
 }
@@ -110,6 +157,7 @@ pub fn scan_leaves<C>(line: &str, classify: &mut dyn FnMut(&str) -> C, out: &mut
         objects: None,
         leaves: true,
         keys: KeyStack::new(),
+        key_spans: None,
     };
     s.whole_object()
 }
@@ -128,6 +176,7 @@ pub fn validate(line: &str) -> Result<(), Reason> {
         objects: None,
         leaves: false,
         keys: KeyStack::new(),
+        key_spans: None,
     };
     s.whole_object()
 }
@@ -177,6 +226,8 @@ struct Scanner<'a, 'c, C, const COLLECT: bool> {
     leaves: bool,
     /// The keys of the objects being read, to find a repeated one.
     keys: KeyStack,
+    /// Member names, when asked for ([`scan_with_keys`]).
+    key_spans: Option<&'c mut Vec<KeySpan>>,
 }
 
 /// Runs `f` on a validating scanner of `line` from byte `i`; returns where it stopped.
@@ -196,6 +247,7 @@ fn validating(
         objects: None,
         leaves: false,
         keys: KeyStack::new(),
+        key_spans: None,
     };
     f(&mut s)?;
     Ok(s.i)
@@ -266,6 +318,9 @@ impl<C, const COLLECT: bool> Scanner<'_, '_, C, COLLECT> {
             let at = self.i;
             let (key, escaped) = self.string()?;
             self.check_key(key.clone(), escaped, at, first, seen)?;
+            if let (true, Some(spans)) = (COLLECT, self.key_spans.as_deref_mut()) {
+                spans.push(KeySpan { span: key.clone(), escaped, depth: depth as u16 + 1 });
+            }
             let restore = if COLLECT { self.path.len() } else { 0 };
             if COLLECT {
                 if !self.path.is_empty() {
@@ -712,6 +767,45 @@ pub fn decode(raw: &[u8]) -> Option<String> {
     String::from_utf8(out).ok()
 }
 
+/// [`decode`] for strings the scan let through but that are no text: a `\\u` escape of a lone
+/// surrogate (`\\ud800`) becomes U+FFFD, as lossy UTF-8 decoding does, so a stage that must
+/// read every string (anonymize) still sees the rest of it.
+pub fn decode_lossy(raw: &[u8]) -> String {
+    if let Some(s) = decode(raw) {
+        return s;
+    }
+    let mut out = String::with_capacity(raw.len());
+    let mut i = 0;
+    while i < raw.len() {
+        let from = i;
+        match memchr::memchr(b'\\', &raw[i..]) {
+            Some(n) => i += n,
+            None => i = raw.len(),
+        }
+        out.push_str(&String::from_utf8_lossy(&raw[from..i]));
+        if i >= raw.len() {
+            break;
+        }
+        // One escape (or a surrogate pair) at i.
+        let end = if raw.get(i + 1) == Some(&b'u') { i + 6 } else { i + 2 };
+        let pair_end = end + 6;
+        let one = |r: &[u8]| decode(r);
+        if raw.get(i + 1) == Some(&b'u') && raw.get(end..end + 2) == Some(b"\\u") {
+            if let Some(s) = raw.get(i..pair_end).and_then(one) {
+                out.push_str(&s);
+                i = pair_end;
+                continue;
+            }
+        }
+        match raw.get(i..end.min(raw.len())).and_then(one) {
+            Some(s) => out.push_str(&s),
+            None => out.push('\u{fffd}'),
+        }
+        i = end.min(raw.len());
+    }
+    out
+}
+
 /// Appends `text` as the inside of a JSON string (quotes not included), escaped as
 /// serde_json escapes it.
 pub fn encode_into(text: &str, out: &mut Vec<u8>) {
@@ -873,5 +967,22 @@ mod tests {
             let theirs = serde_json::to_string(s).unwrap();
             assert_eq!(String::from_utf8(mine).unwrap(), theirs[1..theirs.len() - 1]);
         }
+    }
+
+    #[test]
+    fn lone_surrogates_decode_lossily_and_the_rest_stays() {
+        assert_eq!(decode(br#"a\ud800b"#), None);
+        assert_eq!(decode_lossy(br#"mail bob@x.org \ud800 pw"#), "mail bob@x.org \u{fffd} pw");
+        assert_eq!(decode_lossy(br#"\udc00\ud83d\ude00\ud800\u0041\n"#), "\u{fffd}\u{1f600}\u{fffd}A\n");
+        assert_eq!(decode_lossy(br#"plain"#), "plain");
+    }
+
+    #[test]
+    fn member_names_are_listed_with_their_depth() {
+        let line = r#"{"a":{"b\u0041":1,"c":[{"d":2}]},"e":"x"}"#;
+        let mut keys = Vec::new();
+        scan_with_keys(line, &mut |_| (), &mut Vec::new(), None, &mut keys).unwrap();
+        let got: Vec<(&str, bool, u16)> = keys.iter().map(|k| (&line[k.span.clone()], k.escaped, k.depth)).collect();
+        assert_eq!(got, [("a", false, 1), ("b\\u0041", true, 2), ("c", false, 2), ("d", false, 4), ("e", false, 1)]);
     }
 }

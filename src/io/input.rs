@@ -2,7 +2,7 @@
 
 use anyhow::{bail, Context, Result};
 use std::fs::File;
-use std::io::{self, BufRead, BufReader, Read};
+use std::io::{self, BufRead, BufReader, Read, Seek};
 use std::path::{Path, PathBuf};
 use std::time::SystemTime;
 
@@ -140,6 +140,46 @@ pub fn open(src: &Source) -> Result<(Box<dyn Read + Send>, bool)> {
     } else {
         (Box::new(br), live)
     })
+}
+
+/// An opened input: text to be read as lines, or an EVTX file to be read as records.
+pub enum Input {
+    /// The (decompressed) bytes, and whether the input is live (see [`open`]).
+    Text(Box<dyn Read + Send>, bool),
+    /// A seekable EVTX file: the file itself, or a temporary copy of standard input or of
+    /// decompressed data (see [`super::evtx`]).
+    Evtx(File),
+}
+
+/// Opens a source as [`open`] does, and recognizes an EVTX file by its first bytes
+/// (after decompression), whatever it is called.
+pub fn open_input(src: &Source) -> Result<Input> {
+    let (mut reader, live) = open(src)?;
+    let mut head = [0u8; 8];
+    let mut n = 0;
+    while n < head.len() {
+        match reader.read(&mut head[n..]) {
+            Ok(0) => break,
+            Ok(k) => n += k,
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+            // Read errors surface where the line reader meets them.
+            Err(_) => break,
+        }
+    }
+    let rest = io::Cursor::new(head[..n].to_vec()).chain(reader);
+    if &head[..n] != super::evtx::MAGIC {
+        return Ok(Input::Text(Box::new(rest), live));
+    }
+    // The file itself when it is a plain EVTX file; otherwise a copy that can be sought in.
+    if let Some(p) = &src.path {
+        let mut f = File::open(p).with_context(|| format!("cannot open '{}'", p.display()))?;
+        let mut first = [0u8; 8];
+        if f.read_exact(&mut first).is_ok() && &first == super::evtx::MAGIC && !live {
+            f.rewind()?;
+            return Ok(Input::Evtx(f));
+        }
+    }
+    Ok(Input::Evtx(super::evtx::spool(rest).with_context(|| format!("cannot read '{}'", src.display()))?))
 }
 
 /// Looks at up to `n` leading bytes without consuming them (waits for the first read on a

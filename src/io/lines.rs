@@ -11,7 +11,7 @@
 
 use super::input::{self, Source};
 use super::stage::LineStage;
-use anyhow::Result;
+use anyhow::{Context, Result};
 use std::io::{self, Read};
 use std::sync::{Arc, Mutex};
 
@@ -33,6 +33,12 @@ pub enum Item {
     /// The input ended in a read or decompression error; `partial` is what was read of the line.
     #[allow(missing_docs)]
     Broken { number: u64, reason: String, partial: Vec<u8> },
+    /// Chunks of an EVTX file at `buf[start..end]` (its header, then the chunks): the worker
+    /// renders their records, each a line numbered by its record id (see [`super::evtx`]).
+    /// `chunks`: each chunk's number in the file and the record id that names it when it
+    /// cannot be read.
+    #[allow(missing_docs)]
+    Records { start: usize, end: usize, chunks: Vec<(u64, u64)> },
 }
 
 /// Lines of one file, processed together on one worker.
@@ -51,6 +57,9 @@ pub struct Chunk<S: LineStage> {
     pub items: Vec<Item>,
     /// Input paused after this chunk: write and flush its output now.
     pub flush: bool,
+    /// The file ends with this chunk (it may hold no lines when the file ended right after
+    /// the previous one).
+    pub last: bool,
 }
 
 /// The bytes of a line without its trailing `\r` (CRLF input).
@@ -117,9 +126,15 @@ struct Open<S: LineStage> {
     scanned: usize,
     items: Vec<Item>,
     next_number: u64,
+    /// The chunk marked `last` has been cut.
+    ended: bool,
     /// Set while skipping the rest of an over-long line.
     skipping: Option<(u64, u64, Vec<u8>)>,
     done: bool,
+    /// A chunk of records has been handed out (EVTX inputs, whose file state comes first).
+    started: bool,
+    /// The input is an EVTX file, read by chunks of records instead of lines.
+    evtx: Option<super::evtx::EvtxFile>,
     /// Whether a byte-order mark at the start was looked for.
     bom_checked: bool,
     /// The byte that ends lines in this file, once known (`\n` until then).
@@ -138,22 +153,52 @@ impl<'s, S: LineStage> ChunkReader<'s, S> {
         loop {
             if self.cur.is_none() {
                 let Some(src) = self.sources.next() else { return Ok(None) };
-                let (reader, live) = input::open(&src)?;
+                let (reader, live, evtx) = match input::open_input(&src)? {
+                    input::Input::Text(reader, live) => (reader, live, None),
+                    input::Input::Evtx(file) => {
+                        let evtx = super::evtx::EvtxFile::open(file)
+                            .with_context(|| format!("cannot read '{}' as an EVTX file", src.display()))?;
+                        let Some(opened) = self.stage.open_records(&src) else {
+                            anyhow::bail!(
+                                "'{}' is a Windows event log (EVTX): `logward parse` reads it; the other commands read the NDJSON events it writes",
+                                src.display()
+                            );
+                        };
+                        (Box::new(io::empty()) as Box<dyn Read + Send>, false, Some((evtx, opened)))
+                    }
+                };
+                let (evtx, file) = match evtx {
+                    Some((e, (file, seq))) => (Some(e), Some((Arc::new(file), seq))),
+                    None => (None, None),
+                };
                 self.cur = Some(Open {
                     source: Arc::new(src),
                     reader,
                     live,
-                    file: None,
+                    file,
                     buf: self.buffers.take(CHUNK_CAPACITY),
                     line_start: 0,
                     scanned: 0,
                     items: Vec::new(),
                     next_number: 1,
+                    ended: false,
                     skipping: None,
                     done: false,
+                    started: false,
+                    evtx,
                     bom_checked: false,
                     sep: None,
                 });
+            }
+            if self.cur.as_ref().is_some_and(|c| c.evtx.is_some()) {
+                let chunk = self.cut_records()?;
+                if self.cur.as_ref().is_some_and(|c| c.done) {
+                    self.cur = None;
+                }
+                match chunk {
+                    Some(chunk) => return Ok(Some(chunk)),
+                    None => continue,
+                }
             }
             let paused = !self.cur.as_ref().expect("open source").done && self.fill()?;
             let cur = self.cur.as_mut().expect("open source");
@@ -199,11 +244,43 @@ impl<'s, S: LineStage> ChunkReader<'s, S> {
         Ok(cur.live && n < READ_SIZE)
     }
 
+    /// Reads a batch of EVTX chunks into a chunk of [`Item::Records`].
+    fn cut_records(&mut self) -> Result<Option<Chunk<S>>> {
+        let cur = self.cur.as_mut().expect("open source");
+        let evtx = cur.evtx.as_mut().expect("an EVTX input");
+        if !evtx.read_batch(&mut cur.buf, &mut cur.items)? {
+            cur.done = true;
+        }
+        // As for lines: a file whose records ended with the previous batch still gets an
+        // empty last chunk, so its end is seen in the ordered pass.
+        if cur.items.is_empty() && !(cur.done && cur.started && !cur.ended) {
+            return Ok(None);
+        }
+        cur.ended = cur.done;
+        let (file, seq) = cur.file.as_ref().expect("opened with the input");
+        let first = !cur.started;
+        cur.started = true;
+        let buf = std::mem::replace(&mut cur.buf, self.buffers.take(CHUNK_CAPACITY));
+        let items = std::mem::take(&mut cur.items);
+        Ok(Some(Chunk {
+            source: cur.source.clone(),
+            file: file.clone(),
+            first,
+            state: seq.clone(),
+            buf,
+            items,
+            flush: cur.done,
+            last: cur.done,
+        }))
+    }
+
     /// Moves the complete lines found so far into a chunk.
     fn cut(&mut self, paused: bool) -> Option<Chunk<S>> {
         let stage = self.stage;
         let cur = self.cur.as_mut().expect("open source");
-        if cur.items.is_empty() {
+        // A file that ended right after a chunk still gets an empty last one, so its end is
+        // seen in the ordered pass; an empty file gets none.
+        if cur.items.is_empty() && !(cur.done && cur.file.is_some() && !cur.ended) {
             return None;
         }
         let cut = cur.line_start;
@@ -229,6 +306,7 @@ impl<'s, S: LineStage> ChunkReader<'s, S> {
             let (file, seq) = stage.open_file(&cur.source, &head);
             cur.file = Some((Arc::new(file), seq));
         }
+        cur.ended = cur.done;
         let (file, seq) = cur.file.as_mut().expect("file context");
         let state = seq.clone();
         for it in &items {
@@ -244,6 +322,7 @@ impl<'s, S: LineStage> ChunkReader<'s, S> {
             buf,
             items,
             flush: paused || cur.done,
+            last: cur.done,
         })
     }
 }

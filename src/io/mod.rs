@@ -3,6 +3,7 @@
 //! [`EventStage`]).
 #![warn(missing_docs)]
 
+pub mod evtx;
 pub mod files;
 pub mod input;
 pub mod lines;

@@ -69,6 +69,8 @@ pub struct RunSummary {
 struct ChunkResult<F, P> {
     /// The chunk's file, when the chunk holds its first lines.
     first_of: Option<Arc<F>>,
+    /// The chunk's file, when the file ends with it.
+    last_of: Option<Arc<F>>,
     out: Records<P>,
     /// Each rejection with the output length and counts just after it (for `--strict`).
     rejects: Vec<(Reject, usize, Counts)>,
@@ -114,6 +116,8 @@ pub fn run<S: LineStage>(
         progress,
         failed: false,
         pool: &pools.output,
+        current: None,
+        file_lines: 0,
     };
 
     if workers <= 1 {
@@ -128,6 +132,7 @@ pub fn run<S: LineStage>(
     }
     let failed = writer.failed;
     writer.progress.finish();
+    writer.sink.counts.grouped_events = stage.grouped_events(&writer.ordered);
     let ordered = writer.ordered;
     let result = stage.finish(ordered, &mut output)?;
     output.commit()?;
@@ -261,6 +266,10 @@ struct Writer<'a, S: LineStage> {
     progress: Progress,
     failed: bool,
     pool: &'a BufferPool,
+    /// The file whose records are being written (started, not yet ended), and the lines
+    /// read from it so far.
+    current: Option<Arc<S::File>>,
+    file_lines: u64,
 }
 
 impl<S: LineStage> Writer<'_, S> {
@@ -268,11 +277,17 @@ impl<S: LineStage> Writer<'_, S> {
     fn take(&mut self, res: ChunkResult<S::File, S::Pending>) -> Result<bool> {
         if let Some(file) = &res.first_of {
             self.stage.file_started(&mut self.ordered, file);
+            self.current = Some(file.clone());
         }
         if self.strict {
             if let Some((first, at, counts)) = res.rejects.first() {
                 let (at, first, counts) = (*at, first.clone(), *counts);
                 self.write_until(res.out, at)?;
+                // What the ordered pass still holds came before the rejected line.
+                self.file_lines += counts.read;
+                if let Some(file) = self.current.clone() {
+                    self.end_file(&file)?;
+                }
                 self.sink.counts.add(&counts);
                 self.sink.reject(&first)?;
                 eprintln!(
@@ -289,12 +304,26 @@ impl<S: LineStage> Writer<'_, S> {
             self.sink.reject(r)?;
             self.stage.rejected(&mut self.ordered, r);
         }
+        self.file_lines += res.counts.read;
+        if let Some(file) = &res.last_of {
+            self.end_file(file)?;
+        }
         self.sink.counts.add(&res.counts);
         self.progress.add(res.counts.read);
         if res.flush {
             self.output.flush()?;
         }
         Ok(true)
+    }
+
+    /// The ordered pass's end of a file: what the stage still holds for it is written now.
+    fn end_file(&mut self, file: &Arc<S::File>) -> Result<()> {
+        self.insert.clear();
+        self.stage.file_ended(&mut self.ordered, file, self.file_lines, &mut self.insert);
+        self.output.write(&self.insert)?;
+        self.current = None;
+        self.file_lines = 0;
+        Ok(())
     }
 
     /// Writes `out.bytes[..end]`, running the ordered pass at each mark before `end`.
@@ -335,7 +364,8 @@ fn process_chunk<S: LineStage>(
     let echo = stage.echo_rejected();
     let file_name = || chunk.source.display();
     for item in &chunk.items {
-        counts.read += 1;
+        // An EVTX chunk is not an input line: each of its records is.
+        counts.read += u64::from(!matches!(item, Item::Records { .. }));
         let rejected = match item {
             Item::Line { number, start, end } => {
                 let raw = line_bytes(&chunk.buf, *start, *end);
@@ -364,6 +394,10 @@ fn process_chunk<S: LineStage>(
                                 counts.skipped += 1;
                                 None
                             }
+                            Outcome::Grouped => {
+                                counts.grouped += 1;
+                                None
+                            }
                             Outcome::Rejected(reason) => {
                                 Some(reject(file_name(), *number, reason, raw, raw.len() as u64, echo))
                             }
@@ -379,6 +413,41 @@ fn process_chunk<S: LineStage>(
                 *len,
                 echo,
             )),
+            Item::Records { start, end, chunks } => {
+                super::evtx::records(&chunk.buf[*start..*end], chunks, |record| {
+                    counts.read += 1;
+                    let rejected = match record {
+                        Ok((id, json)) => {
+                            let line = LineRef { text: json, number: id, lossy: false };
+                            match stage.process(worker, &chunk.file, &seq, &line, &mut out) {
+                                Outcome::Emitted => {
+                                    counts.emitted += 1;
+                                    None
+                                }
+                                Outcome::Skipped => {
+                                    counts.skipped += 1;
+                                    None
+                                }
+                                Outcome::Grouped => {
+                                    counts.grouped += 1;
+                                    None
+                                }
+                                Outcome::Rejected(reason) => {
+                                    Some(reject(file_name(), id, reason, json.as_bytes(), json.len() as u64, echo))
+                                }
+                            }
+                        }
+                        Err((id, detail)) => {
+                            Some(reject(file_name(), id, Reason::new(RejectKind::CorruptRecord, detail), b"", 0, echo))
+                        }
+                    };
+                    if let Some(r) = rejected {
+                        counts.rejected += 1;
+                        rejects.push((r, out.bytes.len(), counts));
+                    }
+                });
+                None
+            }
             Item::Broken { number, reason, partial } => Some(reject(
                 file_name(),
                 *number,
@@ -394,8 +463,9 @@ fn process_chunk<S: LineStage>(
         }
     }
     pools.input.give(chunk.buf);
+    let last_of = chunk.last.then(|| chunk.file.clone());
     let first_of = chunk.first.then_some(chunk.file);
-    ChunkResult { first_of, out, rejects, counts, flush: chunk.flush }
+    ChunkResult { first_of, last_of, out, rejects, counts, flush: chunk.flush }
 }
 
 fn reject(file: String, line: u64, reason: Reason, text: &[u8], bytes: u64, echo: bool) -> Reject {

@@ -32,6 +32,8 @@ pub enum RejectKind {
     MissingHeader,
     /// A field of the line holds a value its format does not allow.
     InvalidField,
+    /// A record of a binary log (an EVTX record or chunk) that cannot be read.
+    CorruptRecord,
     /// A JSON object of the line repeats a key (`{"a":1,"a":2}`): which value is meant?
     DuplicateKey,
 }
@@ -48,6 +50,7 @@ impl RejectKind {
             RejectKind::FormatMismatch => "format_mismatch",
             RejectKind::MissingHeader => "missing_header",
             RejectKind::InvalidField => "invalid_field",
+            RejectKind::CorruptRecord => "corrupt_record",
             RejectKind::DuplicateKey => "duplicate_key",
         }
     }
@@ -99,7 +102,8 @@ pub struct Reject {
     pub truncated: bool,
 }
 
-/// Counts for the end-of-run summary. Invariant: `read == emitted + skipped + rejected`.
+/// Counts for the end-of-run summary. Invariant: `read == emitted + skipped + rejected +
+/// grouped`; the events written are `emitted + grouped_events`.
 #[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
 pub struct Counts {
     /// Lines read.
@@ -110,6 +114,10 @@ pub struct Counts {
     pub skipped: u64,
     /// Lines rejected.
     pub rejected: u64,
+    /// Lines merged with others into one event (the records of one audit event).
+    pub grouped: u64,
+    /// The events made of grouped lines.
+    pub grouped_events: u64,
 }
 
 impl Counts {
@@ -119,14 +127,24 @@ impl Counts {
         self.emitted += o.emitted;
         self.skipped += o.skipped;
         self.rejected += o.rejected;
+        self.grouped += o.grouped;
+        self.grouped_events += o.grouped_events;
     }
 
     /// The end-of-run line on stderr.
     pub fn summary(&self, command: &str) -> String {
         let mut s = format!(
-            "logward {command}: read {} lines, emitted {} events, rejected {}",
-            self.read, self.emitted, self.rejected
+            "logward {command}: read {} lines, emitted {} events",
+            self.read,
+            self.emitted + self.grouped_events
         );
+        // Lines merged with others into one event (an audit event's records) are said so,
+        // so that every line is still accounted for: read = emitted - N + M + rejected +
+        // skipped for "(M lines merged into N)".
+        if self.grouped != self.grouped_events {
+            s.push_str(&format!(" ({} lines merged into {})", self.grouped, self.grouped_events));
+        }
+        s.push_str(&format!(", rejected {}", self.rejected));
         if self.skipped > 0 {
             s.push_str(&format!(", skipped {} (blank lines, headers)", self.skipped));
         }

@@ -26,6 +26,10 @@ pub enum Outcome {
     Skipped,
     /// The line could not be turned into an event; the reason is shown to the user.
     Rejected(Reason),
+    /// The line is one part of an event that spans lines (an audit record of a multi-record
+    /// event): it left a mark, and the ordered pass writes the event once its group is
+    /// complete (see [`LineStage::file_ended`] and [`LineStage::grouped_events`]).
+    Grouped,
 }
 
 /// One decoded input line.
@@ -77,6 +81,15 @@ pub trait LineStage: Sync {
     /// 64 lines.
     fn open_file(&self, source: &Source, head: &[String]) -> (Self::File, Self::Seq);
 
+    /// Called instead of [`LineStage::open_file`] for an input that holds records rather than
+    /// lines (an EVTX file, see [`super::evtx`]): each record comes to
+    /// [`LineStage::process`] as one line, its JSON, numbered by its record id, and
+    /// [`LineStage::advance`] is not called for records. `None` (the default): the stage does
+    /// not read such inputs, and the run stops with an error that says what does.
+    fn open_records(&self, _source: &Source) -> Option<(Self::File, Self::Seq)> {
+        None
+    }
+
     /// Updates the sequential state for one line (raw bytes, `\r` stripped), on the reading
     /// thread, in input order. Must be cheap.
     fn advance(&self, _file: &Self::File, _seq: &mut Self::Seq, _line: &[u8]) {}
@@ -107,6 +120,17 @@ pub trait LineStage: Sync {
 
     /// Sees each rejected line, in input order (stages that report on their input count them).
     fn rejected(&self, _state: &mut Self::Ordered, _reject: &Reject) {}
+
+    /// In the ordered pass, after the last record of each file (that has a line), with the
+    /// number of lines read from it: what it writes to `out` comes right after them (events
+    /// still open at the end of the file, for stages that group lines).
+    fn file_ended(&self, _state: &mut Self::Ordered, _file: &Self::File, _lines: u64, _out: &mut Vec<u8>) {}
+
+    /// How many records the ordered pass wrote for lines that were [`Outcome::Grouped`]
+    /// (asked once, after the last file ended, for the summary).
+    fn grouped_events(&self, _state: &Self::Ordered) -> u64 {
+        0
+    }
 
     /// Called once after the last record: what it writes to `out` comes after every record
     /// (whole-input stages write here); its value is the run's result.

@@ -41,8 +41,16 @@ pub fn run(args: ParseArgs) -> Result<ExitCode> {
             },
         })
     };
-    let opts =
-        ParseOptions { format: forced, year: args.year, tz, line_format, maps, dataset: args.dataset, templates };
+    let opts = ParseOptions {
+        format: forced,
+        year: args.year,
+        tz,
+        line_format,
+        maps,
+        dataset: args.dataset,
+        templates,
+        quiet: args.common.quiet,
+    };
     let sources = io::expand_inputs(&args.common.inputs, args.common.rotated)?;
     let parser = Parser::new(opts);
     let mut opts = args.common.run_options();
@@ -54,7 +62,7 @@ pub fn run(args: ParseArgs) -> Result<ExitCode> {
     }
     // Before the state is read: a state file that is also an input is a mistake to name.
     io::files::check_paths(&sources, &opts.paths(), opts.to_stdout())?;
-    let miner = parser.miner()?;
-    let (summary, ()) = io::run(&parser, miner, "parse", sources, &opts)?;
+    let ordered = parser.ordered()?;
+    let (summary, ()) = io::run(&parser, ordered, "parse", sources, &opts)?;
     Ok(io::exit_code(summary))
 }

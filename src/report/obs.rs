@@ -59,6 +59,7 @@ pub enum Field {
     Explanation,
     SubtechniqueId,
     SubtechniqueName,
+    Repeat,
 }
 
 /// In the order of `Field` (a test checks), so `Field as usize` is a position here;
@@ -113,6 +114,7 @@ const FIELDS: &[(&str, Field)] = &[
     ("logward.anomaly.explanation", Field::Explanation),
     ("threat.technique.subtechnique.id", Field::SubtechniqueId),
     ("threat.technique.subtechnique.name", Field::SubtechniqueName),
+    ("logward.repeat.count", Field::Repeat),
 ];
 
 /// `url.path` is read into the `Url` slot only when `url.original` is absent.

@@ -59,12 +59,18 @@ pub struct AuthStat {
 }
 
 impl AuthStat {
+    #[cfg(test)]
     pub fn record(&mut self, failure: bool, at: Option<i64>, other: Option<u64>) {
+        self.record_n(failure, at, other, 1);
+    }
+
+    /// [`Self::record`] for `n` attempts at once (a repeated syslog message).
+    pub fn record_n(&mut self, failure: bool, at: Option<i64>, other: Option<u64>, n: u64) {
         if failure {
-            self.failures += 1;
+            self.failures += n;
             self.first_failure = min_opt(self.first_failure, at);
         } else {
-            self.successes += 1;
+            self.successes += n;
             self.last_success = self.last_success.max(at);
         }
         self.first = min_opt(self.first, at);

@@ -288,6 +288,10 @@ impl Tally {
 
     pub fn add(&mut self, o: &Obs) {
         self.records += 1;
+        // A repeated syslog message (`message repeated 5 times: [...]`, read by `parse` into
+        // `logward.repeat.count`) counts as that many events in the tallies of what happened
+        // (types, talkers, logins, timeline); records, datasets and files count lines.
+        let weight = o.num(Field::Repeat).filter(|n| *n >= 1.0).map_or(1, |n| n.min(1e6) as u64);
         let alert = o.get(Field::Kind) == Some("alert");
         let ts = match o.get(Field::Timestamp) {
             None => {
@@ -319,7 +323,7 @@ impl Tally {
             self.alerts += 1;
             self.alert(o, ts);
         } else {
-            failure = self.event(o, ts, file);
+            failure = self.event(o, ts, file, weight);
         }
         self.inputs = inputs;
         if let Some(h) = o.get(Field::Host) {
@@ -338,7 +342,7 @@ impl Tally {
             if alert {
                 c.alerts += 1;
             } else {
-                c.events += 1;
+                c.events += weight;
             }
             c.anomalies += u64::from(anomalous);
             match failure {
@@ -351,10 +355,10 @@ impl Tally {
 
     /// Counts an event (not an alert); returns whether it was a failed (true) or successful
     /// (false) authentication attempt.
-    fn event(&mut self, o: &Obs, ts: Option<Timestamp>, file: &str) -> Option<bool> {
+    fn event(&mut self, o: &Obs, ts: Option<Timestamp>, file: &str, weight: u64) -> Option<bool> {
         match (o.get(Field::Action), o.get(Field::Category), o.get(Field::Type)) {
             (Some(a), _, _) => {
-                self.types.add(a, 1);
+                self.types.add(a, weight);
             }
             (None, Some(c), Some(t)) => {
                 let mut kind = std::mem::take(&mut self.scratch);
@@ -362,11 +366,11 @@ impl Tally {
                 kind.push_str(c);
                 kind.push('/');
                 kind.push_str(t);
-                self.types.add(&kind, 1);
+                self.types.add(&kind, weight);
                 self.scratch = kind;
             }
             (None, Some(c), None) => {
-                self.types.add(c, 1);
+                self.types.add(c, weight);
             }
             (None, None, _) => {
                 // Say what these are instead of "(unspecified)": their dataset.
@@ -375,13 +379,13 @@ impl Tally {
                 kind.push('(');
                 kind.push_str(o.get(Field::Dataset).unwrap_or("no dataset"));
                 kind.push_str(": no action or category)");
-                self.types.add(&kind, 1);
+                self.types.add(&kind, weight);
                 self.scratch = kind;
             }
         }
         for (i, &(f, _, _)) in TALKERS.iter().enumerate() {
             for v in o.all(f) {
-                self.talkers[i].add(v, 1);
+                self.talkers[i].add(v, weight);
             }
         }
         let windows = windows_logon(o);
@@ -393,7 +397,7 @@ impl Tally {
         }
         .filter(|_| windows.is_some() || o.all(Field::Category).any(|c| c == "authentication"));
         if let Some(failed) = failure {
-            self.authentication(o, failed, ts.map(|t| t.secs), windows.is_some());
+            self.authentication(o, failed, ts.map(|t| t.secs), windows.is_some(), weight);
         }
         if o.has(Field::Entity) || o.has(Field::TreeDepth) || o.all(Field::Category).any(|c| c == "process") {
             self.process(o);
@@ -424,17 +428,17 @@ impl Tally {
         failure
     }
 
-    fn authentication(&mut self, o: &Obs, failed: bool, at: Option<i64>, windows: bool) {
+    fn authentication(&mut self, o: &Obs, failed: bool, at: Option<i64>, windows: bool, n: u64) {
         let user = o.get(Field::User).unwrap_or("(no user)");
         let source = o.get(Field::SourceIp);
-        self.auth_users.add(user, 1).record(failed, at, source.map(|s| hash64(s.as_bytes())));
+        self.auth_users.add(user, n).record_n(failed, at, source.map(|s| hash64(s.as_bytes())), n);
         if let Some(src) = source {
-            self.auth_sources.add(src, 1).record(failed, at, Some(hash64(user.as_bytes())));
+            self.auth_sources.add(src, n).record_n(failed, at, Some(hash64(user.as_bytes())), n);
         }
         if failed {
-            self.login_failures += 1;
+            self.login_failures += n;
         } else {
-            self.login_successes += 1;
+            self.login_successes += n;
         }
         if windows {
             self.windows_logons += 1;

@@ -188,13 +188,26 @@ fn present(ev: &View<'_>, path: &str) -> bool {
 
 fn record(ev: &View<'_>) -> Rec {
     let action = text_at(ev, "event.action").unwrap_or_default().to_ascii_lowercase();
-    let kind = if has_word(ev, "event.category", "process")
+    let ended = has_word(ev, "event.type", "end") || action.contains("terminat") || action.contains("exit");
+    // A process event that is neither a start nor an end (Sysmon's image loads, process
+    // accesses and remote threads, PowerShell's info events) is activity of its process;
+    // a start names the process: its pid, its parent, or its entity id and executable
+    // (PowerShell's engine start has only a host id, and is no process of its own).
+    let other_type = present(ev, "event.type")
+        && !has_word(ev, "event.type", "start")
+        && !has_word(ev, "event.type", "end")
+        && !has_word(ev, "event.type", "process_start");
+    let names_process = present(ev, "process.pid")
+        || present(ev, "process.parent.pid")
+        || present(ev, "process.parent.entity_id")
+        || (present(ev, "process.entity_id") && (present(ev, "process.name") || present(ev, "process.executable")));
+    let kind = if (has_word(ev, "event.category", "process") && !other_type && (ended || names_process))
         || (present(ev, "process.parent.pid")
             && !present(ev, "file.path")
             && !present(ev, "destination.ip")
             && !present(ev, "registry.path"))
     {
-        if has_word(ev, "event.type", "end") || action.contains("terminat") || action.contains("exit") {
+        if ended {
             Activity::End
         } else {
             Activity::Start
@@ -202,7 +215,12 @@ fn record(ev: &View<'_>) -> Rec {
     } else if let Some(q) = text_at(ev, "dns.question.name") {
         Activity::Dns(q)
     } else if let Some(path) = text_at(ev, "registry.path") {
-        let value = text_at(ev, "registry.value").map(|v| format!("\\{v}")).unwrap_or_default();
+        // ECS's registry.path holds the value's name already (Winlogbeat, Sysmon's
+        // TargetObject); CSV exports often give the key and the value apart.
+        let value = text_at(ev, "registry.value")
+            .filter(|v| !path.ends_with(&format!("\\{v}")))
+            .map(|v| format!("\\{v}"))
+            .unwrap_or_default();
         Activity::Registry(format!("{path}{value}"))
     } else if let Some(path) = text_at(ev, "file.path") {
         // ECS event.type is an array; some exports write a string.

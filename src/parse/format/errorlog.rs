@@ -28,7 +28,7 @@ impl Format for ApacheError {
     }
 
     /// A line that does not open with the log's `[` timestamp continues the one before.
-    fn starts_message(&self, raw: &[u8]) -> bool {
+    fn starts_message(&self, _file: Option<&(dyn std::any::Any + Send + Sync)>, raw: &[u8]) -> bool {
         raw.first() == Some(&b'[')
     }
 
@@ -78,7 +78,7 @@ impl Format for NginxError {
     }
 
     /// A line that does not open with the log's timestamp continues the one before.
-    fn starts_message(&self, raw: &[u8]) -> bool {
+    fn starts_message(&self, _file: Option<&(dyn std::any::Any + Send + Sync)>, raw: &[u8]) -> bool {
         raw.first().is_some_and(u8::is_ascii_digit)
     }
 

@@ -7,13 +7,17 @@
 //! its file; `tests/parse_formats.rs` runs every registered format's examples.
 
 pub mod access;
+pub mod auditd;
 pub mod csv;
 pub mod custom;
 pub mod errorlog;
+pub mod journald;
 pub mod json;
+pub mod netfilter;
 pub mod syslog;
 pub mod text;
 pub mod w3c;
+pub mod windows;
 
 use super::ParseOptions;
 use crate::event::FlatEvent;
@@ -27,8 +31,13 @@ use std::sync::Arc;
 /// rows, then formats only chosen by name; the last one is the fallback.
 pub static REGISTRY: &[&dyn Format] = &[
     &w3c::W3c,
+    &windows::evtx::Evtx,
+    &windows::xml::WindowsXml,
+    &auditd::Auditd,
+    &journald::Journald,
     &json::Json,
     &access::Access,
+    &netfilter::Netfilter,
     &errorlog::ApacheError,
     &errorlog::NginxError,
     &syslog::Syslog,
@@ -78,6 +87,13 @@ pub trait Format: Sync {
         false
     }
 
+    /// For [`Detect::FirstLine`] formats: whether a file whose first non-blank lines are
+    /// `lines` (at least one) is in the format. By default the first line decides; formats
+    /// whose first line alone is ambiguous (a lone `{` of pretty-printed JSON) look further.
+    fn sniff_head(&self, lines: &[&str]) -> bool {
+        lines.first().is_some_and(|l| self.sniff(l))
+    }
+
     /// What the format needs to know about one file, worked out from its head (a CSV
     /// header, a dataset named by the path); read back in [`Format::parse`] with
     /// [`Line::file`].
@@ -87,7 +103,7 @@ pub trait Format: Sync {
 
     /// Whether a raw line starts a message or continues the one before (multi-line
     /// messages: an indented line, by default never).
-    fn starts_message(&self, raw: &[u8]) -> bool {
+    fn starts_message(&self, _file: Option<&(dyn Any + Send + Sync)>, raw: &[u8]) -> bool {
         !raw.is_empty()
     }
 
@@ -102,6 +118,32 @@ pub trait Format: Sync {
     /// W3C and CSV lines are all fields).
     fn free_text(&self) -> bool {
         true
+    }
+
+    /// Whether its events keep the line as `event.original`. Formats whose events hold
+    /// every value of the record in fields of their own (Windows events, in `winlog.*`)
+    /// leave it out, as Winlogbeat does.
+    fn original(&self) -> bool {
+        true
+    }
+
+    /// What detection found out about a file, for the note naming its format on stderr
+    /// (`times like 20171223-22:15:29:606 in field 1`).
+    fn describe(&self, _file: Option<&(dyn Any + Send + Sync)>) -> Option<String> {
+        None
+    }
+
+    /// Whether the file's dates lack a year (so one is taken from its modification time
+    /// unless `--year` is given); by default, when its head has RFC 3164 syslog dates.
+    fn needs_year(&self, _file: Option<&(dyn Any + Send + Sync)>, head: &[String]) -> bool {
+        head.iter().any(|l| syslog::bsd_month(l.as_bytes()).is_some())
+    }
+
+    /// For formats whose events span lines (audit records grouped by their event's serial):
+    /// the state that merges one file's [`Parsed::Part`]s, in input order, on the writing
+    /// thread. Called when the file's first record is written.
+    fn grouper(&self, _file: &GroupFile<'_>) -> Option<Box<dyn Grouper>> {
+        None
     }
 
     /// Lines of the format and fields they must give: its documentation by example, which
@@ -129,8 +171,40 @@ pub enum Parsed {
     Event(&'static str),
     /// A whole event as a JSON tree, written as it is (JSON pass-through).
     Tree(serde_json::Value),
+    /// Several whole events from one line, in order (a line of XML holding several
+    /// Windows events, say).
+    Trees(Vec<serde_json::Value>),
     /// A line that carries no event by design (a header row, a directive).
     Skip,
+    /// One line of an event that spans lines (an audit record): handed, in input order, to
+    /// the file's [`Grouper`], which writes the event when its group is complete.
+    Part(Box<dyn Any + Send>),
+}
+
+/// Merges the parts of one file's multi-line events in input order (the parse stage's
+/// ordered pass). Memory must stay bounded: a group that grows too large or stays open too
+/// long is written as it is.
+pub trait Grouper: Send {
+    /// Takes one part; writes the events it completes (NDJSON records, each ending in a
+    /// newline) to `out` and returns how many.
+    fn add(&mut self, part: Box<dyn Any + Send>, out: &mut Vec<u8>) -> u64;
+    /// The end of the file: writes the events still open and returns how many.
+    fn finish(&mut self, out: &mut Vec<u8>) -> u64;
+    /// A line that is no part came next (in a syslog file, after forwarded audit records):
+    /// writes the events it completes.
+    fn tick(&mut self, out: &mut Vec<u8>) -> u64 {
+        self.finish(out)
+    }
+}
+
+/// What [`Format::grouper`] knows of the file.
+pub struct GroupFile<'a> {
+    /// Its path for `log.file.path` (`None` for stdin).
+    pub path: Option<&'a str>,
+    /// What [`Format::open`] found for the file.
+    pub state: Option<&'a (dyn Any + Send + Sync)>,
+    /// The command's options.
+    pub opts: &'a ParseOptions,
 }
 
 /// What [`Format::open`] sees of a file.
@@ -156,6 +230,9 @@ pub struct Seq {
     /// The first bytes of the last line that started a message: a continuation line takes
     /// its time from them.
     pub head: Vec<u8>,
+    /// The last line a format asked to keep (syslog: the last message, which a later
+    /// `last message repeated N times` line repeats).
+    pub prev: Vec<u8>,
     /// What else a format carries from line to line (its current header, say).
     pub state: Option<Arc<dyn Any + Send + Sync>>,
 }
@@ -164,6 +241,10 @@ pub struct Seq {
 pub struct Line<'a, 'p> {
     /// The line (without its line ending).
     pub text: &'a str,
+    /// Its number in the file, from 1.
+    pub number: u64,
+    /// It was not valid UTF-8 and was decoded lossily.
+    pub lossy: bool,
     /// The file's state after this line.
     pub seq: &'p Seq,
     /// What [`Format::open`] found for the file.
@@ -196,9 +277,14 @@ impl Line<'_, '_> {
 /// else one whose header row the first line is, else the best match, else the fallback.
 pub fn detect(head: &[String]) -> &'static dyn Format {
     let lines: Vec<&str> = head.iter().map(|s| s.as_str()).filter(|l| !l.trim().is_empty()).take(32).collect();
-    let Some(first) = lines.first() else { return fallback() };
+    // ausearch output opens with its event separator; the record after it decides.
+    let from = match lines.as_slice() {
+        [sep, _, ..] if sep.trim_end() == "----" => &lines[1..],
+        _ => &lines[..],
+    };
+    let Some(first) = from.first() else { return fallback() };
     let with = |how: Detect| REGISTRY.iter().copied().filter(move |f| f.detect() == how);
-    if let Some(f) = with(Detect::FirstLine).find(|f| f.sniff(first)) {
+    if let Some(f) = with(Detect::FirstLine).find(|f| f.sniff_head(from)) {
         return f;
     }
     let mut best: Option<(&'static dyn Format, usize)> = None;

@@ -3,12 +3,13 @@
 //! high-precision ISO timestamps (`2018-08-14T14:30:02.203151+02:00 host prog: msg`).
 
 use super::text::{indented_continues, text_event};
-use super::{Detect, Example, Format, Line, Parsed, Seq};
+use super::{auditd, netfilter, Detect, Example, Format, GroupFile, Grouper, Line, Parsed, Seq};
 use crate::event::{FlatEvent, Val};
-use crate::io::Reason;
+use crate::io::{Reason, RejectKind};
 use crate::parse::auth;
 use crate::time::{self, Timestamp, Zone};
 use serde_json::{Map, Value};
+use std::borrow::Cow;
 
 /// The syslog format: auth.log, secure, syslog, messages.
 pub struct Syslog;
@@ -27,17 +28,21 @@ impl Format for Syslog {
     }
 
     /// A timestamp alone is not enough (many application logs start with one): syslog has
-    /// a program tag, a priority, or an RFC 3339 timestamp (with its `T`).
+    /// a program tag, a priority, or an RFC 3339 timestamp (with its `T`); or it is a
+    /// syslog line with a program behind a prefix (`- 1131566461 2005.11.09 dn228 Nov  9
+    /// 12:01:01 dn228/dn228 crond[2915]: ...`).
     fn sniff(&self, line: &str) -> bool {
         parse(line, &Zone::Utc, 2000)
             .is_some_and(|s| s.program.is_some() || s.pri.is_some() || line.as_bytes().get(10) == Some(&b'T'))
+            || embedded(line, &Zone::Utc, 2000).is_some()
     }
 
-    fn starts_message(&self, raw: &[u8]) -> bool {
+    fn starts_message(&self, _file: Option<&(dyn std::any::Any + Send + Sync)>, raw: &[u8]) -> bool {
         indented_continues(raw)
     }
 
-    /// Dec → Jan is a new year; small steps back are clock jitter, not a year.
+    /// Dec → Jan is a new year; small steps back are clock jitter, not a year. Keeps the
+    /// last line that is not a `last message repeated N times` for the one that is.
     fn advance(&self, seq: &mut Seq, raw: &[u8]) {
         if let Some(m) = bsd_month(raw) {
             if seq.prev_month >= m + 6 {
@@ -45,19 +50,39 @@ impl Format for Syslog {
             }
             seq.prev_month = m;
         }
+        if memchr::memmem::find(raw, b"last message repeated").is_none() && indented_continues(raw) {
+            seq.prev.clear();
+            seq.prev.extend_from_slice(&raw[..raw.len().min(PREV_MAX)]);
+        }
+    }
+
+    /// Audit records forwarded through syslog are merged into their events as in audit.log.
+    fn grouper(&self, file: &GroupFile<'_>) -> Option<Box<dyn Grouper>> {
+        Some(Box::new(auditd::group::Groups::new(file.path, file.opts.dataset.as_deref())))
     }
 
     fn parse<'a>(&self, line: &Line<'a, '_>, ev: &mut FlatEvent<'a>) -> Result<Parsed, Reason> {
-        let Some(sys) = parse(line.text, line.zone(), line.seq.year) else {
-            // A continuation or foreign line inside a syslog file is kept as text.
-            return Ok(Parsed::Event(text_event(line, ev, "system.syslog")));
+        let (sys, prefix) = match parse(line.text, line.zone(), line.seq.year) {
+            Some(sys) => (sys, None),
+            None => match embedded(line.text, line.zone(), line.seq.year) {
+                Some((at, sys)) => (sys, Some(line.text[..at].trim_end())),
+                None => return foreign(line, ev),
+            },
         };
-        fill(&sys, ev);
-        ev.set("message", sys.msg);
+        if let Some(p) = prefix.filter(|p| !p.is_empty()) {
+            ev.set("logward.syslog.prefix", p);
+        }
         let program = sys.program.unwrap_or("");
-        let recognized = !program.is_empty() && auth::classify(program, sys.msg, ev);
-        Ok(Parsed::Event(if recognized || auth::is_auth_program(program) { "system.auth" } else { "system.syslog" }))
+        if let Some(rec) = audit_record(&sys, line) {
+            return Ok(Parsed::Part(Box::new(rec)));
+        }
+        if let Some(count) = last_repeated(sys.msg) {
+            return Ok(Parsed::Event(repeat_last(line, &sys, count, ev)));
+        }
+        fill(&sys, ev);
+        Ok(Parsed::Event(message(program, sys.msg, ev)))
     }
+
     fn examples(&self) -> &'static [Example] {
         &[
             Example {
@@ -90,6 +115,153 @@ impl Format for Syslog {
             },
         ]
     }
+}
+
+/// How much of the last message a file keeps for `last message repeated N times`.
+const PREV_MAX: usize = 8 << 10;
+
+/// A line without a syslog header in a syslog file: a continuation or foreign line, kept as
+/// text (tagged `not_parsed` unless it continues the message before it). With `--format
+/// syslog` a foreign line is rejected instead, since the user said every line is syslog.
+fn foreign<'a>(line: &Line<'a, '_>, ev: &mut FlatEvent<'a>) -> Result<Parsed, Reason> {
+    let continues = !line.format.starts_message(line.file, line.text.as_bytes());
+    if !continues {
+        if line.opts.format.is_some_and(|f| f.name() == Syslog.name()) {
+            return Err(Reason::new(
+                RejectKind::FormatMismatch,
+                "not a syslog line (no timestamp and host/program at its start); without --format the format is detected",
+            ));
+        }
+        ev.push_unique("tags", Cow::Borrowed(super::text::NOT_PARSED));
+    }
+    Ok(Parsed::Event(text_event(line, ev, "system.syslog")))
+}
+
+/// The fields of a syslog message from `program`: firewall lines, authentication messages,
+/// rsyslog's `message repeated N times: [ MSG ]` (MSG's fields and `logward.repeat.count`).
+/// Sets `message` and returns the dataset. Also used for journald entries.
+pub fn message<'a>(program: &str, msg: &'a str, ev: &mut FlatEvent<'a>) -> &'static str {
+    let (msg, count) = repeated(msg).map_or((msg, None), |(m, n)| (m, Some(n)));
+    ev.set("message", msg);
+    if let Some(n) = count {
+        ev.set("logward.repeat.count", n);
+    }
+    if netfilter::classify(msg, ev) {
+        return netfilter::DATASET;
+    }
+    let recognized = !program.is_empty() && auth::classify(program, msg, ev);
+    if recognized || auth::is_auth_program(program) {
+        "system.auth"
+    } else {
+        "system.syslog"
+    }
+}
+
+/// rsyslog's `message repeated 5 times: [ Failed password for root from ...]`: the
+/// repeated message and the count.
+pub fn repeated(msg: &str) -> Option<(&str, i64)> {
+    let rest = msg.strip_prefix("message repeated ")?;
+    let (n, rest) = rest.split_once(' ')?;
+    let n: i64 = n.parse().ok()?;
+    let inner = rest.strip_prefix("times: [").or_else(|| rest.strip_prefix("time: ["))?;
+    let inner = inner.strip_suffix(']').unwrap_or(inner);
+    Some((inner.trim(), n))
+}
+
+/// sysklogd's and syslog-ng's `last message repeated 3 times` (also `--- last message
+/// repeated 1 time ---`): the count.
+fn last_repeated(msg: &str) -> Option<i64> {
+    let m = msg.trim().trim_start_matches("---").trim_end_matches("---").trim();
+    let rest = m.strip_prefix("last message repeated ")?;
+    let (n, unit) = rest.split_once(' ')?;
+    matches!(unit, "times" | "time").then(|| n.parse().ok())?
+}
+
+/// The event of `last message repeated N times`: the fields of the message before it (kept
+/// by [`Syslog::advance`]), this line's time and host, and the count.
+fn repeat_last<'a>(line: &Line<'a, '_>, sys: &SyslogLine<'a>, count: i64, ev: &mut FlatEvent<'a>) -> &'static str {
+    let prev = String::from_utf8_lossy(&line.seq.prev);
+    let earlier = parse(&prev, line.zone(), line.seq.year).filter(|p| last_repeated(p.msg).is_none());
+    let Some(earlier) = earlier else {
+        fill(sys, ev);
+        ev.set("message", sys.msg);
+        ev.set("logward.repeat.count", count);
+        return "system.syslog";
+    };
+    let mut copy = FlatEvent::new();
+    fill(&earlier, &mut copy);
+    let dataset = message(earlier.program.unwrap_or(""), earlier.msg, &mut copy);
+    *ev = copy.into_owned();
+    if let Some(ts) = sys.ts {
+        ev.set("@timestamp", Val::Time(ts));
+    }
+    if let Some(h) = sys.host {
+        ev.set("host.name", h);
+    }
+    ev.set("logward.repeat.count", count);
+    dataset
+}
+
+/// An audit record forwarded through syslog (`audispd: node=h type=SYSCALL msg=audit(...)`,
+/// the kernel's `audit: type=1400 audit(...)`, journald's `audit[7]: USER_END pid=...`).
+fn audit_record(sys: &SyslogLine<'_>, line: &Line<'_, '_>) -> Option<auditd::record::Record> {
+    let msg = sys.msg;
+    let kernel = msg.trim_start_matches(|c: char| c == '[' || c == ' ' || c == '.' || c.is_ascii_digit());
+    let kernel = kernel.strip_prefix("] ").unwrap_or(kernel);
+    let mut rec = if auditd::record::looks_like(msg) {
+        auditd::record::parse(msg, line.number, line.lossy, line.text)?
+    } else if sys.program.is_some_and(|p| p == "kernel") && auditd::record::looks_like(kernel) {
+        auditd::record::parse(kernel, line.number, line.lossy, line.text)?
+    } else if sys.program.is_some_and(|p| p == "audit") {
+        let (kind, body) = msg.split_once(' ')?;
+        if kind.is_empty() || !kind.bytes().all(|b| b.is_ascii_uppercase() || b == b'_') || !body.contains('=') {
+            return None;
+        }
+        auditd::record::parse_untimed(kind, body, line.number, line.lossy, line.text)
+    } else {
+        return None;
+    };
+    rec.syslog = Some(auditd::record::SyslogHeader {
+        ts: sys.ts,
+        host: sys.host.map(str::to_string),
+        program: sys.program.map(str::to_string),
+        pid: sys.pid.and_then(|p| p.parse().ok()),
+    });
+    Some(rec)
+}
+
+/// A syslog line behind a prefix (`- 1131566461 2005.11.09 dn228 Nov  9 12:01:01
+/// dn228/dn228 crond(pam_unix)[2915]: session closed for user root`): where it starts,
+/// and the line, which must name a program. A date in the prefix (`2005.11.09`,
+/// `2005-11-09`) gives the year of a year-less timestamp.
+pub fn embedded<'a>(line: &'a str, zone: &Zone, year: i32) -> Option<(usize, SyslogLine<'a>)> {
+    let b = line.as_bytes();
+    let end = b.len().min(crate::parse::stamp::LIMIT);
+    for at in 1..end {
+        if b[at - 1] != b' ' || !(b[at].is_ascii_uppercase() || b[at].is_ascii_digit()) {
+            continue;
+        }
+        let rest = &line[at..];
+        let bsd = time::parse_bsd(rest.as_bytes()).is_some();
+        let iso = !bsd && rest.as_bytes().get(10) == Some(&b'T') && time::parse_iso(rest.as_bytes(), zone).is_some();
+        if !bsd && !iso {
+            continue;
+        }
+        let year = if bsd { prefix_year(&line[..at]).unwrap_or(year) } else { year };
+        if let Some(sys) = parse(rest, zone, year).filter(|s| s.program.is_some()) {
+            return Some((at, sys));
+        }
+    }
+    None
+}
+
+/// A `yyyy.MM.dd`, `yyyy-MM-dd` or `yyyy/MM/dd` date in a prefix: its year.
+fn prefix_year(prefix: &str) -> Option<i32> {
+    prefix.split(' ').find_map(|w| {
+        let b = w.as_bytes();
+        (b.len() == 10 && matches!(b[4], b'.' | b'-' | b'/') && b[7] == b[4] && b[..4].iter().all(u8::is_ascii_digit))
+            .then(|| w[..4].parse().ok())?
+    })
 }
 
 /// The header fields of one syslog line, and its message.
@@ -136,7 +308,10 @@ pub fn parse<'a>(line: &'a str, zone: &Zone, year: i32) -> Option<SyslogLine<'a>
         return parse_5424(pri, &rest[2..], zone);
     }
     let (ts, used) = if let Some((mo, d, t, used)) = time::parse_bsd(rest_b) {
-        (zone.to_epoch(year, mo, d, t.0, t.1, t.2).map(|secs| Timestamp { secs, nanos: 0, frac_digits: 0 }), used)
+        // `journalctl -o short-precise` adds microseconds: `Mar 05 10:00:00.123456`.
+        let (nanos, frac_digits, fl) = crate::parse::stamp::fraction(rest_b, used, b".");
+        let ts = zone.to_epoch(year, mo, d, t.0, t.1, t.2).map(|secs| Timestamp { secs, nanos, frac_digits });
+        (ts, used + fl)
     } else if let Some(used) = time::iso_shape(rest_b) {
         (time::parse_iso(rest_b, zone).filter(|&(_, n)| n == used).map(|(ts, _)| ts), used)
     } else {
@@ -218,7 +393,7 @@ fn is_hostname(tok: &str) -> bool {
     !tok.is_empty()
         && tok.len() <= 255
         && tok.bytes().any(|b| b.is_ascii_alphanumeric())
-        && tok.bytes().all(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'-' | b'_' | b':' | b'%'))
+        && tok.bytes().all(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'-' | b'_' | b':' | b'%' | b'/' | b'@'))
 }
 
 fn nil(s: &str) -> Option<&str> {
@@ -354,6 +529,10 @@ mod tests {
         assert_eq!(s.ts.unwrap().to_rfc3339(), "2017-02-09T21:19:40Z");
         assert_eq!((s.host, s.program, s.pid), (Some("precise32"), Some("sshd"), Some("8317")));
         assert_eq!(s.msg, "subsystem request");
+        // journalctl -o short-precise
+        let s = parse("Mar 05 10:00:00.123456 bastion sshd[1]: Accepted publickey for a", &Zone::Utc, 2024).unwrap();
+        assert_eq!(s.ts.unwrap().to_rfc3339(), "2024-03-05T10:00:00.123456Z");
+        assert_eq!((s.host, s.program, s.msg), (Some("bastion"), Some("sshd"), "Accepted publickey for a"));
     }
 
     #[test]
