@@ -88,7 +88,9 @@ n=0; while read -r l; do n=$((n + 1)); row "5 parse: $(sed -n "${n}p" loss.ndjso
 # 6. detect
 { echo 'title: Base'; echo 'name: l0'; echo 'logsource: {product: adversarial}'; echo 'detection: {sel: {message: hello}, condition: sel}'
   for k in $(seq 1 12); do printf -- '---\ntitle: L%d\nname: l%d\ncorrelation: {type: event_count, rules: [l%d], group-by: [source.ip], timespan: 1h, condition: {gte: 1}}\n' $k $k $((k - 1)); done; } > chain.yml
-row "6 detect, correlations chained 12 deep" "$("$BIN" detect -q --no-builtin --alerts-only --rules chain.yml in.ndjson 2>/dev/null | grep -c '"kind":"alert"') alerts"
+# A made-up logsource waits in builds that place rules by logsource unless asked to run it.
+ALL=$("$BIN" detect --help 2>/dev/null | grep -q -- --all-logsources && echo --all-logsources)
+row "6 detect, correlations chained 12 deep" "$("$BIN" detect -q --no-builtin --alerts-only $ALL --rules chain.yml in.ndjson 2>/dev/null | grep -c '"kind":"alert"') alerts"
 printf 'version: "3"\nservices:\n  web:\n    image: nginx\n' > compose.yml
 "$BIN" detect --no-builtin --rules compose.yml in.ndjson > /dev/null 2> err.txt
 row "6 detect --rules compose.yml (only)" "exit $?: $(head -1 err.txt | cut -c1-90)"
