@@ -239,6 +239,20 @@ pub struct DetectArgs {
     /// Print the loaded rules (name, level, kind, threshold, logsource) and exit
     #[arg(long)]
     pub list_rules: bool,
+
+    /// Print the key families of the correlations (NDJSON: family, key fields, correlations)
+    /// and exit: events must be partitioned by a family's key to run it on many machines
+    #[arg(long, help_heading = "Partitioned runs (Spark, many machines)")]
+    pub print_partition_key: bool,
+
+    /// Run only the correlations of key family K (from --print-partition-key; 0: none)
+    #[arg(long, value_name = "K", help_heading = "Partitioned runs (Spark, many machines)")]
+    pub partition_family: Option<usize>,
+
+    /// Write no alerts of single detection rules, only those of correlations (for the
+    /// passes after the first in a partitioned run)
+    #[arg(long, help_heading = "Partitioned runs (Spark, many machines)")]
+    pub correlations_only: bool,
 }
 
 #[derive(Debug, Args)]
@@ -373,6 +387,11 @@ pub struct ScoreArgs {
     /// Write the feature tensors (NumPy .npz) for training instead of scores
     #[arg(long, value_name = "FILE")]
     pub export_features: Option<PathBuf>,
+
+    /// Print the session fields in effect (the model's, or --session-field) and exit:
+    /// the key to partition events by when scoring on many machines (needs no ONNX Runtime)
+    #[arg(long)]
+    pub print_session_field: bool,
 }
 
 #[derive(Debug, Args)]

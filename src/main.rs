@@ -61,6 +61,16 @@ fn score(args: ScoreArgs) -> Result<ExitCode> {
             given
         }
     };
+    if args.print_session_field {
+        let model = args.model.as_deref().unwrap_or("linux-auth");
+        let default = if args.export_features.is_some() && args.model.is_none() {
+            "logward.session.id".to_string()
+        } else {
+            Model::load_meta(model)?.session_field
+        };
+        println!("{}", fields(&default).join(","));
+        return Ok(ExitCode::SUCCESS);
+    }
     if let Some(path) = &args.export_features {
         // A model's vocabulary and weights when one is named, else learned from the data.
         let model = args.model.as_deref().map(|m| Model::load(m, 1)).transpose()?;
@@ -179,7 +189,7 @@ fn detect(args: DetectArgs) -> Result<ExitCode> {
     if files.is_empty() {
         anyhow::bail!("no rules: --no-builtin needs --rules PATH");
     }
-    let set = RuleSet::load(&files, &mapping, &overrides)?;
+    let mut set = RuleSet::load(&files, &mapping, &overrides)?;
     for p in &set.problems {
         eprintln!("logward detect: {p}{}", if args.common.strict { "" } else { " (skipped)" });
     }
@@ -189,6 +199,16 @@ fn detect(args: DetectArgs) -> Result<ExitCode> {
     if args.list_rules {
         print!("{}", logward::detect::list_rules(&set));
         return Ok(ExitCode::SUCCESS);
+    }
+    if args.print_partition_key {
+        print!("{}", logward::detect::partition::describe(&set));
+        return Ok(ExitCode::SUCCESS);
+    }
+    if let Some(k) = args.partition_family {
+        logward::detect::partition::restrict(&mut set, k)?;
+    }
+    if args.correlations_only {
+        logward::detect::partition::correlations_only(&mut set);
     }
     let stage = Detector::new(DetectOptions {
         rules: set,

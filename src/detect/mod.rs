@@ -9,6 +9,7 @@ pub mod alert;
 pub mod correlate;
 pub mod engine;
 pub mod mapping;
+pub mod partition;
 pub mod rules;
 pub mod view;
 
