@@ -794,6 +794,8 @@ class Job:
         from pyspark import StorageLevel
 
         stages = self.stages
+        if stages[-1][0] == "report":
+            self.check_report()
         files = expand_inputs(self.spark, self.inputs, self.rotated)
         displays = [d for _, d, _ in files]
         i = 0
@@ -918,6 +920,15 @@ class Job:
             events.map(lambda r: r[1]).saveAsTextFile(self.output)
         self.summary["records"] = events.count()
         self.summary["rejected"] = rejects.count()
+
+    def check_report(self):
+        """report --partial and --merge (logward's mergeable summaries) must be there."""
+        help_text = run_driver(self.binary, ["report", "--help"], "report --help")
+        if "--partial" not in help_text or "--merge" not in help_text:
+            raise JobError(
+                "this logward binary has no report --partial/--merge (mergeable summaries): use a newer build, "
+                "or end the pipeline before report and run logward report on the output"
+            )
 
     def report(self, rdd, argv):
         parts = rdd.mapPartitions(partial_report_task(self.conf())).collect()
