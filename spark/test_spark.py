@@ -180,6 +180,13 @@ class SparkAgainstPipe(unittest.TestCase):
         self.assertGreater(len(alerts(want)), 20)
         self.assertEqual(alerts(got), alerts(want))
         self.assertSameLines(got, want, "events and alerts")
+        # detect after a shuffled stage: the events are named by their place in the stream
+        # (<stdin> and the line), found by sorting the records into the pipe's order.
+        pipeline = "score --model hdfs | detect --rules {custom.yml} --rules {by-user.yml}"
+        want = run_pipe(pipeline, inputs, self.files)
+        got, _ = self.job(pipeline, inputs)
+        self.assertTrue(any('"file":"<stdin>"' in a for a in alerts(want)))
+        self.assertSameLines(got, want, "scored events and alerts")
 
     def test_learned_templates_and_a_glob(self):
         """--learn-templates learns on the driver and ships the state frozen: the same ids as
