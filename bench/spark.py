@@ -2,7 +2,7 @@
 """Throughput of the Spark job (spark/logward_spark.py) in local[1] and local[2], next to the
 plain single-machine pipe on the same input in the same run, and Spark's overhead per line.
 
-    make spark-bench                       # or: spark/.venv/bin/python bench/spark.py [LINES] [FILES]
+    make spark-bench        # or: spark/.venv/bin/python bench/spark.py [LINES] [FILES] [map,detect]
 
 Input: LINES raw lines (default 2,000,000) in FILES files (default 8: half auth/syslog lines
 from the shared OpenSSH, RHEL, Ubuntu and Linux samples, half Apache access lines), built by
@@ -16,6 +16,7 @@ spark-submit-like process). Output goes to files in both cases.
 
 import json
 import os
+import re
 import shlex
 import shutil
 import subprocess
@@ -24,6 +25,8 @@ import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from common import BIN, DATA, ROOT  # noqa: E402
+
+BIN = os.environ.get("LOGWARD_BIN", BIN)
 
 OUT = os.path.join(ROOT, "bench", "out", "spark")
 KEY = os.path.join(ROOT, "testdata", "anonymize", "test.key")
@@ -66,7 +69,7 @@ def build_inputs(lines, files):
 def pipe_time(pipeline, inputs, files, threads):
     stages = []
     for i, st in enumerate(pipeline.split("|")):
-        argv = shlex.split(st.strip().format(**files)) + ["-q"]
+        argv = [re.sub(r"\{([^{}]+)\}", lambda m: files[m.group(1)], a) for a in shlex.split(st.strip())] + ["-q"]
         if threads:
             argv += ["--threads", str(threads)]
         if i == 0:
@@ -114,11 +117,17 @@ def main():
         return child(sys.argv[2], sys.argv[3], sys.argv[5:], sys.argv[4])
     lines = int(sys.argv[1]) if len(sys.argv) > 1 else 2_000_000
     nfiles = int(sys.argv[2]) if len(sys.argv) > 2 else 8
+    only = sys.argv[3].split(",") if len(sys.argv) > 3 else list(PIPELINES)
     inputs, state, lines = build_inputs(lines, nfiles)
-    files = {"state.json": state, "test.key": KEY}
+    key = os.path.join(OUT, "test.key")
+    shutil.copy(KEY, key)
+    os.chmod(key, 0o600)
+    files = {"state.json": state, "test.key": key}
     print(f"{lines:,} lines in {nfiles} files, {os.cpu_count()} cores; rates in lines/s")
     print(f"{'pipeline':<8} {'run':<24} {'seconds':>8} {'lines/s':>10} {'vs pipe':>8}")
     for name, pipeline in PIPELINES.items():
+        if name not in only:
+            continue
         p1 = pipe_time(pipeline, inputs, files, 1)
         p2 = pipe_time(pipeline, inputs, files, 0)
         rows = [("pipe --threads 1", p1, p1), ("pipe, all cores", p2, p2)]
