@@ -97,7 +97,7 @@ def split_pipeline(text):
     stages.append(cur)
     out = []
     for argv in stages:
-        if argv and argv[0] in ("logward",) or (argv and os.path.basename(argv[0]) == "logward"):
+        if argv and os.path.basename(argv[0]) == "logward":
             argv = argv[1:]
         if not argv:
             raise JobError("--pipeline: an empty stage (two pipes in a row, or a pipe at an end)")
@@ -163,8 +163,6 @@ def check_stages(stages, learn_templates):
                     "state shipped with --files), let the job learn one (--learn-templates SAMPLE), or "
                     "--no-templates"
                 )
-        if name == "score" and has_flag(argv, "--stride"):
-            pass
         if name == "report" and has_flag(argv, "--format") and flag_value(argv, "--format") == "csv":
             raise JobError("--pipeline: report --format csv is one row per event: write the events with --output")
 
@@ -407,7 +405,7 @@ def dumps_compact(v):
     return json.dumps(v, ensure_ascii=False, separators=(",", ":")).encode()
 
 
-def relink_alert(line, origins, base):
+def relink_alert(line, origins):
     """Points an alert's `logward.detect.events` from the task's input lines to the events'
     places as one machine names them. Returns (index of the completing event, line)."""
     alert = json.loads(line)
@@ -462,7 +460,7 @@ def detect_task(conf, argv, family, pass_no):
             j = 0
             last = None
             for line in read_lines(out_path):
-                anchor, line = relink_alert(line, origins, tmp)
+                anchor, line = relink_alert(line, origins)
                 if anchor is None:
                     anchor = last if last is not None else 0
                 last = anchor
@@ -716,13 +714,11 @@ class Job:
 
     def learn(self, parse_argv):
         """Learns a template state on a sample on the driver; ships it frozen."""
-        from pyspark import SparkFiles  # noqa: F401  (addFile needs a context)
-
         tmp = tempfile.mkdtemp(prefix="logward-templates-")
         state = os.path.join(tmp, "logward-learned.templates.json")
         argv = without_flags(parse_argv, with_value=("--templates",), plain=("--templates-frozen",))
-        samples = [s for s in self.learn_templates]
-        run_driver(self.binary, argv + ["-q", "--templates", state, "-o", os.devnull] + samples, "--learn-templates")
+        run_driver(self.binary, argv + ["-q", "--templates", state, "-o", os.devnull] + list(self.learn_templates),
+                   "--learn-templates")
         self.sc.addFile(state)
         return argv + ["--templates", "{logward-learned.templates.json}", "--templates-frozen"]
 
