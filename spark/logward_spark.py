@@ -714,6 +714,8 @@ class Job:
 
     def learn(self, parse_argv):
         """Learns a template state on a sample on the driver; ships it frozen."""
+        if has_flag(parse_argv, "--no-templates"):
+            raise JobError("--learn-templates: the pipeline's parse has --no-templates, so there is nothing to learn")
         tmp = tempfile.mkdtemp(prefix="logward-templates-")
         state = os.path.join(tmp, "logward-learned.templates.json")
         argv = without_flags(parse_argv, with_value=("--templates",), plain=("--templates-frozen",))
@@ -970,7 +972,7 @@ driver and leave --key-file out. It never appears on a command line or in a log.
     ap.add_argument("--ordered", action="store_true", help="write the output in the order one machine writes it (one more sort)")
     ap.add_argument("--partitions", type=int, metavar="N", help="partitions for detect and score (default: spark.default.parallelism)")
     ap.add_argument("--rotated", action="store_true", help="read rotated sets oldest first (x.log.2.gz x.log.1 x.log), as logward --rotated")
-    ap.add_argument("--learn-templates", nargs="+", metavar="SAMPLE", help="learn parse's template state on these files (on the driver) and apply it frozen everywhere")
+    ap.add_argument("--learn-templates", action="append", metavar="SAMPLE", help="learn parse's template state on this file (on the driver; repeatable) and apply it frozen everywhere")
     ap.add_argument("--logward", default="logward", metavar="PATH", help="the logward binary: a file shipped with --files (default 'logward'), a path, or a name on PATH")
     ap.add_argument("--threads", type=int, metavar="N", help="logward --threads per task (default: spark.task.cpus)")
     args = ap.parse_args(argv)
