@@ -487,7 +487,7 @@ _logward() {
             return 0
             ;;
         logward__subcmd__report)
-            opts="-o -q -f -h --output --errors --strict --threads --quiet --max-line-bytes --rotated --format --top --fields --rejects --title --png-dir --help"
+            opts="-o -q -f -h --output --errors --strict --threads --quiet --max-line-bytes --rotated --format --top --fields --rejects --title --png-dir --partial --merge --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0

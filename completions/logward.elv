@@ -186,6 +186,8 @@ set edit:completion:arg-completer[logward] = {|@words|
             cand -q 'No summary line, no rejected-line messages, no progress bar on stderr'
             cand --quiet 'No summary line, no rejected-line messages, no progress bar on stderr'
             cand --rotated 'Read rotated sets oldest first: x.log.3.gz x.log.2.gz x.log.1 x.log'
+            cand --partial 'Write a partial summary (versioned JSON, one line) to merge later with --merge, instead of a report'
+            cand --merge 'The inputs are partial summaries (from --partial): write the report of their union'
             cand -h 'Print help (see more with ''--help'')'
             cand --help 'Print help (see more with ''--help'')'
         }

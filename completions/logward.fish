@@ -169,6 +169,8 @@ complete -c logward -n "__fish_logward_using_subcommand report" -l png-dir -d 'A
 complete -c logward -n "__fish_logward_using_subcommand report" -l strict -d 'Stop with exit status 1 at the first rejected line'
 complete -c logward -n "__fish_logward_using_subcommand report" -s q -l quiet -d 'No summary line, no rejected-line messages, no progress bar on stderr'
 complete -c logward -n "__fish_logward_using_subcommand report" -l rotated -d 'Read rotated sets oldest first: x.log.3.gz x.log.2.gz x.log.1 x.log'
+complete -c logward -n "__fish_logward_using_subcommand report" -l partial -d 'Write a partial summary (versioned JSON, one line) to merge later with --merge, instead of a report'
+complete -c logward -n "__fish_logward_using_subcommand report" -l merge -d 'The inputs are partial summaries (from --partial): write the report of their union'
 complete -c logward -n "__fish_logward_using_subcommand report" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c logward -n "__fish_logward_using_subcommand help; and not __fish_seen_subcommand_from parse anonymize detect score enrich tree report help" -f -a "parse" -d 'Parse raw log lines into ECS events (syslog/auth, web access, W3C, JSON, CSV, custom)'
 complete -c logward -n "__fish_logward_using_subcommand help; and not __fish_seen_subcommand_from parse anonymize detect score enrich tree report help" -f -a "anonymize" -d 'Replace personal data and secrets with keyed, consistent, format-preserving pseudonyms (and reverse them)'

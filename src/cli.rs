@@ -73,7 +73,16 @@ Examples:
       --rejects rej.ndjson --format html -o report.html     with parse's rejected lines
   logward report --format json --top 20 alerts.ndjson       aggregates for a dashboard
   logward report --png-dir charts/ events.ndjson            Markdown, and each chart as a PNG
-  logward report --format csv --fields @timestamp,source.ip,user.name,event.outcome events.ndjson";
+  logward report --format csv --fields @timestamp,source.ip,user.name,event.outcome events.ndjson
+  logward report --partial -o part-1.json day-1.ndjson       a partial summary of one part
+  logward report --merge --format html -o report.html part-*.json
+                                                            the report of all parts together
+
+Partial summaries (--partial, then --merge) give the report of the whole input: the same
+numbers as one pass wherever one pass is exact (counts, time range, timeline, outcomes,
+levels, score range, rejected lines), for any split; top-N lists merge with the error bound
+of Space-Saving, the score histogram from a proportional sample, duplicates and timestamp
+order across parts as documented in the README. Give --rejects to the merge, not the parts.";
 
 const ANONYMIZE_EXAMPLES: &str = "\
 Reads ECS NDJSON (logward's or Filebeat's) and writes the same events, byte for byte, except
@@ -309,6 +318,14 @@ pub struct ReportArgs {
     /// Also write each chart as a PNG file in DIR (md, html or json; a built-in font, no browser)
     #[arg(long, value_name = "DIR")]
     pub png_dir: Option<PathBuf>,
+
+    /// Write a partial summary (versioned JSON, one line) to merge later with --merge, instead of a report
+    #[arg(long, conflicts_with_all = ["fields", "png_dir"])]
+    pub partial: bool,
+
+    /// The inputs are partial summaries (from --partial): write the report of their union
+    #[arg(long, conflicts_with = "fields")]
+    pub merge: bool,
 }
 
 const SCORE_EXAMPLES: &str = "\

@@ -119,18 +119,27 @@ fn report(args: ReportArgs) -> Result<ExitCode> {
     if args.png_dir.is_some() && args.format == ReportFormat::Csv {
         anyhow::bail!("--png-dir writes the report's charts: use it with --format md, html or json");
     }
+    if (args.partial || args.merge) && args.format == ReportFormat::Csv {
+        anyhow::bail!("--partial and --merge summarize events: use them with --format md, html or json, not csv");
+    }
     if args.format == ReportFormat::Csv {
         let fields = args.fields.iter().map(|f| f.trim().to_string()).filter(|f| !f.is_empty()).collect();
         return run_stage(&CsvExport::new(fields), "report", &args.common).map(exit_code);
     }
-    let stage = Reporter::new(ReportOptions {
+    let opts = ReportOptions {
         format: args.format,
         top: args.top,
         rejects: args.rejects,
         title: args.title,
         png_dir: args.png_dir,
         quiet: args.common.quiet,
-    });
+        partial: args.partial,
+    };
+    if args.merge {
+        logward::report::merge(&opts, &args.common.inputs, args.common.output.as_deref())?;
+        return Ok(ExitCode::SUCCESS);
+    }
+    let stage = Reporter::new(opts);
     run_stage(&stage, "report", &args.common).map(exit_code)
 }
 

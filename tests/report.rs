@@ -368,3 +368,154 @@ fn bad_usage_is_one_clear_line() {
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("not a rejected-line record"));
 }
+
+/// `report --partial` on each part, then `report --merge`, as a Spark job would.
+fn merged(parts: &[String], extra: &[&str]) -> Value {
+    let dir = tempfile::tempdir().unwrap();
+    let mut files = Vec::new();
+    for (i, part) in parts.iter().enumerate() {
+        let path = dir.path().join(format!("part-{i}.json"));
+        let out = logward()
+            .args(["report", "-q", "--partial", "-o"])
+            .arg(&path)
+            .args(extra)
+            .write_stdin(part.clone())
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+        files.push(path);
+    }
+    let out =
+        logward().args(["report", "-q", "--merge", "--format", "json"]).args(extra).args(&files).output().unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    serde_json::from_slice(&out.stdout).unwrap()
+}
+
+/// The JSON report of one pass over `input` (from stdin, as the parts are read).
+fn one_pass(input: &str, extra: &[&str]) -> Value {
+    let mut args = vec!["-q", "--format", "json"];
+    args.extend_from_slice(extra);
+    serde_json::from_slice(&report(&args, Some(input)).0).unwrap()
+}
+
+/// Reject examples name a line of the part, not of the whole input.
+fn without_reject_examples(mut v: Value) -> Value {
+    if let Some(rows) = v.pointer_mut("/data_quality/rejected_by_reason").and_then(Value::as_array_mut) {
+        for r in rows {
+            r.as_object_mut().unwrap().remove("example");
+        }
+    }
+    v
+}
+
+/// Removes the out-of-order finding (a lower bound after a merge) and returns its count.
+fn take_order(v: &mut Value) -> u64 {
+    let f = v.pointer_mut("/data_quality/findings").unwrap().as_array_mut().unwrap();
+    let n = f.iter().filter(|f| f["finding"] == "out-of-order timestamps").map(|f| f["count"].as_u64().unwrap()).sum();
+    f.retain(|f| f["finding"] != "out-of-order timestamps");
+    n
+}
+
+#[test]
+fn merged_partial_summaries_equal_one_pass_for_every_split() {
+    let text = std::fs::read_to_string(root().join(EVENTS)).unwrap();
+    let lines: Vec<&str> = text.lines().collect();
+    let mut whole = without_reject_examples(one_pass(&text, &[]));
+    let whole_order = take_order(&mut whole);
+    assert_eq!(whole_order, 1);
+    let join = |ls: &[&str]| ls.iter().map(|l| format!("{l}\n")).collect::<String>();
+    let check = |parts: &[String], what: &str| -> Value {
+        let mut got = without_reject_examples(merged(parts, &[]));
+        let order = take_order(&mut got);
+        assert_eq!(got, whole, "{what}");
+        assert!(order <= whole_order, "{what}: order is a lower bound");
+        got
+    };
+    // Split in order at every line.
+    for at in 1..lines.len() {
+        check(&[join(&lines[..at]), join(&lines[at..])], &format!("split at line {at}"));
+    }
+    // Three parts round robin, as a hash partitioner deals lines.
+    let mut parts = vec![String::new(); 3];
+    for (i, l) in lines.iter().enumerate() {
+        parts[i % 3].push_str(l);
+        parts[i % 3].push('\n');
+    }
+    let got = check(&parts, "round robin");
+    // A merge of merges is the same merge (Spark's treeReduce).
+    let dir = tempfile::tempdir().unwrap();
+    let mut inner = Vec::new();
+    for (i, p) in parts.iter().enumerate() {
+        let path = dir.path().join(format!("{i}.json"));
+        logward().args(["report", "-q", "--partial", "-o"]).arg(&path).write_stdin(p.clone()).assert().success();
+        inner.push(path);
+    }
+    let ab = dir.path().join("ab.json");
+    logward()
+        .args(["report", "-q", "--merge", "--partial", "-o"])
+        .arg(&ab)
+        .arg(&inner[0])
+        .arg(&inner[1])
+        .assert()
+        .success();
+    // Several summaries in one file (NDJSON) are read one after the other.
+    let both = dir.path().join("both.ndjson");
+    let mut cat = std::fs::read(&ab).unwrap();
+    cat.extend(std::fs::read(&inner[2]).unwrap());
+    std::fs::write(&both, cat).unwrap();
+    let out = logward().args(["report", "-q", "--merge", "--format", "json"]).arg(&both).output().unwrap();
+    let mut tree = without_reject_examples(serde_json::from_slice(&out.stdout).unwrap());
+    take_order(&mut tree);
+    assert_eq!(tree, got);
+}
+
+#[test]
+fn merged_top_lists_keep_their_error_bounds() {
+    // 30,000 events, 9,000 distinct users (more than the 4,096 counters) and three heavy ones.
+    let mut truth: BTreeMap<String, u64> = BTreeMap::new();
+    let mut parts = vec![String::new(); 3];
+    let mut x = 7u64;
+    for i in 0..30_000u64 {
+        x ^= x << 13;
+        x ^= x >> 7;
+        x ^= x << 17;
+        let user = if i % 5 == 0 { format!("heavy{}", i % 3) } else { format!("u{}", x % 9000) };
+        *truth.entry(user.clone()).or_default() += 1;
+        parts[(i * 3 / 30_000) as usize]
+            .push_str(&format!("{{\"@timestamp\":\"2024-01-01T00:00:00Z\",\"user\":{{\"name\":\"{user}\"}}}}\n"));
+    }
+    let r = merged(&parts, &["--top", "20"]);
+    assert_eq!(r["overview"]["records"], 30_000);
+    let users = r["top_talkers"].as_array().unwrap().iter().find(|t| t["field"] == "user.name").unwrap();
+    assert_eq!(users["counts"]["exact"], false);
+    let rows = users["counts"]["rows"].as_array().unwrap();
+    assert!(rows[..3].iter().all(|r| r["value"].as_str().unwrap().starts_with("heavy")));
+    for row in rows {
+        let (count, error) = (row["count"].as_u64().unwrap(), row["error"].as_u64().unwrap_or(0));
+        let t = truth[row["value"].as_str().unwrap()];
+        assert!(count >= t && count - error <= t, "{row}: true count {t}");
+    }
+}
+
+#[test]
+fn merge_refuses_what_is_not_a_partial_summary() {
+    let out = logward().current_dir(root()).args(["report", "--merge", EVENTS]).output().unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("not a partial report summary"),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let out = logward()
+        .args(["report", "--merge"])
+        .write_stdin("{\"logward_report_partial\":99,\"tally\":{}}\n")
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("version 99, this logward reads version 1"));
+    let out = logward().args(["report", "--merge"]).write_stdin("").output().unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("hold no partial summary"));
+    let out = logward().args(["report", "--partial", "--format", "csv"]).write_stdin("").output().unwrap();
+    assert_eq!(out.status.code(), Some(2));
+}

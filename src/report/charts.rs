@@ -95,7 +95,9 @@ fn bars<DB: DrawingBackend>(
         .y_labels(n)
         // The first label goes on top: segment i shows label n-1-i.
         .y_label_formatter(&|v| match v {
-            SegmentValue::CenterOf(i) => labels.get(n - 1 - i).map(|l| label(l, 36)).unwrap_or_default(),
+            SegmentValue::CenterOf(i) => {
+                n.checked_sub(1 + i).and_then(|j| labels.get(j)).map(|l| label(l, 36)).unwrap_or_default()
+            }
             _ => String::new(),
         })
         .x_label_formatter(&|v| v.to_string())

@@ -7,6 +7,7 @@ mod doc;
 mod html;
 mod markdown;
 pub mod obs;
+pub mod partial;
 pub mod summary;
 pub mod tally;
 pub mod topk;
@@ -42,6 +43,8 @@ pub struct ReportOptions {
     /// Also write each chart as a PNG file here.
     pub png_dir: Option<PathBuf>,
     pub quiet: bool,
+    /// Write the partial summary (`--partial`) instead of a report.
+    pub partial: bool,
 }
 
 pub struct Reporter {
@@ -102,24 +105,62 @@ impl Stage for Reporter {
     }
 
     fn finish(&self, tally: Tally, out: &mut dyn std::io::Write) -> Result<()> {
-        let summary = tally.summarize();
-        match self.opts.format {
-            ReportFormat::Md => out.write_all(markdown::render(&summary, &self.opts.title).as_bytes())?,
-            ReportFormat::Html => out.write_all(html::render(&summary, &self.opts.title)?.as_bytes())?,
-            ReportFormat::Json => {
-                serde_json::to_writer_pretty(&mut *out, &summary)?;
-                out.write_all(b"\n")?;
-            }
-            ReportFormat::Csv => unreachable!("CSV is written by csv::CsvExport"),
+        if self.opts.partial {
+            return partial::write(tally, out);
         }
-        if let Some(dir) = &self.opts.png_dir {
-            let n = write_pngs(&summary, dir)?;
-            if !self.opts.quiet {
-                eprintln!("logward report: wrote {n} charts as PNG to {}", dir.display());
-            }
-        }
-        Ok(())
+        render(tally, &self.opts, out)
     }
+}
+
+/// The report of a tally in the chosen format (and its charts as PNG with `--png-dir`).
+fn render(tally: Tally, opts: &ReportOptions, out: &mut dyn std::io::Write) -> Result<()> {
+    let summary = tally.summarize();
+    match opts.format {
+        ReportFormat::Md => out.write_all(markdown::render(&summary, &opts.title).as_bytes())?,
+        ReportFormat::Html => out.write_all(html::render(&summary, &opts.title)?.as_bytes())?,
+        ReportFormat::Json => {
+            serde_json::to_writer_pretty(&mut *out, &summary)?;
+            out.write_all(b"\n")?;
+        }
+        ReportFormat::Csv => unreachable!("CSV is written by csv::CsvExport"),
+    }
+    if let Some(dir) = &opts.png_dir {
+        let n = write_pngs(&summary, dir)?;
+        if !opts.quiet {
+            eprintln!("logward report: wrote {n} charts as PNG to {}", dir.display());
+        }
+    }
+    Ok(())
+}
+
+/// `report --merge`: reads the partial summaries in `inputs` (with `--rejects` files counted
+/// once, here) and writes the report of their union, or with `opts.partial` their merged
+/// partial summary (to merge in stages, as a tree).
+pub fn merge(opts: &ReportOptions, inputs: &[String], output: Option<&Path>) -> Result<()> {
+    let sources = crate::io::expand_inputs(inputs, false)?;
+    let (mut tally, n) = partial::read_all(&sources)?;
+    for path in &opts.rejects {
+        read_rejects(path, &mut tally)?;
+    }
+    let kept = tally.ranked_rows();
+    if !opts.quiet {
+        eprintln!("logward report: merged {n} partial summaries of {} records", tally.records());
+        if opts.top > kept && tally.scored() > kept as u64 && !opts.partial {
+            eprintln!(
+                "logward report: the most anomalous records are the top {kept} (the smallest --top the partial summaries were written with)"
+            );
+        }
+    }
+    if !opts.partial {
+        tally.set_top(opts.top.max(1));
+    }
+    let mut out = crate::io::output::Output::open(output)?;
+    if opts.partial {
+        partial::write(tally, &mut out)?;
+    } else {
+        render(tally, opts, &mut out)?;
+    }
+    out.flush()
 }
 
 /// Writes every chart of the report as `NN-title.png` in `dir`; returns how many.

@@ -1,7 +1,8 @@
 //! The report's numbers, computed once and rendered as Markdown, HTML or JSON (the JSON
 //! format is this structure as it is). A section is `None` when its data is absent.
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
+use std::cmp::Ordering;
 
 #[derive(Debug, Serialize)]
 pub struct Summary {
@@ -153,7 +154,7 @@ pub struct Anomalies {
     pub most_anomalous: Vec<Anomalous>,
 }
 
-#[derive(Debug, Serialize, Clone)]
+#[derive(Debug, Serialize, Deserialize, Clone)]
 pub struct Anomalous {
     pub score: f64,
     pub severity: String,
@@ -165,6 +166,24 @@ pub struct Anomalous {
     pub template: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub message: Option<String>,
+}
+
+impl Anomalous {
+    /// The order of the ranked list: highest score first, then earliest, then by text, so the
+    /// list does not depend on the order records arrive in.
+    pub fn rank(&self, other: &Anomalous) -> Ordering {
+        other
+            .score
+            .total_cmp(&self.score)
+            .then_with(|| match (&self.timestamp, &other.timestamp) {
+                (Some(a), Some(b)) => a.cmp(b),
+                (a, b) => b.is_some().cmp(&a.is_some()),
+            })
+            .then_with(|| self.session.cmp(&other.session))
+            .then_with(|| self.template.cmp(&other.template))
+            .then_with(|| self.message.cmp(&other.message))
+            .then_with(|| self.severity.cmp(&other.severity))
+    }
 }
 
 #[derive(Debug, Serialize)]

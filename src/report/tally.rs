@@ -4,23 +4,25 @@
 //! exact until they overflow and then keep every frequent value with an error bound.
 
 use super::obs::{Obs, F};
+use super::partial::{bottom_k, finite, sorted_map, timestamp};
 use super::summary::*;
-use super::topk::TopK;
+use super::topk::{Merge, TopK};
 use crate::fasthash::{FastMap, FastSet};
 use crate::time::{parse_iso, Timestamp, Zone};
+use serde::{Deserialize, Serialize};
 
 /// Counters per high-cardinality field.
 const FIELD_CAP: usize = 4096;
 /// Exact-duplicate detection remembers this many distinct events.
-const DEDUP_CAP: usize = 1 << 22;
+pub(super) const DEDUP_CAP: usize = 1 << 22;
 /// Distinct processes remembered.
-const PROCESS_CAP: usize = 1 << 20;
+pub(super) const PROCESS_CAP: usize = 1 << 20;
 /// Score samples kept for the histogram (a uniform reservoir beyond this).
 const SCORE_SAMPLE: usize = 1 << 20;
 /// Files whose last timestamp is remembered for the order check.
 const ORDER_FILES: usize = 10_000;
 /// Internal timeline buckets; past this the bucket width grows.
-const MAX_BUCKETS: usize = 4096;
+pub(super) const MAX_BUCKETS: usize = 4096;
 /// Bucket widths in seconds; each divides the next, so buckets merge exactly.
 const WIDTHS: &[i64] =
     &[1, 5, 10, 30, 60, 300, 600, 1800, 3600, 10_800, 21_600, 43_200, 86_400, 604_800, 2_419_200, 31_449_600];
@@ -34,43 +36,103 @@ pub const TALKERS: &[(F, &str, &str)] = &[
     (F::Url, "url.original", "URLs"),
 ];
 
-#[derive(Default)]
-struct Login {
+#[derive(Default, Serialize, Deserialize)]
+pub(super) struct Login {
     failures: u64,
     successes: u64,
 }
 
-#[derive(Default)]
-struct Rule {
+impl Merge for Login {
+    fn merge(&mut self, o: Login) {
+        self.failures += o.failures;
+        self.successes += o.successes;
+    }
+}
+
+#[derive(Default, Serialize, Deserialize)]
+pub(super) struct Rule {
     name: String,
     level: String,
     first: Option<i64>,
     last: Option<i64>,
+    /// The example: the alert of this rule that started first (then the least reason), so
+    /// which one is shown does not depend on the order alerts arrive in.
+    example_at: Option<i64>,
     reason: String,
 }
 
-#[derive(Default)]
-struct RejectExample(String);
+impl Rule {
+    /// Takes `name`, `level` and `reason` as the example when its alert started before the
+    /// current example (alerts without a time come last; ties go to the least text).
+    fn offer(&mut self, at: Option<i64>, name: &str, level: &str, reason: &str) {
+        let key = |at: Option<i64>| at.unwrap_or(i64::MAX);
+        let better = self.name.is_empty()
+            || (key(at), reason, name, level) < (key(self.example_at), &*self.reason, &*self.name, &*self.level);
+        if better {
+            self.example_at = at;
+            self.name = name.to_string();
+            self.level = level.to_string();
+            self.reason = reason.to_string();
+        }
+    }
+}
 
-#[derive(Default, Clone, Copy)]
-struct Counts3 {
+impl Merge for Rule {
+    fn merge(&mut self, o: Rule) {
+        self.first = min_opt(self.first, o.first);
+        self.last = self.last.max(o.last);
+        if !o.name.is_empty() {
+            self.offer(o.example_at, &o.name, &o.level, &o.reason);
+        }
+    }
+}
+
+#[derive(Default, Serialize, Deserialize)]
+pub(super) struct RejectExample(String);
+
+impl Merge for RejectExample {
+    /// The first part's example stays: for a file split in order, the first line.
+    fn merge(&mut self, o: RejectExample) {
+        if self.0.is_empty() {
+            self.0 = o.0;
+        }
+    }
+}
+
+#[derive(Default, Clone, Copy, Serialize, Deserialize)]
+pub(super) struct Counts3 {
     events: u64,
     alerts: u64,
     anomalies: u64,
 }
 
+impl Counts3 {
+    fn add(&mut self, o: &Counts3) {
+        self.events += o.events;
+        self.alerts += o.alerts;
+        self.anomalies += o.anomalies;
+    }
+}
+
+/// Everything counted so far. Serialized, it is the partial summary of `report --partial`
+/// (see `partial.rs`), so every field is either mergeable or skipped.
+#[derive(Serialize, Deserialize)]
 pub struct Tally {
-    top: usize,
+    pub(super) top: usize,
     /// Input file names by id, for events without `log.file.path`.
+    #[serde(skip)]
     pub inputs: Vec<String>,
     records: u64,
     alerts: u64,
+    #[serde(with = "timestamp")]
     first: Option<Timestamp>,
+    #[serde(with = "timestamp")]
     last: Option<Timestamp>,
     datasets: TopK<()>,
     files: TopK<()>,
     types: TopK<()>,
     width: i64,
+    #[serde(with = "sorted_map")]
     buckets: FastMap<i64, Counts3>,
     talkers: Vec<TopK<()>>,
     logins: TopK<Login>,
@@ -83,14 +145,20 @@ pub struct Tally {
     threat_types: TopK<()>,
     scored: u64,
     severities: TopK<()>,
+    #[serde(with = "finite")]
     score_min: f64,
+    #[serde(with = "finite")]
     score_max: f64,
     scores: Vec<f64>,
     rng: u64,
     worst: Vec<Anomalous>,
     process_events: u64,
+    #[serde(with = "bottom_k")]
     processes: FastSet<u64>,
     processes_full: bool,
+    /// Distinct processes known to exist beyond `processes` (parts whose set was cut).
+    #[serde(default)]
+    processes_at_least: u64,
     names: TopK<()>,
     parent_child: TopK<()>,
     tree_nodes: u64,
@@ -102,12 +170,21 @@ pub struct Tally {
     bad_timestamp: u64,
     out_of_order: u64,
     max_back: i64,
+    #[serde(with = "sorted_map")]
     last_by_file: FastMap<Box<str>, i64>,
+    /// Partial summaries were merged into this one (order was checked within each only).
+    #[serde(default)]
+    merged_parts: bool,
+    #[serde(with = "bottom_k")]
     seen: FastSet<u64>,
     seen_full: bool,
+    /// Some partial summary kept only a sample of its distinct events.
+    #[serde(default)]
+    seen_sampled: bool,
     duplicates: u64,
     unknown_format: u64,
     /// Reused for composed keys.
+    #[serde(skip)]
     scratch: String,
 }
 
@@ -147,6 +224,7 @@ impl Tally {
             process_events: 0,
             processes: FastSet::default(),
             processes_full: false,
+            processes_at_least: 0,
             names: topk(top),
             parent_child: topk(top),
             tree_nodes: 0,
@@ -159,12 +237,33 @@ impl Tally {
             out_of_order: 0,
             max_back: 0,
             last_by_file: FastMap::default(),
+            merged_parts: false,
             seen: FastSet::default(),
             seen_full: false,
+            seen_sampled: false,
             duplicates: 0,
             unknown_format: 0,
             scratch: String::new(),
         }
+    }
+
+    pub fn records(&self) -> u64 {
+        self.records
+    }
+
+    pub fn scored(&self) -> u64 {
+        self.scored
+    }
+
+    /// Rows of the ranked lists that are exact: the smallest `--top` of the merged parts.
+    pub fn ranked_rows(&self) -> usize {
+        self.top
+    }
+
+    /// The rows to show in each top list (after a merge); the ranked list of anomalies keeps
+    /// what it has, as rows beyond the parts' own `--top` would not be exact.
+    pub fn set_top(&mut self, top: usize) {
+        self.top = top;
     }
 
     /// A line rejected before it became an event (here or, through `--rejects`, upstream).
@@ -297,11 +396,7 @@ impl Tally {
         let first = o.get(F::Start).and_then(parse_time).or(ts).map(|t| t.secs);
         let last = o.get(F::End).and_then(parse_time).or(ts).map(|t| t.secs);
         let r = self.rules.add(id, 1);
-        if r.name.is_empty() {
-            r.name = o.get(F::RuleName).unwrap_or(id).to_string();
-            r.reason = o.get(F::Reason).unwrap_or("").to_string();
-            r.level = level.clone();
-        }
+        r.offer(first, o.get(F::RuleName).unwrap_or(id), &level, o.get(F::Reason).unwrap_or(""));
         r.first = min_opt(r.first, first);
         r.last = r.last.max(last);
         self.levels.add(if level.is_empty() { "(none)" } else { &level }, 1);
@@ -334,28 +429,25 @@ impl Tally {
             self.scores.push(score);
         } else {
             // Reservoir sampling (Algorithm R) with a fixed-seed xorshift: deterministic.
-            self.rng ^= self.rng << 13;
-            self.rng ^= self.rng >> 7;
-            self.rng ^= self.rng << 17;
-            let j = (self.rng % self.scored) as usize;
+            let j = (self.next_random() % self.scored) as usize;
             if j < SCORE_SAMPLE {
                 self.scores[j] = score;
             }
         }
-        if self.worst.len() < self.top || self.worst.last().is_some_and(|w| score > w.score) {
-            let at = self.worst.partition_point(|w| w.score >= score);
-            self.worst.insert(
-                at,
-                Anomalous {
-                    score,
-                    severity: severity.to_string(),
-                    session: o.get(F::Session).map(str::to_string),
-                    timestamp: ts.map(|t| t.to_rfc3339()),
-                    template: o.get(F::TemplatePattern).or(o.get(F::TemplateId)).map(str::to_string),
-                    message: o.get(F::Message).map(|m| super::clip(m, 200)),
-                },
-            );
-            self.worst.truncate(self.top);
+        if self.worst.len() < self.top || self.worst.last().is_some_and(|w| score >= w.score) {
+            let candidate = Anomalous {
+                score,
+                severity: severity.to_string(),
+                session: o.get(F::Session).map(str::to_string),
+                timestamp: ts.map(|t| t.to_rfc3339()),
+                template: o.get(F::TemplatePattern).or(o.get(F::TemplateId)).map(str::to_string),
+                message: o.get(F::Message).map(|m| super::clip(m, 200)),
+            };
+            let at = self.worst.partition_point(|w| w.rank(&candidate).is_le());
+            if at < self.top {
+                self.worst.insert(at, candidate);
+                self.worst.truncate(self.top);
+            }
         }
         !matches!(severity, "none" | "(none)")
     }
@@ -412,6 +504,158 @@ impl Tally {
         }
     }
 
+    /// Adds the tally of another part of the input (`report --merge`); `other` is taken to
+    /// come after `self` where order matters (reject examples, the order check).
+    pub fn merge(&mut self, o: Tally) {
+        self.top = self.top.min(o.top);
+        self.records += o.records;
+        self.alerts += o.alerts;
+        self.first = [self.first, o.first].into_iter().flatten().min();
+        self.last = self.last.max(o.last);
+        self.datasets.merge(o.datasets);
+        self.files.merge(o.files);
+        self.types.merge(o.types);
+        // Buckets at the wider of the two widths (each width divides the next), then widened
+        // as one pass would.
+        let width = self.width.max(o.width);
+        let rebucket = |buckets: FastMap<i64, Counts3>, from: i64, into: &mut FastMap<i64, Counts3>| {
+            for (k, c) in buckets {
+                into.entry((k * from).div_euclid(width)).or_default().add(&c);
+            }
+        };
+        let mut buckets = FastMap::default();
+        rebucket(std::mem::take(&mut self.buckets), self.width, &mut buckets);
+        rebucket(o.buckets, o.width, &mut buckets);
+        self.buckets = buckets;
+        self.width = width;
+        if self.buckets.len() >= MAX_BUCKETS {
+            self.widen();
+        }
+        for (mine, theirs) in self.talkers.iter_mut().zip(o.talkers) {
+            mine.merge(theirs);
+        }
+        self.logins.merge(o.logins);
+        self.login_failures += o.login_failures;
+        self.login_successes += o.login_successes;
+        self.rules.merge(o.rules);
+        self.levels.merge(o.levels);
+        self.techniques.merge(o.techniques);
+        self.tactics.merge(o.tactics);
+        self.threat_types.merge(o.threat_types);
+        self.merge_scores(o.scored, o.scores, o.rng);
+        self.severities.merge(o.severities);
+        self.score_min = self.score_min.min(o.score_min);
+        self.score_max = self.score_max.max(o.score_max);
+        self.worst.extend(o.worst);
+        self.worst.sort_by(Anomalous::rank);
+        self.worst.truncate(self.top);
+        self.process_events += o.process_events;
+        self.processes_at_least = self.processes_at_least.max(o.processes_at_least).max(o.processes.len() as u64);
+        for h in o.processes {
+            if self.processes.len() < PROCESS_CAP {
+                self.processes.insert(h);
+            } else if !self.processes.contains(&h) {
+                self.processes_full = true;
+            }
+        }
+        self.processes_full |= o.processes_full;
+        self.names.merge(o.names);
+        self.parent_child.merge(o.parent_child);
+        self.tree_nodes += o.tree_nodes;
+        self.tree_roots += o.tree_roots;
+        self.tree_depth = self.tree_depth.max(o.tree_depth);
+        self.tree_flags.merge(o.tree_flags);
+        self.rejects.merge(o.rejects);
+        self.no_timestamp += o.no_timestamp;
+        self.bad_timestamp += o.bad_timestamp;
+        self.out_of_order += o.out_of_order;
+        self.max_back = self.max_back.max(o.max_back);
+        // Order is checked within each part only: whether an event of one part came before
+        // one of another is not known (Spark's partitions interleave), so this is a lower bound.
+        for (file, last) in o.last_by_file {
+            let room = self.last_by_file.len() < ORDER_FILES;
+            match self.last_by_file.get_mut(&file) {
+                Some(prev) => *prev = (*prev).max(last),
+                None if room => {
+                    self.last_by_file.insert(file, last);
+                }
+                None => {}
+            }
+        }
+        self.merged_parts = true;
+        self.duplicates += o.duplicates;
+        for h in o.seen {
+            if self.seen.contains(&h) {
+                self.duplicates += 1;
+            } else if self.seen.len() < DEDUP_CAP {
+                self.seen.insert(h);
+            } else {
+                self.seen_full = true;
+            }
+        }
+        self.seen_full |= o.seen_full;
+        self.seen_sampled |= o.seen_sampled;
+        self.unknown_format += o.unknown_format;
+    }
+
+    /// Merges the other part's score sample: kept whole while both are whole and fit,
+    /// else each part gives a share of the sample in proportion to its count of scores.
+    fn merge_scores(&mut self, scored: u64, mut scores: Vec<f64>, rng: u64) {
+        let (n1, n2) = (self.scored, scored);
+        self.scored += scored;
+        if self.scores.len() + scores.len() <= SCORE_SAMPLE {
+            self.scores.append(&mut scores);
+            return;
+        }
+        self.rng ^= rng.rotate_left(29);
+        let take = (SCORE_SAMPLE as f64 * n1 as f64 / (n1 + n2) as f64).round() as usize;
+        let take = take.min(self.scores.len()).max(SCORE_SAMPLE.saturating_sub(scores.len()));
+        let mut mine = std::mem::take(&mut self.scores);
+        self.sample_into(&mut mine, take);
+        self.sample_into(&mut scores, SCORE_SAMPLE - take);
+        mine.append(&mut scores);
+        self.scores = mine;
+    }
+
+    /// Keeps `k` values of `v` chosen uniformly (a partial Fisher-Yates shuffle).
+    fn sample_into(&mut self, v: &mut Vec<f64>, k: usize) {
+        let k = k.min(v.len());
+        for i in 0..k {
+            let j = i + (self.next_random() % (v.len() - i) as u64) as usize;
+            v.swap(i, j);
+        }
+        v.truncate(k);
+    }
+
+    fn next_random(&mut self) -> u64 {
+        self.rng ^= self.rng << 13;
+        self.rng ^= self.rng >> 7;
+        self.rng ^= self.rng << 17;
+        self.rng
+    }
+
+    /// Cuts the hash sets to their `k` smallest values before the tally is written as a
+    /// partial summary, noting what that loses.
+    pub(super) fn cut_sets(&mut self, k: usize) {
+        fn cut(set: &mut FastSet<u64>, k: usize) -> bool {
+            if set.len() <= k {
+                return false;
+            }
+            let mut v: Vec<u64> = set.iter().copied().collect();
+            v.sort_unstable();
+            *set = v[..k].iter().copied().collect();
+            true
+        }
+        let distinct = self.processes.len() as u64;
+        if cut(&mut self.processes, k) {
+            self.processes_at_least = self.processes_at_least.max(distinct);
+            self.processes_full = true;
+        }
+        if cut(&mut self.seen, k) {
+            self.seen_sampled = true;
+        }
+    }
+
     pub fn summarize(mut self) -> Summary {
         let top = self.top;
         let events = self.records - self.alerts;
@@ -438,7 +682,7 @@ impl Tally {
         let anomalies = (self.scored > 0).then(|| self.anomalies_section());
         let processes = (self.process_events > 0).then(|| Processes {
             events: self.process_events,
-            distinct: self.processes.len() as u64,
+            distinct: (self.processes.len() as u64).max(self.processes_at_least),
             distinct_exact: !self.processes_full,
             names: counted(&self.names, top),
             parent_child: counted(&self.parent_child, top),
@@ -465,9 +709,11 @@ impl Tally {
 
     /// Buckets for display: at most ~60, empty ones included so gaps show.
     fn timeline(&self) -> Timeline {
-        let lo = *self.buckets.keys().min().expect("non-empty") * self.width;
-        let hi = *self.buckets.keys().max().expect("non-empty") * self.width;
-        let span = hi - lo + self.width;
+        // The range from the first and last timestamps, not from the buckets, so that it does
+        // not depend on how wide the buckets grew (a merge of parts may widen differently).
+        let lo = self.first.map_or(0, |t| t.secs);
+        let hi = self.last.map_or(0, |t| t.secs);
+        let span = hi - lo + 1;
         let width = WIDTHS.iter().copied().find(|&w| w >= self.width && span / w <= 60).unwrap_or(span.max(1));
         let (first, last) = (lo.div_euclid(width), hi.div_euclid(width));
         let mut out = vec![Bucket::default(); (last - first + 1) as usize];
@@ -591,14 +837,18 @@ impl Tally {
             "out-of-order timestamps",
             self.out_of_order,
             format!(
-                "kept in input order; up to {} earlier than an event before them in the same file. Correlation rules in `detect` measure time on @timestamp, so sort first if the gaps matter",
-                duration(self.max_back / 1000)
+                "kept in input order; up to {} earlier than an event before them in the same file{}. Correlation rules in `detect` measure time on @timestamp, so sort first if the gaps matter",
+                duration(self.max_back / 1000),
+                if self.merged_parts { " (at least: counted within each partial summary)" } else { "" }
             ),
         );
-        let dedup_note = if self.seen_full {
-            format!(" (checked against the first {DEDUP_CAP} distinct events)")
-        } else {
-            String::new()
+        let dedup_note = match (self.seen_full, self.seen_sampled) {
+            (_, true) => format!(
+                " (at least: across partial summaries, checked on a sample of {} distinct events of each)",
+                super::partial::SET_SAMPLE
+            ),
+            (true, false) => format!(" (checked against the first {DEDUP_CAP} distinct events)"),
+            _ => String::new(),
         };
         note(
             "duplicate events",

@@ -5,6 +5,23 @@
 //! times is still listed, and each count is at most `error` too high.
 
 use crate::fasthash::FastMap;
+use serde::de::DeserializeOwned;
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
+
+/// A payload that two summaries of disjoint parts of a stream can combine.
+pub trait Merge {
+    fn merge(&mut self, other: Self);
+}
+
+impl Merge for () {
+    fn merge(&mut self, _: ()) {}
+}
+
+impl Merge for u64 {
+    fn merge(&mut self, other: u64) {
+        *self += other;
+    }
+}
 
 pub struct TopK<P> {
     cap: usize,
@@ -144,6 +161,110 @@ impl<P: Default> TopK<P> {
     }
 }
 
+impl<P: Default + Merge> TopK<P> {
+    /// Adds the summary of another part of the stream (Agarwal et al., "Mergeable
+    /// Summaries", 2012): counts of a value in both add up; a value one side lacks gets that
+    /// side's smallest count as both count and error when that side ever evicted (else it
+    /// truly was absent: 0); then the `cap` largest are kept. While neither side evicted and
+    /// the union fits, the result is exactly the summary of the whole stream.
+    pub fn merge(&mut self, other: TopK<P>) {
+        let cap = self.cap.max(other.cap);
+        let floor =
+            |t: &TopK<P>| if t.evicted { t.heap.first().map_or(0, |&id| t.entries[id as usize].count) } else { 0 };
+        let (mine, theirs) = (floor(self), floor(&other));
+        let mut entries: Vec<Entry<P>> = std::mem::take(&mut self.entries);
+        let mut index: FastMap<Box<str>, u32> = std::mem::take(&mut self.index);
+        let mut matched = vec![false; entries.len()];
+        for e in other.entries {
+            match index.get(&e.key) {
+                Some(&id) => {
+                    let m = &mut entries[id as usize];
+                    m.count += e.count;
+                    m.error += e.error;
+                    m.data.merge(e.data);
+                    matched[id as usize] = true;
+                }
+                None => {
+                    index.insert(e.key.clone(), entries.len() as u32);
+                    entries.push(Entry { count: e.count + mine, error: e.error + mine, ..e });
+                }
+            }
+        }
+        for (e, _) in entries.iter_mut().zip(&matched).filter(|(_, &m)| !m) {
+            e.count += theirs;
+            e.error += theirs;
+        }
+        self.total += other.total;
+        self.evicted |= other.evicted;
+        if entries.len() > cap {
+            entries.sort_by(|a, b| b.count.cmp(&a.count).then_with(|| a.key.cmp(&b.key)));
+            entries.truncate(cap);
+            self.evicted = true;
+        }
+        self.cap = cap;
+        self.rebuild(entries);
+    }
+
+    /// Index and heap for a set of entries.
+    fn rebuild(&mut self, entries: Vec<Entry<P>>) {
+        self.index = entries.iter().enumerate().map(|(i, e)| (e.key.clone(), i as u32)).collect();
+        self.entries = entries;
+        self.heap = (0..self.entries.len() as u32).collect();
+        self.pos = (0..self.entries.len() as u32).collect();
+        for i in (0..self.heap.len() / 2).rev() {
+            self.sift_down(i);
+        }
+    }
+}
+
+/// The summary as written in a partial report: its counters by count (ties by key), each
+/// as `[value, count, error, payload]`.
+#[derive(Serialize, Deserialize)]
+struct Saved<P> {
+    cap: usize,
+    total: u64,
+    evicted: bool,
+    entries: Vec<(String, u64, u64, P)>,
+}
+
+impl<P: Default + Serialize> Serialize for TopK<P> {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        #[derive(Serialize)]
+        struct Out<'a, P> {
+            cap: usize,
+            total: u64,
+            evicted: bool,
+            entries: Vec<(&'a str, u64, u64, &'a P)>,
+        }
+        Out {
+            cap: self.cap,
+            total: self.total,
+            evicted: self.evicted,
+            entries: self.sorted().into_iter().map(|e| (&*e.key, e.count, e.error, &e.data)).collect(),
+        }
+        .serialize(s)
+    }
+}
+
+impl<'de, P: Default + Merge + DeserializeOwned> Deserialize<'de> for TopK<P> {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let saved = Saved::<P>::deserialize(d)?;
+        let mut t = TopK::new(saved.cap.max(saved.entries.len()));
+        t.total = saved.total;
+        t.evicted = saved.evicted;
+        let entries = saved
+            .entries
+            .into_iter()
+            .map(|(key, count, error, data)| Entry { key: key.into(), count, error, data })
+            .collect::<Vec<_>>();
+        if entries.iter().map(|e| e.key.as_ref()).collect::<std::collections::HashSet<_>>().len() != entries.len() {
+            return Err(serde::de::Error::custom("a top-N summary lists a value twice"));
+        }
+        t.rebuild(entries);
+        Ok(t)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -196,5 +317,85 @@ mod tests {
         *t.add("a", 1) += 7;
         assert_eq!(*t.add("b", 1), 0);
         assert_eq!(t.get("b").map(|e| (e.count, e.error)), Some((2, 1)));
+    }
+
+    fn stream(n: u64, seed: u64) -> Vec<String> {
+        let mut x = seed;
+        (0..n)
+            .map(|i| {
+                x ^= x << 13;
+                x ^= x >> 7;
+                x ^= x << 17;
+                if i % 4 == 0 {
+                    format!("heavy{}", i % 3)
+                } else {
+                    format!("rare{}", x % 5000)
+                }
+            })
+            .collect()
+    }
+
+    #[test]
+    fn merging_parts_under_capacity_is_exact() {
+        let keys = stream(3000, 7);
+        let mut whole: TopK<u64> = TopK::new(8000);
+        let mut parts: Vec<TopK<u64>> = (0..3).map(|_| TopK::new(8000)).collect();
+        for (i, k) in keys.iter().enumerate() {
+            *whole.add(k, 1) += 1;
+            *parts[i % 3].add(k, 1) += 1;
+        }
+        let mut merged = parts.remove(0);
+        for p in parts {
+            merged.merge(p);
+        }
+        assert!(merged.exact());
+        let rows = |t: &TopK<u64>| t.sorted().iter().map(|e| (e.key.to_string(), e.count, e.data)).collect::<Vec<_>>();
+        assert_eq!(rows(&merged), rows(&whole));
+        assert_eq!(merged.total(), whole.total());
+    }
+
+    #[test]
+    fn merged_summaries_keep_the_space_saving_bounds() {
+        let keys = stream(40_000, 99);
+        let mut truth: std::collections::HashMap<&str, u64> = Default::default();
+        let mut parts: Vec<TopK<()>> = (0..4).map(|_| TopK::new(64)).collect();
+        for (i, k) in keys.iter().enumerate() {
+            *truth.entry(k).or_default() += 1;
+            // Contiguous quarters, as a split file would give.
+            parts[i * 4 / keys.len()].add(k, 1);
+        }
+        let mut merged = parts.remove(0);
+        for p in parts {
+            merged.merge(p);
+        }
+        assert!(!merged.exact());
+        assert_eq!(merged.total(), 40_000);
+        assert_eq!(merged.len(), 64);
+        for e in merged.sorted() {
+            let t = truth[&*e.key];
+            assert!(e.count >= t && e.count - e.error <= t, "{}: {} ± {} vs {t}", e.key, e.count, e.error);
+        }
+        // Every value above total/cap is listed: the heavy ones.
+        let top: Vec<&str> = merged.sorted().iter().take(3).map(|e| &*e.key).collect();
+        assert!(top.iter().all(|k| k.starts_with("heavy")), "{top:?}");
+    }
+
+    #[test]
+    fn a_summary_survives_its_json_form() {
+        let mut t: TopK<u64> = TopK::new(3);
+        for k in ["a", "b", "a", "c", "d", "a"] {
+            *t.add(k, 1) += 1;
+        }
+        let json = serde_json::to_string(&t).unwrap();
+        let back: TopK<u64> = serde_json::from_str(&json).unwrap();
+        assert_eq!(serde_json::to_string(&back).unwrap(), json);
+        assert!(!back.exact());
+        let mut again = back;
+        again.add("e", 1);
+        assert_eq!(again.len(), 3);
+        assert!(serde_json::from_str::<TopK<()>>(
+            r#"{"cap":2,"total":2,"evicted":false,"entries":[["a",1,0,null],["a",1,0,null]]}"#
+        )
+        .is_err());
     }
 }
