@@ -6,7 +6,7 @@ CARGO ?= cargo
 BIN := target/release/logward
 DEMO := demo-out
 
-.PHONY: all build setup demo test docs bench bench-setup clean report-png models venv fit
+.PHONY: all build setup demo test docs bench bench-setup clean report-png models venv fit spark-test spark-test-run spark-bench
 
 all: build
 
@@ -37,6 +37,26 @@ test: setup
 	$(CARGO) fmt --check
 	$(CARGO) clippy --release --all-targets -- -D warnings
 	$(CARGO) test --release
+	$(MAKE) spark-test-run
+
+# The Spark job (spark/logward_spark.py) against the single-machine pipe on testdata/, in
+# Spark's local mode (local[2]): same events, alerts and rejected lines. PySpark (pip, into
+# spark/.venv) and a Java runtime (apt, when missing) come from scripts/setup-spark.sh; only
+# where they cannot be installed is the test skipped, with the reason (LOGWARD_REQUIRE_SPARK=1
+# makes that a failure). spark-test-run uses the binary already built (make test's).
+spark-test: build spark-test-run
+
+spark-test-run:
+	@py=$$(scripts/setup-spark.sh) || { rc=$$?; \
+		if [ $$rc = 3 ] && [ -z "$${LOGWARD_REQUIRE_SPARK:-}" ]; then \
+			echo "spark-test: SKIPPED: PySpark or a Java runtime could not be installed (reason above)"; exit 0; fi; \
+		exit $$rc; }; \
+	LOGWARD_BIN=$(CURDIR)/$(BIN) PYSPARK_PYTHON=$(CURDIR)/$$py PYSPARK_DRIVER_PYTHON=$(CURDIR)/$$py \
+		$$py spark/test_spark.py
+
+# Throughput of the Spark job in local[1] and local[2] on 2M lines, next to the plain pipe.
+spark-bench: build
+	@py=$$(scripts/setup-spark.sh) && $$py bench/spark.py
 
 # Regenerate completions/ and man/ from the clap definitions.
 docs:

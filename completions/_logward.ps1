@@ -99,6 +99,7 @@ Register-ArgumentCompleter -Native -CommandName 'logward' -ScriptBlock {
             [CompletionResult]::new('--tz', '--tz', [CompletionResultType]::ParameterName, 'Time zone for working hours: UTC, an offset like +02:00, or an IANA name')
             [CompletionResult]::new('--mapping', '--mapping', [CompletionResultType]::ParameterName, 'Field mapping from Sigma logsources to ECS, replacing the built-in one')
             [CompletionResult]::new('--max-groups', '--max-groups', [CompletionResultType]::ParameterName, 'Correlation groups kept at most (the least recently active are dropped beyond it)')
+            [CompletionResult]::new('--partition-family', '--partition-family', [CompletionResultType]::ParameterName, 'Run only the correlations of key family K (from --print-partition-key; 0: none)')
             [CompletionResult]::new('--strict', '--strict', [CompletionResultType]::ParameterName, 'Stop with exit status 1 at the first rejected line')
             [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'No summary line, no rejected-line messages, no progress bar on stderr')
             [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'No summary line, no rejected-line messages, no progress bar on stderr')
@@ -107,6 +108,8 @@ Register-ArgumentCompleter -Native -CommandName 'logward' -ScriptBlock {
             [CompletionResult]::new('--alerts-only', '--alerts-only', [CompletionResultType]::ParameterName, 'Write only the alerts, not the input events')
             [CompletionResult]::new('--list-rules', '--list-rules', [CompletionResultType]::ParameterName, 'Print the loaded rules (name, level, kind, threshold, logsource) and exit')
             [CompletionResult]::new('--all-logsources', '--all-logsources', [CompletionResultType]::ParameterName, 'Also run rules whose logsource the mapping cannot place, on every event (by default they do not run, and stderr says how many wait, by logsource)')
+            [CompletionResult]::new('--print-partition-key', '--print-partition-key', [CompletionResultType]::ParameterName, 'Print the key families of the correlations (NDJSON: family, key fields, correlations) and exit: events must be partitioned by a family''s key to run it on many machines')
+            [CompletionResult]::new('--correlations-only', '--correlations-only', [CompletionResultType]::ParameterName, 'Write no alerts of single detection rules, only those of correlations (for the passes after the first in a partitioned run)')
             [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
             [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
             break
@@ -130,6 +133,7 @@ Register-ArgumentCompleter -Native -CommandName 'logward' -ScriptBlock {
             [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'No summary line, no rejected-line messages, no progress bar on stderr')
             [CompletionResult]::new('--rotated', '--rotated', [CompletionResultType]::ParameterName, 'Read rotated sets oldest first: x.log.3.gz x.log.2.gz x.log.1 x.log')
             [CompletionResult]::new('--explain', '--explain', [CompletionResultType]::ParameterName, 'Add logward.anomaly.explanation: the window''s token with the highest loss and the content''s rare words')
+            [CompletionResult]::new('--print-session-field', '--print-session-field', [CompletionResultType]::ParameterName, 'Print the session fields in effect (the model''s, or --session-field) and exit: the key to partition events by when scoring on many machines (needs no ONNX Runtime)')
             [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
             [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
             break

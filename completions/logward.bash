@@ -143,7 +143,7 @@ _logward() {
             return 0
             ;;
         logward__subcmd__detect)
-            opts="-o -q -h --output --errors --strict --threads --quiet --max-line-bytes --rotated --rules --no-builtin --alerts-only --set --work-hours --tz --mapping --max-groups --list-rules --all-logsources --help"
+            opts="-o -q -h --output --errors --strict --threads --quiet --max-line-bytes --rotated --rules --no-builtin --alerts-only --set --work-hours --tz --mapping --max-groups --list-rules --all-logsources --print-partition-key --partition-family --correlations-only --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -190,6 +190,10 @@ _logward() {
                     return 0
                     ;;
                 --max-groups)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --partition-family)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -565,7 +569,7 @@ _logward() {
             return 0
             ;;
         logward__subcmd__score)
-            opts="-o -q -m -h --output --errors --strict --threads --quiet --max-line-bytes --rotated --model --mode --emit --session-field --window --stride --export-features --explain --help"
+            opts="-o -q -m -h --output --errors --strict --threads --quiet --max-line-bytes --rotated --model --mode --emit --session-field --window --stride --export-features --explain --print-session-field --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0

@@ -93,6 +93,7 @@ set edit:completion:arg-completer[logward] = {|@words|
             cand --tz 'Time zone for working hours: UTC, an offset like +02:00, or an IANA name'
             cand --mapping 'Field mapping from Sigma logsources to ECS, replacing the built-in one'
             cand --max-groups 'Correlation groups kept at most (the least recently active are dropped beyond it)'
+            cand --partition-family 'Run only the correlations of key family K (from --print-partition-key; 0: none)'
             cand --strict 'Stop with exit status 1 at the first rejected line'
             cand -q 'No summary line, no rejected-line messages, no progress bar on stderr'
             cand --quiet 'No summary line, no rejected-line messages, no progress bar on stderr'
@@ -101,6 +102,8 @@ set edit:completion:arg-completer[logward] = {|@words|
             cand --alerts-only 'Write only the alerts, not the input events'
             cand --list-rules 'Print the loaded rules (name, level, kind, threshold, logsource) and exit'
             cand --all-logsources 'Also run rules whose logsource the mapping cannot place, on every event (by default they do not run, and stderr says how many wait, by logsource)'
+            cand --print-partition-key 'Print the key families of the correlations (NDJSON: family, key fields, correlations) and exit: events must be partitioned by a family''s key to run it on many machines'
+            cand --correlations-only 'Write no alerts of single detection rules, only those of correlations (for the passes after the first in a partitioned run)'
             cand -h 'Print help (see more with ''--help'')'
             cand --help 'Print help (see more with ''--help'')'
         }
@@ -123,6 +126,7 @@ set edit:completion:arg-completer[logward] = {|@words|
             cand --quiet 'No summary line, no rejected-line messages, no progress bar on stderr'
             cand --rotated 'Read rotated sets oldest first: x.log.3.gz x.log.2.gz x.log.1 x.log'
             cand --explain 'Add logward.anomaly.explanation: the window''s token with the highest loss and the content''s rare words'
+            cand --print-session-field 'Print the session fields in effect (the model''s, or --session-field) and exit: the key to partition events by when scoring on many machines (needs no ONNX Runtime)'
             cand -h 'Print help (see more with ''--help'')'
             cand --help 'Print help (see more with ''--help'')'
         }

@@ -96,6 +96,7 @@ complete -c logward -n "__fish_logward_using_subcommand detect" -l work-hours -d
 complete -c logward -n "__fish_logward_using_subcommand detect" -l tz -d 'Time zone for working hours: UTC, an offset like +02:00, or an IANA name' -r
 complete -c logward -n "__fish_logward_using_subcommand detect" -l mapping -d 'Field mapping from Sigma logsources to ECS, replacing the built-in one' -r -F
 complete -c logward -n "__fish_logward_using_subcommand detect" -l max-groups -d 'Correlation groups kept at most (the least recently active are dropped beyond it)' -r
+complete -c logward -n "__fish_logward_using_subcommand detect" -l partition-family -d 'Run only the correlations of key family K (from --print-partition-key; 0: none)' -r
 complete -c logward -n "__fish_logward_using_subcommand detect" -l strict -d 'Stop with exit status 1 at the first rejected line'
 complete -c logward -n "__fish_logward_using_subcommand detect" -s q -l quiet -d 'No summary line, no rejected-line messages, no progress bar on stderr'
 complete -c logward -n "__fish_logward_using_subcommand detect" -l rotated -d 'Read rotated sets oldest first: x.log.3.gz x.log.2.gz x.log.1 x.log'
@@ -103,6 +104,8 @@ complete -c logward -n "__fish_logward_using_subcommand detect" -l no-builtin -d
 complete -c logward -n "__fish_logward_using_subcommand detect" -l alerts-only -d 'Write only the alerts, not the input events'
 complete -c logward -n "__fish_logward_using_subcommand detect" -l list-rules -d 'Print the loaded rules (name, level, kind, threshold, logsource) and exit'
 complete -c logward -n "__fish_logward_using_subcommand detect" -l all-logsources -d 'Also run rules whose logsource the mapping cannot place, on every event (by default they do not run, and stderr says how many wait, by logsource)'
+complete -c logward -n "__fish_logward_using_subcommand detect" -l print-partition-key -d 'Print the key families of the correlations (NDJSON: family, key fields, correlations) and exit: events must be partitioned by a family\'s key to run it on many machines'
+complete -c logward -n "__fish_logward_using_subcommand detect" -l correlations-only -d 'Write no alerts of single detection rules, only those of correlations (for the passes after the first in a partitioned run)'
 complete -c logward -n "__fish_logward_using_subcommand detect" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c logward -n "__fish_logward_using_subcommand score" -s o -l output -d 'Write output to FILE instead of stdout' -r -F
 complete -c logward -n "__fish_logward_using_subcommand score" -l errors -d 'Write every rejected line in full to FILE (NDJSON: file, line, reason, kind, text)' -r -F
@@ -122,6 +125,7 @@ complete -c logward -n "__fish_logward_using_subcommand score" -l strict -d 'Sto
 complete -c logward -n "__fish_logward_using_subcommand score" -s q -l quiet -d 'No summary line, no rejected-line messages, no progress bar on stderr'
 complete -c logward -n "__fish_logward_using_subcommand score" -l rotated -d 'Read rotated sets oldest first: x.log.3.gz x.log.2.gz x.log.1 x.log'
 complete -c logward -n "__fish_logward_using_subcommand score" -l explain -d 'Add logward.anomaly.explanation: the window\'s token with the highest loss and the content\'s rare words'
+complete -c logward -n "__fish_logward_using_subcommand score" -l print-session-field -d 'Print the session fields in effect (the model\'s, or --session-field) and exit: the key to partition events by when scoring on many machines (needs no ONNX Runtime)'
 complete -c logward -n "__fish_logward_using_subcommand score" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c logward -n "__fish_logward_using_subcommand enrich" -s o -l output -d 'Write output to FILE instead of stdout' -r -F
 complete -c logward -n "__fish_logward_using_subcommand enrich" -l errors -d 'Write every rejected line in full to FILE (NDJSON: file, line, reason, kind, text)' -r -F

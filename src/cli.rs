@@ -273,6 +273,20 @@ pub struct DetectArgs {
     /// they do not run, and stderr says how many wait, by logsource)
     #[arg(long)]
     pub all_logsources: bool,
+
+    /// Print the key families of the correlations (NDJSON: family, key fields, correlations)
+    /// and exit: events must be partitioned by a family's key to run it on many machines
+    #[arg(long, help_heading = "Partitioned runs (Spark, many machines)")]
+    pub print_partition_key: bool,
+
+    /// Run only the correlations of key family K (from --print-partition-key; 0: none)
+    #[arg(long, value_name = "K", help_heading = "Partitioned runs (Spark, many machines)")]
+    pub partition_family: Option<usize>,
+
+    /// Write no alerts of single detection rules, only those of correlations (for the
+    /// passes after the first in a partitioned run)
+    #[arg(long, help_heading = "Partitioned runs (Spark, many machines)")]
+    pub correlations_only: bool,
 }
 
 #[derive(Debug, Args)]
@@ -428,6 +442,11 @@ pub struct ScoreArgs {
     /// Add logward.anomaly.explanation: the window's token with the highest loss and the content's rare words
     #[arg(long)]
     pub explain: bool,
+
+    /// Print the session fields in effect (the model's, or --session-field) and exit:
+    /// the key to partition events by when scoring on many machines (needs no ONNX Runtime)
+    #[arg(long)]
+    pub print_session_field: bool,
 }
 
 #[derive(Debug, Args)]

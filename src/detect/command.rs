@@ -33,7 +33,7 @@ pub fn run(args: DetectArgs) -> Result<ExitCode> {
     if files.is_empty() {
         anyhow::bail!("no rules: --no-builtin needs --rules PATH");
     }
-    let set = RuleSet::load(&files, &mapping, &overrides, args.all_logsources)?;
+    let mut set = RuleSet::load(&files, &mapping, &overrides, args.all_logsources)?;
     if !args.common.quiet {
         for w in &set.warnings {
             eprintln!("logward detect: warning: {w}");
@@ -54,6 +54,16 @@ pub fn run(args: DetectArgs) -> Result<ExitCode> {
     if args.list_rules {
         print!("{}", super::list_rules(&set));
         return Ok(ExitCode::SUCCESS);
+    }
+    if args.print_partition_key {
+        print!("{}", super::partition::describe(&set));
+        return Ok(ExitCode::SUCCESS);
+    }
+    if let Some(k) = args.partition_family {
+        super::partition::restrict(&mut set, k)?;
+    }
+    if args.correlations_only {
+        super::partition::correlations_only(&mut set);
     }
     let stage = Detector::new(DetectOptions {
         rules: set,

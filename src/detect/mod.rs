@@ -11,6 +11,7 @@ pub mod correlate;
 pub mod dispatch;
 pub mod engine;
 pub mod mapping;
+pub mod partition;
 pub mod rules;
 pub mod view;
 

@@ -21,6 +21,16 @@ pub fn run(args: ScoreArgs) -> Result<ExitCode> {
             given
         }
     };
+    if args.print_session_field {
+        let model = args.model.as_deref().unwrap_or("linux-auth");
+        let default = if args.export_features.is_some() && args.model.is_none() {
+            "logward.session.id".to_string()
+        } else {
+            Model::load_meta(model)?.session_field
+        };
+        println!("{}", fields(&default).join(","));
+        return Ok(ExitCode::SUCCESS);
+    }
     if let Some(path) = &args.export_features {
         // A model's vocabulary and weights when one is named, else learned from the data.
         let model = args.model.as_deref().map(|m| Model::load(m, 1)).transpose()?;

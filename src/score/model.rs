@@ -151,6 +151,18 @@ impl Model {
         Ok(model)
     }
 
+    /// A model's metadata alone (no ONNX Runtime needed), checked as `load` checks it.
+    pub fn load_meta(spec: &str) -> Result<Meta> {
+        let meta_text = match SHIPPED.iter().find(|(n, _, _)| *n == spec) {
+            Some((_, meta, _)) => meta.to_string(),
+            None => read_pair(spec)?.0,
+        };
+        let meta: Meta =
+            serde_json::from_str(&meta_text).with_context(|| format!("model '{spec}': metadata is not valid"))?;
+        check_meta(&meta, spec)?;
+        Ok(meta)
+    }
+
     /// The token of a template id (unknown templates share one token).
     pub fn token(&self, template: &str) -> i64 {
         self.vocab.get(template).copied().unwrap_or(UNKNOWN)
