@@ -4,7 +4,8 @@ import subprocess
 import time
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-BIN = os.path.join(ROOT, "target/release/logward")
+# LOGWARD_BIN times another build (an older commit, say) instead of this checkout's release build.
+BIN = os.environ.get("LOGWARD_BIN") or os.path.join(ROOT, "target/release/logward")
 DATA = os.path.join(ROOT, "..", "shared", "data")
 
 
