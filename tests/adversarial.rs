@@ -591,6 +591,16 @@ fn cr_only_line_endings_are_lines() {
     // CRLF files are unchanged by this.
     let out = logward().args(["parse", "--year", "2024"]).write_stdin(text.replace('\r', "\r\n")).output().unwrap();
     assert_eq!(ndjson(&out.stdout).len(), 3);
+    // The first CR the 8th byte of a file with a byte-order mark: the first read (8 bytes,
+    // to tell an EVTX file) ends on it, before the next byte says CR-only (found by
+    // property_parsers).
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("bom-cr.log");
+    std::fs::write(&path, b"\xef\xbb\xbf  aA\rbb").unwrap();
+    let out = logward().args(["parse"]).arg(&path).output().unwrap();
+    assert!(out.status.success(), "{}", err(&out));
+    assert_eq!(ndjson(&out.stdout).len(), 2, "{}", err(&out));
+    assert_accounted(&out.stderr, 2);
 }
 
 #[test]

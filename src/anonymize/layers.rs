@@ -63,6 +63,10 @@ impl Layer {
     /// Percent-decodes `text` (`+` stays `+`); `None` when it has no escape that decodes.
     /// Escapes of bytes that are not part of a whole UTF-8 character stay as they are.
     pub fn percent(text: &str) -> Option<Layer> {
+        // Most texts have no escape: find out before allocating the decoded copy and its map.
+        if !has_percent(text) {
+            return None;
+        }
         let b = text.as_bytes();
         let mut out: Vec<u8> = Vec::with_capacity(b.len());
         let mut src = Vec::with_capacity(b.len());

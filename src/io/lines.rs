@@ -344,6 +344,9 @@ impl<S: LineStage> Open<S> {
             }
         }
         if self.sep.is_none() {
+            // Until the ending is known, bytes were scanned for LF: a CR at the end of an
+            // earlier read may have been passed over, so scanning starts again at the line.
+            self.scanned = self.line_start;
             let from = self.line_start;
             self.sep = match memchr::memchr2(b'\n', b'\r', &self.buf[from..]).map(|i| from + i) {
                 Some(i) if self.buf[i] == b'\n' => Some(b'\n'),

@@ -10,8 +10,9 @@ use super::auditd::{self, record};
 use super::{syslog, Detect, Example, Format, GroupFile, Grouper, Line, Parsed};
 use crate::event::{FlatEvent, Val};
 use crate::io::{Reason, RejectKind};
-use crate::time::Timestamp;
+use crate::time::{self, Timestamp};
 use serde_json::{Map, Value};
+use std::borrow::Cow;
 
 /// `journalctl -o json`.
 pub struct Journald;
@@ -50,15 +51,18 @@ impl Format for Journald {
             .map_err(|e| Reason::new(RejectKind::InvalidJson, format!("invalid JSON: {e}")))?;
         let text = |k: &str| entry.get(k).and_then(text_of);
         let message = text("MESSAGE").unwrap_or_default();
-        let ts = text("__REALTIME_TIMESTAMP").or_else(|| text("_SOURCE_REALTIME_TIMESTAMP")).and_then(|t| micros(&t));
+        let written = text("__REALTIME_TIMESTAMP").or_else(|| text("_SOURCE_REALTIME_TIMESTAMP"));
+        let ts = written.as_deref().and_then(micros);
         if text("_TRANSPORT").as_deref() == Some("audit") {
             if let Some(rec) = audit_entry(&entry, &message, ts, line) {
                 return Ok(Parsed::Part(Box::new(rec)));
             }
         }
         let mut tmp = FlatEvent::new();
-        if let Some(ts) = ts {
-            tmp.set("@timestamp", Val::Time(ts));
+        match ts {
+            Some(ts) => tmp.set("@timestamp", Val::Time(ts)),
+            None if written.is_some() => tmp.push_unique("tags", Cow::Borrowed(time::INVALID_TIMESTAMP)),
+            None => {}
         }
         let program = text("SYSLOG_IDENTIFIER").or_else(|| text("_COMM")).unwrap_or_default();
         let mut used: Vec<&str> = vec!["MESSAGE", "__REALTIME_TIMESTAMP"];
@@ -156,9 +160,11 @@ fn text_of(v: &Value) -> Option<String> {
 }
 
 /// Microseconds since 1970 as text.
+/// Microseconds since 1970 as text; `None` outside the years RFC 3339 can write.
 fn micros(s: &str) -> Option<Timestamp> {
     let us: i64 = s.parse().ok()?;
-    Some(Timestamp { secs: us.div_euclid(1_000_000), nanos: (us.rem_euclid(1_000_000) * 1000) as u32, frac_digits: 6 })
+    let secs = us.div_euclid(1_000_000);
+    time::in_range(secs).then(|| Timestamp { secs, nanos: (us.rem_euclid(1_000_000) * 1000) as u32, frac_digits: 6 })
 }
 
 /// An entry of the audit transport: `MESSAGE=USER_START pid=... msg='...'`, with its serial

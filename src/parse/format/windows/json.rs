@@ -233,7 +233,22 @@ impl<'a> P<'a> {
                             if self.b.len() >= off + 6
                                 && self.b[off + 2..off + 6].iter().all(u8::is_ascii_hexdigit) =>
                         {
-                            self.i = off + 6
+                            // Strings are copied into the event as written, so an escape of
+                            // a lone surrogate would make the event invalid JSON: refused, as
+                            // the event scanner refuses it.
+                            let unit = |at: usize| u32::from_str_radix(&self.s[at..at + 4], 16).unwrap_or(0);
+                            let is_low = |at: usize| {
+                                self.b.len() >= at + 6
+                                    && self.b[at] == b'\\'
+                                    && self.b[at + 1] == b'u'
+                                    && self.b[at + 2..at + 6].iter().all(u8::is_ascii_hexdigit)
+                                    && (0xdc00..0xe000).contains(&unit(at + 2))
+                            };
+                            match unit(off + 2) {
+                                0xd800..=0xdbff if is_low(off + 6) => self.i = off + 12,
+                                0xd800..=0xdfff => return self.err("escape of a lone UTF-16 surrogate"),
+                                _ => self.i = off + 6,
+                            }
                         }
                         _ => return self.err("invalid escape"),
                     }
@@ -336,6 +351,9 @@ mod tests {
         for bad in [r#"{"a":"x\q"}"#, "{\"a\":\"x\u{1}\"}", r#"{"a":01}"#, r#"{"a":1}x"#, r#"{"a""#, r#"{"a":"\u12"}"#]
         {
             assert!(walk(bad, &mut Collect::default()).is_err(), "{bad}");
+        }
+        for lone in [r#"{"\ud800a":"x"}"#, r#"{"a":"\udc00"}"#, r#"{"a":"\ud800\u0041"}"#] {
+            assert!(walk(lone, &mut Collect::default()).is_err(), "{lone}");
         }
         assert_eq!(decode(r"\ud800x"), "\u{fffd}x");
         assert_eq!(decode(r#"a\"b\\c\/d\n"#), "a\"b\\c/d\n");
