@@ -169,7 +169,8 @@ fn evaluate(engine: &Engine, ev: &View<'_>) -> Arc<[Match]> {
 /// One worker's remembered outcomes of one engine.
 #[derive(Default)]
 pub struct Outcomes {
-    outcomes: HashMap<Box<[u8]>, Arc<[Match]>>,
+    /// Keyed by event values, so seeded (an attacker writes the logs), not FxHash.
+    outcomes: HashMap<Box<[u8]>, Arc<[Match]>, foldhash::fast::RandomState>,
     /// Bytes of the keys in `outcomes`.
     bytes: usize,
     /// Scratch for building keys.
@@ -187,7 +188,7 @@ impl Outcomes {
         }
         if self.hits < MEMO_MIN_HITS {
             self.resting = MEMO_WINDOW * MEMO_REST;
-            self.outcomes = HashMap::new();
+            self.outcomes = HashMap::default();
             self.bytes = 0;
         }
         self.lookups = 0;

@@ -14,7 +14,9 @@ use super::text::{indented_continues, text_event};
 use super::{Detect, Example, Format, Line, Parsed};
 use crate::event::{FlatEvent, Val};
 use crate::io::Reason;
+use memchr::memmem;
 use std::borrow::Cow;
+use std::sync::LazyLock;
 
 /// The dataset of firewall lines (Filebeat's name).
 pub const DATASET: &str = "iptables.log";
@@ -120,7 +122,8 @@ pub fn find(msg: &str) -> Option<usize> {
     let at = if msg.starts_with("IN=") {
         0
     } else {
-        let i = memchr::memmem::find(msg.as_bytes(), b"IN=")?;
+        static IN: LazyLock<memmem::Finder<'static>> = LazyLock::new(|| memmem::Finder::new("IN="));
+        let i = IN.find(msg.as_bytes())?;
         let before = msg.as_bytes()[i - 1];
         // `[UFW BLOCK] IN=`, `DROP: IN=`, Ubiquiti's `[WAN_IN-4000-D]IN=`.
         if !matches!(before, b' ' | b']' | b':') {
