@@ -514,8 +514,11 @@ def partial_report_task(conf):
             write_input(inp, (r[1] for r in recs))
             part = os.path.join(tmp, "part.json")
             binary = logward_binary(conf["logward"])
-            cmd = [binary, "report", "--partial", "-q", "-o", part, inp]
-            res = subprocess.run(cmd, stderr=subprocess.PIPE)
+            # On standard input, as the pipe's report reads it: events that name no file of
+            # their own (alerts) are counted under <stdin>, not this task's temporary file.
+            cmd = [binary, "report", "--partial", "-q", "-o", part, "-"]
+            with open(inp, "rb") as stdin:
+                res = subprocess.run(cmd, stdin=stdin, stderr=subprocess.PIPE)
             if res.returncode != 0:
                 raise RuntimeError(f"logward report --partial exited with status {res.returncode}: {res.stderr.decode()}")
             with open(part, "rb") as f:
