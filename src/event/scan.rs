@@ -545,22 +545,11 @@ impl<C, const COLLECT: bool> Scanner<'_, '_, C, COLLECT> {
                 }
             }
             escaped = true;
-            match self.b.get(self.i + 1) {
-                Some(b'"' | b'\\' | b'/' | b'b' | b'f' | b'n' | b'r' | b't') => self.i += 2,
-                Some(b'u') => match hex4(self.b.get(self.i + 2..self.i + 6)) {
-                    Some(0xd800..=0xdbff) => {
-                        let low = self.b.get(self.i + 6..self.i + 8).filter(|b| *b == b"\\u");
-                        match low.and_then(|_| hex4(self.b.get(self.i + 8..self.i + 12))) {
-                            Some(0xdc00..=0xdfff) => self.i += 12,
-                            _ => return Err(self.lone_surrogate()),
-                        }
-                    }
-                    Some(0xdc00..=0xdfff) => return Err(self.lone_surrogate()),
-                    Some(_) => self.i += 6,
-                    None => return Err(self.err("a valid escape")),
-                },
-                Some(_) => return Err(self.err("a valid escape")),
-                None => {
+            match escape_len(&self.b[self.i..]) {
+                Ok(n) => self.i += n,
+                Err(BadEscape::LoneSurrogate) => return Err(self.lone_surrogate()),
+                Err(BadEscape::Invalid) => return Err(self.err("a valid escape")),
+                Err(BadEscape::Missing) => {
                     self.i = self.b.len();
                     return Err(self.err("an escape"));
                 }
@@ -573,6 +562,41 @@ impl<C, const COLLECT: bool> Scanner<'_, '_, C, COLLECT> {
             "invalid JSON at byte {}: an escape of a lone UTF-16 surrogate (\\ud800-\\udfff not in a pair) is no character",
             self.i + 1
         )
+    }
+}
+
+/// Why a backslash does not start an escape JSON allows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum BadEscape {
+    /// Nothing follows the backslash.
+    Missing,
+    /// An unknown escape letter, or `\u` without four hex digits.
+    Invalid,
+    /// `\ud800`-`\udfff` not in a high-low pair: no character.
+    LoneSurrogate,
+}
+
+/// The length of the escape that `b` starts with (its first byte is the backslash): 2, 6,
+/// or 12 for a surrogate pair. Every reader of JSON text in the crate checks escapes with
+/// this, so they accept and refuse the same strings.
+#[inline(always)]
+pub fn escape_len(b: &[u8]) -> Result<usize, BadEscape> {
+    match b.get(1) {
+        Some(b'"' | b'\\' | b'/' | b'b' | b'f' | b'n' | b'r' | b't') => Ok(2),
+        Some(b'u') => match hex4(b.get(2..6)) {
+            Some(0xd800..=0xdbff) => {
+                let low = b.get(6..8).filter(|l| *l == b"\\u");
+                match low.and_then(|_| hex4(b.get(8..12))) {
+                    Some(0xdc00..=0xdfff) => Ok(12),
+                    _ => Err(BadEscape::LoneSurrogate),
+                }
+            }
+            Some(0xdc00..=0xdfff) => Err(BadEscape::LoneSurrogate),
+            Some(_) => Ok(6),
+            None => Err(BadEscape::Invalid),
+        },
+        Some(_) => Err(BadEscape::Invalid),
+        None => Err(BadEscape::Missing),
     }
 }
 

@@ -4,6 +4,7 @@
 //! and only the values mapped to ECS fields are decoded. Nothing is allocated but the path
 //! stack.
 
+use crate::event::scan::{self, BadEscape};
 use std::borrow::Cow;
 
 /// The text of a JSON string as written in the line.
@@ -227,30 +228,12 @@ impl<'a> P<'a> {
                 }
                 b'\\' => {
                     escaped = true;
-                    match self.b.get(off + 1) {
-                        Some(b'"' | b'\\' | b'/' | b'b' | b'f' | b'n' | b'r' | b't') => self.i = off + 2,
-                        Some(b'u')
-                            if self.b.len() >= off + 6
-                                && self.b[off + 2..off + 6].iter().all(u8::is_ascii_hexdigit) =>
-                        {
-                            // Strings are copied into the event as written, so an escape of
-                            // a lone surrogate would make the event invalid JSON: refused, as
-                            // the event scanner refuses it.
-                            let unit = |at: usize| u32::from_str_radix(&self.s[at..at + 4], 16).unwrap_or(0);
-                            let is_low = |at: usize| {
-                                self.b.len() >= at + 6
-                                    && self.b[at] == b'\\'
-                                    && self.b[at + 1] == b'u'
-                                    && self.b[at + 2..at + 6].iter().all(u8::is_ascii_hexdigit)
-                                    && (0xdc00..0xe000).contains(&unit(at + 2))
-                            };
-                            match unit(off + 2) {
-                                0xd800..=0xdbff if is_low(off + 6) => self.i = off + 12,
-                                0xd800..=0xdfff => return self.err("escape of a lone UTF-16 surrogate"),
-                                _ => self.i = off + 6,
-                            }
-                        }
-                        _ => return self.err("invalid escape"),
+                    // Strings are copied into the event as written: an escape the event
+                    // scanner refuses (a lone surrogate too) would make the event invalid.
+                    match scan::escape_len(&self.b[off..]) {
+                        Ok(n) => self.i = off + n,
+                        Err(BadEscape::LoneSurrogate) => return self.err("escape of a lone UTF-16 surrogate"),
+                        Err(_) => return self.err("invalid escape"),
                     }
                 }
                 _ => return self.err("control character in a string"),
