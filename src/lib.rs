@@ -4,6 +4,7 @@
 //! `event` is the shared event model, and each stage lives in its own module.
 
 pub mod anonymize;
+pub mod bytescan;
 pub mod cli;
 pub mod detect;
 pub mod docs;

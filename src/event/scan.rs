@@ -18,8 +18,10 @@
 //! kept where it was written, and a reader asking for a path given twice gets the last
 //! value in the line.
 
+use crate::bytescan::first_json_special;
 use crate::io::{Reason, RejectKind};
 use std::borrow::Cow;
+use std::mem::MaybeUninit;
 use std::ops::Range;
 
 /// One value found in the line.
@@ -63,14 +65,13 @@ impl<C> Scalar<C> {
         }
     }
 }
-
 /// Objects and arrays nested at most this deep (the top-level object counts), as serde_json.
 const MAX_DEPTH: usize = 127;
 
 /// Scans `line`, which must hold exactly one JSON object; `classify` maps each scalar's
 /// path to a class. Errors name a byte position, never the content.
 pub fn scan<C>(line: &str, classify: &mut dyn FnMut(&str) -> C, out: &mut Vec<Scalar<C>>) -> Result<(), Reason> {
-    scan_with_objects(line, classify, out, None)
+    Scanner::<C, true>::new(line, 0, classify, out).whole_object()
 }
 
 /// A top-level field whose value is an object: its name, the byte offset just after the
@@ -92,18 +93,8 @@ pub fn scan_with_objects<C>(
     out: &mut Vec<Scalar<C>>,
     objects: Option<&mut Vec<TopObject>>,
 ) -> Result<(), Reason> {
-    let mut s = Scanner::<C, true> {
-        text: line,
-        b: line.as_bytes(),
-        i: 0,
-        path: String::with_capacity(128),
-        classify,
-        out,
-        objects,
-        leaves: false,
-        keys: KeyStack::new(),
-        key_spans: None,
-    };
+    let mut s = Scanner::<C, true>::new(line, 0, classify, out);
+    s.objects = objects;
     s.whole_object()
 }
 
@@ -128,18 +119,23 @@ pub fn scan_with_keys<C>(
     objects: Option<&mut Vec<TopObject>>,
     keys: &mut Vec<KeySpan>,
 ) -> Result<(), Reason> {
-    let mut s = Scanner::<C, true> {
-        text: line,
-        b: line.as_bytes(),
-        i: 0,
-        path: String::with_capacity(128),
-        classify,
-        out,
-        objects,
-        leaves: false,
-        keys: KeyStack::new(),
-        key_spans: Some(keys),
-    };
+    let mut s = Scanner::<C, true>::new(line, 0, classify, out);
+    s.objects = objects;
+    s.key_spans = Some(keys);
+    s.whole_object()
+}
+
+/// [`scan`] for a stage that reads a few known fields: an object whose path `descend`
+/// refuses (a path no wanted field lies under) is only validated, with no path built or
+/// classified inside it. Objects inside arrays are asked with the array's path.
+pub fn scan_pruned<C>(
+    line: &str,
+    classify: &mut dyn FnMut(&str) -> C,
+    descend: &dyn Fn(&str) -> bool,
+    out: &mut Vec<Scalar<C>>,
+) -> Result<(), Reason> {
+    let mut s = Scanner::<C, true>::new(line, 0, classify, out);
+    s.descend = Some(descend);
     s.whole_object()
 }
 
@@ -147,70 +143,25 @@ pub fn scan_with_keys<C>(
 /// `null` included (as literals, not strings), and an array is one leaf spanning its whole
 /// JSON text rather than one scalar per element.
 pub fn scan_leaves<C>(line: &str, classify: &mut dyn FnMut(&str) -> C, out: &mut Vec<Scalar<C>>) -> Result<(), Reason> {
-    let mut s = Scanner::<C, true> {
-        text: line,
-        b: line.as_bytes(),
-        i: 0,
-        path: String::with_capacity(128),
-        classify,
-        out,
-        objects: None,
-        leaves: true,
-        keys: KeyStack::new(),
-        key_spans: None,
-    };
+    let mut s = Scanner::<C, true>::new(line, 0, classify, out);
+    s.leaves = true;
     s.whole_object()
 }
 
 /// Checks that `line` is exactly one JSON object, escapes included, collecting nothing
 /// (no paths are built): for stages that pass most lines through as they are.
 pub fn validate(line: &str) -> Result<(), Reason> {
-    let mut none = Vec::new();
-    let mut s = Scanner::<(), false> {
-        text: line,
-        b: line.as_bytes(),
-        i: 0,
-        path: String::new(),
-        classify: &mut |_| (),
-        out: &mut none,
-        objects: None,
-        leaves: false,
-        keys: KeyStack::new(),
-        key_spans: None,
-    };
-    s.whole_object()
+    Scanner::<(), false>::new(line, 0, &mut |_| (), &mut Vec::new()).whole_object()
 }
 
 /// The reason given for a line that is not one JSON object.
 pub const NOT_AN_OBJECT: &str = "not a JSON object (an event is one JSON object per line)";
 
-/// The reason given for an object that repeats a key.
-const DUPLICATE_KEY: &str = "the same key appears twice in one object";
+/// A step of the scan failed; why is in [`Scanner::failure`]. Kept out of the return values
+/// so that every step returns in a register and the error text is built only on failure.
+struct Fail;
 
-impl<C, const COLLECT: bool> Scanner<'_, '_, C, COLLECT> {
-    /// The line must be one object and nothing else but white space.
-    fn whole_object(&mut self) -> Result<(), Reason> {
-        self.ws();
-        if self.peek() != Some(b'{') {
-            if self.b[self.i..].starts_with("\u{feff}".as_bytes()) {
-                let detail = "a byte-order mark (U+FEFF) starts the line, not a JSON object: \
-                              only the first line of a file may begin with one";
-                return Err(Reason::new(RejectKind::NotAnObject, detail));
-            }
-            return Err(Reason::new(RejectKind::NotAnObject, NOT_AN_OBJECT));
-        }
-        if let Err(e) = self.object(0) {
-            let kind = if e.starts_with(DUPLICATE_KEY) { RejectKind::DuplicateKey } else { RejectKind::InvalidJson };
-            return Err(Reason::new(kind, e));
-        }
-        self.ws();
-        if self.i != self.b.len() {
-            let detail = format!("unexpected text after the JSON object at byte {}", self.i + 1);
-            return Err(Reason::new(RejectKind::InvalidJson, detail));
-        }
-        Ok(())
-    }
-}
+type Step<T = ()> = Result<T, Fail>;
 
 /// `COLLECT`: build paths and collect scalars; else only validate (a separate copy of the
 /// code, without the work or the tests for it).
@@ -228,32 +179,70 @@ struct Scanner<'a, 'c, C, const COLLECT: bool> {
     keys: KeyStack,
     /// Member names, when asked for ([`scan_with_keys`]).
     key_spans: Option<&'c mut Vec<KeySpan>>,
+    /// Which objects to read into ([`scan_pruned`]); every one when `None`.
+    descend: Option<&'c dyn Fn(&str) -> bool>,
+    /// Why the scan stopped, once a step returned [`Fail`].
+    failure: Option<Reason>,
+}
+
+impl<'a, 'c, C, const COLLECT: bool> Scanner<'a, 'c, C, COLLECT> {
+    fn new(
+        line: &'a str,
+        i: usize,
+        classify: &'c mut dyn FnMut(&str) -> C,
+        out: &'c mut Vec<Scalar<C>>,
+    ) -> Scanner<'a, 'c, C, COLLECT> {
+        Scanner {
+            text: line,
+            b: line.as_bytes(),
+            i,
+            path: if COLLECT { String::with_capacity(128) } else { String::new() },
+            classify,
+            out,
+            objects: None,
+            leaves: false,
+            keys: KeyStack::new(),
+            key_spans: None,
+            descend: None,
+            failure: None,
+        }
+    }
+
+    /// The line must be one object and nothing else but white space.
+    fn whole_object(&mut self) -> Result<(), Reason> {
+        self.ws();
+        if self.peek() != Some(b'{') {
+            if self.b[self.i..].starts_with("\u{feff}".as_bytes()) {
+                let detail = "a byte-order mark (U+FEFF) starts the line, not a JSON object: \
+                              only the first line of a file may begin with one";
+                return Err(Reason::new(RejectKind::NotAnObject, detail));
+            }
+            return Err(Reason::new(RejectKind::NotAnObject, NOT_AN_OBJECT));
+        }
+        if self.object(0).is_err() {
+            return Err(self.failure.take().expect("a failed step says why"));
+        }
+        self.ws();
+        if self.i != self.b.len() {
+            let detail = format!("unexpected text after the JSON object at byte {}", self.i + 1);
+            return Err(Reason::new(RejectKind::InvalidJson, detail));
+        }
+        Ok(())
+    }
 }
 
 /// Runs `f` on a validating scanner of `line` from byte `i`; returns where it stopped.
-fn validating(
-    line: &str,
-    i: usize,
-    f: impl FnOnce(&mut Scanner<'_, '_, (), false>) -> Result<(), String>,
-) -> Result<usize, String> {
-    let mut none = Vec::new();
-    let mut s = Scanner {
-        text: line,
-        b: line.as_bytes(),
-        i,
-        path: String::new(),
-        classify: &mut |_| (),
-        out: &mut none,
-        objects: None,
-        leaves: false,
-        keys: KeyStack::new(),
-        key_spans: None,
-    };
-    f(&mut s)?;
-    Ok(s.i)
+fn validating(line: &str, i: usize, f: impl FnOnce(&mut Scanner<'_, '_, (), false>) -> Step) -> Result<usize, Reason> {
+    let (mut classify, mut none) = (|_: &str| (), Vec::new());
+    let mut s = Scanner::<(), false>::new(line, i, &mut classify, &mut none);
+    match f(&mut s) {
+        Ok(()) => Ok(s.i),
+        Err(Fail) => Err(s.failure.take().expect("a failed step says why")),
+    }
 }
 
 impl<C, const COLLECT: bool> Scanner<'_, '_, C, COLLECT> {
+    #[inline(always)]
     fn peek(&self) -> Option<u8> {
         self.b.get(self.i).copied()
     }
@@ -266,14 +255,33 @@ impl<C, const COLLECT: bool> Scanner<'_, '_, C, COLLECT> {
         }
     }
 
-    fn err(&self, what: &str) -> String {
-        match self.peek() {
-            None => format!("invalid JSON: line ends early, expected {what}"),
-            Some(_) => format!("invalid JSON at byte {}: expected {what}", self.i + 1),
-        }
+    /// Stops the scan for `kind`, saying `detail`.
+    #[cold]
+    #[inline(never)]
+    fn fail(&mut self, kind: RejectKind, detail: String) -> Fail {
+        self.failure = Some(Reason::new(kind, detail));
+        Fail
     }
 
-    fn expect(&mut self, c: u8, what: &str) -> Result<(), String> {
+    /// Stops the scan at the current byte, which is not `what` was expected.
+    #[cold]
+    #[inline(never)]
+    fn err(&mut self, what: &str) -> Fail {
+        let detail = match self.peek() {
+            None => format!("invalid JSON: line ends early, expected {what}"),
+            Some(_) => format!("invalid JSON at byte {}: expected {what}", self.i + 1),
+        };
+        self.fail(RejectKind::InvalidJson, detail)
+    }
+
+    #[cold]
+    #[inline(never)]
+    fn too_deep(&mut self) -> Fail {
+        self.fail(RejectKind::InvalidJson, format!("JSON nested deeper than {MAX_DEPTH} levels"))
+    }
+
+    #[inline(always)]
+    fn expect(&mut self, c: u8, what: &str) -> Step {
         self.ws();
         if self.peek() == Some(c) {
             self.i += 1;
@@ -283,9 +291,9 @@ impl<C, const COLLECT: bool> Scanner<'_, '_, C, COLLECT> {
         }
     }
 
-    fn object(&mut self, depth: usize) -> Result<(), String> {
+    fn object(&mut self, depth: usize) -> Step {
         if depth >= MAX_DEPTH {
-            return Err(format!("JSON nested deeper than {MAX_DEPTH} levels"));
+            return Err(self.too_deep());
         }
         self.i += 1; // '{'
         self.ws();
@@ -313,66 +321,74 @@ impl<C, const COLLECT: bool> Scanner<'_, '_, C, COLLECT> {
 
     /// One `"key": value` of an object, and the `,` or `}` after it (false: the object
     /// ended).
-    fn member(&mut self, depth: usize, first: usize, seen: &mut u64) -> Result<bool, String> {
-        {
-            let at = self.i;
-            let (key, escaped) = self.string()?;
-            self.check_key(key.clone(), escaped, at, first, seen)?;
-            if let (true, Some(spans)) = (COLLECT, self.key_spans.as_deref_mut()) {
-                spans.push(KeySpan { span: key.clone(), escaped, depth: depth as u16 + 1 });
+    #[inline(always)]
+    fn member(&mut self, depth: usize, first: usize, seen: &mut u64) -> Step<bool> {
+        let at = self.i;
+        let escaped = self.string()?;
+        let key = at + 1..self.i - 1;
+        self.check_key(key.clone(), escaped, at, first, seen)?;
+        if let (true, Some(spans)) = (COLLECT, self.key_spans.as_deref_mut()) {
+            spans.push(KeySpan { span: key.clone(), escaped, depth: depth as u16 + 1 });
+        }
+        let restore = if COLLECT { self.path.len() } else { 0 };
+        if COLLECT {
+            if !self.path.is_empty() {
+                self.path.push('.');
             }
-            let restore = if COLLECT { self.path.len() } else { 0 };
-            if COLLECT {
-                if !self.path.is_empty() {
-                    self.path.push('.');
-                }
-                if escaped {
-                    let decoded = decode(&self.b[key]).ok_or_else(|| self.err("a valid escape in a field name"))?;
-                    self.path.push_str(&decoded);
-                } else {
-                    // Quotes are ASCII, so the span lies on character boundaries.
-                    self.path.push_str(&self.text[key]);
-                }
+            if escaped {
+                let Some(decoded) = decode(&self.b[key]) else {
+                    return Err(self.err("a valid escape in a field name"));
+                };
+                self.path.push_str(&decoded);
+            } else {
+                // Quotes are ASCII, so the span lies on character boundaries.
+                self.path.push_str(&self.text[key]);
             }
+        }
+        if self.peek() == Some(b':') {
+            self.i += 1;
+        } else {
             self.expect(b':', "':' after a field name")?;
-            self.ws();
-            let top_object = COLLECT && depth == 0 && self.objects.is_some() && self.peek() == Some(b'{');
-            let inside = self.i + 1;
+        }
+        self.ws();
+        let top_object = COLLECT && depth == 0 && self.objects.is_some() && self.peek() == Some(b'{');
+        let inside = self.i + 1;
+        // Most values are strings: read here rather than through a call to `value`.
+        if self.peek() == Some(b'"') {
+            self.string_value()?;
+        } else {
             self.value(depth + 1)?;
-            if let (true, Some(objects)) = (top_object, self.objects.as_deref_mut()) {
-                objects.push(TopObject { name: self.path.clone(), inside, end: self.i - 1 });
+        }
+        if let (true, Some(objects)) = (top_object, self.objects.as_deref_mut()) {
+            objects.push(TopObject { name: self.path.clone(), inside, end: self.i - 1 });
+        }
+        if COLLECT {
+            self.path.truncate(restore);
+        }
+        self.ws();
+        match self.peek() {
+            Some(b',') => {
+                self.i += 1;
+                Ok(true)
             }
-            if COLLECT {
-                self.path.truncate(restore);
+            Some(b'}') => {
+                self.i += 1;
+                Ok(false)
             }
-            self.ws();
-            match self.peek() {
-                Some(b',') => {
-                    self.i += 1;
-                    Ok(true)
-                }
-                Some(b'}') => {
-                    self.i += 1;
-                    Ok(false)
-                }
-                _ => Err(self.err("',' or '}'")),
-            }
+            _ => Err(self.err("',' or '}'")),
         }
     }
 
     /// Refuses a key the object already has (compared as decoded text, so `"a"` and
     /// `"\u0061"` are one key). Most keys pass the one-word filter without a comparison.
-    fn check_key(
-        &mut self,
-        key: Range<usize>,
-        escaped: bool,
-        at: usize,
-        first: usize,
-        seen: &mut u64,
-    ) -> Result<(), String> {
+    #[inline(always)]
+    fn check_key(&mut self, key: Range<usize>, escaped: bool, at: usize, first: usize, seen: &mut u64) -> Step {
         let decoded;
         let text: &[u8] = if escaped {
-            decoded = decode(&self.b[key.clone()]).ok_or_else(|| self.err("a valid escape in a field name"))?;
+            match decode(&self.b[key.clone()]) {
+                Some(d) => decoded = d,
+                None => return Err(self.err("a valid escape in a field name")),
+            }
             decoded.as_bytes()
         } else {
             &self.b[key.clone()]
@@ -380,21 +396,12 @@ impl<C, const COLLECT: bool> Scanner<'_, '_, C, COLLECT> {
         let h = key_hash(text);
         let bit = 1u64 << (h >> 58);
         if *seen & bit != 0 {
-            for k in first..self.keys.len() {
-                let (other_hash, span, other_escaped) = self.keys.get(k);
-                if other_hash != h {
-                    continue;
-                }
-                let other = &self.b[span.0 as usize..span.1 as usize];
-                let same =
-                    if other_escaped { decode(other).is_some_and(|o| o.as_bytes() == text) } else { other == text };
-                if same {
-                    return Err(format!(
-                        "{DUPLICATE_KEY} (at bytes {} and {}): an event gives each field once",
-                        span.0,
-                        at + 1
-                    ));
-                }
+            if let Some(earlier) = self.repeated(text, h, first) {
+                let detail = format!(
+                    "the same key appears twice in one object (at bytes {earlier} and {}): an event gives each field once",
+                    at + 1
+                );
+                return Err(self.fail(RejectKind::DuplicateKey, detail));
             }
         }
         *seen |= bit;
@@ -402,9 +409,23 @@ impl<C, const COLLECT: bool> Scanner<'_, '_, C, COLLECT> {
         Ok(())
     }
 
-    fn array(&mut self, depth: usize) -> Result<(), String> {
+    /// Where the object's keys from `first` on already hold `text` (hash `h`), if they do.
+    #[inline(never)]
+    fn repeated(&self, text: &[u8], h: u64, first: usize) -> Option<u32> {
+        (first..self.keys.len()).find_map(|k| {
+            let (other_hash, span, other_escaped) = self.keys.get(k);
+            if other_hash != h {
+                return None;
+            }
+            let other = &self.b[span.0 as usize..span.1 as usize];
+            let same = if other_escaped { decode(other).is_some_and(|o| o.as_bytes() == text) } else { other == text };
+            same.then_some(span.0)
+        })
+    }
+
+    fn array(&mut self, depth: usize) -> Step {
         if depth >= MAX_DEPTH {
-            return Err(format!("JSON nested deeper than {MAX_DEPTH} levels"));
+            return Err(self.too_deep());
         }
         self.i += 1; // '['
         self.ws();
@@ -413,6 +434,7 @@ impl<C, const COLLECT: bool> Scanner<'_, '_, C, COLLECT> {
             return Ok(());
         }
         loop {
+            self.ws();
             self.value(depth + 1)?;
             self.ws();
             match self.peek() {
@@ -426,25 +448,31 @@ impl<C, const COLLECT: bool> Scanner<'_, '_, C, COLLECT> {
         }
     }
 
-    fn value(&mut self, depth: usize) -> Result<(), String> {
-        self.ws();
+    /// A string value, its opening quote at the current byte.
+    #[inline(always)]
+    fn string_value(&mut self) -> Step {
+        let start = self.i + 1;
+        let escaped = self.string()?;
+        if COLLECT {
+            let class = (self.classify)(&self.path);
+            self.out.push(Scalar { span: start..self.i - 1, string: true, escaped, class });
+        }
+        Ok(())
+    }
+
+    /// A value of any kind, at the current byte (white space before it passed).
+    fn value(&mut self, depth: usize) -> Step {
         match self.peek() {
+            Some(b'"') => self.string_value(),
+            Some(b'{') if COLLECT && self.descend.is_some_and(|d| !d(&self.path)) => self.skip(|s| s.object(depth)),
             Some(b'{') => self.object(depth),
             Some(b'[') if COLLECT && self.leaves => {
                 let start = self.i;
-                self.i = validating(self.text, start, |s| s.array(depth))?;
+                self.skip(|s| s.array(depth))?;
                 self.push_leaf(start);
                 Ok(())
             }
             Some(b'[') => self.array(depth),
-            Some(b'"') => {
-                let (span, escaped) = self.string()?;
-                if COLLECT {
-                    let class = (self.classify)(&self.path);
-                    self.out.push(Scalar { span, string: true, escaped, class });
-                }
-                Ok(())
-            }
             Some(b't') => self.literal(b"true"),
             Some(b'f') => self.literal(b"false"),
             Some(b'n') => self.literal(b"null"),
@@ -460,13 +488,29 @@ impl<C, const COLLECT: bool> Scanner<'_, '_, C, COLLECT> {
         }
     }
 
+    /// Passes over the value at the current byte, validating it with `f` and collecting
+    /// nothing from it.
+    #[inline(never)]
+    fn skip(&mut self, f: impl FnOnce(&mut Scanner<'_, '_, (), false>) -> Step) -> Step {
+        match validating(self.text, self.i, f) {
+            Ok(end) => {
+                self.i = end;
+                Ok(())
+            }
+            Err(reason) => {
+                self.failure = Some(reason);
+                Err(Fail)
+            }
+        }
+    }
+
     /// Collects the value from `start` to the current position (not a string).
     fn push_leaf(&mut self, start: usize) {
         let class = (self.classify)(&self.path);
         self.out.push(Scalar { span: start..self.i, string: false, escaped: false, class });
     }
 
-    fn literal(&mut self, word: &[u8]) -> Result<(), String> {
+    fn literal(&mut self, word: &[u8]) -> Step {
         if self.b[self.i..].starts_with(word) {
             self.i += word.len();
             if COLLECT && self.leaves {
@@ -478,19 +522,21 @@ impl<C, const COLLECT: bool> Scanner<'_, '_, C, COLLECT> {
         }
     }
 
-    fn number(&mut self) -> Result<(), String> {
-        let digits = |s: &mut Self| {
-            let from = s.i;
-            while matches!(s.peek(), Some(b'0'..=b'9')) {
-                s.i += 1;
-            }
-            s.i > from
-        };
+    #[inline(always)]
+    fn digits(&mut self) -> bool {
+        let from = self.i;
+        while matches!(self.peek(), Some(b'0'..=b'9')) {
+            self.i += 1;
+        }
+        self.i > from
+    }
+
+    fn number(&mut self) -> Step {
         if self.peek() == Some(b'-') {
             self.i += 1;
         }
         let first = self.i;
-        if !digits(self) {
+        if !self.digits() {
             return Err(self.err("a digit"));
         }
         if self.b[first] == b'0' && self.i > first + 1 {
@@ -499,7 +545,7 @@ impl<C, const COLLECT: bool> Scanner<'_, '_, C, COLLECT> {
         }
         if self.peek() == Some(b'.') {
             self.i += 1;
-            if !digits(self) {
+            if !self.digits() {
                 return Err(self.err("a digit after '.'"));
             }
         }
@@ -508,41 +554,34 @@ impl<C, const COLLECT: bool> Scanner<'_, '_, C, COLLECT> {
             if matches!(self.peek(), Some(b'+' | b'-')) {
                 self.i += 1;
             }
-            if !digits(self) {
+            if !self.digits() {
                 return Err(self.err("an exponent"));
             }
         }
         Ok(())
     }
 
-    /// Returns the span inside the quotes and whether it holds escapes, each checked to be
-    /// one JSON allows (`\u` with four hex digits, surrogates in pairs) as it is passed.
-    /// A raw control character (below U+0020) is refused: JSON writes it as an escape.
+    /// Passes a string from its opening quote to just after its closing one; returns whether
+    /// it holds escapes, each checked to be one JSON allows (`\u` with four hex digits,
+    /// surrogates in pairs) as it is passed. A raw control character (below U+0020) is
+    /// refused: JSON writes it as an escape.
     #[inline(always)]
-    fn string(&mut self) -> Result<(Range<usize>, bool), String> {
+    fn string(&mut self) -> Step<bool> {
         self.i += 1; // '"'
-        let start = self.i;
         let mut escaped = false;
         loop {
-            let Some(n) = string_special(&self.b[self.i..]) else {
+            let Some(n) = first_json_special(&self.b[self.i..]) else {
                 self.i = self.b.len();
                 return Err(self.err("a closing quote"));
             };
             self.i += n;
             match self.b[self.i] {
                 b'"' => {
-                    let span = start..self.i;
                     self.i += 1;
-                    return Ok((span, escaped));
+                    return Ok(escaped);
                 }
                 b'\\' => {}
-                c => {
-                    return Err(format!(
-                        "invalid JSON at byte {}: a raw control character (0x{c:02x}) inside a string \
-                         (JSON writes it as an escape such as \\n or \\u0001)",
-                        self.i + 1
-                    ))
-                }
+                _ => return Err(self.control()),
             }
             escaped = true;
             match escape_len(&self.b[self.i..]) {
@@ -557,11 +596,26 @@ impl<C, const COLLECT: bool> Scanner<'_, '_, C, COLLECT> {
         }
     }
 
-    fn lone_surrogate(&self) -> String {
-        format!(
+    #[cold]
+    #[inline(never)]
+    fn control(&mut self) -> Fail {
+        let detail = format!(
+            "invalid JSON at byte {}: a raw control character (0x{:02x}) inside a string \
+             (JSON writes it as an escape such as \\n or \\u0001)",
+            self.i + 1,
+            self.b[self.i]
+        );
+        self.fail(RejectKind::InvalidJson, detail)
+    }
+
+    #[cold]
+    #[inline(never)]
+    fn lone_surrogate(&mut self) -> Fail {
+        let detail = format!(
             "invalid JSON at byte {}: an escape of a lone UTF-16 surrogate (\\ud800-\\udfff not in a pair) is no character",
             self.i + 1
-        )
+        );
+        self.fail(RejectKind::InvalidJson, detail)
     }
 }
 
@@ -620,43 +674,64 @@ fn key_hash(b: &[u8]) -> u64 {
     }
     let rest = chunks.remainder();
     if !rest.is_empty() {
-        let mut tail = [0u8; 8];
-        tail[..rest.len()].copy_from_slice(rest);
-        h = (h.rotate_left(5) ^ u64::from_le_bytes(tail)).wrapping_mul(K);
+        h = (h.rotate_left(5) ^ tail_word(b, rest.len())).wrapping_mul(K);
     }
     h ^ (h >> 29)
 }
 
-/// The keys of the objects being scanned: (hash, span in the line, escaped), kept inline
-/// for the common event (no allocation per line) and spilled beyond.
+/// The last `n` bytes of `b` (1 to 7) as a little-endian word, zero above them, read in at
+/// most two loads rather than through a copy (keys are short: this runs for most of them).
+#[inline(always)]
+fn tail_word(b: &[u8], n: usize) -> u64 {
+    let word = |at: usize| u64::from_le_bytes(b[at..at + 8].try_into().expect("8 bytes"));
+    let half = |at: usize| u32::from_le_bytes(b[at..at + 4].try_into().expect("4 bytes")) as u64;
+    let len = b.len();
+    if len >= 8 {
+        word(len - 8) >> (8 * (8 - n))
+    } else if n >= 4 {
+        // Two overlapping halves; the bytes they share are the same bytes.
+        half(len - n) | half(len - 4) << (8 * (n - 4))
+    } else {
+        b[len - n..].iter().rev().fold(0u64, |x, &c| x << 8 | c as u64)
+    }
+}
+
+/// A key of an object being scanned: its hash, its span in the line, whether it is escaped.
+type Key = (u64, (u32, u32), bool);
+
+/// The keys of the objects being scanned, kept inline for the common event (no allocation
+/// per line) and spilled beyond. The inline slots are left uninitialized until pushed:
+/// writing all of them for every line cost more than the pushes.
 struct KeyStack {
-    inline: [(u64, (u32, u32), bool); KeyStack::INLINE],
+    inline: [MaybeUninit<Key>; KeyStack::INLINE],
     len: usize,
-    spill: Vec<(u64, (u32, u32), bool)>,
+    spill: Vec<Key>,
 }
 
 impl KeyStack {
     const INLINE: usize = 48;
 
     fn new() -> KeyStack {
-        KeyStack { inline: [(0, (0, 0), false); KeyStack::INLINE], len: 0, spill: Vec::new() }
+        KeyStack { inline: [MaybeUninit::uninit(); KeyStack::INLINE], len: 0, spill: Vec::new() }
     }
 
     fn len(&self) -> usize {
         self.len
     }
 
-    fn get(&self, i: usize) -> (u64, (u32, u32), bool) {
+    fn get(&self, i: usize) -> Key {
+        assert!(i < self.len, "a key on the stack");
         if i < Self::INLINE {
-            self.inline[i]
+            // SAFETY: slots below `len` were written by `push`.
+            unsafe { self.inline[i].assume_init() }
         } else {
             self.spill[i - Self::INLINE]
         }
     }
 
-    fn push(&mut self, k: (u64, (u32, u32), bool)) {
+    fn push(&mut self, k: Key) {
         if self.len < Self::INLINE {
-            self.inline[self.len] = k;
+            self.inline[self.len] = MaybeUninit::new(k);
         } else {
             self.spill.push(k);
         }
@@ -667,87 +742,6 @@ impl KeyStack {
         self.len = len;
         self.spill.truncate(len.saturating_sub(Self::INLINE));
     }
-}
-
-const ONES: u64 = 0x0101_0101_0101_0101;
-const HIGH: u64 = 0x8080_8080_8080_8080;
-
-/// High bit set in each byte of `x` equal to `c` (exact for the lowest such byte).
-fn has_byte(x: u64, c: u8) -> u64 {
-    let y = x ^ (c as u64 * ONES);
-    y.wrapping_sub(ONES) & !y & HIGH
-}
-
-/// High bit set in each byte below 0x20 (exact for the lowest such byte).
-fn has_control(x: u64) -> u64 {
-    x.wrapping_sub(0x20 * ONES) & !x & HIGH
-}
-
-/// The first `"`, `\` or raw control character of a string: most keys and values end
-/// within 32 bytes, checked eight at a time in place; longer strings go to memchr's vector
-/// search for the quote or backslash, and the bytes before it are checked for control
-/// characters 32 at a time.
-fn string_special(b: &[u8]) -> Option<usize> {
-    let mut at = 0;
-    while let Some(word) = b.get(at..at + 8) {
-        let x = u64::from_le_bytes(word.try_into().expect("8 bytes"));
-        let m = has_byte(x, b'"') | has_byte(x, b'\\') | has_control(x);
-        if m != 0 {
-            return Some(at + (m.trailing_zeros() / 8) as usize);
-        }
-        at += 8;
-        if at == 32 {
-            break;
-        }
-    }
-    let end = memchr::memchr2(b'"', b'\\', &b[at..]).map(|n| n + at);
-    let stop = end.unwrap_or(b.len());
-    first_control(&b[at..stop]).map(|n| n + at).or(end)
-}
-
-/// The first byte below 0x20: blocks of 32 bytes with none, the usual case, cost a few
-/// word operations.
-fn first_control(b: &[u8]) -> Option<usize> {
-    let word = |c: &[u8]| {
-        let x = u64::from_le_bytes(c.try_into().expect("8 bytes"));
-        has_control(x)
-    };
-    let mut blocks = b.chunks_exact(32);
-    let mut at = 0;
-    for c in &mut blocks {
-        if word(&c[..8]) | word(&c[8..16]) | word(&c[16..24]) | word(&c[24..]) != 0 {
-            return c.iter().position(|&x| x < 0x20).map(|n| n + at);
-        }
-        at += 32;
-    }
-    blocks.remainder().iter().position(|&x| x < 0x20).map(|n| n + at)
-}
-
-/// The first byte that `hits` flags, eight bytes at a time (SWAR); the tail is padded with
-/// `pad`, which must not be flagged.
-#[inline(always)]
-fn find_byte(b: &[u8], pad: u8, hits: impl Fn(u64) -> u64) -> Option<usize> {
-    let mut i = 0;
-    while i < b.len() {
-        let x = if i + 8 <= b.len() {
-            u64::from_le_bytes(b[i..i + 8].try_into().expect("8 bytes"))
-        } else {
-            let mut tail = [pad; 8];
-            tail[..b.len() - i].copy_from_slice(&b[i..]);
-            u64::from_le_bytes(tail)
-        };
-        let m = hits(x);
-        if m != 0 {
-            return Some(i + (m.trailing_zeros() / 8) as usize);
-        }
-        i += 8;
-    }
-    None
-}
-
-/// The first byte a JSON string must escape: `"`, `\`, or a control character.
-fn next_special(b: &[u8]) -> Option<usize> {
-    find_byte(b, b'a', |x| has_byte(x, b'"') | has_byte(x, b'\\') | has_control(x))
 }
 
 /// Decodes the inside of a JSON string; `None` for a bad escape. (Written here rather than
@@ -835,7 +829,7 @@ pub fn decode_lossy(raw: &[u8]) -> String {
 pub fn encode_into(text: &str, out: &mut Vec<u8>) {
     let b = text.as_bytes();
     let mut from = 0;
-    while let Some(n) = next_special(&b[from..]) {
+    while let Some(n) = first_json_special(&b[from..]) {
         let i = from + n;
         out.extend_from_slice(&b[from..i]);
         match b[i] {
@@ -896,22 +890,6 @@ mod tests {
         assert!(scan_leaves(r#"{"a":[1,}"#, &mut |_| 0, &mut out).is_err());
     }
 
-    #[test]
-    fn the_first_quote_backslash_or_control_is_found_at_every_offset() {
-        for len in 0..40 {
-            for at in 0..len {
-                for c in [b'"', b'\\'] {
-                    let mut b = vec![b'x'; len];
-                    b[at] = c;
-                    if at + 1 < len {
-                        b[at + 1] = b'"';
-                    }
-                    assert_eq!(string_special(&b), Some(at), "len {len} at {at}");
-                }
-            }
-            assert_eq!(string_special(&vec![b'x'; len]), None);
-        }
-    }
     use super::*;
 
     fn paths(line: &str) -> Result<Vec<(String, String)>, Reason> {
@@ -943,17 +921,20 @@ mod tests {
     }
 
     #[test]
-    fn special_bytes_are_found_at_every_offset() {
-        for len in 0..20 {
-            for at in 0..len {
-                for special in [b'"', b'\\', 0x00, 0x1f] {
-                    let mut v = vec![b'a'; len];
-                    v[at] = special;
-                    assert_eq!(next_special(&v), Some(at), "{len} {at} {special}");
-                }
-            }
-            assert_eq!(next_special(&vec![0xc3; len]), None);
-            assert_eq!(next_special(&vec![b' '; len]), None);
+    fn pruned_objects_are_validated_but_not_read() {
+        let line = r#"{"source":{"ip":"1.2.3.4","geo":{"name":"x"}},"event":{"a":{"b":"c"}},"x":[{"source":{"ip":"in array"}}],"source.geo":{"name":"y"}}"#;
+        let descend = |p: &str| matches!(p, "source" | "source.geo" | "x" | "x.source");
+        let (mut seen, mut out) = (Vec::new(), Vec::new());
+        scan_pruned(line, &mut |p: &str| seen.push(p.to_string()), &descend, &mut out).unwrap();
+        let values: Vec<&str> = out.iter().map(|s| &line[s.span.clone()]).collect();
+        assert_eq!(seen, ["source.ip", "source.geo.name", "x.source.ip", "source.geo.name"]);
+        assert_eq!(values, ["1.2.3.4", "x", "in array", "y"]);
+        // A skipped object is still checked: bad JSON and repeated keys inside it reject.
+        let none = |_: &str| false;
+        for bad in [r#"{"event":{"a":1,"a":2}}"#, r#"{"event":{"a":tru}}"#, r#"{"event":{"a":"\ud800"}}"#] {
+            let err = scan_pruned(bad, &mut |_: &str| (), &none, &mut Vec::new()).unwrap_err();
+            let full = scan(bad, &mut |_: &str| (), &mut Vec::new()).unwrap_err();
+            assert_eq!(err.detail, full.detail, "{bad}");
         }
     }
 
@@ -999,6 +980,36 @@ mod tests {
         assert_eq!(decode_lossy(br#"mail bob@x.org \ud800 pw"#), "mail bob@x.org \u{fffd} pw");
         assert_eq!(decode_lossy(br#"\udc00\ud83d\ude00\ud800\u0041\n"#), "\u{fffd}\u{1f600}\u{fffd}A\n");
         assert_eq!(decode_lossy(br#"plain"#), "plain");
+    }
+
+    #[test]
+    fn tail_words_are_the_zero_padded_last_bytes() {
+        let b: Vec<u8> = (1..=20).collect();
+        for len in 1..=20 {
+            for n in 1..8.min(len + 1) {
+                let mut padded = [0u8; 8];
+                padded[..n].copy_from_slice(&b[len - n..len]);
+                assert_eq!(tail_word(&b[..len], n), u64::from_le_bytes(padded), "len {len} n {n}");
+            }
+        }
+    }
+
+    #[test]
+    fn repeated_keys_are_found_beyond_the_inline_slots() {
+        let keys = |n: usize| (0..n).map(|i| format!(r#""k{i}":{i}"#)).collect::<Vec<_>>().join(",");
+        for n in [1, 47, 48, 49, 120] {
+            assert_eq!(validate(&format!("{{{}}}", keys(n))), Ok(()), "{n} keys");
+            for again in [0, n - 1] {
+                let line = format!(r#"{{{},"k{again}":0}}"#, keys(n));
+                let e = validate(&line).unwrap_err();
+                assert_eq!(e.kind, RejectKind::DuplicateKey, "{n} keys, k{again} again");
+                // The same keys in an object inside: the outer object's keys fill the stack first.
+                let nested = format!(r#"{{{},"in":{{"k{again}":1,"x":2,"x":3}}}}"#, keys(n));
+                assert_eq!(validate(&nested).unwrap_err().kind, RejectKind::DuplicateKey, "nested after {n}");
+                let fine = format!(r#"{{{},"in":{{"k{again}":1,"x":2}}}}"#, keys(n));
+                assert_eq!(validate(&fine), Ok(()), "a name the outer object has is new inside");
+            }
+        }
     }
 
     #[test]

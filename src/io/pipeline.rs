@@ -483,6 +483,11 @@ fn reject(file: String, line: u64, reason: Reason, text: &[u8], bytes: u64, echo
 /// Decodes a line. Invalid UTF-8 is decoded lossily (U+FFFD) and flagged; lines that are
 /// not text at all (NUL bytes, mostly control characters) are rejected as binary.
 pub fn decode(raw: &[u8]) -> Result<(Cow<'_, str>, bool), &'static str> {
+    // Most lines (every compact JSON line of ASCII text) are settled by one pass.
+    if crate::bytescan::plain_ascii(raw) {
+        // SAFETY: every byte is below 0x80, and ASCII is UTF-8.
+        return Ok((Cow::Borrowed(unsafe { std::str::from_utf8_unchecked(raw) }), false));
+    }
     let controls = count_controls(raw);
     // NUL is a control character, so most lines (none) skip this search.
     if controls > 0 && memchr::memchr(0, raw).is_some() {

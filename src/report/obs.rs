@@ -130,6 +130,19 @@ fn field_index() -> &'static PathTable {
     })
 }
 
+/// The paths that hold a field of FIELDS further down (`source`, `source.geo`, ...): the
+/// scan reads no other object's members.
+fn field_parents() -> &'static PathTable {
+    static PARENTS: OnceLock<PathTable> = OnceLock::new();
+    PARENTS.get_or_init(|| {
+        let names = FIELDS.iter().map(|&(name, _)| name).chain(["url.path"]);
+        let mut parents: Vec<&str> = names.flat_map(|n| n.match_indices('.').map(move |(i, _)| &n[..i])).collect();
+        parents.sort_unstable();
+        parents.dedup();
+        PathTable::new(parents.into_iter().map(|p| (p, 1)))
+    })
+}
+
 /// One event's values, in one buffer.
 #[derive(Debug)]
 pub struct Obs {
@@ -148,7 +161,8 @@ impl Obs {
     pub fn read(line: &str, file: u32, scratch: &mut Vec<Scalar<u16>>) -> Result<Obs, Reason> {
         let index = field_index();
         scratch.clear();
-        scan::scan(line, &mut |path| index.get(path), scratch)?;
+        let parents = field_parents();
+        scan::scan_pruned(line, &mut |path| index.get(path), &|path| parents.get(path) != 0, scratch)?;
         let url_class = Field::Url as u16 + 1;
         let (mut has_url, mut bytes, mut count) = (false, 0, 0);
         for s in scratch.iter().filter(|s| s.class != 0) {
